@@ -1,0 +1,53 @@
+use crate::components::layout::ConsoleLayout;
+use crate::pages::{home::Home, not_found::NotFound, root::RootRedirect, sign_in::SignIn};
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+
+    // Effects run only in the browser: this attribute tells people and tests that the page
+    // is hydrated and every control is live.
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/tessera.css"/>
+        <Title formatter=|t: String| if t.is_empty() { "Tessera".to_string() } else { format!("{t} · Tessera") }/>
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/") view=RootRedirect ssr=SsrMode::Async/>
+                <Route path=path!("/sign-in") view=SignIn ssr=SsrMode::Async/>
+                <ParentRoute path=path!("/t/:team") view=ConsoleLayout ssr=SsrMode::Async>
+                    <Route path=path!("") view=Home/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

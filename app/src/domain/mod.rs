@@ -1,0 +1,14 @@
+//! Business rules as plain types and functions: no I/O, no clock reads, no database.
+//! Compiled for both the server and the browser so forms can validate before a round trip.
+
+pub mod email;
+pub mod ids;
+pub mod names;
+pub mod password;
+pub mod throttle;
+pub mod tokens;
+
+pub use email::{Email, EmailError};
+pub use ids::{IdError, TeamId, UserId};
+pub use names::{NameError, PersonName, TeamName};
+pub use password::{NewPassword, PasswordError};

@@ -1,0 +1,113 @@
+//! The console's one error type: what server functions return, what pages render.
+//! Each variant has a message for people (`Display`) and a stable `code()` for programs.
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum AppError {
+    #[error("Please sign in to continue.")]
+    Unauthenticated,
+    #[error("The email address or password is not right. Check both and try again.")]
+    BadCredentials,
+    #[error("You don't have access to this team. Ask one of its admins to add you, or pick another team.")]
+    NotAMember,
+    #[error("Only an admin of this team can do that.")]
+    AdminOnly,
+    #[error("{what} was not found.")]
+    NotFound { what: String },
+    #[error("{message}")]
+    Invalid { field: String, message: String },
+    #[error("Too many failed sign-in attempts for this address. Try again in {} minute(s).", minutes_ceil(*retry_after_secs))]
+    Throttled { retry_after_secs: i64 },
+    #[error("{message}")]
+    Conflict { message: String },
+    #[error("Something went wrong on our side (reference {reference}). Try again; if it keeps happening, contact support with the reference.")]
+    Internal { reference: String },
+    #[error(
+        "The server could not be reached or answered oddly ({detail}). Check your connection and try again."
+    )]
+    Transport { detail: String },
+}
+
+fn minutes_ceil(secs: i64) -> i64 {
+    (secs.max(1) + 59) / 60
+}
+
+impl AppError {
+    pub fn invalid(field: &str, message: impl ToString) -> Self {
+        AppError::Invalid { field: field.to_string(), message: message.to_string() }
+    }
+
+    pub fn not_found(what: impl Into<String>) -> Self {
+        AppError::NotFound { what: what.into() }
+    }
+
+    /// Stable machine-readable code, used by the REST APIs and tests.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::BadCredentials => "bad_credentials",
+            AppError::NotAMember => "not_a_member",
+            AppError::AdminOnly => "admin_only",
+            AppError::NotFound { .. } => "not_found",
+            AppError::Invalid { .. } => "invalid",
+            AppError::Throttled { .. } => "throttled",
+            AppError::Conflict { .. } => "conflict",
+            AppError::Internal { .. } => "internal",
+            AppError::Transport { .. } => "transport",
+        }
+    }
+
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::Unauthenticated | AppError::BadCredentials => 401,
+            AppError::NotAMember | AppError::AdminOnly => 403,
+            AppError::NotFound { .. } => 404,
+            AppError::Invalid { .. } => 422,
+            AppError::Throttled { .. } => 429,
+            AppError::Conflict { .. } => 409,
+            AppError::Internal { .. } => 500,
+            AppError::Transport { .. } => 502,
+        }
+    }
+
+    /// The field an `Invalid` error belongs to, for inline display next to that input.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            AppError::Invalid { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(detail) => {
+                AppError::invalid("", format!("The request was malformed: {detail}"))
+            }
+            other => AppError::Transport { detail: other.to_string() },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serialises_with_a_stable_code() {
+        let json = serde_json::to_value(AppError::Throttled { retry_after_secs: 61 }).unwrap();
+        assert_eq!(json["code"], "throttled");
+        assert_eq!(
+            AppError::Throttled { retry_after_secs: 61 }.to_string(),
+            "Too many failed sign-in attempts for this address. Try again in 2 minute(s)."
+        );
+        let back: AppError = serde_json::from_value(json).unwrap();
+        assert_eq!(back.code(), "throttled");
+    }
+}

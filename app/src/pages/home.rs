@@ -1,0 +1,125 @@
+use crate::components::status::{ErrorPanel, Loading};
+use crate::server::home::{team_home, TeamOverview};
+use leptos::either::Either;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+fn fmt_int(n: i64) -> String {
+    let s = n.abs().to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+#[component]
+pub fn Home() -> impl IntoView {
+    let params = use_params_map();
+    let data = Resource::new(move || params.read().get("team").unwrap_or_default(), team_home);
+    view! {
+        <Suspense fallback=|| view! { <Loading what="team overview"/> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(home) => Either::Left(view! { <HomeView home/> }),
+                    Err(e) => Either::Right(view! { <ErrorPanel error=e/> }),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn HomeView(home: TeamOverview) -> impl IntoView {
+    let members_detail = format!(
+        "{} invited · {} guests · {} admins",
+        fmt_int(home.invited_members),
+        fmt_int(home.guests),
+        fmt_int(home.admins)
+    );
+    let products_total = home.subscriptions + home.trials;
+    let products_detail = format!(
+        "{} subscriptions · {} trials · {} with Flex",
+        home.subscriptions, home.trials, home.flex_products
+    );
+    let expiry = match &home.next_expiry {
+        Some((date, n)) => format!("{} expire on {}", fmt_int(*n), date),
+        None => "No tokens waiting to expire".to_string(),
+    };
+    let rows = home.products.clone();
+    view! {
+        <Title text=home.team_name.clone()/>
+        <header class="page-header">
+            <div>
+                <h1>{home.team_name.clone()}</h1>
+                <p class="lede">"An overview of this team: its people, the products it holds and its Flex token balance."</p>
+            </div>
+        </header>
+        <section class="cards" aria-label="Team figures">
+            <article class="card" data-testid="figure-members">
+                <h2>"Members"</h2>
+                <p class="figure">{fmt_int(home.active_members)}</p>
+                <p class="detail">{members_detail}</p>
+            </article>
+            <article class="card" data-testid="figure-products">
+                <h2>"Products"</h2>
+                <p class="figure">{fmt_int(products_total)}</p>
+                <p class="detail">{products_detail}</p>
+            </article>
+            <article class="card" data-testid="figure-tokens">
+                <h2>"Flex tokens available"</h2>
+                <p class="figure">{fmt_int(home.tokens_available)}</p>
+                <p class="detail">{expiry}</p>
+            </article>
+        </section>
+        <section class="panel">
+            <h2>"Subscriptions and trials"</h2>
+            {if rows.is_empty() {
+                Either::Left(view! {
+                    <p class="empty">"This team holds no subscriptions or trials. Its members can still use products through Flex tokens."</p>
+                })
+            } else {
+                Either::Right(view! {
+                    <table class="table" data-testid="held-products">
+                        <thead>
+                            <tr><th scope="col">"Product"</th><th scope="col">"Access"</th><th scope="col" class="num">"Seats"</th><th scope="col">"Ends"</th></tr>
+                        </thead>
+                        <tbody>
+                            {rows.into_iter().map(|p| {
+                                let badge = if p.access == "trial" { "badge badge-trial" } else { "badge badge-subscription" };
+                                let label = if p.access == "trial" { "Trial" } else { "Subscription" };
+                                view! {
+                                    <tr>
+                                        <td>{p.name}<span class="muted code">{p.code}</span></td>
+                                        <td><span class=badge>{label}</span></td>
+                                        <td class="num">{p.seats}</td>
+                                        <td>{p.ends_on}</td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                })
+            }}
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(super::fmt_int(0), "0");
+        assert_eq!(super::fmt_int(999), "999");
+        assert_eq!(super::fmt_int(1000), "1,000");
+        assert_eq!(super::fmt_int(-1234567), "-1,234,567");
+    }
+}

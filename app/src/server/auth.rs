@@ -1,0 +1,122 @@
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TeamChoice {
+    pub id: String,
+    pub name: String,
+    pub admin: bool,
+}
+
+/// Who is signed in, and the teams they can switch between.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Me {
+    pub name: String,
+    pub email: String,
+    pub teams: Vec<TeamChoice>,
+}
+
+/// `None` when nobody is signed in (not an error: the sign-in page asks this too).
+#[server(endpoint = "whoami")]
+pub async fn whoami() -> Result<Option<Me>, AppError> {
+    use super::ssr::*;
+    let st = state()?;
+    let acc = match current_account(&st).await {
+        Ok(a) => a,
+        Err(AppError::Unauthenticated) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let teams = st
+        .db
+        .memberships_of(&acc.id)
+        .await?
+        .into_iter()
+        .map(|m| TeamChoice {
+            id: m.team_id.to_string(),
+            name: m.team_name,
+            admin: m.role == crate::store::teams::Role::Admin,
+        })
+        .collect();
+    Ok(Some(Me { name: acc.name, email: acc.email, teams }))
+}
+
+/// Only same-site relative paths are followed after sign-in (no open redirect).
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+#[server(endpoint = "sign_in")]
+pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+    use super::ssr::*;
+    use crate::domain::Email;
+    let st = state()?;
+    let email = Email::parse(&email).map_err(|e| AppError::invalid("email", capitalise(&e.to_string())))?;
+    if password.is_empty() {
+        return Err(AppError::invalid("password", "Enter your password."));
+    }
+    let key = email.as_str().to_string();
+    let now = st.now();
+    let failures = st.db.sign_in_failures(&key).await?;
+    if let Err(wait) = st.throttle.check(failures, now) {
+        return Err(AppError::Throttled { retry_after_secs: wait.num_seconds() });
+    }
+    let acc = st.db.account_by_email(&email).await?;
+    let stored = acc.as_ref().and_then(|a| a.password_hash.clone());
+    let ok = crate::passwords::verify_blocking(password, stored).await;
+    let Some(acc) = acc.filter(|_| ok) else {
+        let after = st.throttle.after_failure(failures, now);
+        st.db.put_sign_in_failures(&key, after).await?;
+        tracing::info!(email = %key, failures = after.count, "sign-in refused");
+        return Err(AppError::BadCredentials);
+    };
+    st.db.clear_sign_in_failures(&key).await?;
+    let session = session().await?;
+    // A new id at privilege change defeats session fixation.
+    session.cycle_id().await.map_err(internal)?;
+    session.insert(SESSION_USER, acc.id.as_str()).await.map_err(internal)?;
+    tracing::info!(user = %acc.id, "signed in");
+    leptos_axum::redirect(&safe_next(next.as_deref()));
+    Ok(())
+}
+
+#[server(endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    use super::ssr::*;
+    let session = session().await?;
+    session.flush().await.map_err(internal)?;
+    leptos_axum::redirect("/sign-in");
+    Ok(())
+}
+
+pub fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => {
+            f.to_uppercase().collect::<String>() + c.as_str() + if s.ends_with('.') { "" } else { "." }
+        }
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_is_same_site_only() {
+        assert_eq!(safe_next(Some("/t/abc")), "/t/abc");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn messages_read_as_sentences() {
+        assert_eq!(capitalise("email address is empty"), "Email address is empty.");
+    }
+}

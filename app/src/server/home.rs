@@ -1,0 +1,71 @@
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HeldProductView {
+    pub code: String,
+    pub name: String,
+    pub access: String,
+    pub seats: i64,
+    pub ends_on: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TeamOverview {
+    pub team_id: String,
+    pub team_name: String,
+    pub admin: bool,
+    pub active_members: i64,
+    pub invited_members: i64,
+    pub guests: i64,
+    pub admins: i64,
+    pub products: Vec<HeldProductView>,
+    pub subscriptions: i64,
+    pub trials: i64,
+    pub flex_products: i64,
+    pub tokens_available: i64,
+    /// The soonest expiry among purchases with tokens left: (date, tokens).
+    pub next_expiry: Option<(String, i64)>,
+}
+
+#[server(endpoint = "team_home")]
+pub async fn team_home(team: String) -> Result<TeamOverview, AppError> {
+    use super::ssr::*;
+    use crate::domain::tokens::available;
+    let st = state()?;
+    let (_acc, m) = require_member(&st, &team).await?;
+    let now = st.now();
+    let counts = st.db.member_counts(&m.team_id).await?;
+    let held = st.db.held_products(&m.team_id, now).await?;
+    let purchases = st.db.purchases(&m.team_id).await?;
+    let next_expiry = purchases
+        .iter()
+        .filter(|p| p.is_valid_at(now) && p.remaining() > 0)
+        .min_by_key(|p| p.expires_at())
+        .map(|p| (p.expires_at().format("%Y-%m-%d").to_string(), p.remaining()));
+    Ok(TeamOverview {
+        team_id: m.team_id.to_string(),
+        team_name: m.team_name,
+        admin: m.role == crate::store::teams::Role::Admin,
+        active_members: counts.active,
+        invited_members: counts.invited,
+        guests: counts.guests,
+        admins: counts.admins,
+        subscriptions: held.iter().filter(|h| h.access == "subscription").count() as i64,
+        trials: held.iter().filter(|h| h.access == "trial").count() as i64,
+        products: held
+            .into_iter()
+            .map(|h| HeldProductView {
+                code: h.code,
+                name: h.name,
+                access: h.access,
+                seats: h.seats,
+                ends_on: h.ends_at.format("%Y-%m-%d").to_string(),
+            })
+            .collect(),
+        flex_products: st.db.flex_product_count().await?,
+        tokens_available: available(&purchases, now),
+        next_expiry,
+    })
+}

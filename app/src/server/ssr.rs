@@ -1,0 +1,80 @@
+//! Helpers only the server build needs: state lookup, the signed-in account, team checks,
+//! and the mapping from store errors to what people see.
+use crate::domain::{TeamId, UserId};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::store::accounts::Account;
+use crate::store::teams::{Membership, Role};
+use crate::store::StoreError;
+use leptos::prelude::*;
+use tower_sessions::Session;
+
+pub const SESSION_USER: &str = "uid";
+
+pub fn state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| internal("application state missing from context"))
+}
+
+/// Logs the cause with a short reference and shows people only the reference.
+pub fn internal(cause: impl std::fmt::Display) -> AppError {
+    let reference = crate::store::new_id()[24..].to_string();
+    tracing::error!(%reference, %cause, "internal error");
+    AppError::Internal { reference }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => AppError::not_found("The record"),
+            StoreError::Duplicate(what) => {
+                AppError::Conflict { message: format!("There is already {what}.") }
+            }
+            other => internal(other),
+        }
+    }
+}
+
+pub async fn session() -> Result<Session, AppError> {
+    leptos_axum::extract::<Session>().await.map_err(|e| internal(format!("session layer: {e:?}")))
+}
+
+/// The signed-in account, or `Unauthenticated`.
+pub async fn current_account(st: &AppState) -> Result<Account, AppError> {
+    let session = session().await?;
+    let uid: Option<String> = session.get(SESSION_USER).await.map_err(internal)?;
+    let Some(uid) = uid.and_then(|u| UserId::parse(&u).ok()) else {
+        return Err(AppError::Unauthenticated);
+    };
+    match st.db.account(&uid).await? {
+        Some(acc) => Ok(acc),
+        None => {
+            // The account is gone: the session must not keep pointing at it.
+            session.flush().await.map_err(internal)?;
+            Err(AppError::Unauthenticated)
+        }
+    }
+}
+
+pub fn parse_team(raw: &str) -> Result<TeamId, AppError> {
+    // A malformed id cannot name a team the caller belongs to; answer as for any other team.
+    TeamId::parse(raw).map_err(|_| AppError::NotAMember)
+}
+
+/// The caller must be an active member of `team`.
+pub async fn require_member(st: &AppState, team: &str) -> Result<(Account, Membership), AppError> {
+    let acc = current_account(st).await?;
+    let team = parse_team(team)?;
+    match st.db.membership(&team, &acc.id).await? {
+        Some(m) if m.active => Ok((acc, m)),
+        _ => Err(AppError::NotAMember),
+    }
+}
+
+/// The caller must be an active admin of `team`.
+pub async fn require_admin(st: &AppState, team: &str) -> Result<(Account, Membership), AppError> {
+    let (acc, m) = require_member(st, team).await?;
+    if m.role != Role::Admin {
+        return Err(AppError::AdminOnly);
+    }
+    Ok((acc, m))
+}

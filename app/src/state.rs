@@ -1,0 +1,60 @@
+//! Server-side state shared by pages, server functions and REST handlers.
+use crate::domain::throttle::Policy;
+use crate::store::Db;
+use chrono::{DateTime, Duration, Utc};
+use leptos::config::LeptosOptions;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+/// Every rule with a duration reads time from here, so tests can move it.
+pub trait Clock: Send + Sync + 'static {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+#[derive(Debug, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// Real time shifted by an adjustable offset: time keeps flowing (sessions, timeouts behave
+/// normally) while a test jumps days ahead.
+#[derive(Debug, Default)]
+pub struct ShiftedClock {
+    offset_ms: AtomicI64,
+}
+
+impl ShiftedClock {
+    pub fn advance(&self, by: Duration) {
+        self.offset_ms.fetch_add(by.num_milliseconds(), Ordering::SeqCst);
+    }
+}
+
+impl Clock for ShiftedClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now() + Duration::milliseconds(self.offset_ms.load(Ordering::SeqCst))
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    pub leptos_options: LeptosOptions,
+    pub throttle: Policy,
+}
+
+impl AppState {
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+}
+
+impl axum::extract::FromRef<AppState> for LeptosOptions {
+    fn from_ref(s: &AppState) -> Self {
+        s.leptos_options.clone()
+    }
+}

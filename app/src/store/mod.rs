@@ -1,0 +1,165 @@
+//! Data access: the only place that speaks SQL. One `Db` over sqlx's `Any` driver so the
+//! same runtime-checked queries serve SQLite (the embedded default) and PostgreSQL.
+//! Queries stay in portable SQL: `$n` placeholders, TEXT/BIGINT columns, explicit CASTs on
+//! aggregates (PostgreSQL's SUM(bigint) is NUMERIC, which `Any` cannot decode).
+use chrono::{DateTime, SecondsFormat, Utc};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Row};
+use std::time::Duration;
+
+pub mod accounts;
+pub mod catalogue;
+pub mod teams;
+pub mod throttle;
+pub mod tokens;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("already exists: {0}")]
+    Duplicate(String),
+    #[error("stored data is not valid: {0}")]
+    Corrupt(String),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+impl StoreError {
+    /// Maps a unique-constraint violation to `Duplicate(what)`; leaves other errors alone.
+    pub fn on_unique(self, what: &str) -> Self {
+        match &self {
+            StoreError::Database(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                StoreError::Duplicate(what.to_string())
+            }
+            _ => self,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone, Debug)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub engine: Engine,
+}
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+impl Db {
+    pub async fn connect(url: &str) -> Result<Db> {
+        sqlx::any::install_default_drivers();
+        let engine = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Engine::Postgres
+        } else {
+            Engine::Sqlite
+        };
+        let url = match engine {
+            Engine::Sqlite => sqlite_url_creating(url)?,
+            Engine::Postgres => url.to_string(),
+        };
+        let mut opts = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
+        if engine == Engine::Sqlite {
+            opts = opts.max_connections(8).after_connect(|conn, _| {
+                Box::pin(async move {
+                    // WAL lets readers proceed during a write; busy_timeout makes writers
+                    // queue instead of failing with SQLITE_BUSY.
+                    sqlx::query("PRAGMA journal_mode = WAL").execute(&mut *conn).await?;
+                    sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
+                    sqlx::query("PRAGMA busy_timeout = 5000").execute(&mut *conn).await?;
+                    sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await?;
+                    Ok(())
+                })
+            });
+        }
+        let pool = opts.connect(&url).await?;
+        Ok(Db { pool, engine })
+    }
+
+    pub async fn migrate(&self) -> Result<()> {
+        MIGRATOR.run(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
+/// `sqlite://path` → `sqlite://path?mode=rwc` and the parent folder created, so a fresh
+/// checkout needs no manual step.
+fn sqlite_url_creating(url: &str) -> Result<String> {
+    let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+    let file = path.split('?').next().unwrap_or(path);
+    if !file.is_empty() && file != ":memory:" {
+        if let Some(parent) = std::path::Path::new(file).parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| StoreError::Corrupt(format!("cannot create {}: {e}", parent.display())))?;
+            }
+        }
+    }
+    Ok(if path.contains("mode=") {
+        format!("sqlite://{path}")
+    } else if path.contains('?') {
+        format!("sqlite://{path}&mode=rwc")
+    } else {
+        format!("sqlite://{path}?mode=rwc")
+    })
+}
+
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// The one text form of an instant in the database.
+pub fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+pub fn parse_ts(s: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| StoreError::Corrupt(format!("timestamp {s:?}: {e}")))
+}
+
+pub(crate) fn get_ts(row: &AnyRow, col: &str) -> Result<DateTime<Utc>> {
+    let s: String = row.try_get(col)?;
+    parse_ts(&s)
+}
+
+pub(crate) fn get_flag(row: &AnyRow, col: &str) -> Result<bool> {
+    let v: i64 = row.try_get(col)?;
+    Ok(v != 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_urls_gain_create_mode() {
+        let dir = std::env::temp_dir().join(format!("tessera-url-{}", new_id()));
+        let url = format!("sqlite://{}/sub/t.db", dir.display());
+        let got = sqlite_url_creating(&url).unwrap();
+        assert!(got.ends_with("/sub/t.db?mode=rwc"), "{got}");
+        assert!(dir.join("sub").is_dir());
+        assert_eq!(sqlite_url_creating("sqlite::memory:").unwrap(), "sqlite://:memory:?mode=rwc");
+    }
+
+    #[test]
+    fn timestamps_are_fixed_width_utc() {
+        let t = parse_ts("2026-11-25T10:08:52.123+01:00").unwrap();
+        assert_eq!(ts(t), "2026-11-25T09:08:52.123Z");
+    }
+}

@@ -1,0 +1,221 @@
+use super::{get_flag, get_ts, new_id, ts, Db, Result, StoreError};
+use crate::domain::{TeamId, TeamName, UserId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::{Any, Executor, Row};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Member,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Member => "member",
+        }
+    }
+    fn parse(s: &str) -> Result<Role> {
+        match s {
+            "admin" => Ok(Role::Admin),
+            "member" => Ok(Role::Member),
+            other => Err(StoreError::Corrupt(format!("role {other:?}"))),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MemberStatus {
+    Active,
+    Invited,
+}
+
+impl MemberStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MemberStatus::Active => "active",
+            MemberStatus::Invited => "invited",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Membership {
+    pub team_id: TeamId,
+    pub team_name: String,
+    pub role: Role,
+    pub guest: bool,
+    pub active: bool,
+}
+
+fn team_id(s: String) -> Result<TeamId> {
+    TeamId::parse(&s).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+pub async fn create_team<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    name: &TeamName,
+    now: DateTime<Utc>,
+) -> Result<TeamId> {
+    let id = new_id();
+    sqlx::query("INSERT INTO teams (id, name, created_at) VALUES ($1, $2, $3)")
+        .bind(&id)
+        .bind(name.as_str())
+        .bind(ts(now))
+        .execute(ex)
+        .await?;
+    team_id(id)
+}
+
+pub async fn add_member<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    team: &TeamId,
+    account: &UserId,
+    role: Role,
+    guest: bool,
+    status: MemberStatus,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO memberships (team_id, account_id, role, guest, status, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(team.as_str())
+    .bind(account.as_str())
+    .bind(role.as_str())
+    .bind(i64::from(guest))
+    .bind(status.as_str())
+    .bind(ts(now))
+    .execute(ex)
+    .await
+    .map_err(|e| StoreError::from(e).on_unique("this person is already a member of the team"))?;
+    Ok(())
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MemberCounts {
+    pub active: i64,
+    pub invited: i64,
+    pub guests: i64,
+    pub admins: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct TeamRow {
+    pub id: TeamId,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Db {
+    pub async fn team(&self, id: &TeamId) -> Result<Option<TeamRow>> {
+        let row = sqlx::query("SELECT id, name, created_at FROM teams WHERE id = $1")
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| {
+            Ok(TeamRow {
+                id: team_id(r.try_get("id")?)?,
+                name: r.try_get("name")?,
+                created_at: get_ts(&r, "created_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    pub async fn team_count(&self) -> Result<i64> {
+        Ok(sqlx::query("SELECT COUNT(*) AS n FROM teams").fetch_one(&self.pool).await?.try_get("n")?)
+    }
+
+    /// Teams the account belongs to (active memberships only), by name.
+    pub async fn memberships_of(&self, account: &UserId) -> Result<Vec<Membership>> {
+        let rows = sqlx::query(
+            "SELECT m.team_id, t.name, m.role, m.guest, m.status FROM memberships m \
+             JOIN teams t ON t.id = m.team_id \
+             WHERE m.account_id = $1 AND m.status = 'active' ORDER BY t.name, t.id",
+        )
+        .bind(account.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let status: String = r.try_get("status")?;
+                Ok(Membership {
+                    team_id: team_id(r.try_get("team_id")?)?,
+                    team_name: r.try_get("name")?,
+                    role: Role::parse(&r.try_get::<String, _>("role")?)?,
+                    guest: get_flag(r, "guest")?,
+                    active: status == "active",
+                })
+            })
+            .collect()
+    }
+
+    pub async fn membership(&self, team: &TeamId, account: &UserId) -> Result<Option<Membership>> {
+        let row = sqlx::query(
+            "SELECT m.team_id, t.name, m.role, m.guest, m.status FROM memberships m \
+             JOIN teams t ON t.id = m.team_id WHERE m.team_id = $1 AND m.account_id = $2",
+        )
+        .bind(team.as_str())
+        .bind(account.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            let status: String = r.try_get("status")?;
+            Ok(Membership {
+                team_id: team_id(r.try_get("team_id")?)?,
+                team_name: r.try_get("name")?,
+                role: Role::parse(&r.try_get::<String, _>("role")?)?,
+                guest: get_flag(&r, "guest")?,
+                active: status == "active",
+            })
+        })
+        .transpose()
+    }
+
+    pub async fn member_counts(&self, team: &TeamId) -> Result<MemberCounts> {
+        let r = sqlx::query(
+            "SELECT \
+               CAST(COALESCE(SUM(CASE WHEN status = 'active' THEN 1 ELSE 0 END), 0) AS BIGINT) AS active, \
+               CAST(COALESCE(SUM(CASE WHEN status = 'invited' THEN 1 ELSE 0 END), 0) AS BIGINT) AS invited, \
+               CAST(COALESCE(SUM(guest), 0) AS BIGINT) AS guests, \
+               CAST(COALESCE(SUM(CASE WHEN role = 'admin' THEN 1 ELSE 0 END), 0) AS BIGINT) AS admins \
+             FROM memberships WHERE team_id = $1",
+        )
+        .bind(team.as_str())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(MemberCounts {
+            active: r.try_get("active")?,
+            invited: r.try_get("invited")?,
+            guests: r.try_get("guests")?,
+            admins: r.try_get("admins")?,
+        })
+    }
+}
+
+pub async fn set_role<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    team: &TeamId,
+    account: &UserId,
+    role: Role,
+) -> Result<()> {
+    sqlx::query("UPDATE memberships SET role = $1, status = 'active' WHERE team_id = $2 AND account_id = $3")
+        .bind(role.as_str())
+        .bind(team.as_str())
+        .bind(account.as_str())
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+impl Db {
+    pub async fn teams_named(&self, name: &str) -> Result<Vec<TeamId>> {
+        let rows =
+            sqlx::query("SELECT id FROM teams WHERE name = $1").bind(name).fetch_all(&self.pool).await?;
+        rows.into_iter().map(|r| team_id(r.try_get("id")?)).collect()
+    }
+}

@@ -1,0 +1,70 @@
+use super::{get_ts, new_id, ts, Db, Result};
+use crate::domain::tokens::{expiry_of, Purchase};
+use crate::domain::TeamId;
+use chrono::{DateTime, Utc};
+use sqlx::{Any, Row, Transaction};
+
+/// A purchase and its opening ledger entry, written together.
+pub async fn add_purchase(
+    tx: &mut Transaction<'_, Any>,
+    team: &TeamId,
+    amount: i64,
+    purchased_at: DateTime<Utc>,
+) -> Result<(String, DateTime<Utc>)> {
+    let id = new_id();
+    let expires_at = expiry_of(purchased_at);
+    sqlx::query("INSERT INTO token_purchases (id, team_id, amount, purchased_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(&id)
+        .bind(team.as_str())
+        .bind(amount)
+        .bind(ts(purchased_at))
+        .bind(ts(expires_at))
+        .execute(&mut **tx)
+        .await?;
+    ledger_entry(tx, team, &id, "purchase", amount, purchased_at).await?;
+    Ok((id, expires_at))
+}
+
+pub async fn ledger_entry(
+    tx: &mut Transaction<'_, Any>,
+    team: &TeamId,
+    purchase_id: &str,
+    kind: &str,
+    amount: i64,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query("INSERT INTO token_ledger (id, team_id, purchase_id, kind, amount, at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(new_id())
+        .bind(team.as_str())
+        .bind(purchase_id)
+        .bind(kind)
+        .bind(amount)
+        .bind(ts(at))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+impl Db {
+    /// The team's purchases with what has been charged against each (from the ledger).
+    pub async fn purchases(&self, team: &TeamId) -> Result<Vec<Purchase>> {
+        let rows = sqlx::query(
+            "SELECT p.amount, p.purchased_at, \
+               CAST(COALESCE((SELECT -SUM(l.amount) FROM token_ledger l \
+                  WHERE l.purchase_id = p.id AND l.kind = 'charge'), 0) AS BIGINT) AS consumed \
+             FROM token_purchases p WHERE p.team_id = $1 ORDER BY p.expires_at, p.amount",
+        )
+        .bind(team.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Purchase {
+                    amount: r.try_get("amount")?,
+                    purchased_at: get_ts(r, "purchased_at")?,
+                    consumed: r.try_get("consumed")?,
+                })
+            })
+            .collect()
+    }
+}

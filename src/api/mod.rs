@@ -1,0 +1,2 @@
+//! REST endpoints outside the console (health now; identity and licensing APIs later).
+pub mod health;

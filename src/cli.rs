@@ -1,0 +1,271 @@
+//! The `tessera` command line (names fixed by CONTRACT.md: add, never rename).
+use crate::startup::{self, WebConfig};
+use anyhow::{anyhow, bail, Context};
+use app::domain::{Email, NewPassword, PersonName, TeamId, TeamName};
+use app::state::SystemClock;
+use app::store::teams::{MemberStatus, Role};
+use app::store::Db;
+use clap::{Args, Parser, Subcommand};
+use serde_json::json;
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Parser, Debug)]
+#[command(name = "tessera", version, about = "Tessera: account console and licensing service")]
+pub struct Cli {
+    /// Folder for the embedded database, mail outbox and other local state.
+    #[arg(long, global = true, default_value = "./data", env = "TESSERA_DATA_DIR")]
+    pub data_dir: PathBuf,
+    /// Database to use: sqlite://FILE or postgres://... [default: sqlite://<data-dir>/tessera.db]
+    #[arg(long, global = true, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Apply migrations, seed demo data into an empty database, and serve the console and APIs.
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage teams.
+    #[command(subcommand)]
+    Team(TeamCommand),
+    /// Manage team admins.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port; the chosen URL is printed).
+    #[arg(long, default_value = "127.0.0.1:3000", env = "TESSERA_ADDR")]
+    pub addr: SocketAddr,
+    /// Do not seed demo data, even into an empty database.
+    #[arg(long)]
+    pub no_demo: bool,
+    /// Folder with the built console (wasm, CSS, public files) from `cargo leptos build`.
+    #[arg(long, default_value = "target/site", env = "LEPTOS_SITE_ROOT")]
+    pub site_root: String,
+    /// The URL people reach this server at; https here marks session cookies Secure.
+    #[arg(long, env = "TESSERA_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Password for the demo admin (random when not given; printed either way).
+    #[arg(long, env = "TESSERA_DEMO_PASSWORD", hide_env_values = true)]
+    pub demo_password: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TeamCommand {
+    /// Create a team. Prints {"id","name"}.
+    Create {
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AdminCommand {
+    /// Create an account (or reuse the one with this email) and make it an admin of the team.
+    /// Prints {"user_id"}.
+    Create {
+        /// Team id (or exact team name).
+        #[arg(long)]
+        team: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// Read the new account's password from standard input (first line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+impl Cli {
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}/tessera.db", self.data_dir.display()))
+    }
+}
+
+pub async fn open_db(cli: &Cli) -> anyhow::Result<Db> {
+    let url = cli.database_url();
+    let db = Db::connect(&url).await.with_context(|| format!("cannot open database {}", redact(&url)))?;
+    db.migrate().await.context("cannot apply migrations")?;
+    Ok(db)
+}
+
+fn redact(url: &str) -> String {
+    // postgres://user:secret@host → postgres://user:***@host
+    match (url.find("://"), url.find('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &creds[..c], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+fn print_json(v: serde_json::Value) {
+    println!("{v}");
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match &cli.command {
+        Command::Serve(args) => serve(&cli, args).await,
+        Command::Migrate => {
+            open_db(&cli).await?;
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::Team(TeamCommand::Create { name }) => {
+            let name = TeamName::parse(name).map_err(|e| anyhow!("--name: {e}"))?;
+            let db = open_db(&cli).await?;
+            let id = app::store::teams::create_team(&db.pool, &name, chrono::Utc::now()).await?;
+            print_json(json!({"id": id.as_str(), "name": name.as_str()}));
+            Ok(())
+        }
+        Command::Admin(AdminCommand::Create { team, email, name, password_stdin: _ }) => {
+            let email = Email::parse(email).map_err(|e| anyhow!("--email: {e}"))?;
+            let name = PersonName::parse(name).map_err(|e| anyhow!("--name: {e}"))?;
+            let mut line = String::new();
+            std::io::stdin().read_to_string(&mut line).context("cannot read the password from stdin")?;
+            let line = line.lines().next().unwrap_or_default();
+            let password = NewPassword::parse(line).map_err(|e| anyhow!("password: {e}"))?;
+            let db = open_db(&cli).await?;
+            let team = resolve_team(&db, team).await?;
+            let user_id = create_admin(&db, &team, &email, &name, &password).await?;
+            print_json(json!({"user_id": user_id}));
+            Ok(())
+        }
+    }
+}
+
+async fn resolve_team(db: &Db, team: &str) -> anyhow::Result<TeamId> {
+    if let Ok(id) = TeamId::parse(team) {
+        if db.team(&id).await?.is_some() {
+            return Ok(id);
+        }
+        bail!("--team: no team with id {id}");
+    }
+    let matches = db.teams_named(team).await?;
+    match matches.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => bail!("--team: no team with id or name {team:?}"),
+        _ => bail!("--team: several teams are named {team:?}; give the id instead"),
+    }
+}
+
+pub async fn create_admin(
+    db: &Db,
+    team: &TeamId,
+    email: &Email,
+    name: &PersonName,
+    password: &NewPassword,
+) -> anyhow::Result<String> {
+    let now = chrono::Utc::now();
+    let hash = app::passwords::hash_blocking(password.expose().to_string()).await.map_err(|e| anyhow!(e))?;
+    let mut tx = db.pool.begin().await?;
+    let user = match db.account_by_email(email).await? {
+        Some(existing) => {
+            eprintln!("note: {email} already has an account; its password is left unchanged");
+            existing.id
+        }
+        None => app::store::accounts::create(&mut *tx, email, name, Some(&hash), now).await?,
+    };
+    match db.membership(team, &user).await? {
+        Some(_) => app::store::teams::set_role(&mut *tx, team, &user, Role::Admin).await?,
+        None => {
+            app::store::teams::add_member(
+                &mut *tx,
+                team,
+                &user,
+                Role::Admin,
+                false,
+                MemberStatus::Active,
+                now,
+            )
+            .await?
+        }
+    }
+    tx.commit().await?;
+    Ok(user.to_string())
+}
+
+async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
+    let db = open_db(cli).await?;
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.addr))?;
+    let addr = listener.local_addr()?;
+    let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+    let cfg = WebConfig {
+        addr,
+        site_root: args.site_root.clone(),
+        secure_cookies: public_url.starts_with("https://"),
+    };
+    if !std::path::Path::new(&cfg.site_root).join("pkg").is_dir() {
+        tracing::warn!(site_root = %cfg.site_root, "no built console here: run `cargo leptos build` (pages will not hydrate)");
+    }
+    let seeded = if args.no_demo || db.team_count().await? > 0 {
+        None
+    } else {
+        let password = args.demo_password.clone().unwrap_or_else(crate::seed::random_password);
+        Some(
+            crate::seed::seed_demo(&db, &password, chrono::Utc::now())
+                .await
+                .map(|admin| (admin, password))?,
+        )
+    };
+    let state = startup::app_state(db.clone(), Arc::new(SystemClock), &cfg);
+    let app = startup::router(state, &cfg);
+    startup::spawn_session_sweeper(db);
+    println!("Tessera is listening on {public_url}");
+    if let Some((admin, password)) = seeded {
+        println!("Demo data seeded. Sign in as {admin} with password: {password}");
+    }
+    tracing::info!(%addr, "listening");
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_url_defaults_under_data_dir() {
+        let cli = Cli::parse_from(["tessera", "--data-dir", "/tmp/x", "migrate"]);
+        assert_eq!(cli.database_url(), "sqlite:///tmp/x/tessera.db");
+    }
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact("sqlite://./data/t.db"), "sqlite://./data/t.db");
+    }
+}

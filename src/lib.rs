@@ -1,0 +1,7 @@
+//! The Tessera server: CLI, configuration, HTTP start-up, REST endpoints and demo data.
+//! Business rules and the store live in the `app` crate (shared with the console).
+pub mod api;
+pub mod cli;
+pub mod seed;
+pub mod session_store;
+pub mod startup;

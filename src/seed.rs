@@ -1,0 +1,148 @@
+//! Demo data for a fresh database: two teams, an admin of both, ~40 members (some guests,
+//! some invited), eight invented products, subscriptions, trials and Flex purchases.
+use app::domain::{Email, PersonName, TeamName};
+use app::store::catalogue::{add_product, add_team_product, NewProduct};
+use app::store::teams::{add_member, create_team, MemberStatus, Role};
+use app::store::{accounts, tokens, Db};
+use chrono::{DateTime, Duration, Utc};
+use rand::Rng;
+
+pub const DEMO_ADMIN: &str = "admin@northwind.example";
+
+pub fn random_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzACDEFGHJKLMNPQRTUVWXY346789";
+    let mut rng = rand::thread_rng();
+    (0..16).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
+}
+
+const PRODUCTS: [(&str, &str, &str, Option<i64>); 8] = [
+    ("DRAFT2D", "Draft 2D", "desktop", Some(7)),
+    ("MODEL3D", "Model 3D", "desktop", Some(10)),
+    ("RENDER", "Render Studio", "desktop", Some(12)),
+    ("SURVEY", "Survey Pro", "desktop", Some(5)),
+    ("CIRCUIT", "Circuit Lab", "desktop", Some(6)),
+    ("MOTION", "Motion Forge", "desktop", Some(9)),
+    ("PLANT", "Plant Designer", "desktop", Some(8)),
+    ("TERRAIN", "Terrain Cloud", "cloud", None),
+];
+
+const FIRST: [&str; 20] = [
+    "Amara", "Bruno", "Chiara", "Dmitri", "Elif", "Farid", "Greta", "Hiro", "Ines", "Jonas", "Kavya", "Lars",
+    "Mei", "Nadia", "Oscar", "Priya", "Quentin", "Rosa", "Sven", "Tomasz",
+];
+const LAST: [&str; 10] =
+    ["Okafor", "Lindqvist", "Moreau", "Tanaka", "Novak", "Haddad", "Rossi", "Schmidt", "Costa", "Iyer"];
+
+/// Seeds and returns the demo admin's email. `password` is also given to the active demo
+/// members, so one can sign in as a plain member too.
+pub async fn seed_demo(db: &Db, password: &str, now: DateTime<Utc>) -> anyhow::Result<String> {
+    let hash = app::passwords::hash_blocking(password.to_string()).await.map_err(anyhow::Error::msg)?;
+    let mut tx = db.pool.begin().await?;
+
+    let mut product_ids = Vec::new();
+    for (i, (code, name, kind, rate)) in PRODUCTS.iter().enumerate() {
+        let added = now - Duration::days(400 - i as i64 * 20);
+        let id =
+            add_product(&mut *tx, &NewProduct { code, name, kind, flex_daily_rate: *rate }, added).await?;
+        product_ids.push(id);
+    }
+
+    let north =
+        create_team(&mut *tx, &TeamName::parse("Northwind Studio")?, now - Duration::days(500)).await?;
+    let harbor =
+        create_team(&mut *tx, &TeamName::parse("Harbor Engineering")?, now - Duration::days(300)).await?;
+
+    let admin = accounts::create(
+        &mut *tx,
+        &Email::parse(DEMO_ADMIN)?,
+        &PersonName::parse("Avery Admin")?,
+        Some(&hash),
+        now - Duration::days(500),
+    )
+    .await?;
+    add_member(&mut *tx, &north, &admin, Role::Admin, false, MemberStatus::Active, now).await?;
+    add_member(&mut *tx, &harbor, &admin, Role::Admin, false, MemberStatus::Active, now).await?;
+
+    // 40 people: the first 28 in Northwind, the rest in Harbor; every 7th a guest,
+    // every 9th still invited (no password yet).
+    for i in 0..40usize {
+        let first = FIRST[i % FIRST.len()];
+        let last = LAST[(i * 7 + i / FIRST.len()) % LAST.len()];
+        let name = PersonName::parse(&format!("{first} {last}"))?;
+        let email = Email::parse(&format!(
+            "{}.{}{}@northwind.example",
+            first.to_lowercase(),
+            last.to_lowercase(),
+            i
+        ))?;
+        let invited = i % 9 == 4;
+        let guest = i % 7 == 3;
+        let since = now - Duration::days(30 + (i as i64 * 11) % 400);
+        let acc =
+            accounts::create(&mut *tx, &email, &name, (!invited).then_some(hash.as_str()), since).await?;
+        let team = if i < 28 { &north } else { &harbor };
+        let status = if invited { MemberStatus::Invited } else { MemberStatus::Active };
+        let role = if i == 0 { Role::Admin } else { Role::Member };
+        add_member(&mut *tx, team, &acc, role, guest, status, since).await?;
+    }
+
+    let year = Duration::days(365);
+    add_team_product(
+        &mut *tx,
+        &north,
+        &product_ids[1],
+        "subscription",
+        10,
+        now - Duration::days(120),
+        now - Duration::days(120) + year,
+    )
+    .await?;
+    add_team_product(
+        &mut *tx,
+        &north,
+        &product_ids[0],
+        "subscription",
+        25,
+        now - Duration::days(40),
+        now - Duration::days(40) + year,
+    )
+    .await?;
+    add_team_product(
+        &mut *tx,
+        &north,
+        &product_ids[2],
+        "trial",
+        5,
+        now - Duration::days(10),
+        now + Duration::days(20),
+    )
+    .await?;
+    add_team_product(
+        &mut *tx,
+        &harbor,
+        &product_ids[3],
+        "subscription",
+        8,
+        now - Duration::days(200),
+        now - Duration::days(200) + year,
+    )
+    .await?;
+    add_team_product(
+        &mut *tx,
+        &harbor,
+        &product_ids[4],
+        "trial",
+        3,
+        now - Duration::days(5),
+        now + Duration::days(25),
+    )
+    .await?;
+
+    let (older, _) = tokens::add_purchase(&mut tx, &north, 500, now - Duration::days(300)).await?;
+    tokens::ledger_entry(&mut tx, &north, &older, "charge", -180, now - Duration::days(20)).await?;
+    tokens::add_purchase(&mut tx, &north, 1000, now - Duration::days(60)).await?;
+    tokens::add_purchase(&mut tx, &harbor, 300, now - Duration::days(10)).await?;
+
+    tx.commit().await?;
+    Ok(DEMO_ADMIN.to_string())
+}

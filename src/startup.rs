@@ -1,0 +1,100 @@
+//! Building the HTTP application: state, sessions, console routes, server functions, APIs.
+use crate::api::health::{healthz, readyz};
+use crate::session_store::DbSessionStore;
+use app::state::{AppState, Clock};
+use app::store::Db;
+use app::{shell, App};
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::Request;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+pub fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info,tower_sessions=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // Logs go to stderr so JSON-printing commands keep stdout clean.
+    let _ = if std::env::var("TESSERA_LOG_FORMAT").as_deref() == Ok("json") {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+#[derive(Clone, Debug)]
+pub struct WebConfig {
+    pub addr: SocketAddr,
+    /// Where `cargo leptos build` wrote the wasm bundle, CSS and public files.
+    pub site_root: String,
+    /// Cookies get the Secure flag when the console is served over https.
+    pub secure_cookies: bool,
+}
+
+pub fn leptos_options(cfg: &WebConfig) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("tessera")
+        .site_root(cfg.site_root.as_str())
+        .site_pkg_dir("pkg")
+        .site_addr(cfg.addr)
+        .build()
+}
+
+pub fn app_state(db: Db, clock: Arc<dyn Clock>, cfg: &WebConfig) -> AppState {
+    AppState { db, clock, leptos_options: leptos_options(cfg), throttle: Default::default() }
+}
+
+async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
+    handle_server_fns_with_context(move || provide_context(state.clone()), req).await
+}
+
+pub fn router(state: AppState, cfg: &WebConfig) -> Router {
+    let routes = generate_route_list(App);
+    let sessions = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
+        .with_name("tessera_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(cfg.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(time::Duration::days(7)));
+    let ctx_state = state.clone();
+    let options = state.leptos_options.clone();
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(ctx_state.clone()),
+            move || shell(options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(sessions)
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Removes expired sessions now and then; the store ignores them on load anyway.
+pub fn spawn_session_sweeper(db: Db) {
+    tokio::spawn(async move {
+        let store = DbSessionStore::new(db);
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            match store.delete_expired().await {
+                Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "session sweep failed"),
+            }
+        }
+    });
+}

@@ -1,0 +1,131 @@
+//! The `tessera` command line as scripts use it (CONTRACT.md).
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn tessera(dir: &std::path::Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tessera"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run tessera");
+    if let Some(input) = stdin {
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    } else {
+        drop(child.stdin.take());
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    })
+}
+
+#[test]
+fn team_and_admin_create_print_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let team = tessera(dir.path(), &["team", "create", "--name", "Acme Design"], None);
+    assert!(team.status.success(), "{}", String::from_utf8_lossy(&team.stderr));
+    let team = json(&team);
+    assert_eq!(team["name"], "Acme Design");
+    let id = team["id"].as_str().unwrap();
+    assert_eq!(id.len(), 36);
+
+    let admin = tessera(
+        dir.path(),
+        &[
+            "admin",
+            "create",
+            "--team",
+            id,
+            "--email",
+            "Grace@Acme.example",
+            "--name",
+            "Grace Hopper",
+            "--password-stdin",
+        ],
+        Some("a long secret password\n"),
+    );
+    assert!(admin.status.success(), "{}", String::from_utf8_lossy(&admin.stderr));
+    assert_eq!(json(&admin)["user_id"].as_str().unwrap().len(), 36);
+    assert!(dir.path().join("tessera.db").exists());
+}
+
+#[test]
+fn bad_input_is_a_user_error_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tessera(
+        dir.path(),
+        &["admin", "create", "--team", "Nope", "--email", "grace.example", "--name", "G", "--password-stdin"],
+        Some("a long secret password\n"),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--email: email address \"grace.example\" has no @"), "{err}");
+    assert!(out.stdout.is_empty());
+
+    let short = tessera(
+        dir.path(),
+        &[
+            "admin",
+            "create",
+            "--team",
+            "Nope",
+            "--email",
+            "g@acme.example",
+            "--name",
+            "G",
+            "--password-stdin",
+        ],
+        Some("short\n"),
+    );
+    assert_eq!(short.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&short.stderr).contains("password must be at least 10 characters"));
+
+    let no_team = tessera(
+        dir.path(),
+        &[
+            "admin",
+            "create",
+            "--team",
+            "Nope",
+            "--email",
+            "g@acme.example",
+            "--name",
+            "G",
+            "--password-stdin",
+        ],
+        Some("a long secret password\n"),
+    );
+    assert_eq!(no_team.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&no_team.stderr).contains("no team with id or name \"Nope\""));
+}
+
+#[test]
+fn bad_usage_exits_2_and_help_explains() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tessera(dir.path(), &["team", "create"], None);
+    assert_eq!(out.status.code(), Some(2));
+    let help = tessera(dir.path(), &["--help"], None);
+    let text = String::from_utf8_lossy(&help.stdout);
+    for cmd in ["serve", "migrate", "team", "admin"] {
+        assert!(text.contains(cmd), "help lists {cmd}: {text}");
+    }
+}
+
+#[test]
+fn migrate_is_idempotent() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(tessera(dir.path(), &["migrate"], None).status.success());
+    assert!(tessera(dir.path(), &["migrate"], None).status.success());
+}

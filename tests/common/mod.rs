@@ -1,0 +1,75 @@
+//! Starts the real server in-process on a free port with its own temporary SQLite database
+//! and demo data, so tests run in parallel without sharing anything.
+#![allow(dead_code)]
+use app::domain::TeamId;
+use app::state::ShiftedClock;
+use app::store::Db;
+use std::sync::Arc;
+use tessera::startup::{self, WebConfig};
+
+pub const PASSWORD: &str = "demo-password-123";
+pub const ADMIN: &str = "admin@northwind.example";
+
+pub struct TestApp {
+    pub url: String,
+    pub db: Db,
+    pub clock: Arc<ShiftedClock>,
+    pub dir: tempfile::TempDir,
+}
+
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = Db::connect(&format!("sqlite://{}/tessera.db", dir.path().display())).await.expect("db");
+    db.migrate().await.expect("migrate");
+    tessera::seed::seed_demo(&db, PASSWORD, chrono::Utc::now()).await.expect("seed");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let cfg = WebConfig { addr, site_root: "target/site".into(), secure_cookies: false };
+    let clock = Arc::new(ShiftedClock::default());
+    let state = startup::app_state(db.clone(), clock.clone(), &cfg);
+    let router = startup::router(state, &cfg);
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    TestApp { url: format!("http://{addr}"), db, clock, dir }
+}
+
+impl TestApp {
+    /// A client with its own cookie jar that does not follow redirects.
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+    }
+
+    pub async fn call(
+        &self,
+        c: &reqwest::Client,
+        func: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, serde_json::Value) {
+        let res = c
+            .post(format!("{}/api/{func}", self.url))
+            .header("Accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .expect("request");
+        let status = res.status().as_u16();
+        let text = res.text().await.expect("body");
+        (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+    }
+
+    pub async fn sign_in(
+        &self,
+        c: &reqwest::Client,
+        email: &str,
+        password: &str,
+    ) -> (u16, serde_json::Value) {
+        self.call(c, "sign_in", &[("email", email), ("password", password)]).await
+    }
+
+    pub async fn team_id(&self, name: &str) -> TeamId {
+        self.db.teams_named(name).await.expect("query").into_iter().next().expect("team exists")
+    }
+}

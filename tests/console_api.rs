@@ -1,0 +1,199 @@
+//! The console's server functions and pages over real HTTP.
+mod common;
+use common::*;
+
+#[tokio::test]
+async fn health_and_readiness() {
+    let app = spawn_app().await;
+    let c = app.client();
+    let h = c.get(format!("{}/healthz", app.url)).send().await.unwrap();
+    assert_eq!(h.status(), 200);
+    let r = c.get(format!("{}/readyz", app.url)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["status"], "ready");
+}
+
+#[tokio::test]
+async fn wrong_password_is_refused_and_leaves_no_session() {
+    let app = spawn_app().await;
+    let c = app.client();
+    let (status, body) = app.sign_in(&c, ADMIN, "not-the-password").await;
+    assert!(status >= 400, "status {status}");
+    assert_eq!(body["code"], "bad_credentials");
+    let (_, me) = app.call(&c, "whoami", &[]).await;
+    assert_eq!(me, serde_json::Value::Null);
+}
+
+#[tokio::test]
+async fn unknown_email_gets_the_same_answer_as_a_wrong_password() {
+    let app = spawn_app().await;
+    let (_, body) = app.sign_in(&app.client(), "nobody@example.com", "whatever-it-is").await;
+    assert_eq!(body["code"], "bad_credentials");
+}
+
+#[tokio::test]
+async fn malformed_email_names_the_problem() {
+    let app = spawn_app().await;
+    let (_, body) = app.sign_in(&app.client(), "admin.example.com", "x").await;
+    assert_eq!(body["code"], "invalid");
+    assert_eq!(body["field"], "email");
+    assert_eq!(body["message"], "Email address \"admin.example.com\" has no @.");
+}
+
+#[tokio::test]
+async fn sign_in_shows_who_and_which_teams() {
+    let app = spawn_app().await;
+    let c = app.client();
+    let (status, _) = app.sign_in(&c, "Admin@Northwind.example", PASSWORD).await;
+    assert!(status < 400, "status {status}");
+    let (_, me) = app.call(&c, "whoami", &[]).await;
+    assert_eq!(me["name"], "Avery Admin");
+    let teams: Vec<&str> =
+        me["teams"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(teams, ["Harbor Engineering", "Northwind Studio"]);
+}
+
+#[tokio::test]
+async fn repeated_failures_are_throttled_even_for_the_right_password() {
+    let app = spawn_app().await;
+    let c = app.client();
+    for _ in 0..5 {
+        let (_, body) = app.sign_in(&c, ADMIN, "wrong-password").await;
+        assert_eq!(body["code"], "bad_credentials");
+    }
+    let (_, body) = app.sign_in(&c, ADMIN, PASSWORD).await;
+    assert_eq!(body["code"], "throttled");
+    let wait = body["retry_after_secs"].as_i64().unwrap();
+    assert!((890..=900).contains(&wait), "retry after {wait}s");
+    // Another address is not affected.
+    let (status, _) = app.sign_in(&app.client(), "amara.okafor0@northwind.example", PASSWORD).await;
+    assert!(status < 400);
+    // After the window the right password works again.
+    app.clock.advance(chrono::Duration::minutes(15));
+    let (status, _) = app.sign_in(&c, ADMIN, PASSWORD).await;
+    assert!(status < 400);
+}
+
+fn session_cookie(res: &reqwest::Response) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("tessera_session="))
+        .map(|v| v.to_string())
+}
+
+#[tokio::test]
+async fn session_cookie_is_hardened_and_rotated_at_sign_in() {
+    let app = spawn_app().await;
+    let c = app.client();
+    let post = |c: &reqwest::Client| {
+        c.post(format!("{}/api/sign_in", app.url))
+            .header("Accept", "application/json")
+            .form(&[("email", ADMIN), ("password", PASSWORD)])
+            .send()
+    };
+    let first = session_cookie(&post(&c).await.unwrap()).expect("cookie set");
+    assert!(first.contains("HttpOnly"), "{first}");
+    assert!(first.contains("SameSite=Lax"), "{first}");
+    assert!(!first.contains("Secure"), "plain http must not set Secure: {first}");
+    let second = session_cookie(&post(&c).await.unwrap()).expect("cookie set again");
+    let id = |s: &str| s.split(';').next().unwrap().to_string();
+    assert_ne!(id(&first), id(&second), "session id must change at sign-in");
+
+    // The first id no longer signs anyone in.
+    let stale = reqwest::Client::new();
+    let res = stale
+        .post(format!("{}/api/whoami", app.url))
+        .header("Accept", "application/json")
+        .header("Cookie", id(&first))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.text().await.unwrap(), "null");
+}
+
+#[tokio::test]
+async fn team_overview_has_the_real_figures() {
+    let app = spawn_app().await;
+    let c = app.client();
+    app.sign_in(&c, ADMIN, PASSWORD).await;
+    let north = app.team_id("Northwind Studio").await;
+    let (_, home) = app.call(&c, "team_home", &[("team", north.as_str())]).await;
+    assert_eq!(home["team_name"], "Northwind Studio");
+    assert_eq!(home["active_members"], 26);
+    assert_eq!(home["invited_members"], 3);
+    assert_eq!(home["guests"], 4);
+    assert_eq!(home["subscriptions"], 2);
+    assert_eq!(home["trials"], 1);
+    assert_eq!(home["tokens_available"], 1320);
+    assert_eq!(home["next_expiry"][1], 320);
+}
+
+#[tokio::test]
+async fn other_teams_and_anonymous_callers_are_refused() {
+    let app = spawn_app().await;
+    let north = app.team_id("Northwind Studio").await;
+    let harbor = app.team_id("Harbor Engineering").await;
+
+    let (_, anon) = app.call(&app.client(), "team_home", &[("team", north.as_str())]).await;
+    assert_eq!(anon["code"], "unauthenticated");
+
+    // Amara is a member of Northwind only.
+    let c = app.client();
+    app.sign_in(&c, "amara.okafor0@northwind.example", PASSWORD).await;
+    let (_, own) = app.call(&c, "team_home", &[("team", north.as_str())]).await;
+    assert_eq!(own["team_name"], "Northwind Studio");
+    let (_, other) = app.call(&c, "team_home", &[("team", harbor.as_str())]).await;
+    assert_eq!(other["code"], "not_a_member");
+    let (_, junk) = app.call(&c, "team_home", &[("team", "'; DROP TABLE teams; --")]).await;
+    assert_eq!(junk["code"], "not_a_member");
+}
+
+#[tokio::test]
+async fn invited_member_without_password_cannot_sign_in() {
+    let app = spawn_app().await;
+    // Index 4 in the demo data is an invitee who has not chosen a password.
+    let (_, body) = app.sign_in(&app.client(), "elif.novak4@northwind.example", PASSWORD).await;
+    assert_eq!(body["code"], "bad_credentials");
+}
+
+#[tokio::test]
+async fn pages_render_on_the_server_and_guard_access() {
+    let app = spawn_app().await;
+    let north = app.team_id("Northwind Studio").await;
+    let anon = app.client();
+    // Browsers ask for HTML; leptos answers a page-level redirect with 302 only then.
+    let res =
+        anon.get(format!("{}/t/{}", app.url, north)).header("Accept", "text/html").send().await.unwrap();
+    let status = res.status();
+    if !status.is_redirection() {
+        panic!("status {status}: {:?} {}", res.headers().clone(), res.text().await.unwrap());
+    }
+    let to = res.headers()["location"].to_str().unwrap();
+    assert_eq!(to, format!("/sign-in?next=/t/{north}"));
+
+    let c = app.client();
+    app.sign_in(&c, ADMIN, PASSWORD).await;
+    let res = c.get(format!("{}/t/{}", app.url, north)).header("Accept", "text/html").send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Northwind Studio"));
+    assert!(html.contains("1,320"), "token balance rendered on the server");
+    assert!(html.contains("Model 3D"));
+
+    let res = c.get(format!("{}/nowhere", app.url)).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+    assert!(res.text().await.unwrap().contains("Page not found"));
+}
+
+#[tokio::test]
+async fn sign_out_ends_the_session() {
+    let app = spawn_app().await;
+    let c = app.client();
+    app.sign_in(&c, ADMIN, PASSWORD).await;
+    let (status, _) = app.call(&c, "sign_out", &[]).await;
+    assert!(status < 400);
+    let (_, me) = app.call(&c, "whoami", &[]).await;
+    assert_eq!(me, serde_json::Value::Null);
+}
