@@ -1,7 +1,7 @@
 use crate::components::layout::ConsoleLayout;
 use crate::pages::{home::Home, not_found::NotFound, root::RootRedirect, sign_in::SignIn};
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
@@ -14,6 +14,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                // In the shell rather than leptos_meta's <Stylesheet/>, whose head-cursor
+                // hydration panicked here (tachys 0.2.19).
+                <link rel="stylesheet" id="leptos" href="/pkg/tessera.css"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -38,7 +41,6 @@ pub fn App() -> impl IntoView {
     });
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/tessera.css"/>
         <Title formatter=|t: String| if t.is_empty() { "Tessera".to_string() } else { format!("{t} · Tessera") }/>
         <Router>
             <Routes fallback=NotFound>

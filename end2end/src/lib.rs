@@ -1,1 +1,166 @@
-//! Browser tests live in `tests/`; this crate has no library code of its own.
+//! Harness for the browser tests: starts the real `tessera` binary (built by
+//! `cargo leptos build`) on a free port with its own data folder, and Debian's Chromium
+//! through playwright-rs.
+use playwright_rs::{
+    Browser, BrowserContextOptions, LaunchOptions, Page, Playwright, WaitForOptions, WaitForState,
+};
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+pub use playwright_rs;
+
+pub const DEMO_ADMIN: &str = "admin@northwind.example";
+pub const DEMO_PASSWORD: &str = "e2e-demo-password";
+
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+pub struct Server {
+    pub url: String,
+    child: Child,
+    pub dir: tempfile::TempDir,
+}
+
+impl Server {
+    /// Starts `tessera serve` on port 0 with demo data and returns once it listens.
+    pub fn start() -> Server {
+        let root = workspace_root();
+        let bin =
+            std::env::var("TESSERA_BIN").map(PathBuf::from).unwrap_or(root.join("target/debug/tessera"));
+        let site = std::env::var("TESSERA_SITE_ROOT").map(PathBuf::from).unwrap_or(root.join("target/site"));
+        assert!(
+            site.join("pkg/tessera.wasm").exists(),
+            "no built console at {}: run `cargo leptos build` first (scripts/test.sh does)",
+            site.display()
+        );
+        let dir = tempfile::tempdir().expect("temp dir");
+        let log = std::fs::File::create(dir.path().join("server.log")).expect("log file");
+        let mut child = Command::new(&bin)
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(["serve", "--addr", "127.0.0.1:0", "--demo-password", DEMO_PASSWORD, "--site-root"])
+            .arg(&site)
+            .env_remove("DATABASE_URL")
+            .env("RUST_LOG", "info,tower_http=warn")
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let url = loop {
+            match lines.next() {
+                Some(Ok(line)) => {
+                    if let Some(url) = line.strip_prefix("Tessera is listening on ") {
+                        break url.trim().to_string();
+                    }
+                }
+                _ => {
+                    let log = std::fs::read_to_string(dir.path().join("server.log")).unwrap_or_default();
+                    panic!("server exited before listening:\n{log}");
+                }
+            }
+        };
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Server { url, child, dir }
+    }
+
+    pub fn at(&self, path: &str) -> String {
+        format!("{}{}", self.url, path)
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub struct Chromium {
+    pub pw: Playwright,
+    pub browser: Browser,
+}
+
+/// Debian's Chromium, headless, with the flags this machine's closed network needs.
+/// Playwright gives every launch a fresh profile directory.
+pub async fn chromium() -> Chromium {
+    let pw = Playwright::launch().await.expect("start the Playwright driver (npm install in end2end/)");
+    let exe = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_string());
+    let args = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+    ]
+    .map(String::from)
+    .to_vec();
+    let opts = LaunchOptions::new().executable_path(exe).headless(true).args(args).chromium_sandbox(false);
+    let browser = pw.chromium().launch_with_options(opts).await.expect("launch Chromium");
+    Chromium { pw, browser }
+}
+
+impl Chromium {
+    pub async fn page(&self) -> Page {
+        let ctx = self.browser.new_context().await.expect("context");
+        ctx.set_default_timeout(15_000.0).await;
+        let page = ctx.new_page().await.expect("page");
+        // Browser-side errors and warnings land in the test's output, shown when it fails.
+        page.on_console(|m| async move {
+            if matches!(m.type_(), "error" | "warning") {
+                eprintln!("[browser {}] {}", m.type_(), m.text());
+            }
+            Ok(())
+        })
+        .await
+        .expect("console handler");
+        page.on_pageerror(|e| async move {
+            eprintln!("[browser page error] {e}");
+            Ok(())
+        })
+        .await
+        .expect("page error handler");
+        page
+    }
+
+    pub async fn page_without_js(&self) -> Page {
+        let ctx = self
+            .browser
+            .new_context_with_options(BrowserContextOptions::builder().javascript_enabled(false).build())
+            .await
+            .expect("context");
+        ctx.set_default_timeout(15_000.0).await;
+        ctx.new_page().await.expect("page")
+    }
+
+    pub async fn close(self) {
+        let _ = self.browser.close().await;
+        let _ = self.pw.shutdown().await;
+    }
+}
+
+/// Waits until the wasm bundle has hydrated the page (the App sets this attribute in an
+/// Effect, which only runs in the browser).
+pub async fn hydrated(page: &Page) {
+    let opts = WaitForOptions::builder().state(WaitForState::Attached).timeout(20_000.0).build();
+    page.locator("body[data-hydrated=true]").wait_for(opts).await.expect("page hydrated");
+}
+
+/// Waits until the page URL path starts with `prefix`.
+pub async fn wait_for_path(page: &Page, prefix: &str) {
+    let js = format!("() => location.pathname.startsWith({prefix:?})");
+    page.wait_for_function(&js, None)
+        .await
+        .unwrap_or_else(|e| panic!("path never started with {prefix}: {e}; at {}", page.url()));
+}

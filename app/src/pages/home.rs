@@ -21,6 +21,10 @@ fn fmt_int(n: i64) -> String {
     }
 }
 
+fn plural(n: i64, one: &str, many: &str) -> String {
+    format!("{} {}", fmt_int(n), if n == 1 { one } else { many })
+}
+
 #[component]
 pub fn Home() -> impl IntoView {
     let params = use_params_map();
@@ -40,15 +44,17 @@ pub fn Home() -> impl IntoView {
 #[component]
 fn HomeView(home: TeamOverview) -> impl IntoView {
     let members_detail = format!(
-        "{} invited · {} guests · {} admins",
+        "{} invited · {} · {}",
         fmt_int(home.invited_members),
-        fmt_int(home.guests),
-        fmt_int(home.admins)
+        plural(home.guests, "guest", "guests"),
+        plural(home.admins, "admin", "admins")
     );
     let products_total = home.subscriptions + home.trials;
     let products_detail = format!(
-        "{} subscriptions · {} trials · {} with Flex",
-        home.subscriptions, home.trials, home.flex_products
+        "{} · {} · {} with Flex",
+        plural(home.subscriptions, "subscription", "subscriptions"),
+        plural(home.trials, "trial", "trials"),
+        home.flex_products
     );
     let expiry = match &home.next_expiry {
         Some((date, n)) => format!("{} expire on {}", fmt_int(*n), date),
