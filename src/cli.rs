@@ -2,7 +2,7 @@
 use crate::startup::{self, WebConfig};
 use anyhow::{anyhow, bail, Context};
 use app::domain::{Email, NewPassword, PersonName, TeamId, TeamName};
-use app::state::SystemClock;
+use app::state::{Clock, ShiftedClock, SystemClock};
 use app::store::teams::{MemberStatus, Role};
 use app::store::Db;
 use clap::{Args, Parser, Subcommand};
@@ -53,9 +53,20 @@ pub struct ServeArgs {
     /// The URL people reach this server at; https here marks session cookies Secure.
     #[arg(long, env = "TESSERA_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Tests only: time can be moved forward with POST /testing/clock. Never in production.
+    #[arg(long, hide = true)]
+    pub test_clock: bool,
     /// Password for the demo admin (random when not given; printed either way).
     #[arg(long, env = "TESSERA_DEMO_PASSWORD", hide_env_values = true)]
     pub demo_password: Option<String>,
+    /// Send email through this SMTP server: smtp://host:port (plain), smtp://user:pass@host?tls=required
+    /// (STARTTLS) or smtps://user:pass@host. Without it, each message is written as an .eml file
+    /// under <data-dir>/outbox/.
+    #[arg(long, env = "SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Sender address of outgoing email.
+    #[arg(long, env = "TESSERA_MAIL_FROM", default_value = crate::mail_worker::DEFAULT_FROM)]
+    pub mail_from: String,
 }
 
 #[derive(Subcommand, Debug)]
@@ -211,6 +222,7 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
         addr,
         site_root: args.site_root.clone(),
         secure_cookies: public_url.starts_with("https://"),
+        public_url: public_url.clone(),
     };
     if !std::path::Path::new(&cfg.site_root).join("pkg").is_dir() {
         tracing::warn!(site_root = %cfg.site_root, "no built console here: run `cargo leptos build` (pages will not hydrate)");
@@ -225,8 +237,21 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
                 .map(|admin| (admin, password))?,
         )
     };
-    let state = startup::app_state(db.clone(), Arc::new(SystemClock), &cfg);
-    let app = startup::router(state, &cfg);
+    let shifted = args.test_clock.then(|| Arc::new(ShiftedClock::default()));
+    let clock: Arc<dyn Clock> = match &shifted {
+        Some(c) => c.clone(),
+        None => Arc::new(SystemClock),
+    };
+    let state = startup::app_state(db.clone(), clock, &cfg);
+    let transport = crate::mail_worker::Transport::from_config(args.smtp_url.as_deref(), &cli.data_dir)
+        .context("--smtp-url")?;
+    args.mail_from.parse::<lettre::message::Mailbox>().map_err(|e| anyhow!("--mail-from: {e}"))?;
+    crate::mail_worker::spawn(db.clone(), transport, state.clock.clone(), args.mail_from.clone());
+    let mut app = startup::router(state, &cfg);
+    if let Some(clock) = shifted {
+        tracing::warn!("test clock enabled: POST /testing/clock moves time forward");
+        app = app.merge(startup::test_clock_routes(clock));
+    }
     startup::spawn_session_sweeper(db);
     println!("Tessera is listening on {public_url}");
     if let Some((admin, password)) = seeded {

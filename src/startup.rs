@@ -7,6 +7,7 @@ use app::{shell, App};
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::Request;
+use axum::http::{header, HeaderValue};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
@@ -14,6 +15,7 @@ use leptos::prelude::*;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -38,6 +40,8 @@ pub struct WebConfig {
     pub site_root: String,
     /// Cookies get the Secure flag when the console is served over https.
     pub secure_cookies: bool,
+    /// The URL people reach the console at (links in emails).
+    pub public_url: String,
 }
 
 pub fn leptos_options(cfg: &WebConfig) -> LeptosOptions {
@@ -50,7 +54,13 @@ pub fn leptos_options(cfg: &WebConfig) -> LeptosOptions {
 }
 
 pub fn app_state(db: Db, clock: Arc<dyn Clock>, cfg: &WebConfig) -> AppState {
-    AppState { db, clock, leptos_options: leptos_options(cfg), throttle: Default::default() }
+    AppState {
+        db,
+        clock,
+        leptos_options: leptos_options(cfg),
+        throttle: Default::default(),
+        public_url: cfg.public_url.trim_end_matches('/').to_string(),
+    }
 }
 
 async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
@@ -79,8 +89,17 @@ pub fn router(state: AppState, cfg: &WebConfig) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(sessions)
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, no_store_for_documents))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Pages and server-function answers carry one person's data (and 404/410 answers are
+/// heuristically cacheable): browsers must not keep them. Static assets stay cacheable.
+fn no_store_for_documents(res: &axum::response::Response) -> Option<HeaderValue> {
+    let ct = res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    (ct.starts_with("text/html") || ct.starts_with("application/json"))
+        .then(|| HeaderValue::from_static("no-store"))
 }
 
 /// Removes expired sessions now and then; the store ignores them on load anyway.
@@ -97,4 +116,25 @@ pub fn spawn_session_sweeper(db: Db) {
             }
         }
     });
+}
+
+#[derive(serde::Deserialize)]
+struct Advance {
+    advance_seconds: i64,
+}
+
+/// Only mounted with `serve --test-clock`: lets browser tests jump days ahead.
+pub fn test_clock_routes(clock: Arc<app::state::ShiftedClock>) -> Router {
+    use app::state::Clock as _;
+    Router::new()
+        .route(
+            "/testing/clock",
+            axum::routing::post(
+                |State(clock): State<Arc<app::state::ShiftedClock>>, axum::Form(a): axum::Form<Advance>| async move {
+                    clock.advance(chrono::Duration::seconds(a.advance_seconds));
+                    axum::Json(serde_json::json!({ "now": app::store::ts(clock.now()) }))
+                },
+            ),
+        )
+        .with_state(clock)
 }

@@ -197,3 +197,16 @@ async fn sign_out_ends_the_session() {
     let (_, me) = app.call(&c, "whoami", &[]).await;
     assert_eq!(me, serde_json::Value::Null);
 }
+
+#[tokio::test]
+async fn personal_pages_are_not_cached() {
+    let app = spawn_app().await;
+    let c = app.client();
+    app.sign_in(&c, ADMIN, PASSWORD).await;
+    let north = app.team_id("Northwind Studio").await;
+    let page = c.get(format!("{}/t/{}", app.url, north)).header("Accept", "text/html").send().await.unwrap();
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    let api =
+        c.post(format!("{}/api/whoami", app.url)).header("Accept", "application/json").send().await.unwrap();
+    assert_eq!(api.headers()["cache-control"], "no-store");
+}

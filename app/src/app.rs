@@ -1,5 +1,8 @@
 use crate::components::layout::ConsoleLayout;
-use crate::pages::{home::Home, not_found::NotFound, root::RootRedirect, sign_in::SignIn};
+use crate::pages::{
+    accept_invite::AcceptInvite, by_product::ByProduct, by_user::ByUser, home::Home, member::Member,
+    not_found::NotFound, product::Product, root::RootRedirect, sign_in::SignIn,
+};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
@@ -46,8 +49,13 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFound>
                 <Route path=path!("/") view=RootRedirect ssr=SsrMode::Async/>
                 <Route path=path!("/sign-in") view=SignIn ssr=SsrMode::Async/>
+                <Route path=path!("/invite/:token") view=AcceptInvite ssr=SsrMode::Async/>
                 <ParentRoute path=path!("/t/:team") view=ConsoleLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=Home/>
+                    <Route path=path!("users") view=ByUser/>
+                    <Route path=path!("users/:member") view=Member/>
+                    <Route path=path!("products") view=ByProduct/>
+                    <Route path=path!("products/:code") view=Product/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -23,6 +23,9 @@ pub enum AppError {
     Throttled { retry_after_secs: i64 },
     #[error("{message}")]
     Conflict { message: String },
+    /// A link that worked once and no longer does (used, expired, replaced).
+    #[error("{message}")]
+    Gone { message: String },
     #[error("Something went wrong on our side (reference {reference}). Try again; if it keeps happening, contact support with the reference.")]
     Internal { reference: String },
     #[error(
@@ -55,6 +58,7 @@ impl AppError {
             AppError::Invalid { .. } => "invalid",
             AppError::Throttled { .. } => "throttled",
             AppError::Conflict { .. } => "conflict",
+            AppError::Gone { .. } => "gone",
             AppError::Internal { .. } => "internal",
             AppError::Transport { .. } => "transport",
         }
@@ -68,6 +72,7 @@ impl AppError {
             AppError::Invalid { .. } => 422,
             AppError::Throttled { .. } => 429,
             AppError::Conflict { .. } => 409,
+            AppError::Gone { .. } => 410,
             AppError::Internal { .. } => 500,
             AppError::Transport { .. } => 502,
         }

@@ -45,6 +45,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub leptos_options: LeptosOptions,
     pub throttle: Policy,
+    /// The URL people reach the console at; links in emails start with it.
+    pub public_url: String,
 }
 
 impl AppState {

@@ -23,9 +23,19 @@ pub struct Server {
     pub dir: tempfile::TempDir,
 }
 
+#[derive(Default)]
+pub struct Options {
+    pub smtp_url: Option<String>,
+    pub test_clock: bool,
+}
+
 impl Server {
     /// Starts `tessera serve` on port 0 with demo data and returns once it listens.
     pub fn start() -> Server {
+        Self::start_with(Options::default())
+    }
+
+    pub fn start_with(opts: Options) -> Server {
         let root = workspace_root();
         let bin =
             std::env::var("TESSERA_BIN").map(PathBuf::from).unwrap_or(root.join("target/debug/tessera"));
@@ -42,7 +52,10 @@ impl Server {
             .arg(dir.path())
             .args(["serve", "--addr", "127.0.0.1:0", "--demo-password", DEMO_PASSWORD, "--site-root"])
             .arg(&site)
+            .args(opts.smtp_url.iter().flat_map(|u| ["--smtp-url".to_string(), u.clone()]))
+            .args(opts.test_clock.then_some("--test-clock"))
             .env_remove("DATABASE_URL")
+            .env_remove("SMTP_URL")
             .env("RUST_LOG", "info,tower_http=warn")
             .stdout(Stdio::piped())
             .stderr(log)
@@ -70,6 +83,23 @@ impl Server {
 
     pub fn at(&self, path: &str) -> String {
         format!("{}{}", self.url, path)
+    }
+
+    /// Moves the server's clock forward (needs `Options::test_clock`).
+    pub fn advance_clock(&self, seconds: i64) {
+        use std::io::{Read, Write};
+        let addr = self.url.trim_start_matches("http://");
+        let body = format!("advance_seconds={seconds}");
+        let mut s = std::net::TcpStream::connect(addr).expect("connect");
+        write!(
+            s,
+            "POST /testing/clock HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .expect("write");
+        let mut answer = String::new();
+        s.read_to_string(&mut answer).expect("read");
+        assert!(answer.starts_with("HTTP/1.1 200"), "clock not moved: {answer}");
     }
 
     pub fn log(&self) -> String {
@@ -163,4 +193,88 @@ pub async fn wait_for_path(page: &Page, prefix: &str) {
     page.wait_for_function(&js, None)
         .await
         .unwrap_or_else(|e| panic!("path never started with {prefix}: {e}; at {}", page.url()));
+}
+
+/// A real SMTP server (aiosmtpd, from tests/support/smtp_sink.py) that stores each message
+/// it receives as an .eml file. It exits when this handle is dropped.
+pub struct SmtpSink {
+    pub port: u16,
+    child: Child,
+    dir: tempfile::TempDir,
+}
+
+impl SmtpSink {
+    pub fn start() -> SmtpSink {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let script = workspace_root().join("tests/support/smtp_sink.py");
+        // Debian's python3 has aiosmtpd (python3-aiosmtpd); a pyenv python on PATH may not.
+        let python = std::env::var("TESSERA_TEST_PYTHON").unwrap_or_else(|_| "/usr/bin/python3".into());
+        let mut child = Command::new(python)
+            .arg(&script)
+            .arg(dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the SMTP sink (needs python3-aiosmtpd)");
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let port = match lines.next() {
+            Some(Ok(line)) => line.trim_start_matches("PORT ").trim().parse().expect("port"),
+            other => panic!("SMTP sink did not start: {other:?}"),
+        };
+        SmtpSink { port, child, dir }
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// The raw messages received so far, oldest first.
+    pub fn messages(&self) -> Vec<String> {
+        let mut files: Vec<_> = std::fs::read_dir(self.dir.path())
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        files.sort();
+        files.iter().filter_map(|p| std::fs::read_to_string(p).ok()).collect()
+    }
+
+    /// Waits (up to 15 s) until `n` messages have arrived and returns them.
+    pub async fn wait_for(&self, n: usize) -> Vec<String> {
+        for _ in 0..150 {
+            let m = self.messages();
+            if m.len() >= n {
+                return m;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("expected {n} messages, got {}", self.messages().len());
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The first `/invite/...` link in a message, with quoted-printable soft breaks undone.
+pub fn invite_link(message: &str) -> String {
+    let unfolded = message.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
+    let start = unfolded.find("http://").and_then(|i| unfolded[i..].find("/invite/").map(|j| (i, i + j)));
+    let (begin, at) = start.unwrap_or_else(|| panic!("no invitation link in:\n{message}"));
+    let token: String = unfolded[at + 8..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    format!("{}/invite/{token}", &unfolded[begin..at])
+}
+
+/// The message's To: header value.
+pub fn recipient(message: &str) -> String {
+    message.lines().find_map(|l| l.strip_prefix("To: ")).unwrap_or_default().trim().to_string()
 }

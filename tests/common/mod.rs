@@ -24,7 +24,12 @@ pub async fn spawn_app() -> TestApp {
     tessera::seed::seed_demo(&db, PASSWORD, chrono::Utc::now()).await.expect("seed");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let cfg = WebConfig { addr, site_root: "target/site".into(), secure_cookies: false };
+    let cfg = WebConfig {
+        addr,
+        site_root: "target/site".into(),
+        secure_cookies: false,
+        public_url: format!("http://{addr}"),
+    };
     let clock = Arc::new(ShiftedClock::default());
     let state = startup::app_state(db.clone(), clock.clone(), &cfg);
     let router = startup::router(state, &cfg);

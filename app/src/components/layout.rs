@@ -55,6 +55,8 @@ fn Frame(me: Me) -> impl IntoView {
                 <div class="brand"><span class="brand-mark" aria-hidden="true"></span>"Tessera"</div>
                 <ul>
                     <li><A href=move || format!("/t/{}", team.get()) exact=true>"Home"</A></li>
+                    <li><A href=move || format!("/t/{}/products", team.get())>"Users by product"</A></li>
+                    <li><A href=move || format!("/t/{}/users", team.get())>"Users by user"</A></li>
                 </ul>
             </nav>
             <header class="topbar">

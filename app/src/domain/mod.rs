@@ -1,8 +1,12 @@
 //! Business rules as plain types and functions: no I/O, no clock reads, no database.
 //! Compiled for both the server and the browser so forms can validate before a round trip.
 
+pub mod access;
+pub mod csv_import;
 pub mod email;
 pub mod ids;
+pub mod invitation;
+pub mod invitee;
 pub mod names;
 pub mod password;
 pub mod throttle;

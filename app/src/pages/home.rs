@@ -1,25 +1,10 @@
 use crate::components::status::{ErrorPanel, Loading};
+use crate::components::table::fmt_int;
 use crate::server::home::{team_home, TeamOverview};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
-
-fn fmt_int(n: i64) -> String {
-    let s = n.abs().to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 {
-        format!("-{out}")
-    } else {
-        out
-    }
-}
 
 fn plural(n: i64, one: &str, many: &str) -> String {
     format!("{} {}", fmt_int(n), if n == 1 { one } else { many })
@@ -61,6 +46,7 @@ fn HomeView(home: TeamOverview) -> impl IntoView {
         None => "No tokens waiting to expire".to_string(),
     };
     let rows = home.products.clone();
+    let mine = home.my_products.clone();
     view! {
         <Title text=home.team_name.clone()/>
         <header class="page-header">
@@ -85,6 +71,21 @@ fn HomeView(home: TeamOverview) -> impl IntoView {
                 <p class="figure">{fmt_int(home.tokens_available)}</p>
                 <p class="detail">{expiry}</p>
             </article>
+        </section>
+        <section class="panel">
+            <h2>"Your products"</h2>
+            {if mine.is_empty() {
+                Either::Left(view! { <p class="empty">"You have no products in this team yet. A team admin can assign them."</p> })
+            } else {
+                Either::Right(view! {
+                    <ul class="product-list" data-testid="my-products">
+                        {mine.into_iter().map(|(name, access)| {
+                            let (class, label) = crate::pages::by_product::access_badge(&access);
+                            view! { <li>{name}" "<span class=class>{label}</span></li> }
+                        }).collect_view()}
+                    </ul>
+                })
+            }}
         </section>
         <section class="panel">
             <h2>"Subscriptions and trials"</h2>
@@ -116,16 +117,5 @@ fn HomeView(home: TeamOverview) -> impl IntoView {
                 })
             }}
         </section>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn thousands_separators() {
-        assert_eq!(super::fmt_int(0), "0");
-        assert_eq!(super::fmt_int(999), "999");
-        assert_eq!(super::fmt_int(1000), "1,000");
-        assert_eq!(super::fmt_int(-1234567), "-1,234,567");
     }
 }

@@ -1,4 +1,9 @@
+pub mod accept_invite;
+pub mod by_product;
+pub mod by_user;
 pub mod home;
+pub mod member;
 pub mod not_found;
+pub mod product;
 pub mod root;
 pub mod sign_in;

@@ -27,6 +27,8 @@ pub struct TeamOverview {
     pub tokens_available: i64,
     /// The soonest expiry among purchases with tokens left: (date, tokens).
     pub next_expiry: Option<(String, i64)>,
+    /// What the signed-in person may use in this team: (name, access).
+    pub my_products: Vec<(String, String)>,
 }
 
 #[server(endpoint = "team_home")]
@@ -34,7 +36,7 @@ pub async fn team_home(team: String) -> Result<TeamOverview, AppError> {
     use super::ssr::*;
     use crate::domain::tokens::available;
     let st = state()?;
-    let (_acc, m) = require_member(&st, &team).await?;
+    let (acc, m) = require_member(&st, &team).await?;
     let now = st.now();
     let counts = st.db.member_counts(&m.team_id).await?;
     let held = st.db.held_products(&m.team_id, now).await?;
@@ -67,5 +69,25 @@ pub async fn team_home(team: String) -> Result<TeamOverview, AppError> {
         flex_products: st.db.flex_product_count().await?,
         tokens_available: available(&purchases, now),
         next_expiry,
+        my_products: my_products(&st, &m.team_id, acc.id.as_str()).await?,
     })
+}
+
+#[cfg(feature = "ssr")]
+async fn my_products(
+    st: &crate::state::AppState,
+    team: &crate::domain::TeamId,
+    account: &str,
+) -> Result<Vec<(String, String)>, AppError> {
+    let mut out: Vec<(String, String)> = st
+        .db
+        .member_assignments(team, account)
+        .await?
+        .into_iter()
+        .map(|(_, name, access)| (name, access))
+        .collect();
+    if st.db.member(team, account).await?.is_some_and(|m| m.flex) {
+        out.push(("Flex".to_string(), "flex".to_string()));
+    }
+    Ok(out)
 }

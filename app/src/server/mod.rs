@@ -1,7 +1,10 @@
 //! Server functions, grouped by area. Each is thin: session → authorization → domain →
 //! store → DTO. DTOs are plain serde types so the browser build compiles them too.
+pub mod assign;
 pub mod auth;
 pub mod home;
+pub mod invitations;
+pub mod people;
 
 #[cfg(feature = "ssr")]
 pub mod ssr;

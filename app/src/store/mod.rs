@@ -8,7 +8,12 @@ use sqlx::{AnyPool, Row};
 use std::time::Duration;
 
 pub mod accounts;
+pub mod assignments;
+pub mod audit;
 pub mod catalogue;
+pub mod invitations;
+pub mod outbox;
+pub mod people;
 pub mod teams;
 pub mod throttle;
 pub mod tokens;

@@ -1,0 +1,181 @@
+//! Which Flex products a user may run (R-FX1 individual access, R-FX2 team defaults).
+//!
+//! Product ids are plain strings here; the catalogue passed in is the set of products that
+//! are Flex products *now*, so a product removed from it disappears from every mode.
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// A Flex user's individual selection (R-FX1).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Individual {
+    /// Every Flex product, including those added to the catalogue later.
+    All,
+    /// Only these products; later catalogue additions are not included.
+    Products(BTreeSet<String>),
+}
+
+impl Default for Individual {
+    /// No access until the admin selects something.
+    fn default() -> Self {
+        Individual::Products(BTreeSet::new())
+    }
+}
+
+impl Individual {
+    /// What a product picker means: ticking every product of a non-empty catalogue is
+    /// "all" (later additions included, per R-FX1); anything less is an explicit list.
+    /// Ids not in the catalogue are dropped.
+    pub fn from_selection(selected: &BTreeSet<String>, catalogue_flex: &BTreeSet<String>) -> Self {
+        if !catalogue_flex.is_empty() && catalogue_flex.is_subset(selected) {
+            Individual::All
+        } else {
+            Individual::Products(selected.intersection(catalogue_flex).cloned().collect())
+        }
+    }
+
+    pub fn is_all(&self) -> bool {
+        matches!(self, Individual::All)
+    }
+}
+
+/// A team's default Flex assignments (R-FX2). Empty `defaults` means defaults are off.
+/// `guest_defaults` may only be switched on by a support-level operator, never a team admin.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamFlexSettings {
+    pub defaults: BTreeSet<String>,
+    pub guest_defaults: bool,
+}
+
+/// Whether the team defaults replace the user's individual selection.
+pub fn defaults_apply(guest: bool, team: &TeamFlexSettings) -> bool {
+    !team.defaults.is_empty() && (!guest || team.guest_defaults)
+}
+
+/// The Flex products the user may run now.
+///
+/// - Defaults on (and applicable to this user): `defaults ∩ catalogue`; defaults never grow
+///   when the catalogue does.
+/// - Otherwise `All` → the whole current catalogue; `Products(s)` → `s ∩ catalogue`.
+pub fn flex_products(
+    individual: &Individual,
+    guest: bool,
+    team: &TeamFlexSettings,
+    catalogue_flex: &BTreeSet<String>,
+) -> BTreeSet<String> {
+    let explicit = |set: &BTreeSet<String>| set.intersection(catalogue_flex).cloned().collect();
+    if defaults_apply(guest, team) {
+        return explicit(&team.defaults);
+    }
+    match individual {
+        Individual::All => catalogue_flex.clone(),
+        Individual::Products(set) => explicit(set),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(ids: &[&str]) -> BTreeSet<String> {
+        ids.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn no_defaults() -> TeamFlexSettings {
+        TeamFlexSettings::default()
+    }
+
+    #[test]
+    fn all_gains_a_product_added_to_the_catalogue() {
+        let before = set(&["draft2d", "model3d"]);
+        let after = set(&["draft2d", "model3d", "render"]);
+        assert_eq!(flex_products(&Individual::All, false, &no_defaults(), &before), before);
+        assert_eq!(flex_products(&Individual::All, false, &no_defaults(), &after), after);
+    }
+
+    #[test]
+    fn explicit_selection_does_not_grow() {
+        let picked = Individual::Products(set(&["draft2d", "model3d"]));
+        let after = set(&["draft2d", "model3d", "render"]);
+        assert_eq!(flex_products(&picked, false, &no_defaults(), &after), set(&["draft2d", "model3d"]));
+    }
+
+    #[test]
+    fn defaults_override_individual_for_members_and_do_not_grow() {
+        let team = TeamFlexSettings { defaults: set(&["draft2d"]), guest_defaults: false };
+        let cat = set(&["draft2d", "model3d", "render"]);
+        assert!(defaults_apply(false, &team));
+        assert_eq!(flex_products(&Individual::All, false, &team, &cat), set(&["draft2d"]));
+        assert_eq!(
+            flex_products(&Individual::Products(set(&["model3d"])), false, &team, &cat),
+            set(&["draft2d"])
+        );
+        let grown = set(&["draft2d", "model3d", "render", "sim"]);
+        assert_eq!(flex_products(&Individual::All, false, &team, &grown), set(&["draft2d"]));
+    }
+
+    #[test]
+    fn defaults_skip_guests_unless_switched_on_for_guests() {
+        let mut team = TeamFlexSettings { defaults: set(&["draft2d"]), guest_defaults: false };
+        let cat = set(&["draft2d", "model3d"]);
+        let own = Individual::Products(set(&["model3d"]));
+        assert!(!defaults_apply(true, &team));
+        assert_eq!(flex_products(&own, true, &team, &cat), set(&["model3d"]));
+        team.guest_defaults = true;
+        assert!(defaults_apply(true, &team));
+        assert_eq!(flex_products(&own, true, &team, &cat), set(&["draft2d"]));
+    }
+
+    #[test]
+    fn clearing_defaults_turns_them_off() {
+        let team = TeamFlexSettings { defaults: BTreeSet::new(), guest_defaults: true };
+        let cat = set(&["draft2d", "model3d"]);
+        assert!(!defaults_apply(false, &team));
+        assert!(!defaults_apply(true, &team));
+        let own = Individual::Products(set(&["model3d"]));
+        assert_eq!(flex_products(&own, false, &team, &cat), set(&["model3d"]));
+        assert_eq!(flex_products(&Individual::All, true, &team, &cat), cat);
+    }
+
+    #[test]
+    fn removed_product_disappears_from_every_mode() {
+        let cat = set(&["draft2d", "render"]); // model3d was withdrawn
+        let team = TeamFlexSettings { defaults: set(&["model3d", "render"]), guest_defaults: false };
+        let own = Individual::Products(set(&["model3d", "draft2d"]));
+        assert_eq!(flex_products(&Individual::All, false, &no_defaults(), &cat), cat);
+        assert_eq!(flex_products(&own, false, &no_defaults(), &cat), set(&["draft2d"]));
+        assert_eq!(flex_products(&own, false, &team, &cat), set(&["render"]));
+        let only_removed = TeamFlexSettings { defaults: set(&["model3d"]), guest_defaults: false };
+        // Defaults stay on (non-empty) even if nothing of them is left in the catalogue.
+        assert!(flex_products(&own, false, &only_removed, &cat).is_empty());
+    }
+
+    #[test]
+    fn no_selection_means_no_access() {
+        let cat = set(&["draft2d"]);
+        assert!(flex_products(&Individual::default(), false, &no_defaults(), &cat).is_empty());
+        assert!(flex_products(&Individual::All, false, &no_defaults(), &BTreeSet::new()).is_empty());
+    }
+
+    #[test]
+    fn selecting_every_product_means_all() {
+        let cat = set(&["draft2d", "model3d"]);
+        assert_eq!(Individual::from_selection(&cat, &cat), Individual::All);
+        assert_eq!(Individual::from_selection(&set(&["draft2d", "model3d", "gone"]), &cat), Individual::All);
+        assert_eq!(
+            Individual::from_selection(&set(&["draft2d", "gone"]), &cat),
+            Individual::Products(set(&["draft2d"]))
+        );
+        assert_eq!(Individual::from_selection(&BTreeSet::new(), &BTreeSet::new()), Individual::default());
+        assert!(Individual::All.is_all() && !Individual::default().is_all());
+    }
+
+    #[test]
+    fn serde_shape() {
+        assert_eq!(serde_json::to_string(&Individual::All).unwrap(), r#""all""#);
+        assert_eq!(
+            serde_json::to_string(&Individual::Products(set(&["a", "b"]))).unwrap(),
+            r#"{"products":["a","b"]}"#
+        );
+    }
+}

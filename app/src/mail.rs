@@ -1,0 +1,207 @@
+//! Email templates: each renders a subject, a plain-text body and an HTML body. Every
+//! value interpolated into the HTML is escaped; the plain-text body puts each link on a
+//! line of its own so mail clients make it clickable and nothing wraps it.
+//! Write the result with `store::outbox::enqueue` in the transaction that causes it.
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + s.len() / 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A subject is one header line: control characters (line breaks above all) become spaces.
+fn one_line(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>().trim().to_string()
+}
+
+/// The shared HTML frame: a plain, readable single column that renders the same in
+/// clients that ignore styles. `body` is already-escaped HTML.
+fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{title}</title>\n</head>\n\
+         <body style=\"margin:0;padding:24px;background:#f6f7f9;font-family:system-ui,-apple-system,\
+         'Segoe UI',Roboto,Helvetica,Arial,sans-serif;color:#1f2328;line-height:1.5\">\n\
+         <div style=\"max-width:560px;margin:0 auto;background:#ffffff;border:1px solid #d8dde3;\
+         border-radius:8px;padding:24px\">\n{body}</div>\n</body>\n</html>\n",
+        title = escape_html(title),
+    )
+}
+
+/// A prominent link plus the bare address beneath it for clients that hide buttons.
+fn button(url: &str, label: &str) -> String {
+    let url = escape_html(url);
+    format!(
+        "<p style=\"margin:24px 0\"><a href=\"{url}\" style=\"display:inline-block;background:#2556c4;\
+         color:#ffffff;text-decoration:none;padding:10px 18px;border-radius:6px;font-weight:600\">{label}</a></p>\n\
+         <p style=\"font-size:13px;color:#57606a\">If the button does not work, copy this address into \
+         your browser:<br><a href=\"{url}\" style=\"color:#2556c4;word-break:break-all\">{url}</a></p>\n",
+        label = escape_html(label),
+    )
+}
+
+/// An invitation to join a team. `expires_on` is a human-readable date.
+pub fn invitation(
+    team: &str,
+    inviter: &str,
+    invitee_name: &str,
+    accept_url: &str,
+    expires_on: &str,
+) -> Rendered {
+    let subject = one_line(&format!("{inviter} invited you to join {team}"));
+    let text = format!(
+        "Hello {invitee_name},\n\n\
+         {inviter} has invited you to join the team \"{team}\".\n\n\
+         To accept the invitation and set up your account, open this link:\n\n\
+         {accept_url}\n\n\
+         The link can be used once and expires on {expires_on}.\n\n\
+         If you were not expecting this invitation, you can ignore this message. \
+         Nothing changes until you accept.\n"
+    );
+    let body = format!(
+        "<p>Hello {name},</p>\n\
+         <p>{inviter} has invited you to join the team <strong>{team}</strong>.</p>\n\
+         <p>To accept the invitation and set up your account, open the link below.</p>\n\
+         {button}\
+         <p>The link can be used once and expires on {expires}.</p>\n\
+         <p style=\"color:#57606a\">If you were not expecting this invitation, you can ignore this \
+         message. Nothing changes until you accept.</p>\n",
+        name = escape_html(invitee_name),
+        inviter = escape_html(inviter),
+        team = escape_html(team),
+        button = button(accept_url, "Accept the invitation"),
+        expires = escape_html(expires_on),
+    );
+    let html = page(&subject, &body);
+    Rendered { subject, text, html }
+}
+
+/// Someone was given Flex access in a team. `products` lists the product names; an empty
+/// list means all Flex products of the team (including ones added later).
+pub fn flex_access(team: &str, name: &str, products: &[String], console_url: &str) -> Rendered {
+    let subject = one_line(&format!("You now have Flex access in {team}"));
+    let (text_list, html_list) = if products.is_empty() {
+        (
+            format!(
+                "An administrator of \"{team}\" has given you access to all of the team's Flex products, \
+                     including ones added later.\n"
+            ),
+            format!(
+                "<p>An administrator of <strong>{}</strong> has given you access to all of the team's \
+                 Flex products, including ones added later.</p>\n",
+                escape_html(team)
+            ),
+        )
+    } else {
+        let lines: String = products.iter().map(|p| format!("  - {p}\n")).collect();
+        let items: String = products.iter().map(|p| format!("<li>{}</li>\n", escape_html(p))).collect();
+        (
+            format!("An administrator of \"{team}\" has given you access to these Flex products:\n\n{lines}"),
+            format!(
+                "<p>An administrator of <strong>{}</strong> has given you access to these Flex products:</p>\n\
+                 <ul>\n{items}</ul>\n",
+                escape_html(team)
+            ),
+        )
+    };
+    let text = format!(
+        "Hello {name},\n\n\
+         {text_list}\n\
+         You can see your products and how to start using them in the console:\n\n\
+         {console_url}\n\n\
+         If you have questions about this change, please contact an administrator of your team.\n"
+    );
+    let body = format!(
+        "<p>Hello {name},</p>\n\
+         {html_list}\
+         <p>You can see your products and how to start using them in the console.</p>\n\
+         {button}\
+         <p style=\"color:#57606a\">If you have questions about this change, please contact an \
+         administrator of your team.</p>\n",
+        name = escape_html(name),
+        button = button(console_url, "Open the console"),
+    );
+    let html = page(&subject, &body);
+    Rendered { subject, text, html }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_the_five_special_characters() {
+        assert_eq!(
+            escape_html(r#"<a href="x">Tom & Jerry's</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;"
+        );
+        assert_eq!(escape_html("plain text, ünïcode"), "plain text, ünïcode");
+        assert_eq!(escape_html(""), "");
+        // Already-escaped text is escaped again, not passed through.
+        assert_eq!(escape_html("&amp;"), "&amp;amp;");
+    }
+
+    const EVIL: &str = "<script>alert('x')</script> & \"q\"";
+
+    #[test]
+    fn invitation_escapes_every_value_in_html() {
+        let r = invitation(EVIL, EVIL, EVIL, "https://t.example/accept?a=1&b=\"2\"", EVIL);
+        assert!(!r.html.contains("<script>"), "{}", r.html);
+        assert!(!r.html.contains("\"q\""), "{}", r.html);
+        assert!(r.html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"));
+        assert!(r.html.contains("href=\"https://t.example/accept?a=1&amp;b=&quot;2&quot;\""));
+    }
+
+    #[test]
+    fn invitation_text_has_the_link_on_its_own_line() {
+        let url = "https://tessera.example/invitations/abc123";
+        let r = invitation("Northwind", "Ada Admin", "Bo Member", url, "2 December 2026");
+        assert!(r.text.lines().any(|l| l == url), "{}", r.text);
+        assert!(r.text.contains("Hello Bo Member,"));
+        assert!(r.text.contains("Ada Admin has invited you to join the team \"Northwind\""));
+        assert!(r.text.contains("expires on 2 December 2026"));
+        assert_eq!(r.subject, "Ada Admin invited you to join Northwind");
+        assert!(r.html.contains(&format!("href=\"{url}\"")));
+        assert!(r.html.starts_with("<!DOCTYPE html>"));
+    }
+
+    #[test]
+    fn subjects_stay_on_one_line() {
+        let r = invitation("Team\r\nBcc: someone@else.example", "Ann", "Bo", "https://x.example", "soon");
+        assert!(!r.subject.contains('\n') && !r.subject.contains('\r'), "{:?}", r.subject);
+    }
+
+    #[test]
+    fn flex_access_lists_products_or_says_all() {
+        let url = "https://tessera.example/";
+        let products = vec!["Editor <Pro>".to_string(), "Profiler".to_string()];
+        let r = flex_access("Northwind", "Bo", &products, url);
+        assert!(r.text.contains("  - Editor <Pro>\n  - Profiler\n"), "{}", r.text);
+        assert!(r.text.lines().any(|l| l == url));
+        assert!(r.html.contains("<li>Editor &lt;Pro&gt;</li>"));
+        assert_eq!(r.subject, "You now have Flex access in Northwind");
+
+        let all = flex_access("A & B", "Bo", &[], url);
+        assert!(all.text.contains("all of the team's Flex products"));
+        assert!(all.html.contains("<strong>A &amp; B</strong>"));
+        assert!(!all.html.contains("<ul>"));
+    }
+}

@@ -1,0 +1,219 @@
+//! By User and By Product: listing members and assignments (R-UM1, R-UM2).
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub const PAGE_SIZE: i64 = 50;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MemberView {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    /// "active", "invited" or "expired".
+    pub status: String,
+    pub guest: bool,
+    pub admin: bool,
+    pub assignments: i64,
+    pub flex: bool,
+    pub joined_on: String,
+}
+
+impl MemberView {
+    pub fn status_label(&self) -> &'static str {
+        match self.status.as_str() {
+            "active" => "Active",
+            "expired" => "Invitation expired",
+            _ => "Invited",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MemberPage {
+    pub rows: Vec<MemberView>,
+    pub total: i64,
+    pub offset: i64,
+    pub limit: i64,
+    pub admin: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OfferView {
+    pub code: String,
+    pub name: String,
+    /// "subscription", "trial" or "flex".
+    pub access: String,
+    pub seats: Option<i64>,
+    pub assigned: i64,
+    pub ends_on: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OfferPage {
+    pub offer: OfferView,
+    pub members: MemberPage,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MemberProfile {
+    pub member: MemberView,
+    /// (code, name, access) of explicit assignments.
+    pub products: Vec<(String, String, String)>,
+    pub admin: bool,
+}
+
+#[cfg(feature = "ssr")]
+pub(crate) mod ssr {
+    use super::*;
+    use crate::store::assignments::TeamOffer;
+    use crate::store::people::MemberRow;
+    use chrono::{DateTime, Utc};
+
+    pub fn member_view(m: MemberRow, now: DateTime<Utc>) -> MemberView {
+        let status = if m.active {
+            "active"
+        } else if m.invite_expires_at.is_some_and(|e| e <= now) {
+            "expired"
+        } else {
+            "invited"
+        };
+        MemberView {
+            id: m.account_id,
+            name: m.name,
+            email: m.email,
+            status: status.into(),
+            guest: m.guest,
+            admin: m.admin,
+            assignments: m.assignments,
+            flex: m.flex,
+            joined_on: m.joined_at.format("%Y-%m-%d").to_string(),
+        }
+    }
+
+    pub fn offer_view(o: &TeamOffer) -> OfferView {
+        OfferView {
+            code: o.code.clone(),
+            name: o.name.clone(),
+            access: o.access.clone(),
+            seats: o.seats,
+            assigned: o.assigned,
+            ends_on: o.ends_at.map(|e| e.format("%Y-%m-%d").to_string()),
+        }
+    }
+
+    pub fn page_offset(page: Option<i64>) -> i64 {
+        (page.unwrap_or(1).max(1) - 1).saturating_mul(PAGE_SIZE)
+    }
+}
+
+#[server(endpoint = "list_members")]
+pub async fn list_members(
+    team: String,
+    q: Option<String>,
+    sort: Option<String>,
+    desc: Option<bool>,
+    status: Option<String>,
+    page: Option<i64>,
+) -> Result<MemberPage, AppError> {
+    use super::ssr::*;
+    use crate::store::people::{MemberQuery, MemberSort, StatusFilter};
+    use crate::store::teams::Role;
+    let st = state()?;
+    let (_, m) = require_member(&st, &team).await?;
+    let now = st.now();
+    let query = MemberQuery {
+        search: q.unwrap_or_default(),
+        sort: match sort.as_deref() {
+            Some("email") => MemberSort::Email,
+            Some("joined") => MemberSort::Joined,
+            Some("status") => MemberSort::Status,
+            _ => MemberSort::Name,
+        },
+        descending: desc.unwrap_or(false),
+        status: match status.as_deref() {
+            Some("active") => StatusFilter::Active,
+            Some("invited") => StatusFilter::Invited,
+            Some("expired") => StatusFilter::Expired,
+            Some("guest") => StatusFilter::Guests,
+            _ => StatusFilter::Any,
+        },
+        offset: self::ssr::page_offset(page),
+        limit: PAGE_SIZE,
+    };
+    let (rows, total) = st.db.list_members(&m.team_id, &query, now).await?;
+    Ok(MemberPage {
+        rows: rows.into_iter().map(|r| self::ssr::member_view(r, now)).collect(),
+        total,
+        offset: query.offset,
+        limit: query.limit,
+        admin: m.role == Role::Admin,
+    })
+}
+
+#[server(endpoint = "member_detail")]
+pub async fn member_detail(team: String, member: String) -> Result<MemberProfile, AppError> {
+    use super::ssr::*;
+    use crate::store::teams::Role;
+    let st = state()?;
+    let (_, m) = require_member(&st, &team).await?;
+    let now = st.now();
+    let row = st.db.member(&m.team_id, &member).await?.ok_or_else(|| AppError::not_found("This member"))?;
+    let products = st.db.member_assignments(&m.team_id, &member).await?;
+    Ok(MemberProfile { member: self::ssr::member_view(row, now), products, admin: m.role == Role::Admin })
+}
+
+#[server(endpoint = "team_offers")]
+pub async fn team_offers(team: String) -> Result<Vec<OfferView>, AppError> {
+    use super::ssr::*;
+    let st = state()?;
+    let (_, m) = require_member(&st, &team).await?;
+    let offers = st.db.team_offers(&m.team_id, st.now()).await?;
+    Ok(offers.iter().map(self::ssr::offer_view).collect())
+}
+
+#[server(endpoint = "offer_members")]
+pub async fn offer_members(
+    team: String,
+    code: String,
+    q: Option<String>,
+    page: Option<i64>,
+) -> Result<OfferPage, AppError> {
+    use super::ssr::*;
+    use crate::store::teams::Role;
+    let st = state()?;
+    let (_, m) = require_member(&st, &team).await?;
+    let now = st.now();
+    let offers = st.db.team_offers(&m.team_id, now).await?;
+    let offer = offers
+        .iter()
+        .find(|o| o.code.eq_ignore_ascii_case(&code))
+        .ok_or_else(|| AppError::not_found(format!("The product {code} in this team")))?;
+    let offset = self::ssr::page_offset(page);
+    let (rows, total) =
+        st.db.offer_members(&m.team_id, offer, q.as_deref().unwrap_or(""), offset, PAGE_SIZE).await?;
+    Ok(OfferPage {
+        offer: self::ssr::offer_view(offer),
+        members: MemberPage {
+            rows: rows.into_iter().map(|r| self::ssr::member_view(r, now)).collect(),
+            total,
+            offset,
+            limit: PAGE_SIZE,
+            admin: m.role == Role::Admin,
+        },
+    })
+}
+
+/// Up to 8 members matching what the admin typed, for the assign dialog's picker.
+#[server(endpoint = "find_members")]
+pub async fn find_members(team: String, q: String) -> Result<Vec<MemberView>, AppError> {
+    use super::ssr::*;
+    let st = state()?;
+    let (_, m) = require_admin(&st, &team).await?;
+    if q.trim().is_empty() {
+        return Ok(vec![]);
+    }
+    let now = st.now();
+    let rows = st.db.find_members(&m.team_id, &q, 8).await?;
+    Ok(rows.into_iter().map(|r| self::ssr::member_view(r, now)).collect())
+}

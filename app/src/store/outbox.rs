@@ -1,0 +1,230 @@
+//! The transactional email outbox. A change that causes a message calls [`enqueue`] inside
+//! its own transaction, so the message exists exactly when the change does; after the
+//! commit it calls [`wake`]. The delivery worker claims due rows with a lease
+//! (`claimed_until`) through a conditional UPDATE, so when several server instances share
+//! one database each message has one sender at a time, and a sender that dies mid-way
+//! only delays the message until its lease runs out.
+use super::{get_ts, new_id, parse_ts, ts, Db, Result};
+use crate::domain::Email;
+use chrono::{DateTime, Duration, Utc};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+use std::sync::{Arc, LazyLock};
+use tokio::sync::Notify;
+
+/// A message to write to the outbox. `kind` names the template ("invitation", ...) for logs
+/// and tests; the bodies are already rendered.
+#[derive(Clone, Copy, Debug)]
+pub struct NewMessage<'a> {
+    pub kind: &'a str,
+    pub to: &'a Email,
+    pub subject: &'a str,
+    pub text: &'a str,
+    pub html: &'a str,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutboxMessage {
+    pub id: String,
+    pub kind: String,
+    pub to_addr: String,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: String,
+    pub created_at: DateTime<Utc>,
+    /// Failed delivery attempts so far.
+    pub attempts: i64,
+    pub next_attempt_at: DateTime<Utc>,
+    pub claimed_until: Option<DateTime<Utc>>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+}
+
+const COLS: &str = "id, kind, to_addr, subject, text_body, html_body, created_at, attempts, \
+                    next_attempt_at, claimed_until, sent_at, last_error";
+
+fn opt_ts(r: &AnyRow, col: &str) -> Result<Option<DateTime<Utc>>> {
+    let s: Option<String> = r.try_get(col)?;
+    s.as_deref().map(parse_ts).transpose()
+}
+
+fn from_row(r: &AnyRow) -> Result<OutboxMessage> {
+    Ok(OutboxMessage {
+        id: r.try_get("id")?,
+        kind: r.try_get("kind")?,
+        to_addr: r.try_get("to_addr")?,
+        subject: r.try_get("subject")?,
+        text_body: r.try_get("text_body")?,
+        html_body: r.try_get("html_body")?,
+        created_at: get_ts(r, "created_at")?,
+        attempts: r.try_get("attempts")?,
+        next_attempt_at: get_ts(r, "next_attempt_at")?,
+        claimed_until: opt_ts(r, "claimed_until")?,
+        sent_at: opt_ts(r, "sent_at")?,
+        last_error: r.try_get("last_error")?,
+    })
+}
+
+/// Writes a message in the caller's transaction; it is due at once. Returns its id.
+/// Call [`wake`] after the transaction commits (not before: the worker would not see it).
+pub async fn enqueue(
+    tx: &mut Transaction<'_, Any>,
+    msg: &NewMessage<'_>,
+    now: DateTime<Utc>,
+) -> Result<String> {
+    let id = new_id();
+    sqlx::query(
+        "INSERT INTO outbox (id, kind, to_addr, subject, text_body, html_body, created_at, attempts, \
+           next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8)",
+    )
+    .bind(&id)
+    .bind(msg.kind)
+    .bind(msg.to.as_str())
+    .bind(msg.subject)
+    .bind(msg.text)
+    .bind(msg.html)
+    .bind(ts(now))
+    .bind(ts(now))
+    .execute(&mut **tx)
+    .await?;
+    Ok(id)
+}
+
+static WAKE: LazyLock<Arc<Notify>> = LazyLock::new(|| Arc::new(Notify::new()));
+
+/// The process-wide signal the delivery worker waits on (besides its one-second tick).
+pub fn notifier() -> Arc<Notify> {
+    WAKE.clone()
+}
+
+/// Tells the delivery worker(s) of this process to look for due messages now. Cheap; call
+/// it after committing a transaction that enqueued messages.
+pub fn wake() {
+    WAKE.notify_waiters();
+}
+
+/// How long to wait after the `attempts`-th failed attempt: 30 s, doubling each time,
+/// at most one hour.
+pub fn backoff(attempts: i64) -> Duration {
+    const FIRST_SECS: i64 = 30;
+    const MAX_SECS: i64 = 3600;
+    let doublings = attempts.saturating_sub(1).clamp(0, 20) as u32;
+    Duration::seconds(FIRST_SECS.saturating_mul(1i64 << doublings).min(MAX_SECS))
+}
+
+impl Db {
+    /// Claims up to `limit` due messages for `lease`, returning only the ones this caller
+    /// won. A message is due when it is unsent, its next attempt time has come and no
+    /// live lease holds it (an expired lease means its sender died: the message is
+    /// offered again).
+    pub async fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        lease: Duration,
+        limit: i64,
+    ) -> Result<Vec<OutboxMessage>> {
+        let now_s = ts(now);
+        let rows = sqlx::query(&format!(
+            "SELECT {COLS} FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= $1 \
+               AND (claimed_until IS NULL OR claimed_until < $1) \
+             ORDER BY next_attempt_at, id LIMIT $2"
+        ))
+        .bind(&now_s)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        let until = now + lease;
+        let mut won = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let mut msg = from_row(row)?;
+            // The same conditions again, atomically: another sender may have claimed,
+            // sent or failed (and so rescheduled) the row since the SELECT.
+            let res = sqlx::query(
+                "UPDATE outbox SET claimed_until = $2 WHERE id = $1 AND sent_at IS NULL \
+                   AND next_attempt_at <= $3 AND (claimed_until IS NULL OR claimed_until < $3)",
+            )
+            .bind(&msg.id)
+            .bind(ts(until))
+            .bind(&now_s)
+            .execute(&self.pool)
+            .await?;
+            if res.rows_affected() == 1 {
+                msg.claimed_until = Some(until);
+                won.push(msg);
+            }
+        }
+        Ok(won)
+    }
+
+    /// Records a delivery and releases the claim.
+    pub async fn mark_sent(&self, id: &str, now: DateTime<Utc>) -> Result<()> {
+        sqlx::query("UPDATE outbox SET sent_at = $2, claimed_until = NULL WHERE id = $1 AND sent_at IS NULL")
+            .bind(id)
+            .bind(ts(now))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Records a failed attempt: one more attempt, the error, when to try again; the
+    /// claim is released. A message that was sent meanwhile is left alone.
+    pub async fn mark_failed(&self, id: &str, error: &str, next_attempt_at: DateTime<Utc>) -> Result<()> {
+        sqlx::query(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3, \
+               claimed_until = NULL WHERE id = $1 AND sent_at IS NULL",
+        )
+        .bind(id)
+        .bind(error)
+        .bind(ts(next_attempt_at))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Messages not yet sent (due or waiting for a retry).
+    pub async fn outbox_pending_count(&self) -> Result<i64> {
+        let row = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM outbox WHERE sent_at IS NULL")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("n")?)
+    }
+
+    /// Every message, oldest first (for tests and diagnostics).
+    pub async fn outbox_messages(&self) -> Result<Vec<OutboxMessage>> {
+        let rows = sqlx::query(&format!("SELECT {COLS} FROM outbox ORDER BY created_at, id"))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(from_row).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_thirty_seconds() {
+        assert_eq!(backoff(1), Duration::seconds(30));
+        assert_eq!(backoff(2), Duration::seconds(60));
+        assert_eq!(backoff(3), Duration::seconds(120));
+        assert_eq!(backoff(7), Duration::seconds(1920));
+    }
+
+    #[test]
+    fn backoff_is_capped_at_an_hour() {
+        assert_eq!(backoff(8), Duration::hours(1));
+        assert_eq!(backoff(50), Duration::hours(1));
+        assert_eq!(backoff(i64::MAX), Duration::hours(1));
+    }
+
+    #[test]
+    fn backoff_never_shrinks_below_the_first_step() {
+        assert_eq!(backoff(0), Duration::seconds(30));
+        assert_eq!(backoff(-5), Duration::seconds(30));
+        let mut last = Duration::zero();
+        for n in 0..30 {
+            assert!(backoff(n) >= last, "backoff({n}) shrank");
+            last = backoff(n);
+        }
+    }
+}

@@ -1,0 +1,292 @@
+//! Delivers the email outbox (`app::store::outbox`) in the background: claims due messages
+//! with a lease, sends each through SMTP or writes it as an `.eml` file, and records the
+//! result (sent, or failed with a retry time from `outbox::backoff`).
+//!
+//! A message is only marked sent after the transport accepted it, so a crash in between
+//! sends it again once the lease expires. The retry carries the same Message-ID (derived
+//! from the outbox id) and Date, so receivers can recognise it; the file transport writes
+//! the same file name again, replacing the earlier copy.
+use app::state::Clock;
+use app::store::outbox::{self, OutboxMessage};
+use app::store::Db;
+use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+use tokio::sync::Notify;
+
+/// How long a claimed message is reserved for its sender before another may take it.
+pub const LEASE: Duration = Duration::from_secs(120);
+/// Messages claimed per round.
+pub const BATCH: i64 = 20;
+/// How often the worker looks for due messages when nobody wakes it.
+pub const TICK: Duration = Duration::from_secs(1);
+/// Longest an SMTP exchange may take; well inside the lease.
+const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub const DEFAULT_FROM: &str = "Tessera <no-reply@tessera.localhost>";
+
+pub enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// Writes each message as `<dir>/<created>-<id>.eml`.
+    Files(PathBuf),
+}
+
+impl Transport {
+    /// SMTP from a URL: `smtp://host:port` (plain, no TLS), `smtp://user:pass@host:port`,
+    /// `smtp://host?tls=required` (STARTTLS) or `smtps://user:pass@host` (TLS).
+    pub fn smtp(url: &str) -> anyhow::Result<Transport> {
+        let t = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| anyhow::anyhow!("invalid SMTP URL: {e}"))?
+            .timeout(Some(SMTP_TIMEOUT))
+            .build();
+        Ok(Transport::Smtp(t))
+    }
+
+    /// The embedded default: `.eml` files under `<data_dir>/outbox/`.
+    pub fn files_in(data_dir: &Path) -> Transport {
+        Transport::Files(data_dir.join("outbox"))
+    }
+
+    /// SMTP when a URL is given, otherwise files under the data folder.
+    pub fn from_config(smtp_url: Option<&str>, data_dir: &Path) -> anyhow::Result<Transport> {
+        match smtp_url.map(str::trim).filter(|u| !u.is_empty()) {
+            Some(url) => Transport::smtp(url),
+            None => Ok(Transport::files_in(data_dir)),
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Transport::Smtp(_) => "SMTP".to_string(),
+            Transport::Files(dir) => format!("files in {}", dir.display()),
+        }
+    }
+
+    /// Hands one message over; Err carries a message fit for `outbox.last_error`.
+    async fn deliver(&self, msg: &OutboxMessage, email: Message) -> Result<(), String> {
+        match self {
+            Transport::Smtp(smtp) => {
+                smtp.send(email).await.map_err(|e| format!("SMTP: {e}"))?;
+                tracing::info!(id = %msg.id, kind = %msg.kind, "email sent over SMTP");
+                Ok(())
+            }
+            Transport::Files(dir) => {
+                let path = write_eml(dir, msg, &email.formatted()).await?;
+                tracing::info!(id = %msg.id, kind = %msg.kind, path = %path.display(), "email written");
+                Ok(())
+            }
+        }
+    }
+}
+
+/// `<dir>/<created, compact UTC>-<id>.eml`, written to a hidden temporary file, flushed
+/// to disk and renamed, so a reader never sees half a message.
+async fn write_eml(dir: &Path, msg: &OutboxMessage, bytes: &[u8]) -> Result<PathBuf, String> {
+    use tokio::io::AsyncWriteExt;
+    let name = format!("{}-{}.eml", msg.created_at.format("%Y%m%dT%H%M%S%.3fZ"), msg.id);
+    let path = dir.join(&name);
+    let tmp = dir.join(format!(".{name}.tmp"));
+    let fail = |what: &str, p: &Path, e: std::io::Error| format!("cannot {what} {}: {e}", p.display());
+    tokio::fs::create_dir_all(dir).await.map_err(|e| fail("create", dir, e))?;
+    let mut f = tokio::fs::File::create(&tmp).await.map_err(|e| fail("create", &tmp, e))?;
+    f.write_all(bytes).await.map_err(|e| fail("write", &tmp, e))?;
+    f.sync_all().await.map_err(|e| fail("flush", &tmp, e))?;
+    drop(f);
+    if let Err(e) = tokio::fs::rename(&tmp, &path).await {
+        let _ = tokio::fs::remove_file(&tmp).await;
+        return Err(fail("rename to", &path, e));
+    }
+    Ok(path)
+}
+
+/// The signal that wakes the worker(s) of this process at once; the same one that
+/// `app::store::outbox::wake()` triggers (server functions live in the `app` crate).
+pub fn notifier() -> Arc<Notify> {
+    outbox::notifier()
+}
+
+/// Builds the message as sent: multipart/alternative (text, then HTML), with a
+/// Message-ID and Date fixed by the outbox row so a resend is the same message.
+/// `eight_bit`: the bodies may be stored as raw UTF-8 (fine in a file; over SMTP, only
+/// ASCII bodies go unencoded).
+pub fn build_message(msg: &OutboxMessage, from: &Mailbox, eight_bit: bool) -> Result<Message, String> {
+    let to: Mailbox = msg.to_addr.parse().map_err(|e| format!("recipient {:?}: {e}", msg.to_addr))?;
+    Message::builder()
+        .message_id(Some(format!("<{}@{}>", msg.id, from.email.domain())))
+        .date(SystemTime::from(msg.created_at))
+        .from(from.clone())
+        .to(to)
+        .subject(msg.subject.clone())
+        .multipart(
+            MultiPart::alternative()
+                .singlepart(readable_part(ContentType::TEXT_PLAIN, &msg.text_body, eight_bit))
+                .singlepart(readable_part(ContentType::TEXT_HTML, &msg.html_body, eight_bit)),
+        )
+        .map_err(|e| format!("cannot build the message: {e}"))
+}
+
+/// A body part left as it is written whenever the rules allow (lines of at most 998
+/// bytes; ASCII, or UTF-8 where `eight_bit`), so links in a saved message can be read and
+/// copied verbatim. lettre would quote-print any line over 76 characters, splitting long
+/// URLs and turning `=` into `=3D`. Otherwise lettre chooses the encoding.
+fn readable_part(content_type: ContentType, body: &str, eight_bit: bool) -> SinglePart {
+    let crlf = body.replace("\r\n", "\n").replace('\r', "\n").replace('\n', "\r\n");
+    let fits = !crlf.contains('\0') && crlf.split("\r\n").all(|line| line.len() <= 998);
+    let encoding = match (fits, crlf.is_ascii(), eight_bit) {
+        (true, true, _) => Some(ContentTransferEncoding::SevenBit),
+        (true, false, true) => Some(ContentTransferEncoding::EightBit),
+        _ => None,
+    };
+    let body = match encoding {
+        Some(encoding) => Body::dangerous_pre_encoded(crlf.into_bytes(), encoding),
+        None => Body::new(body.to_string()),
+    };
+    SinglePart::builder().header(content_type).body(body)
+}
+
+/// One round: claims due messages and delivers them. Returns how many were claimed.
+pub async fn deliver_due(db: &Db, transport: &Transport, clock: &dyn Clock, from: &Mailbox) -> usize {
+    let lease = chrono::Duration::from_std(LEASE).unwrap_or_else(|_| chrono::Duration::minutes(2));
+    let claimed = match db.claim_due(clock.now(), lease, BATCH).await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(error = %e, "outbox: cannot claim messages");
+            return 0;
+        }
+    };
+    let n = claimed.len();
+    for msg in claimed {
+        let result = match build_message(&msg, from, matches!(transport, Transport::Files(_))) {
+            Ok(email) => transport.deliver(&msg, email).await,
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(()) => {
+                if let Err(e) = db.mark_sent(&msg.id, clock.now()).await {
+                    // The lease runs out and the message goes again, with the same Message-ID.
+                    tracing::error!(id = %msg.id, error = %e, "outbox: delivered but cannot mark sent");
+                }
+            }
+            Err(err) => {
+                let attempts = msg.attempts + 1;
+                let next = clock.now() + outbox::backoff(attempts);
+                tracing::warn!(id = %msg.id, kind = %msg.kind, attempts, retry_at = %next, error = %err,
+                    "outbox: delivery failed");
+                if let Err(e) = db.mark_failed(&msg.id, &err, next).await {
+                    tracing::error!(id = %msg.id, error = %e, "outbox: cannot record the failure");
+                }
+            }
+        }
+    }
+    n
+}
+
+/// Runs the worker until the runtime stops: a round every second, at once when woken
+/// through [`notifier`], and straight again while rounds come back full.
+pub fn spawn(
+    db: Db,
+    transport: Transport,
+    clock: Arc<dyn Clock>,
+    from: String,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let from: Mailbox = match from.parse() {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::error!(from = %from, error = %e, "outbox: invalid sender address; email is not delivered");
+                return;
+            }
+        };
+        tracing::info!(transport = %transport.describe(), "outbox: delivery worker started");
+        let notify = notifier();
+        loop {
+            // Registered before the round, so a wake-up during it is not lost.
+            let notified = notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let n = deliver_due(&db, &transport, clock.as_ref(), &from).await;
+            if n as i64 >= BATCH {
+                continue;
+            }
+            tokio::select! {
+                _ = &mut notified => {}
+                _ = tokio::time::sleep(TICK) => {}
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Utc;
+
+    fn msg(text: &str) -> OutboxMessage {
+        let now = Utc::now();
+        OutboxMessage {
+            id: "0192-abc".into(),
+            kind: "test".into(),
+            to_addr: "bo@example.com".into(),
+            subject: "Hello".into(),
+            text_body: text.into(),
+            html_body: format!("<p>{text}</p>"),
+            created_at: now,
+            attempts: 0,
+            next_attempt_at: now,
+            claimed_until: None,
+            sent_at: None,
+            last_error: None,
+        }
+    }
+
+    fn formatted(text: &str, eight_bit: bool) -> String {
+        let from: Mailbox = DEFAULT_FROM.parse().unwrap();
+        String::from_utf8(build_message(&msg(text), &from, eight_bit).unwrap().formatted()).unwrap()
+    }
+
+    const LONG_URL: &str =
+        "https://tessera.example.com/invitations/accept?token=AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_AbCdEfGh";
+
+    #[test]
+    fn long_ascii_links_stay_intact() {
+        let eml = formatted(&format!("Open this link:\n\n{LONG_URL}\n"), false);
+        assert!(eml.contains(&format!("\r\n{LONG_URL}\r\n")), "{eml}");
+        assert!(eml.contains("Content-Transfer-Encoding: 7bit"), "{eml}");
+        assert!(eml.contains("Message-ID: <0192-abc@tessera.localhost>"), "{eml}");
+    }
+
+    #[test]
+    fn non_ascii_is_raw_in_files_and_encoded_for_smtp() {
+        let text = format!("Hello Zoë,\n{LONG_URL}\n");
+        let file = formatted(&text, true);
+        assert!(file.contains("Content-Transfer-Encoding: 8bit") && file.contains("Hello Zoë,"), "{file}");
+        let smtp = formatted(&text, false);
+        assert!(!smtp.contains("Zoë") && !smtp.contains("8bit"), "{smtp}");
+    }
+
+    #[test]
+    fn over_long_lines_fall_back_to_lettre_encoding() {
+        let eml = formatted(&"x".repeat(2000), true);
+        assert!(!eml.contains(&"x".repeat(999)), "a line over 998 bytes was left as it is");
+    }
+
+    #[test]
+    fn smtp_urls_are_checked() {
+        assert!(matches!(
+            Transport::from_config(Some("smtp://127.0.0.1:2525"), Path::new("d")),
+            Ok(Transport::Smtp(_))
+        ));
+        assert!(matches!(
+            Transport::from_config(Some("smtps://u:p@mail.example"), Path::new("d")),
+            Ok(Transport::Smtp(_))
+        ));
+        assert!(Transport::from_config(Some("http://x"), Path::new("d")).is_err());
+        match Transport::from_config(Some("  "), Path::new("d")) {
+            Ok(Transport::Files(dir)) => assert_eq!(dir, Path::new("d/outbox")),
+            _ => panic!("a blank URL means files"),
+        }
+    }
+}
