@@ -31,12 +31,52 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply database migrations and exit.
     Migrate,
+    /// Import people and their products from a CSV file into a team (R-IMP1); sends no email.
+    /// Prints {"rows","created","updated","unchanged","errors":[{"line","reason"}]}.
+    Import(ImportArgs),
     /// Manage teams.
     #[command(subcommand)]
     Team(TeamCommand),
     /// Manage team admins.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Operations reserved for support staff (not available to team admins in the console).
+    #[command(subcommand)]
+    Support(SupportCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SupportCommand {
+    /// Turn default Flex assignments on or off for the team's guest users (R-FX2).
+    /// Prints {"team","guest_defaults"}.
+    GuestDefaults {
+        /// Team id (or exact team name).
+        #[arg(long)]
+        team: String,
+        #[arg(value_enum)]
+        state: OnOff,
+    },
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnOff {
+    On,
+    Off,
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// Team id (or exact team name).
+    #[arg(long)]
+    pub team: String,
+    /// The CSV file: header row, then columns name, email, products, guest in any order.
+    pub file: PathBuf,
+    /// Check the file against the team and print the report; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Import the valid rows even when other rows have errors (the errors are still listed).
+    #[arg(long)]
+    pub valid_rows_only: bool,
 }
 
 #[derive(Args, Debug)]
@@ -132,6 +172,7 @@ fn print_json(v: serde_json::Value) {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match &cli.command {
         Command::Serve(args) => serve(&cli, args).await,
+        Command::Import(args) => import(&cli, args).await,
         Command::Migrate => {
             open_db(&cli).await?;
             tracing::info!("migrations applied");
@@ -142,6 +183,27 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = open_db(&cli).await?;
             let id = app::store::teams::create_team(&db.pool, &name, chrono::Utc::now()).await?;
             print_json(json!({"id": id.as_str(), "name": name.as_str()}));
+            Ok(())
+        }
+        Command::Support(SupportCommand::GuestDefaults { team, state }) => {
+            let db = open_db(&cli).await?;
+            let team = resolve_team(&db, team).await?;
+            let on = *state == OnOff::On;
+            db.set_guest_defaults(&team, on).await?;
+            let mut tx = db.pool.begin().await?;
+            app::store::audit::record(
+                &mut tx,
+                &team,
+                &app::store::audit::Actor { id: None, label: "support (command line)" },
+                "guest_defaults",
+                "Default assignments for guest users",
+                None,
+                Some(&json!({"guest_defaults": on})),
+                chrono::Utc::now(),
+            )
+            .await?;
+            tx.commit().await?;
+            print_json(json!({"team": team.as_str(), "guest_defaults": on}));
             Ok(())
         }
         Command::Admin(AdminCommand::Create { team, email, name, password_stdin: _ }) => {
@@ -158,6 +220,32 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `tessera import`: the report is printed in every case the file could be read; exit 1
+/// (through the error) when errors stopped the import.
+async fn import(cli: &Cli, args: &ImportArgs) -> anyhow::Result<()> {
+    use app::store::import::{import, ImportOptions};
+    let bytes = std::fs::read(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?;
+    let db = open_db(cli).await?;
+    let team = resolve_team(&db, &args.team).await?;
+    let codes = db.product_codes().await?;
+    let validated = tokio::task::spawn_blocking(move || app::domain::csv_import::validate(&bytes, &codes))
+        .await
+        .context("validating the file")?;
+    let source = args
+        .file
+        .file_name()
+        .map_or_else(|| args.file.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let opts = ImportOptions { dry_run: args.dry_run, valid_rows_only: args.valid_rows_only, source };
+    let actor = app::store::audit::Actor { id: None, label: "import (command line)" };
+    let report = import(&db, &team, &validated, opts, &actor, chrono::Utc::now()).await?;
+    print_json(serde_json::to_value(&report)?);
+    if !report.imported {
+        let n = report.errors.len();
+        bail!("the file has {n} error{}; nothing was imported", if n == 1 { "" } else { "s" });
+    }
+    Ok(())
 }
 
 async fn resolve_team(db: &Db, team: &str) -> anyhow::Result<TeamId> {

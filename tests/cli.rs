@@ -129,3 +129,17 @@ fn migrate_is_idempotent() {
     assert!(tessera(dir.path(), &["migrate"], None).status.success());
     assert!(tessera(dir.path(), &["migrate"], None).status.success());
 }
+
+#[test]
+fn support_switches_guest_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    let team = json(&tessera(dir.path(), &["team", "create", "--name", "Acme"], None));
+    let id = team["id"].as_str().unwrap();
+    let on = tessera(dir.path(), &["support", "guest-defaults", "--team", id, "on"], None);
+    assert!(on.status.success(), "{}", String::from_utf8_lossy(&on.stderr));
+    assert_eq!(json(&on), serde_json::json!({"team": id, "guest_defaults": true}));
+    let off = tessera(dir.path(), &["support", "guest-defaults", "--team", "Acme", "off"], None);
+    assert_eq!(json(&off)["guest_defaults"], false);
+    let bad = tessera(dir.path(), &["support", "guest-defaults", "--team", id, "maybe"], None);
+    assert_eq!(bad.status.code(), Some(2));
+}

@@ -1,7 +1,8 @@
 use crate::components::layout::ConsoleLayout;
 use crate::pages::{
-    accept_invite::AcceptInvite, by_product::ByProduct, by_user::ByUser, home::Home, member::Member,
-    not_found::NotFound, product::Product, root::RootRedirect, sign_in::SignIn,
+    accept_invite::AcceptInvite, by_product::ByProduct, by_user::ByUser, home::Home, import::Import,
+    member::Member, not_found::NotFound, product::Product, root::RootRedirect, settings::Settings,
+    sign_in::SignIn,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
@@ -53,9 +54,11 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("/t/:team") view=ConsoleLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=Home/>
                     <Route path=path!("users") view=ByUser/>
+                    <Route path=path!("users/import") view=Import/>
                     <Route path=path!("users/:member") view=Member/>
                     <Route path=path!("products") view=ByProduct/>
                     <Route path=path!("products/:code") view=Product/>
+                    <Route path=path!("settings") view=Settings/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -57,6 +57,7 @@ fn Frame(me: Me) -> impl IntoView {
                     <li><A href=move || format!("/t/{}", team.get()) exact=true>"Home"</A></li>
                     <li><A href=move || format!("/t/{}/products", team.get())>"Users by product"</A></li>
                     <li><A href=move || format!("/t/{}/users", team.get())>"Users by user"</A></li>
+                    <li><A href=move || format!("/t/{}/settings", team.get())>"Team settings"</A></li>
                 </ul>
             </nav>
             <header class="topbar">

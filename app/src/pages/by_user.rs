@@ -32,6 +32,7 @@ pub fn ByUser() -> impl IntoView {
                 <h1>"Users by user"</h1>
                 <p class="lede">"Everyone in this team, with their status. Open a person to see and change their products."</p>
             </div>
+            <a class="button primary" href=move || format!("/t/{}/users/import", params.read().get("team").unwrap_or_default())>"Import users"</a>
         </header>
         <div class="toolbar">
             <SearchBox label="Search members" placeholder="Search by name or email"/>

@@ -1,8 +1,11 @@
 //! Server functions, grouped by area. Each is thin: session → authorization → domain →
 //! store → DTO. DTOs are plain serde types so the browser build compiles them too.
 pub mod assign;
+pub mod audit;
 pub mod auth;
+pub mod flex;
 pub mod home;
+pub mod import;
 pub mod invitations;
 pub mod people;
 

@@ -11,6 +11,8 @@ pub mod accounts;
 pub mod assignments;
 pub mod audit;
 pub mod catalogue;
+pub mod flex;
+pub mod import;
 pub mod invitations;
 pub mod outbox;
 pub mod people;

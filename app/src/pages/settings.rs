@@ -1,0 +1,171 @@
+use crate::components::status::{ErrorPanel, Loading};
+use crate::components::table::{query_pairs, query_url, Pager};
+use crate::server::audit::{audit_log, AuditPage, AUDIT_ACTIONS};
+use crate::server::flex::{flex_defaults, DefaultsView, SaveFlexDefaults};
+use leptos::either::Either;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_location, use_params_map, use_query_map};
+use std::collections::BTreeSet;
+
+/// Team settings: default Flex assignments (R-FX2) and the audit log.
+#[component]
+pub fn Settings() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let save = ServerAction::<SaveFlexDefaults>::new();
+    let defaults = Resource::new(
+        move || (params.read().get("team").unwrap_or_default(), save.version().get()),
+        |(team, _)| flex_defaults(team),
+    );
+    let audit = Resource::new(
+        move || {
+            (
+                params.read().get("team").unwrap_or_default(),
+                query.read().get("action"),
+                query.read().get("page").and_then(|p| p.parse::<i64>().ok()),
+                save.version().get(),
+            )
+        },
+        |(team, action, page, _)| audit_log(team, action, page),
+    );
+    view! {
+        <Title text="Team settings"/>
+        <header class="page-header">
+            <div>
+                <h1>"Team settings"</h1>
+                <p class="lede">"Default Flex assignments for the whole team, and the record of every change admins made."</p>
+            </div>
+        </header>
+        <Suspense fallback=|| view! { <Loading what="default assignments"/> }>
+            {move || Suspend::new(async move {
+                match defaults.await {
+                    Ok(view) => Either::Left(view! { <DefaultsForm view save/> }),
+                    Err(e) => Either::Right(view! { <ErrorPanel error=e/> }),
+                }
+            })}
+        </Suspense>
+        <section class="panel flush">
+            <div class="panel-head">
+                <h2>"Audit log"</h2>
+                <ActionFilter/>
+            </div>
+            <Suspense fallback=|| view! { <Loading what="audit log"/> }>
+                {move || Suspend::new(async move {
+                    match audit.await {
+                        Ok(page) => Either::Left(view! { <AuditTable page/> }),
+                        Err(e) => Either::Right(view! { <ErrorPanel error=e/> }),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn DefaultsForm(view: DefaultsView, save: ServerAction<SaveFlexDefaults>) -> impl IntoView {
+    let params = use_params_map();
+    let team = params.read_untracked().get("team").unwrap_or_default();
+    let chosen: RwSignal<BTreeSet<String>> =
+        RwSignal::new(view.choices.iter().filter(|c| c.selected).map(|c| c.code.clone()).collect());
+    let admin = view.admin;
+    let result = move || match save.value().get() {
+        Some(Ok(n)) => {
+            let text = if n == 0 {
+                "Default assignments are off. Each Flex user's own products apply.".to_string()
+            } else {
+                format!("Saved: every Flex user now gets these {n} products. No email was sent.")
+            };
+            Some(Either::Left(
+                view! { <p class="toast" role="status" data-testid="defaults-result">{text}</p> },
+            ))
+        }
+        Some(Err(e)) => Some(Either::Right(view! { <p class="form-error" role="alert">{e.to_string()}</p> })),
+        None => None,
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        save.dispatch(SaveFlexDefaults {
+            team: team.clone(),
+            codes: chosen.get_untracked().into_iter().collect(),
+        });
+    };
+    view! {
+        <section class="panel">
+            <h2>"Default assignments"</h2>
+            <p class="lede">
+                "Products chosen here apply to every existing and new Flex user of the team, instead of their own selection. "
+                "Products added to Flex later are not included. Clear every product to turn defaults off. Nobody is emailed about changes here."
+            </p>
+            <p class="muted">{if view.guest_defaults { "Defaults also apply to guest users (turned on by support)." } else { "Defaults do not apply to guest users." }}</p>
+            <form on:submit=submit>
+                <fieldset class="checklist" disabled=!admin>
+                    <legend class="visually-hidden">"Default Flex products"</legend>
+                    {view.choices.into_iter().map(|c| {
+                        let code = c.code.clone();
+                        let code2 = c.code.clone();
+                        view! {
+                            <label class="check-row">
+                                <input type="checkbox" prop:checked=move || chosen.read().contains(&code)
+                                    on:change=move |ev| { let on = event_target_checked(&ev); chosen.update(|s| { if on { s.insert(code2.clone()); } else { s.remove(&code2); } }); }/>
+                                {c.name}" "<span class="muted code">{c.code}</span>
+                            </label>
+                        }
+                    }).collect_view()}
+                </fieldset>
+                {admin.then(|| view! {
+                    <div class="form-actions">
+                        <button type="submit" class="button primary" data-testid="save-defaults" disabled=move || save.pending().get()>
+                            {move || if save.pending().get() { "Saving…" } else { "Save default assignments" }}
+                        </button>
+                    </div>
+                })}
+            </form>
+            {result}
+        </section>
+    }
+}
+
+#[component]
+fn ActionFilter() -> impl IntoView {
+    let query = use_query_map();
+    let location = use_location();
+    let current = move || query.read().get("action").unwrap_or_default();
+    view! {
+        <nav class="chips" aria-label="Filter by change">
+            {AUDIT_ACTIONS.into_iter().map(|(value, label)| {
+                let href = move || query_url(&location.pathname.get(), &query_pairs(&query.read()), &[("action", value.to_string()), ("page", String::new())]);
+                view! { <a class="chip" href=href aria-current=move || (current() == value).then_some("true")>{label}</a> }
+            }).collect_view()}
+        </nav>
+    }
+}
+
+#[component]
+fn AuditTable(page: AuditPage) -> impl IntoView {
+    if page.rows.is_empty() {
+        return Either::Left(view! { <p class="empty pad">"No change recorded yet for this filter."</p> });
+    }
+    let AuditPage { rows, total, offset, limit } = page;
+    Either::Right(view! {
+        <table class="table" data-testid="audit">
+            <thead><tr>
+                <th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"Change"</th>
+                <th scope="col">"What"</th><th scope="col">"Before"</th><th scope="col">"After"</th>
+            </tr></thead>
+            <tbody>
+                {rows.into_iter().map(|r| view! {
+                    <tr>
+                        <td class="nowrap">{r.at}</td>
+                        <td>{r.actor}</td>
+                        <td><span class="badge badge-admin">{r.action}</span></td>
+                        <td>{r.target}</td>
+                        <td class="mono">{r.before.unwrap_or_default()}</td>
+                        <td class="mono">{r.after.unwrap_or_default()}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+        <Pager total offset limit/>
+    })
+}

@@ -1,0 +1,69 @@
+//! CSV import from the console (R-IMP1): preview (a dry run) then import. No email is sent.
+use crate::domain::csv_import::RowError;
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use serde::{Deserialize, Serialize};
+
+/// Larger files go through `tessera import`; the console keeps requests bounded.
+pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ImportSummary {
+    pub rows: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub errors: Vec<RowError>,
+    pub imported: bool,
+    pub dry_run: bool,
+}
+
+#[server(endpoint = "import_csv", input = Json)]
+pub async fn import_csv(
+    team: String,
+    file_name: String,
+    content: String,
+    dry_run: bool,
+    valid_rows_only: bool,
+) -> Result<ImportSummary, AppError> {
+    use super::ssr::*;
+    use crate::store::audit::Actor;
+    use crate::store::import::{import, ImportOptions};
+    let st = state()?;
+    let (acc, m) = require_admin(&st, &team).await?;
+    if content.len() > MAX_UPLOAD_BYTES {
+        return Err(AppError::invalid(
+            "file",
+            format!(
+                "The file is larger than {} MB. Use `tessera import` for files this big.",
+                MAX_UPLOAD_BYTES / 1024 / 1024
+            ),
+        ));
+    }
+    let codes = st.db.product_codes().await?;
+    let validated =
+        tokio::task::spawn_blocking(move || crate::domain::csv_import::validate(content.as_bytes(), &codes))
+            .await
+            .map_err(internal)?;
+    let label = format!("{} <{}>", acc.name, acc.email);
+    let opts = ImportOptions { dry_run, valid_rows_only, source: file_name };
+    let r = import(
+        &st.db,
+        &m.team_id,
+        &validated,
+        opts,
+        &Actor { id: Some(acc.id.as_str()), label: &label },
+        st.now(),
+    )
+    .await?;
+    Ok(ImportSummary {
+        rows: r.rows,
+        created: r.created,
+        updated: r.updated,
+        unchanged: r.unchanged,
+        errors: r.errors,
+        imported: r.imported,
+        dry_run: r.dry_run,
+    })
+}

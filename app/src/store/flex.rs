@@ -1,0 +1,136 @@
+//! Flex access (R-FX1) and team default assignments (R-FX2).
+use super::{Db, Result};
+use crate::domain::access::{Individual, TeamFlexSettings};
+use crate::domain::TeamId;
+use sqlx::{Any, Row, Transaction};
+use std::collections::BTreeSet;
+
+#[derive(Clone, Debug)]
+pub struct FlexProduct {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+    pub daily_rate: i64,
+}
+
+impl Db {
+    /// Every product available with Flex, by name.
+    pub async fn flex_catalogue(&self) -> Result<Vec<FlexProduct>> {
+        let rows = sqlx::query(
+            "SELECT id, code, name, flex_daily_rate FROM products WHERE flex_daily_rate IS NOT NULL ORDER BY name",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(FlexProduct {
+                    id: r.try_get("id")?,
+                    code: r.try_get("code")?,
+                    name: r.try_get("name")?,
+                    daily_rate: r.try_get("flex_daily_rate")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn team_flex_settings(&self, team: &TeamId) -> Result<TeamFlexSettings> {
+        let defaults = sqlx::query("SELECT product_id FROM flex_defaults WHERE team_id = $1")
+            .bind(team.as_str())
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| r.try_get("product_id"))
+            .collect::<std::result::Result<BTreeSet<String>, _>>()?;
+        let guest: i64 = sqlx::query("SELECT guest_defaults FROM teams WHERE id = $1")
+            .bind(team.as_str())
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("guest_defaults")?;
+        Ok(TeamFlexSettings { defaults, guest_defaults: guest != 0 })
+    }
+
+    /// The member's own Flex selection, or `None` when they are not a Flex user.
+    pub async fn flex_individual(&self, team: &TeamId, account: &str) -> Result<Option<Individual>> {
+        let row = sqlx::query("SELECT all_products FROM flex_users WHERE team_id = $1 AND account_id = $2")
+            .bind(team.as_str())
+            .bind(account)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let all: i64 = row.try_get("all_products")?;
+        if all != 0 {
+            return Ok(Some(Individual::All));
+        }
+        let products =
+            sqlx::query("SELECT product_id FROM flex_user_products WHERE team_id = $1 AND account_id = $2")
+                .bind(team.as_str())
+                .bind(account)
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(|r| r.try_get("product_id"))
+                .collect::<std::result::Result<BTreeSet<String>, _>>()?;
+        Ok(Some(Individual::Products(products)))
+    }
+
+    pub async fn set_guest_defaults(&self, team: &TeamId, on: bool) -> Result<bool> {
+        let done = sqlx::query("UPDATE teams SET guest_defaults = $1 WHERE id = $2")
+            .bind(i64::from(on))
+            .bind(team.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}
+
+pub async fn set_individual(
+    tx: &mut Transaction<'_, Any>,
+    team: &TeamId,
+    account: &str,
+    individual: &Individual,
+) -> Result<()> {
+    sqlx::query("UPDATE flex_users SET all_products = $1 WHERE team_id = $2 AND account_id = $3")
+        .bind(i64::from(individual.is_all()))
+        .bind(team.as_str())
+        .bind(account)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("DELETE FROM flex_user_products WHERE team_id = $1 AND account_id = $2")
+        .bind(team.as_str())
+        .bind(account)
+        .execute(&mut **tx)
+        .await?;
+    if let Individual::Products(set) = individual {
+        for pid in set {
+            sqlx::query(
+                "INSERT INTO flex_user_products (team_id, account_id, product_id) VALUES ($1, $2, $3)",
+            )
+            .bind(team.as_str())
+            .bind(account)
+            .bind(pid)
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Replaces the team's default set; an empty set turns defaults off.
+pub async fn set_defaults(
+    tx: &mut Transaction<'_, Any>,
+    team: &TeamId,
+    products: &BTreeSet<String>,
+) -> Result<()> {
+    sqlx::query("DELETE FROM flex_defaults WHERE team_id = $1")
+        .bind(team.as_str())
+        .execute(&mut **tx)
+        .await?;
+    for pid in products {
+        sqlx::query("INSERT INTO flex_defaults (team_id, product_id) VALUES ($1, $2)")
+            .bind(team.as_str())
+            .bind(pid)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
