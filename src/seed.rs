@@ -84,6 +84,23 @@ pub async fn seed_demo(db: &Db, password: &str, now: DateTime<Utc>) -> anyhow::R
         let status = if invited { MemberStatus::Invited } else { MemberStatus::Active };
         let role = if i == 0 { Role::Admin } else { Role::Member };
         add_member(&mut *tx, team, &acc, role, guest, status, since).await?;
+        if invited {
+            // Two recent invitations and older ones already expired, so every status shows.
+            // Not emailed: demo links are never sent, only their hashes exist.
+            let sent = if i < 20 { now - Duration::days(2) } else { now - Duration::days(10) };
+            let (_, hash) = app::secrets::new_token();
+            app::store::invitations::create(
+                &mut tx,
+                team,
+                acc.as_str(),
+                &hash,
+                sent,
+                app::domain::invitation::expires_at(sent),
+                false,
+                Some(admin.as_str()),
+            )
+            .await?;
+        }
     }
 
     let year = Duration::days(365);

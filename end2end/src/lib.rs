@@ -278,3 +278,12 @@ pub fn invite_link(message: &str) -> String {
 pub fn recipient(message: &str) -> String {
     message.lines().find_map(|l| l.strip_prefix("To: ")).unwrap_or_default().trim().to_string()
 }
+
+/// With `TESSERA_SCREENSHOTS` set, saves the page under docs/screenshots/ for the README.
+pub async fn screenshot(page: &Page, name: &str) {
+    if std::env::var("TESSERA_SCREENSHOTS").is_ok() {
+        let dir = workspace_root().join("docs/screenshots");
+        std::fs::create_dir_all(&dir).expect("screenshot dir");
+        page.screenshot_to_file(&dir.join(name), None).await.expect("screenshot");
+    }
+}

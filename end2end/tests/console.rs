@@ -63,14 +63,12 @@ async fn admin_signs_in_sees_figures_switches_team_and_signs_out() {
     expect(page.locator("h1")).to_have_text("Sign in").await.unwrap();
 
     if std::env::var("TESSERA_SCREENSHOTS").is_ok() {
-        let shots = workspace_root().join("docs/screenshots");
-        std::fs::create_dir_all(&shots).unwrap();
-        page.screenshot_to_file(&shots.join("sign-in.png"), None).await.unwrap();
+        screenshot(&page, "sign-in.png").await;
         sign_in(&page, &server, DEMO_ADMIN, DEMO_PASSWORD).await;
         wait_for_path(&page, "/t/").await;
         page.goto(&northwind_url, None).await.unwrap();
         expect(page.locator("[data-testid=figure-tokens] .figure")).to_have_text("1,320").await.unwrap();
-        page.screenshot_to_file(&shots.join("home.png"), None).await.unwrap();
+        screenshot(&page, "home.png").await;
     }
     chromium.close().await;
 }

@@ -31,6 +31,7 @@ async fn defaults_apply_to_a_new_member_and_not_to_a_guest() {
         .await
         .unwrap();
     expect(page.locator("[data-testid=audit]")).to_contain_text("defaults").await.unwrap();
+    screenshot(&page, "team-settings.png").await;
 
     // Flex for a new person and for an existing guest.
     page.get_by_text("Users by product", true).click(None).await.unwrap();

@@ -62,6 +62,7 @@ async fn a_file_with_bad_rows_imports_nothing_and_the_fixed_file_imports_without
     expect(rows.nth(1)).to_contain_text("NOPE").await.unwrap();
     expect(rows.nth(2)).to_contain_text("401").await.unwrap();
     expect(page.locator("[data-testid=start-import]")).to_have_count(0).await.unwrap();
+    screenshot(&page, "import-preview.png").await;
 
     // Nothing was imported by the preview.
     page.goto(&format!("{}?q=example.com", page.url().replace("/import", "")), None).await.unwrap();

@@ -34,6 +34,7 @@ async fn admin_assigns_a_product_to_an_existing_member_by_typing_and_removes_it(
     page.locator("#member-search").fill("amara okafor", None).await.unwrap();
     page.locator("#member-options .option").first().click(None).await.unwrap();
     expect(page.locator(".picked")).to_contain_text("Amara Okafor").await.unwrap();
+    screenshot(&page, "assign-dialog.png").await;
     page.locator("[data-testid=save-assign]").click(None).await.unwrap();
 
     expect(page.locator("[data-testid=toast]")).to_have_text("1 assigned.").await.unwrap();
@@ -99,6 +100,7 @@ async fn by_user_searches_sorts_and_filters_on_the_server() {
     sign_in_to_northwind(&page, &server).await;
     page.get_by_text("Users by user", true).click(None).await.unwrap();
     expect(page.locator("[data-testid=row-count]")).to_have_text("1–29 of 29").await.unwrap();
+    screenshot(&page, "users-by-user.png").await;
 
     page.locator("[data-testid=search]").fill("okafor", None).await.unwrap();
     expect(page.locator("[data-testid=row-count]")).to_have_text("1–3 of 3").await.unwrap();
@@ -106,8 +108,12 @@ async fn by_user_searches_sorts_and_filters_on_the_server() {
 
     page.locator("[data-testid=search]").fill("", None).await.unwrap();
     page.get_by_text("Invited", true).first().click(None).await.unwrap();
-    expect(page.locator("[data-testid=row-count]")).to_have_text("1–3 of 3").await.unwrap();
+    expect(page.locator("[data-testid=row-count]")).to_have_text("1–2 of 2").await.unwrap();
     expect(page.locator("[data-testid=members] tbody")).to_contain_text("Invited").await.unwrap();
+
+    page.get_by_text("Invitation expired", true).first().click(None).await.unwrap();
+    expect(page.locator("[data-testid=row-count]")).to_have_text("1–1 of 1").await.unwrap();
+    expect(page.locator("[data-testid=members] tbody")).to_contain_text("Chiara Haddad").await.unwrap();
 
     page.get_by_text("Guests", true).click(None).await.unwrap();
     expect(page.locator("[data-testid=row-count]")).to_have_text("1–4 of 4").await.unwrap();

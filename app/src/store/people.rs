@@ -114,6 +114,8 @@ impl Db {
             MemberSort::Joined => format!("m.created_at {dir}, LOWER(a.name)"),
             MemberSort::Status => format!("m.status {dir}, m.guest {dir}, LOWER(a.name)"),
         };
+        // `$3` (now) is referenced in every variant, even where the status filter does not
+        // need it: both engines refuse a bound parameter the statement never uses.
         let filter = format!(
             "FROM memberships m JOIN accounts a ON a.id = m.account_id \
              WHERE m.team_id = $1 AND $3 IS NOT NULL \
