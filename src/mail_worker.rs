@@ -147,18 +147,25 @@ fn readable_part(content_type: ContentType, body: &str, eight_bit: bool) -> Sing
     SinglePart::builder().header(content_type).body(body)
 }
 
-/// One round: claims due messages and delivers them. Returns how many were claimed.
+/// One round: delivers up to [`BATCH`] due messages. Each is claimed just before it is sent,
+/// so its lease (2 min) always outlasts its own SMTP timeout (30 s), however slow the ones
+/// before it were: another instance cannot take it over mid-send. Returns how many were
+/// claimed.
 pub async fn deliver_due(db: &Db, transport: &Transport, clock: &dyn Clock, from: &Mailbox) -> usize {
     let lease = chrono::Duration::from_std(LEASE).unwrap_or_else(|_| chrono::Duration::minutes(2));
-    let claimed = match db.claim_due(clock.now(), lease, BATCH).await {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::warn!(error = %e, "outbox: cannot claim messages");
-            return 0;
-        }
-    };
-    let n = claimed.len();
-    for msg in claimed {
+    let mut n = 0;
+    while (n as i64) < BATCH {
+        let msg = match db.claim_due(clock.now(), lease, 1).await {
+            Ok(c) => match c.into_iter().next() {
+                Some(m) => m,
+                None => break,
+            },
+            Err(e) => {
+                tracing::warn!(error = %e, "outbox: cannot claim messages");
+                break;
+            }
+        };
+        n += 1;
         let result = match build_message(&msg, from, matches!(transport, Transport::Files(_))) {
             Ok(email) => transport.deliver(&msg, email).await,
             Err(e) => Err(e),

@@ -80,7 +80,15 @@ pub fn router(state: AppState, cfg: &WebConfig) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
+        .route(
+            "/api/{*fn_name}",
+            get(server_fn_handler)
+                .post(server_fn_handler)
+                // The console's CSV import sends the file in one request (axum's default is 2 MB).
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    app::server::import::MAX_UPLOAD_BYTES + 1024 * 1024,
+                )),
+        )
         .leptos_routes_with_context(
             &state,
             routes,

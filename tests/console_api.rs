@@ -210,3 +210,60 @@ async fn personal_pages_are_not_cached() {
         c.post(format!("{}/api/whoami", app.url)).header("Accept", "application/json").send().await.unwrap();
     assert_eq!(api.headers()["cache-control"], "no-store");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_guesses_cannot_outrun_the_throttle() {
+    let app = spawn_app().await;
+    let mut tasks = Vec::new();
+    for _ in 0..40 {
+        let c = app.client();
+        let url = app.url.clone();
+        tasks.push(tokio::spawn(async move {
+            let res = c
+                .post(format!("{url}/api/sign_in"))
+                .header("Accept", "application/json")
+                .form(&[("email", ADMIN), ("password", "wrong-guess")])
+                .send()
+                .await
+                .unwrap();
+            res.json::<serde_json::Value>().await.unwrap()["code"].as_str().unwrap().to_string()
+        }));
+    }
+    let mut checked = 0;
+    for t in tasks {
+        match t.await.unwrap().as_str() {
+            "bad_credentials" => checked += 1,
+            "throttled" => {}
+            other => panic!("unexpected answer {other}"),
+        }
+    }
+    assert_eq!(checked, 5, "only the first five guesses of a window are checked");
+}
+
+#[test]
+fn next_after_sign_in_stays_on_this_site() {
+    for evil in ["//evil.example", "/\t/evil.example/x", "/\\evil.example", "https://evil.example"] {
+        assert_eq!(app::server::auth::safe_next(Some(evil)), "/", "{evil:?}");
+    }
+}
+
+#[tokio::test]
+async fn people_pages_are_for_admins_only() {
+    let app = spawn_app().await;
+    let north = app.team_id("Northwind Studio").await;
+    let c = app.client();
+    // Bruno Schmidt is a plain member of Northwind.
+    app.sign_in(&c, "bruno.schmidt1@northwind.example", PASSWORD).await;
+    for (func, form) in [
+        ("list_members", vec![("team", north.as_str())]),
+        ("team_offers", vec![("team", north.as_str())]),
+        ("offer_members", vec![("team", north.as_str()), ("code", "MODEL3D")]),
+        ("flex_defaults", vec![("team", north.as_str())]),
+        ("audit_log", vec![("team", north.as_str())]),
+    ] {
+        let (_, body) = app.call(&c, func, &form).await;
+        assert_eq!(body["code"], "admin_only", "{func}: {body}");
+    }
+    let (_, home) = app.call(&c, "team_home", &[("team", north.as_str())]).await;
+    assert_eq!(home["team_name"], "Northwind Studio");
+}

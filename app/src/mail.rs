@@ -96,9 +96,19 @@ pub fn invitation(
 
 /// Someone was given Flex access in a team. `products` lists the product names; an empty
 /// list means all Flex products of the team (including ones added later).
-pub fn flex_access(team: &str, name: &str, products: &[String], console_url: &str) -> Rendered {
-    let subject = one_line(&format!("You now have Flex access in {team}"));
-    let (text_list, html_list) = if products.is_empty() {
+/// `products`: `None` for every Flex product (including ones added later), otherwise the
+/// exact list, which may be empty.
+pub fn flex_access(team: &str, name: &str, products: Option<&[String]>, console_url: &str) -> Rendered {
+    let subject = one_line(&format!("Your Flex products in {team}"));
+    let (text_list, html_list) = if products.is_some_and(|p| p.is_empty()) {
+        (
+            format!("An administrator of \"{team}\" has removed your access to Flex products for now.\n"),
+            format!(
+                "<p>An administrator of <strong>{}</strong> has removed your access to Flex products for now.</p>\n",
+                escape_html(team)
+            ),
+        )
+    } else if products.is_none() {
         (
             format!(
                 "An administrator of \"{team}\" has given you access to all of the team's Flex products, \
@@ -111,6 +121,7 @@ pub fn flex_access(team: &str, name: &str, products: &[String], console_url: &st
             ),
         )
     } else {
+        let products = products.unwrap_or_default();
         let lines: String = products.iter().map(|p| format!("  - {p}\n")).collect();
         let items: String = products.iter().map(|p| format!("<li>{}</li>\n", escape_html(p))).collect();
         (
@@ -193,13 +204,17 @@ mod tests {
     fn flex_access_lists_products_or_says_all() {
         let url = "https://tessera.example/";
         let products = vec!["Editor <Pro>".to_string(), "Profiler".to_string()];
-        let r = flex_access("Northwind", "Bo", &products, url);
+        let r = flex_access("Northwind", "Bo", Some(&products), url);
         assert!(r.text.contains("  - Editor <Pro>\n  - Profiler\n"), "{}", r.text);
         assert!(r.text.lines().any(|l| l == url));
         assert!(r.html.contains("<li>Editor &lt;Pro&gt;</li>"));
-        assert_eq!(r.subject, "You now have Flex access in Northwind");
+        assert_eq!(r.subject, "Your Flex products in Northwind");
 
-        let all = flex_access("A & B", "Bo", &[], url);
+        let none = flex_access("Northwind", "Bo", Some(&[]), url);
+        assert!(none.text.contains("removed your access to Flex products"), "{}", none.text);
+        assert!(!none.text.contains("all of the team"));
+
+        let all = flex_access("A & B", "Bo", None, url);
         assert!(all.text.contains("all of the team's Flex products"));
         assert!(all.html.contains("<strong>A &amp; B</strong>"));
         assert!(!all.html.contains("<ul>"));

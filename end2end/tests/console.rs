@@ -123,11 +123,13 @@ async fn a_plain_member_cannot_open_another_team() {
     let server = Server::start();
     let chromium = chromium().await;
     let page = chromium.page().await;
-    // Amara is a member of Northwind Studio only; demo members share the demo password.
-    sign_in(&page, &server, "amara.okafor0@northwind.example", DEMO_PASSWORD).await;
+    // Bruno is a plain member of Northwind Studio only; demo members share the demo password.
+    sign_in(&page, &server, "bruno.schmidt1@northwind.example", DEMO_PASSWORD).await;
     wait_for_path(&page, "/t/").await;
     expect(page.locator("[data-testid=current-team]")).to_have_text("Northwind Studio").await.unwrap();
     expect(page.locator("[data-testid=team-switcher] option")).to_have_count(1).await.unwrap();
+    // People pages are for admins: a member's navigation does not offer them.
+    expect(page.locator("nav.sidebar a")).to_have_count(1).await.unwrap();
 
     // A made-up team id in the address bar shows a refusal, not data.
     page.goto(&server.at("/t/01900000-0000-7000-8000-000000000000"), None).await.unwrap();

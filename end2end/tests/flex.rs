@@ -27,7 +27,7 @@ async fn defaults_apply_to_a_new_member_and_not_to_a_guest() {
     page.get_by_label("Model 3D", false).check(None).await.unwrap();
     page.locator("[data-testid=save-defaults]").click(None).await.unwrap();
     expect(page.locator("[data-testid=defaults-result]"))
-        .to_have_text("Saved: every Flex user now gets these 2 products. No email was sent.")
+        .to_have_text("Saved: every Flex user now gets these 2 products (guests only if support turned that on). No email was sent.")
         .await
         .unwrap();
     expect(page.locator("[data-testid=audit]")).to_contain_text("defaults").await.unwrap();

@@ -31,8 +31,12 @@ async fn admin_assigns_a_product_to_an_existing_member_by_typing_and_removes_it(
     expect(page.locator(".empty-state")).to_contain_text("Nobody is assigned here yet").await.unwrap();
 
     page.locator("[data-testid=open-assign]").click(None).await.unwrap();
+    // Focus starts in the dialog; the keyboard alone picks a member.
+    expect(page.locator("#member-search")).to_be_focused().await.unwrap();
     page.locator("#member-search").fill("amara okafor", None).await.unwrap();
-    page.locator("#member-options .option").first().click(None).await.unwrap();
+    expect(page.locator("#member-options .option")).to_have_count(1).await.unwrap();
+    page.keyboard().press("ArrowDown", None).await.unwrap();
+    page.keyboard().press("Enter", None).await.unwrap();
     expect(page.locator(".picked")).to_contain_text("Amara Okafor").await.unwrap();
     screenshot(&page, "assign-dialog.png").await;
     page.locator("[data-testid=save-assign]").click(None).await.unwrap();
@@ -48,6 +52,12 @@ async fn admin_assigns_a_product_to_an_existing_member_by_typing_and_removes_it(
         .to_have_text("Remove Amara Okafor's access to Model 3D?")
         .await
         .unwrap();
+    // The safe answer has focus, and Tab cannot leave the question.
+    expect(page.locator("[data-testid=cancel-unassign]")).to_be_focused().await.unwrap();
+    page.keyboard().press("Tab", None).await.unwrap();
+    expect(page.locator("[data-testid=confirm-unassign]")).to_be_focused().await.unwrap();
+    page.keyboard().press("Tab", None).await.unwrap();
+    expect(page.locator("[data-testid=cancel-unassign]")).to_be_focused().await.unwrap();
     page.locator("[data-testid=confirm-unassign]").click(None).await.unwrap();
     expect(page.locator("[data-testid=toast]")).to_have_text("Access removed for 1.").await.unwrap();
     expect(page.locator(".empty-state")).to_contain_text("Nobody is assigned here yet").await.unwrap();

@@ -44,6 +44,11 @@ fn Frame(me: Me) -> impl IntoView {
     let params = use_params_map();
     let team = Memo::new(move |_| params.read().get("team").unwrap_or_default());
     let teams = StoredValue::new(me.teams.clone());
+    // People and settings pages are for the team's admins; members see their home page.
+    let is_admin = move || {
+        let id = team.get();
+        teams.with_value(|ts| ts.iter().any(|t| t.id == id && t.admin))
+    };
     let team_name = move || {
         let id = team.get();
         teams.with_value(|ts| ts.iter().find(|t| t.id == id).map(|t| t.name.clone()))
@@ -55,9 +60,11 @@ fn Frame(me: Me) -> impl IntoView {
                 <div class="brand"><span class="brand-mark" aria-hidden="true"></span>"Tessera"</div>
                 <ul>
                     <li><A href=move || format!("/t/{}", team.get()) exact=true>"Home"</A></li>
-                    <li><A href=move || format!("/t/{}/products", team.get())>"Users by product"</A></li>
-                    <li><A href=move || format!("/t/{}/users", team.get())>"Users by user"</A></li>
-                    <li><A href=move || format!("/t/{}/settings", team.get())>"Team settings"</A></li>
+                    <Show when=is_admin>
+                        <li><A href=move || format!("/t/{}/products", team.get())>"Users by product"</A></li>
+                        <li><A href=move || format!("/t/{}/users", team.get())>"Users by user"</A></li>
+                        <li><A href=move || format!("/t/{}/settings", team.get())>"Team settings"</A></li>
+                    </Show>
                 </ul>
             </nav>
             <header class="topbar">

@@ -22,22 +22,20 @@ impl Default for Policy {
 }
 
 impl Policy {
-    /// `Err(retry_after)` while the key is locked out.
-    pub fn check(&self, record: Option<Failures>, now: DateTime<Utc>) -> Result<(), Duration> {
-        match record {
-            Some(f) if f.count >= self.max_failures => {
-                let until = f.window_start + self.window;
-                if now < until {
-                    Err(until - now)
-                } else {
-                    Ok(())
-                }
-            }
-            _ => Ok(()),
+    /// Whether an attempt may be checked, given the record that already counts it (attempts
+    /// are counted before the password is checked, so parallel guesses cannot slip past).
+    /// `Err(retry_after)` from the `max_failures + 1`-th attempt of a window on.
+    pub fn admit(&self, counted: Failures, now: DateTime<Utc>) -> Result<(), Duration> {
+        let until = counted.window_start + self.window;
+        if counted.count > self.max_failures && now < until {
+            Err(until - now)
+        } else {
+            Ok(())
         }
     }
 
-    /// The record after one more failure at `now`.
+    /// The record after one more failure at `now` (the rule the store's atomic counter
+    /// implements in SQL).
     pub fn after_failure(&self, record: Option<Failures>, now: DateTime<Utc>) -> Failures {
         match record {
             Some(f) if now < f.window_start + self.window => Failures { count: f.count + 1, ..f },
@@ -56,20 +54,30 @@ mod tests {
     }
 
     #[test]
-    fn fifth_failure_locks_until_window_ends() {
+    fn sixth_attempt_in_a_window_waits_until_it_ends() {
         let p = Policy::default();
         let mut rec = None;
         for i in 0..5 {
-            assert!(p.check(rec, t0() + Duration::seconds(i)).is_ok(), "attempt {i} allowed");
-            rec = Some(p.after_failure(rec, t0() + Duration::seconds(i)));
+            let counted = p.after_failure(rec, t0() + Duration::seconds(i));
+            assert!(p.admit(counted, t0() + Duration::seconds(i)).is_ok(), "attempt {i} allowed");
+            rec = Some(counted);
         }
-        let at = t0() + Duration::minutes(1);
-        assert_eq!(p.check(rec, at), Err(Duration::minutes(14)));
+        let sixth = p.after_failure(rec, t0() + Duration::minutes(1));
+        assert_eq!(p.admit(sixth, t0() + Duration::minutes(1)), Err(Duration::minutes(14)));
         assert_eq!(
-            p.check(rec, t0() + Duration::minutes(15) - Duration::seconds(1)),
+            p.admit(sixth, t0() + Duration::minutes(15) - Duration::seconds(1)),
             Err(Duration::seconds(1))
         );
-        assert!(p.check(rec, t0() + Duration::minutes(15)).is_ok());
+        assert!(p.admit(sixth, t0() + Duration::minutes(15)).is_ok());
+    }
+
+    #[test]
+    fn counted_attempts_beyond_the_limit_wait_for_the_window() {
+        let p = Policy::default();
+        let rec = |count| Failures { count, window_start: t0() };
+        assert!(p.admit(rec(5), t0() + Duration::minutes(1)).is_ok());
+        assert_eq!(p.admit(rec(6), t0() + Duration::minutes(1)), Err(Duration::minutes(14)));
+        assert!(p.admit(rec(6), t0() + Duration::minutes(15)).is_ok());
     }
 
     #[test]

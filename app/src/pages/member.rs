@@ -154,7 +154,7 @@ pub fn FlexAccess(team: String, member: String, admin: bool) -> impl IntoView {
                     })}
                 </form>
                 {move || match save.value().get() {
-                    Some(Ok(())) => Some(Either::Left(view! { <p class="toast" role="status">"Saved. The person was emailed the list of their Flex products."</p> })),
+                    Some(Ok(())) => Some(Either::Left(view! { <p class="toast" role="status">"Saved. The person was emailed their own selection (team defaults, when on, still take precedence)."</p> })),
                     Some(Err(e)) => Some(Either::Right(view! { <p class="form-error" role="alert">{e.to_string()}</p> })),
                     None => None,
                 }}

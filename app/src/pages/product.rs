@@ -1,3 +1,4 @@
+use crate::components::modal::Modal;
 use crate::components::status::{ErrorPanel, Loading};
 use crate::components::table::{MemberBadges, Pager, SearchBox};
 use crate::domain::invitee::parse_entries;
@@ -182,17 +183,14 @@ fn ConfirmUnassign(
     let cancel = on_cancel.clone();
     let cancel2 = on_cancel.clone();
     view! {
-        <div class="modal-backdrop">
-            <div class="modal" role="alertdialog" aria-modal="true" aria-labelledby="confirm-title"
-                on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Escape" { cancel() }>
+        <Modal labelled_by="confirm-title" alert=true on_close=cancel>
                 <h2 id="confirm-title">{question}</h2>
                 <p>"They can no longer use it. You can assign it again later."</p>
                 <div class="modal-actions">
-                    <button type="button" class="button" autofocus on:click=move |_| cancel2()>"Cancel"</button>
+                    <button type="button" class="button" data-testid="cancel-unassign" on:click=move |_| cancel2()>"Cancel"</button>
                     <button type="button" class="button danger" data-testid="confirm-unassign" on:click=move |_| on_confirm()>"Remove access"</button>
                 </div>
-            </div>
-        </div>
+        </Modal>
     }
 }
 
@@ -207,6 +205,7 @@ fn AssignDialog(
 ) -> impl IntoView {
     let typed = RwSignal::new(String::new());
     let suggestions: RwSignal<Vec<MemberView>> = RwSignal::new(vec![]);
+    let active: RwSignal<Option<usize>> = RwSignal::new(None);
     let picked: RwSignal<BTreeMap<String, String>> = RwSignal::new(BTreeMap::new());
     let new_people = RwSignal::new(String::new());
     let team_s = StoredValue::new(team);
@@ -220,6 +219,7 @@ fn AssignDialog(
             move || {
                 leptos::task::spawn_local(async move {
                     if let Ok(found) = find_members(team_s.get_value(), q).await {
+                        active.set(None);
                         suggestions.set(found);
                     }
                 })
@@ -227,6 +227,14 @@ fn AssignDialog(
             std::time::Duration::from_millis(150),
         );
         pending.set_value(handle.ok());
+    };
+    let pick = move |id: String, name: String| {
+        picked.update(|p| {
+            p.insert(id, name);
+        });
+        suggestions.set(vec![]);
+        active.set(None);
+        typed.set(String::new());
     };
     let entry_errors = move || {
         parse_entries(&new_people.get())
@@ -258,25 +266,38 @@ fn AssignDialog(
         });
     };
     view! {
-        <div class="modal-backdrop">
-            <div class="modal wide" role="dialog" aria-modal="true" aria-labelledby="assign-title"
-                on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Escape" { close() }>
+        <Modal labelled_by="assign-title" wide=true on_close=close>
                 <h2 id="assign-title">{format!("Assign users to {product}")}</h2>
                 <div class="field">
                     <label for="member-search">"Existing members"</label>
-                    <input id="member-search" type="text" autocomplete="off" autofocus placeholder="Type a name or email"
+                    <input id="member-search" type="text" autocomplete="off" placeholder="Type a name or email"
                         prop:value=move || typed.get() on:input=move |ev| search(event_target_value(&ev))
-                        role="combobox" aria-expanded=move || (!suggestions.read().is_empty()).to_string() aria-controls="member-options"/>
-                    <ul id="member-options" class="options" role="listbox">
-                        {move || suggestions.get().into_iter().map(|m| {
+                        on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                            // Arrow keys move through the suggestions, Enter picks one.
+                            let n = suggestions.read().len();
+                            match ev.key().as_str() {
+                                "ArrowDown" if n > 0 => { ev.prevent_default(); active.update(|a| *a = Some(a.map_or(0, |i| (i + 1).min(n - 1)))); }
+                                "ArrowUp" if n > 0 => { ev.prevent_default(); active.update(|a| *a = Some(a.map_or(0, |i| i.saturating_sub(1)))); }
+                                "Enter" => {
+                                    ev.prevent_default();
+                                    if let Some(m) = active.get_untracked().and_then(|i| suggestions.get_untracked().get(i).cloned()) {
+                                        pick(m.id, m.name);
+                                    }
+                                }
+                                _ => {}
+                            }
+                        }
+                        role="combobox" aria-autocomplete="list"
+                        aria-expanded=move || (!suggestions.read().is_empty()).to_string() aria-controls="member-options"
+                        aria-activedescendant=move || active.get().map(|i| format!("member-option-{i}"))/>
+                    <ul id="member-options" class="options" role="listbox" aria-label="Matching members">
+                        {move || suggestions.get().into_iter().enumerate().map(|(i, m)| {
                             let (id, name) = (m.id.clone(), m.name.clone());
+                            let is_active = move || active.get() == Some(i);
                             view! {
-                                <li role="option">
-                                    <button type="button" class="option" on:click=move |_| {
-                                        picked.update(|p| { p.insert(id.clone(), name.clone()); });
-                                        suggestions.set(vec![]);
-                                        typed.set(String::new());
-                                    }>
+                                <li role="option" id=format!("member-option-{i}") aria-selected=move || is_active().to_string()>
+                                    <button type="button" class="option" class:active=is_active tabindex="-1"
+                                        on:click=move |_| pick(id.clone(), name.clone())>
                                         <strong>{m.name.clone()}</strong>" "<span class="muted">{m.email.clone()}</span>
                                     </button>
                                 </li>
@@ -310,7 +331,6 @@ fn AssignDialog(
                         {move || if assign.pending().get() { "Assigning…" } else { "Assign" }}
                     </button>
                 </div>
-            </div>
-        </div>
+        </Modal>
     }
 }

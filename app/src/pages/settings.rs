@@ -74,7 +74,7 @@ fn DefaultsForm(view: DefaultsView, save: ServerAction<SaveFlexDefaults>) -> imp
             let text = if n == 0 {
                 "Default assignments are off. Each Flex user's own products apply.".to_string()
             } else {
-                format!("Saved: every Flex user now gets these {n} products. No email was sent.")
+                format!("Saved: every Flex user now gets these {n} products (guests only if support turned that on). No email was sent.")
             };
             Some(Either::Left(
                 view! { <p class="toast" role="status" data-testid="defaults-result">{text}</p> },

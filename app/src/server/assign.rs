@@ -182,6 +182,7 @@ pub async fn assign_users(
     }
 
     let mut tx = st.db.pool.begin().await?;
+    crate::store::teams::lock_team(&mut tx, &m.team_id).await?;
     let mut invited = 0;
     for e in entries.into_iter().filter_map(|e| e.result.ok()) {
         let (id, new) = invite(&st, &mut tx, &m.team_id, &m.team_name, &acc, &e.name, &e.email, now).await?;

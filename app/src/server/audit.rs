@@ -42,8 +42,8 @@ pub async fn audit_log(
     use super::ssr::*;
     let st = state()?;
     let (_, m) = require_admin(&st, &team).await?;
-    let limit = 50;
-    let offset = (page.unwrap_or(1).max(1) - 1) * limit;
+    let limit = super::people::PAGE_SIZE;
+    let offset = super::people::page_offset(page);
     let action = action.filter(|a| !a.is_empty());
     let (entries, total) = st.db.audit_entries(&m.team_id, action.as_deref(), offset, limit).await?;
     Ok(AuditPage {

@@ -44,7 +44,18 @@ pub async fn whoami() -> Result<Option<Me>, AppError> {
 /// Only same-site relative paths are followed after sign-in (no open redirect).
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        // Browsers drop tabs and newlines and read "\\" as "/", so "/\t/evil.example" would
+        // leave the site: only a plain same-site path is followed.
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.chars().any(|c| c == '\\' || c.is_whitespace() || c.is_control())
+                && !n.to_ascii_lowercase().contains("%09")
+                && !n.to_ascii_lowercase().contains("%0a")
+                && !n.to_ascii_lowercase().contains("%0d") =>
+        {
+            n.to_string()
+        }
         _ => "/".to_string(),
     }
 }
@@ -60,17 +71,17 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
     }
     let key = email.as_str().to_string();
     let now = st.now();
-    let failures = st.db.sign_in_failures(&key).await?;
-    if let Err(wait) = st.throttle.check(failures, now) {
+    // Counted before the password is checked: a burst of parallel guesses each gets its own
+    // count, and everything past the limit is refused without being checked.
+    let counted = st.db.count_sign_in_attempt(&key, now, st.throttle.window).await?;
+    if let Err(wait) = st.throttle.admit(counted, now) {
         return Err(AppError::Throttled { retry_after_secs: wait.num_seconds() });
     }
     let acc = st.db.account_by_email(&email).await?;
     let stored = acc.as_ref().and_then(|a| a.password_hash.clone());
     let ok = crate::passwords::verify_blocking(password, stored).await;
     let Some(acc) = acc.filter(|_| ok) else {
-        let after = st.throttle.after_failure(failures, now);
-        st.db.put_sign_in_failures(&key, after).await?;
-        tracing::info!(email = %key, failures = after.count, "sign-in refused");
+        tracing::info!(email = %key, attempts = counted.count, "sign-in refused");
         return Err(AppError::BadCredentials);
     };
     st.db.clear_sign_in_failures(&key).await?;
@@ -112,6 +123,9 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(Some("/\\evil")), "/");
+        assert_eq!(safe_next(Some("/\t/evil.example/x")), "/");
+        assert_eq!(safe_next(Some("/%09/evil.example/x")), "/");
+        assert_eq!(safe_next(Some("/\n/evil.example")), "/");
         assert_eq!(safe_next(None), "/");
     }
 

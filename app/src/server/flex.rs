@@ -53,7 +53,7 @@ pub async fn flex_access(team: String, member: String) -> Result<Option<FlexAcce
     use super::ssr::*;
     use crate::domain::access::{defaults_apply, flex_products, Individual};
     let st = state()?;
-    let (_, m) = require_member(&st, &team).await?;
+    let (_, m) = require_admin(&st, &team).await?;
     let Some(row) = st.db.member(&m.team_id, &member).await? else {
         return Err(AppError::not_found("This member"));
     };
@@ -111,10 +111,10 @@ pub async fn save_flex_access(
     } else {
         Individual::from_selection(&self::ssr::ids_for_codes(&catalogue, &codes)?, &all_ids)
     };
-    let names: Vec<String> = match &individual {
-        Individual::All => vec![],
+    let names: Option<Vec<String>> = match &individual {
+        Individual::All => None,
         Individual::Products(s) => {
-            catalogue.iter().filter(|p| s.contains(&p.id)).map(|p| p.name.clone()).collect()
+            Some(catalogue.iter().filter(|p| s.contains(&p.id)).map(|p| p.name.clone()).collect())
         }
     };
     let describe = |i: &Individual| match i {
@@ -130,7 +130,7 @@ pub async fn save_flex_access(
     let mail = crate::mail::flex_access(
         &m.team_name,
         &row.name,
-        &names,
+        names.as_deref(),
         &format!("{}/t/{}", st.public_url, m.team_id),
     );
     enqueue(
@@ -167,7 +167,7 @@ pub async fn save_flex_access(
 pub async fn flex_defaults(team: String) -> Result<DefaultsView, AppError> {
     use super::ssr::*;
     let st = state()?;
-    let (_, m) = require_member(&st, &team).await?;
+    let (_, m) = require_admin(&st, &team).await?;
     let catalogue = st.db.flex_catalogue().await?;
     let settings = st.db.team_flex_settings(&m.team_id).await?;
     Ok(DefaultsView {

@@ -63,6 +63,12 @@ pub struct MemberProfile {
     pub admin: bool,
 }
 
+/// Offset of a 1-based page number from the URL; absurd numbers saturate instead of
+/// overflowing.
+pub fn page_offset(page: Option<i64>) -> i64 {
+    (page.unwrap_or(1).max(1) - 1).saturating_mul(PAGE_SIZE)
+}
+
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr {
     use super::*;
@@ -101,10 +107,6 @@ pub(crate) mod ssr {
             ends_on: o.ends_at.map(|e| e.format("%Y-%m-%d").to_string()),
         }
     }
-
-    pub fn page_offset(page: Option<i64>) -> i64 {
-        (page.unwrap_or(1).max(1) - 1).saturating_mul(PAGE_SIZE)
-    }
 }
 
 #[server(endpoint = "list_members")]
@@ -120,7 +122,7 @@ pub async fn list_members(
     use crate::store::people::{MemberQuery, MemberSort, StatusFilter};
     use crate::store::teams::Role;
     let st = state()?;
-    let (_, m) = require_member(&st, &team).await?;
+    let (_, m) = require_admin(&st, &team).await?;
     let now = st.now();
     let query = MemberQuery {
         search: q.unwrap_or_default(),
@@ -138,7 +140,7 @@ pub async fn list_members(
             Some("guest") => StatusFilter::Guests,
             _ => StatusFilter::Any,
         },
-        offset: self::ssr::page_offset(page),
+        offset: page_offset(page),
         limit: PAGE_SIZE,
     };
     let (rows, total) = st.db.list_members(&m.team_id, &query, now).await?;
@@ -156,7 +158,7 @@ pub async fn member_detail(team: String, member: String) -> Result<MemberProfile
     use super::ssr::*;
     use crate::store::teams::Role;
     let st = state()?;
-    let (_, m) = require_member(&st, &team).await?;
+    let (_, m) = require_admin(&st, &team).await?;
     let now = st.now();
     let row = st.db.member(&m.team_id, &member).await?.ok_or_else(|| AppError::not_found("This member"))?;
     let products = st.db.member_assignments(&m.team_id, &member).await?;
@@ -167,7 +169,7 @@ pub async fn member_detail(team: String, member: String) -> Result<MemberProfile
 pub async fn team_offers(team: String) -> Result<Vec<OfferView>, AppError> {
     use super::ssr::*;
     let st = state()?;
-    let (_, m) = require_member(&st, &team).await?;
+    let (_, m) = require_admin(&st, &team).await?;
     let offers = st.db.team_offers(&m.team_id, st.now()).await?;
     Ok(offers.iter().map(self::ssr::offer_view).collect())
 }
@@ -182,14 +184,14 @@ pub async fn offer_members(
     use super::ssr::*;
     use crate::store::teams::Role;
     let st = state()?;
-    let (_, m) = require_member(&st, &team).await?;
+    let (_, m) = require_admin(&st, &team).await?;
     let now = st.now();
     let offers = st.db.team_offers(&m.team_id, now).await?;
     let offer = offers
         .iter()
         .find(|o| o.code.eq_ignore_ascii_case(&code))
         .ok_or_else(|| AppError::not_found(format!("The product {code} in this team")))?;
-    let offset = self::ssr::page_offset(page);
+    let offset = page_offset(page);
     let (rows, total) =
         st.db.offer_members(&m.team_id, offer, q.as_deref().unwrap_or(""), offset, PAGE_SIZE).await?;
     Ok(OfferPage {

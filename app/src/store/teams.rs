@@ -219,3 +219,17 @@ impl Db {
         rows.into_iter().map(|r| team_id(r.try_get("id")?)).collect()
     }
 }
+
+/// Serialises writers of one team's seats: a no-op write that takes SQLite's write lock at
+/// once (instead of failing to upgrade a read snapshot later) and on PostgreSQL locks the
+/// team row until the transaction ends, so two requests cannot count the same free seats.
+pub async fn lock_team(tx: &mut sqlx::Transaction<'_, Any>, team: &TeamId) -> Result<()> {
+    let done = sqlx::query("UPDATE teams SET name = name WHERE id = $1")
+        .bind(team.as_str())
+        .execute(&mut **tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}

@@ -3,32 +3,35 @@ use crate::domain::throttle::Failures;
 use sqlx::Row;
 
 impl Db {
-    pub async fn sign_in_failures(&self, key: &str) -> Result<Option<Failures>> {
-        let row = sqlx::query("SELECT count, window_start FROM sign_in_failures WHERE key = $1")
-            .bind(key)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| {
-            let count: i64 = r.try_get("count")?;
-            Ok(Failures {
-                count: u32::try_from(count).unwrap_or(u32::MAX),
-                window_start: get_ts(&r, "window_start")?,
-            })
-        })
-        .transpose()
-    }
-
-    pub async fn put_sign_in_failures(&self, key: &str, f: Failures) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO sign_in_failures (key, count, window_start) VALUES ($1, $2, $3) \
-             ON CONFLICT (key) DO UPDATE SET count = excluded.count, window_start = excluded.window_start",
+    /// Counts one more attempt for `key`, atomically, and returns the record after it: a
+    /// window older than `window` starts again at 1. One statement, so parallel attempts
+    /// cannot all read the same count (each sees its own increment).
+    pub async fn count_sign_in_attempt(
+        &self,
+        key: &str,
+        now: chrono::DateTime<chrono::Utc>,
+        window: chrono::Duration,
+    ) -> Result<Failures> {
+        let now_s = ts(now);
+        let cutoff = ts(now - window);
+        let r = sqlx::query(
+            "INSERT INTO sign_in_failures (key, count, window_start) VALUES ($1, 1, $2) \
+             ON CONFLICT (key) DO UPDATE SET \
+               count = CASE WHEN sign_in_failures.window_start <= $3 THEN 1 ELSE sign_in_failures.count + 1 END, \
+               window_start = CASE WHEN sign_in_failures.window_start <= $3 THEN excluded.window_start \
+                              ELSE sign_in_failures.window_start END \
+             RETURNING count, window_start",
         )
         .bind(key)
-        .bind(i64::from(f.count))
-        .bind(ts(f.window_start))
-        .execute(&self.pool)
+        .bind(&now_s)
+        .bind(&cutoff)
+        .fetch_one(&self.pool)
         .await?;
-        Ok(())
+        let count: i64 = r.try_get("count")?;
+        Ok(Failures {
+            count: u32::try_from(count).unwrap_or(u32::MAX),
+            window_start: get_ts(&r, "window_start")?,
+        })
     }
 
     pub async fn clear_sign_in_failures(&self, key: &str) -> Result<()> {

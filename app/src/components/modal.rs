@@ -1,0 +1,85 @@
+//! A modal dialog: focus moves into it when it opens, Tab and Shift+Tab stay inside it,
+//! Escape closes it (UI.md: dialogs trap focus and close on Escape).
+use leptos::html::Div;
+use leptos::prelude::*;
+
+const FOCUSABLE: &str =
+    "button:not([disabled]), input:not([disabled]), textarea:not([disabled]), select, a[href]";
+
+#[component]
+pub fn Modal(
+    /// Id of the element that names the dialog (its heading).
+    #[prop(into)]
+    labelled_by: String,
+    /// A question that needs an answer (`alertdialog`) rather than a form.
+    #[prop(optional)]
+    alert: bool,
+    #[prop(optional)] wide: bool,
+    on_close: impl Fn() + Clone + Send + Sync + 'static,
+    children: Children,
+) -> impl IntoView {
+    let node = NodeRef::<Div>::new();
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(root) = node.get() {
+            focus_at(&root, 0);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = node;
+    });
+    let keydown = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Escape" {
+            on_close();
+        } else if ev.key() == "Tab" {
+            #[cfg(feature = "hydrate")]
+            if let Some(root) = node.get_untracked() {
+                trap_tab(&ev, &root);
+            }
+        }
+    };
+    view! {
+        <div class="modal-backdrop">
+            <div node_ref=node class=if wide { "modal wide" } else { "modal" }
+                role=if alert { "alertdialog" } else { "dialog" } aria-modal="true" aria-labelledby=labelled_by
+                on:keydown=keydown>
+                {children()}
+            </div>
+        </div>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+fn focusables(root: &web_sys::HtmlDivElement) -> Vec<web_sys::HtmlElement> {
+    use wasm_bindgen::JsCast;
+    let Ok(list) = root.query_selector_all(FOCUSABLE) else { return vec![] };
+    (0..list.length())
+        .filter_map(|i| list.item(i))
+        .filter_map(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
+        .collect()
+}
+
+#[cfg(feature = "hydrate")]
+fn focus_at(root: &web_sys::HtmlDivElement, index: usize) {
+    if let Some(el) = focusables(root).get(index) {
+        let _ = el.focus();
+    }
+}
+
+#[cfg(feature = "hydrate")]
+fn trap_tab(ev: &leptos::ev::KeyboardEvent, root: &web_sys::HtmlDivElement) {
+    let items = focusables(root);
+    let (Some(first), Some(last)) = (items.first(), items.last()) else { return };
+    let active = document().active_element();
+    let is = |el: &web_sys::HtmlElement| active.as_ref().is_some_and(|a| a.is_same_node(Some(el)));
+    if ev.shift_key() && is(first) {
+        ev.prevent_default();
+        let _ = last.focus();
+    } else if !ev.shift_key() && is(last) {
+        ev.prevent_default();
+        let _ = first.focus();
+    }
+}
+
+#[cfg(not(feature = "hydrate"))]
+#[allow(dead_code)]
+const _: &str = FOCUSABLE;
