@@ -129,3 +129,30 @@ async fn by_user_searches_sorts_and_filters_on_the_server() {
     expect(page.locator("[data-testid=row-count]")).to_have_text("1–4 of 4").await.unwrap();
     chromium.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_members_products_change_from_their_own_page() {
+    let server = Server::start();
+    let chromium = chromium().await;
+    let page = chromium.page().await;
+    sign_in_to_northwind(&page, &server).await;
+    page.get_by_text("Users by user", true).click(None).await.unwrap();
+    page.get_by_text("Bruno Schmidt", true).click(None).await.unwrap();
+    hydrated(&page).await;
+    let row = page
+        .locator("[data-testid=member-products] tr")
+        .filter(playwright_rs::FilterOptions::default().has_text("Model 3D"));
+    expect(row.clone()).to_contain_text("—").await.unwrap();
+    page.get_by_label("Assign Model 3D", true).click(None).await.unwrap();
+    expect(row.clone()).to_contain_text("Assigned").await.unwrap();
+    expect(row.clone()).to_contain_text("1 of 10").await.unwrap();
+
+    page.get_by_label("Unassign Model 3D", true).click(None).await.unwrap();
+    expect(page.locator("#confirm-title"))
+        .to_have_text("Remove Bruno Schmidt's access to Model 3D?")
+        .await
+        .unwrap();
+    page.locator("[data-testid=confirm-unassign]").click(None).await.unwrap();
+    expect(row.clone()).to_contain_text("0 of 10").await.unwrap();
+    chromium.close().await;
+}

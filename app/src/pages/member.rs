@@ -1,6 +1,6 @@
 use crate::components::status::{ErrorPanel, Loading};
 use crate::components::table::MemberBadges;
-use crate::server::assign::ResendInvitation;
+use crate::server::assign::{AssignUsers, ResendInvitation, UnassignUsers};
 use crate::server::people::{member_detail, MemberProfile};
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -12,12 +12,14 @@ use leptos_router::hooks::use_params_map;
 pub fn Member() -> impl IntoView {
     let params = use_params_map();
     let resend = ServerAction::<ResendInvitation>::new();
+    let assign = ServerAction::<AssignUsers>::new();
+    let unassign = ServerAction::<UnassignUsers>::new();
     let data = Resource::new(
         move || {
             (
                 params.read().get("team").unwrap_or_default(),
                 params.read().get("member").unwrap_or_default(),
-                resend.version().get(),
+                resend.version().get() + assign.version().get() + unassign.version().get(),
             )
         },
         |(team, member, _)| member_detail(team, member),
@@ -26,7 +28,7 @@ pub fn Member() -> impl IntoView {
         <Suspense fallback=|| view! { <Loading what="member"/> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(detail) => Either::Left(view! { <MemberView detail resend/> }),
+                    Ok(detail) => Either::Left(view! { <MemberView detail resend assign unassign/> }),
                     Err(e) => Either::Right(view! { <ErrorPanel error=e/> }),
                 }
             })}
@@ -35,7 +37,12 @@ pub fn Member() -> impl IntoView {
 }
 
 #[component]
-fn MemberView(detail: MemberProfile, resend: ServerAction<ResendInvitation>) -> impl IntoView {
+fn MemberView(
+    detail: MemberProfile,
+    resend: ServerAction<ResendInvitation>,
+    assign: ServerAction<AssignUsers>,
+    unassign: ServerAction<UnassignUsers>,
+) -> impl IntoView {
     let params = use_params_map();
     let team = params.read_untracked().get("team").unwrap_or_default();
     let m = detail.member.clone();
@@ -69,24 +76,91 @@ fn MemberView(detail: MemberProfile, resend: ServerAction<ResendInvitation>) -> 
             })}
         </header>
         {result}
-        <section class="panel">
-            <h2>"Products"</h2>
-            {if detail.products.is_empty() && !m.flex {
-                Either::Left(view! { <p class="empty">"No products assigned yet. Assign one from Users by product."</p> })
-            } else {
-                Either::Right(view! {
-                    <ul class="product-list" data-testid="member-products">
-                        {detail.products.iter().map(|(code, name, access)| {
-                            let badge = if access == "trial" { "badge badge-trial" } else { "badge badge-subscription" };
-                            let label = if access == "trial" { "Trial" } else { "Subscription" };
-                            view! { <li>{name.clone()}<span class="muted code">{code.clone()}</span>" "<span class=badge>{label}</span></li> }
-                        }).collect_view()}
-                        {m.flex.then(|| view! { <li>"Flex"<span class="muted code">"FLEX"</span>" "<span class="badge badge-flex">"Flex"</span></li> })}
-                    </ul>
-                })
-            }}
-        </section>
+        <ProductsOf detail=detail.clone() assign unassign/>
         {flex_section}
+    }
+}
+
+/// R-UM2: the member's products, with assign / unassign for every product the team holds.
+#[component]
+fn ProductsOf(
+    detail: MemberProfile,
+    assign: ServerAction<AssignUsers>,
+    unassign: ServerAction<UnassignUsers>,
+) -> impl IntoView {
+    use crate::pages::by_product::access_badge;
+    use crate::pages::product::ConfirmUnassign;
+    let params = use_params_map();
+    let team = StoredValue::new(params.read_untracked().get("team").unwrap_or_default());
+    let m = detail.member.clone();
+    let held: std::collections::BTreeSet<String> = detail
+        .products
+        .iter()
+        .map(|(code, _, _)| code.clone())
+        .chain(m.flex.then(|| "FLEX".to_string()))
+        .collect();
+    let confirm: RwSignal<Option<(String, String)>> = RwSignal::new(None);
+    let member_id = StoredValue::new(m.id.clone());
+    let member_name = StoredValue::new(m.name.clone());
+    let error = move || {
+        assign
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| unassign.value().get().and_then(Result::err))
+            .map(|e| e.to_string())
+    };
+    view! {
+        <section class="panel flush">
+            <div class="panel-head"><h2>"Products"</h2></div>
+            {move || error().map(|e| view! { <p class="form-error pad" role="alert">{e}</p> })}
+            <table class="table" data-testid="member-products">
+                <thead><tr>
+                    <th scope="col">"Product"</th><th scope="col">"Access"</th><th scope="col" class="num">"Seats used"</th>
+                    <th scope="col">"This person"</th>{detail.admin.then(|| view! { <th scope="col"><span class="visually-hidden">"Action"</span></th> })}
+                </tr></thead>
+                <tbody>
+                    {detail.offers.iter().map(|o| {
+                        let has = held.contains(&o.code);
+                        let (class, label) = access_badge(&o.access);
+                        let seats = o.seats.map(|s| format!("{} of {s}", o.assigned)).unwrap_or_else(|| format!("{} users", o.assigned));
+                        let (code, name) = (o.code.clone(), o.name.clone());
+                        let action = detail.admin.then(|| if has {
+                            Either::Left(view! {
+                                <td><button type="button" class="button" aria-label=format!("Unassign {}", name)
+                                    on:click=move |_| confirm.set(Some((code.clone(), name.clone())))>"Unassign"</button></td>
+                            })
+                        } else {
+                            Either::Right(view! {
+                                <td><button type="button" class="button" aria-label=format!("Assign {}", name)
+                                    disabled=move || assign.pending().get()
+                                    on:click=move |_| { assign.dispatch(AssignUsers { team: team.get_value(), code: code.clone(), member_ids: vec![member_id.get_value()], new_people: String::new() }); }>"Assign"</button></td>
+                            })
+                        });
+                        view! {
+                            <tr>
+                                <td>{o.name.clone()}<span class="muted code">{o.code.clone()}</span></td>
+                                <td><span class=class>{label}</span></td>
+                                <td class="num">{seats}</td>
+                                <td>{if has { "Assigned" } else { "—" }}</td>
+                                {action}
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+        {move || confirm.get().map(|(code, product)| view! {
+            <ConfirmUnassign
+                names=vec![member_name.get_value()]
+                product=product
+                on_cancel=move || confirm.set(None)
+                on_confirm=move || {
+                    unassign.dispatch(UnassignUsers { team: team.get_value(), code: code.clone(), member_ids: vec![member_id.get_value()] });
+                    confirm.set(None);
+                }
+            />
+        })}
     }
 }
 

@@ -170,7 +170,7 @@ fn ProductView(
 }
 
 #[component]
-fn ConfirmUnassign(
+pub(crate) fn ConfirmUnassign(
     names: Vec<String>,
     product: String,
     on_cancel: impl Fn() + Clone + Send + Sync + 'static,

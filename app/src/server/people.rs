@@ -60,6 +60,8 @@ pub struct MemberProfile {
     pub member: MemberView,
     /// (code, name, access) of explicit assignments.
     pub products: Vec<(String, String, String)>,
+    /// Everything the team holds, to assign from the member's page (R-UM2).
+    pub offers: Vec<OfferView>,
     pub admin: bool,
 }
 
@@ -162,7 +164,13 @@ pub async fn member_detail(team: String, member: String) -> Result<MemberProfile
     let now = st.now();
     let row = st.db.member(&m.team_id, &member).await?.ok_or_else(|| AppError::not_found("This member"))?;
     let products = st.db.member_assignments(&m.team_id, &member).await?;
-    Ok(MemberProfile { member: self::ssr::member_view(row, now), products, admin: m.role == Role::Admin })
+    let offers = st.db.team_offers(&m.team_id, now).await?.iter().map(self::ssr::offer_view).collect();
+    Ok(MemberProfile {
+        member: self::ssr::member_view(row, now),
+        products,
+        offers,
+        admin: m.role == Role::Admin,
+    })
 }
 
 #[server(endpoint = "team_offers")]
