@@ -121,7 +121,9 @@ fn Preview(
     start: impl Fn(bool) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let bad = summary.errors.len();
-    let good = summary.rows.saturating_sub(bad);
+    // A header error stops every row (the columns are unknown), so nothing is importable.
+    let header_broken = summary.errors.iter().any(|e| e.line <= 1);
+    let good = if header_broken { 0 } else { summary.rows.saturating_sub(bad) };
     let done = move || run.value().get().is_some_and(|r| r.is_ok_and(|s| s.imported));
     let busy = move || run.pending().get() || done();
     if bad == 0 {
