@@ -287,3 +287,22 @@ pub async fn screenshot(page: &Page, name: &str) {
         page.screenshot_to_file(&dir.join(name), None).await.expect("screenshot");
     }
 }
+
+/// Signs in as the demo admin and switches to Northwind Studio (the team most tests use).
+pub async fn admin_in_northwind(page: &Page, server: &Server) {
+    use playwright_rs::{expect, SelectOption};
+    page.goto(&server.at("/sign-in"), None).await.expect("open sign-in");
+    hydrated(page).await;
+    page.locator("#email").fill(DEMO_ADMIN, None).await.expect("email");
+    page.locator("#password").fill(DEMO_PASSWORD, None).await.expect("password");
+    page.locator("button[type=submit]").click(None).await.expect("submit");
+    wait_for_path(page, "/t/").await;
+    page.locator("[data-testid=team-switcher]")
+        .select_option(SelectOption::Label("Northwind Studio".into()), None)
+        .await
+        .expect("switch team");
+    expect(page.locator("[data-testid=current-team]"))
+        .to_have_text("Northwind Studio")
+        .await
+        .expect("team shown");
+}

@@ -1,6 +1,6 @@
 //! R-FX1 / R-FX2 in Chromium: team default assignments reach a new Flex member but not a
 //! guest, change nothing by email, and an individual selection is emailed to the person.
-use playwright_rs::{expect, SelectOption};
+use playwright_rs::expect;
 use tessera_e2e::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -9,17 +9,7 @@ async fn defaults_apply_to_a_new_member_and_not_to_a_guest() {
     let server = Server::start_with(Options { smtp_url: Some(smtp.url()), test_clock: false });
     let chromium = chromium().await;
     let page = chromium.page().await;
-    page.goto(&server.at("/sign-in"), None).await.unwrap();
-    hydrated(&page).await;
-    page.locator("#email").fill(DEMO_ADMIN, None).await.unwrap();
-    page.locator("#password").fill(DEMO_PASSWORD, None).await.unwrap();
-    page.locator("button[type=submit]").click(None).await.unwrap();
-    wait_for_path(&page, "/t/").await;
-    page.locator("[data-testid=team-switcher]")
-        .select_option(SelectOption::Label("Northwind Studio".into()), None)
-        .await
-        .unwrap();
-    expect(page.locator("[data-testid=current-team]")).to_have_text("Northwind Studio").await.unwrap();
+    admin_in_northwind(&page, &server).await;
 
     // Defaults: Draft 2D and Model 3D.
     page.get_by_text("Team settings", true).click(None).await.unwrap();

@@ -1,7 +1,7 @@
 //! R-IMP1 in Chromium: a 500-row file with 3 bad rows shows exactly those errors and
 //! imports nothing; the fixed file imports; no email reaches the SMTP server.
+use playwright_rs::expect;
 use playwright_rs::protocol::FilePayload;
-use playwright_rs::{expect, SelectOption};
 use tessera_e2e::*;
 
 fn people_csv(bad: bool) -> Vec<u8> {
@@ -32,17 +32,7 @@ async fn a_file_with_bad_rows_imports_nothing_and_the_fixed_file_imports_without
     let server = Server::start_with(Options { smtp_url: Some(smtp.url()), test_clock: false });
     let chromium = chromium().await;
     let page = chromium.page().await;
-    page.goto(&server.at("/sign-in"), None).await.unwrap();
-    hydrated(&page).await;
-    page.locator("#email").fill(DEMO_ADMIN, None).await.unwrap();
-    page.locator("#password").fill(DEMO_PASSWORD, None).await.unwrap();
-    page.locator("button[type=submit]").click(None).await.unwrap();
-    wait_for_path(&page, "/t/").await;
-    page.locator("[data-testid=team-switcher]")
-        .select_option(SelectOption::Label("Northwind Studio".into()), None)
-        .await
-        .unwrap();
-    expect(page.locator("[data-testid=current-team]")).to_have_text("Northwind Studio").await.unwrap();
+    admin_in_northwind(&page, &server).await;
     page.get_by_text("Users by user", true).click(None).await.unwrap();
     page.get_by_text("Import users", true).click(None).await.unwrap();
     expect(page.locator("h1")).to_have_text("Import users").await.unwrap();

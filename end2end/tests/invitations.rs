@@ -1,20 +1,10 @@
 //! R-INV1 end to end: the invitation email arrives at a real SMTP server, its link is
 //! opened in a fresh browser context, and the link's single use and 7-day expiry hold.
-use playwright_rs::{expect, SelectOption};
+use playwright_rs::expect;
 use tessera_e2e::*;
 
 async fn admin_on_product(page: &playwright_rs::Page, server: &Server, product: &str) {
-    page.goto(&server.at("/sign-in"), None).await.unwrap();
-    hydrated(page).await;
-    page.locator("#email").fill(DEMO_ADMIN, None).await.unwrap();
-    page.locator("#password").fill(DEMO_PASSWORD, None).await.unwrap();
-    page.locator("button[type=submit]").click(None).await.unwrap();
-    wait_for_path(page, "/t/").await;
-    page.locator("[data-testid=team-switcher]")
-        .select_option(SelectOption::Label("Northwind Studio".into()), None)
-        .await
-        .unwrap();
-    expect(page.locator("[data-testid=current-team]")).to_have_text("Northwind Studio").await.unwrap();
+    admin_in_northwind(page, server).await;
     page.get_by_text("Users by product", true).click(None).await.unwrap();
     page.get_by_text(product, true).click(None).await.unwrap();
     expect(page.locator("h1")).to_contain_text(product).await.unwrap();

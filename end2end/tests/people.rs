@@ -1,27 +1,13 @@
 //! People and assignments in Chromium: By Product, By User, the assign dialog.
-use playwright_rs::{expect, SelectOption};
+use playwright_rs::expect;
 use tessera_e2e::*;
-
-async fn sign_in_to_northwind(page: &playwright_rs::Page, server: &Server) {
-    page.goto(&server.at("/sign-in"), None).await.unwrap();
-    hydrated(page).await;
-    page.locator("#email").fill(DEMO_ADMIN, None).await.unwrap();
-    page.locator("#password").fill(DEMO_PASSWORD, None).await.unwrap();
-    page.locator("button[type=submit]").click(None).await.unwrap();
-    wait_for_path(page, "/t/").await;
-    page.locator("[data-testid=team-switcher]")
-        .select_option(SelectOption::Label("Northwind Studio".into()), None)
-        .await
-        .unwrap();
-    expect(page.locator("[data-testid=current-team]")).to_have_text("Northwind Studio").await.unwrap();
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_assigns_a_product_to_an_existing_member_by_typing_and_removes_it() {
     let server = Server::start();
     let chromium = chromium().await;
     let page = chromium.page().await;
-    sign_in_to_northwind(&page, &server).await;
+    admin_in_northwind(&page, &server).await;
 
     page.get_by_text("Users by product", true).click(None).await.unwrap();
     expect(page.locator("[data-testid=offers]")).to_contain_text("Model 3D").await.unwrap();
@@ -69,7 +55,7 @@ async fn malformed_new_people_are_flagged_inline_and_nothing_is_saved() {
     let server = Server::start();
     let chromium = chromium().await;
     let page = chromium.page().await;
-    sign_in_to_northwind(&page, &server).await;
+    admin_in_northwind(&page, &server).await;
     page.get_by_text("Users by product", true).click(None).await.unwrap();
     page.get_by_text("Draft 2D", true).click(None).await.unwrap();
     page.locator("[data-testid=open-assign]").click(None).await.unwrap();
@@ -107,7 +93,7 @@ async fn by_user_searches_sorts_and_filters_on_the_server() {
     let server = Server::start();
     let chromium = chromium().await;
     let page = chromium.page().await;
-    sign_in_to_northwind(&page, &server).await;
+    admin_in_northwind(&page, &server).await;
     page.get_by_text("Users by user", true).click(None).await.unwrap();
     expect(page.locator("[data-testid=row-count]")).to_have_text("1–29 of 29").await.unwrap();
     screenshot(&page, "users-by-user.png").await;
@@ -135,7 +121,7 @@ async fn a_members_products_change_from_their_own_page() {
     let server = Server::start();
     let chromium = chromium().await;
     let page = chromium.page().await;
-    sign_in_to_northwind(&page, &server).await;
+    admin_in_northwind(&page, &server).await;
     page.get_by_text("Users by user", true).click(None).await.unwrap();
     page.get_by_text("Bruno Schmidt", true).click(None).await.unwrap();
     hydrated(&page).await;
