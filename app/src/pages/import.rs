@@ -1,4 +1,5 @@
-use crate::server::import::{ImportCsv, ImportSummary};
+use crate::domain::csv_import::ImportReport;
+use crate::server::import::ImportCsv;
 use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -116,7 +117,7 @@ pub fn Import() -> impl IntoView {
 
 #[component]
 fn Preview(
-    summary: ImportSummary,
+    summary: ImportReport,
     run: ServerAction<ImportCsv>,
     start: impl Fn(bool) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {

@@ -1,23 +1,11 @@
 //! CSV import from the console (R-IMP1): preview (a dry run) then import. No email is sent.
-use crate::domain::csv_import::RowError;
+use crate::domain::csv_import::ImportReport;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
-use serde::{Deserialize, Serialize};
 
 /// Larger files go through `tessera import`; the console keeps requests bounded.
 pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ImportSummary {
-    pub rows: usize,
-    pub created: usize,
-    pub updated: usize,
-    pub unchanged: usize,
-    pub errors: Vec<RowError>,
-    pub imported: bool,
-    pub dry_run: bool,
-}
 
 #[server(endpoint = "import_csv", input = Json)]
 pub async fn import_csv(
@@ -26,7 +14,7 @@ pub async fn import_csv(
     content: String,
     dry_run: bool,
     valid_rows_only: bool,
-) -> Result<ImportSummary, AppError> {
+) -> Result<ImportReport, AppError> {
     use super::ssr::*;
     use crate::store::audit::Actor;
     use crate::store::import::{import, ImportOptions};
@@ -48,7 +36,7 @@ pub async fn import_csv(
             .map_err(internal)?;
     let label = format!("{} <{}>", acc.name, acc.email);
     let opts = ImportOptions { dry_run, valid_rows_only, source: file_name };
-    let r = import(
+    Ok(import(
         &st.db,
         &m.team_id,
         &validated,
@@ -56,14 +44,5 @@ pub async fn import_csv(
         &Actor { id: Some(acc.id.as_str()), label: &label },
         st.now(),
     )
-    .await?;
-    Ok(ImportSummary {
-        rows: r.rows,
-        created: r.created,
-        updated: r.updated,
-        unchanged: r.unchanged,
-        errors: r.errors,
-        imported: r.imported,
-        dry_run: r.dry_run,
-    })
+    .await?)
 }

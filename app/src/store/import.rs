@@ -48,34 +48,7 @@ pub struct ImportOptions {
     pub source: String,
 }
 
-/// The import's outcome. JSON keys follow CONTRACT.md (`rows`, `created`, `updated`,
-/// `unchanged`, `errors`), plus `imported` and `dry_run`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ImportReport {
-    /// Data records in the file (valid and invalid).
-    pub rows: usize,
-    /// Rows that made a new membership (a new account, or an account new to the team).
-    pub created: usize,
-    /// Rows of existing members that gained something: an assignment, Flex access, a
-    /// changed guest flag, or a name where the account had none.
-    pub updated: usize,
-    /// Rows of existing members that already had everything the row lists.
-    pub unchanged: usize,
-    /// Every bad row, by line: validation errors and problems found against the team
-    /// (products the team cannot use, seat limits).
-    pub errors: Vec<RowError>,
-    /// The rows were written (in a dry run: would be). `false` when errors stopped the
-    /// import; then `created`, `updated` and `unchanged` are all 0.
-    pub imported: bool,
-    pub dry_run: bool,
-}
-
-impl ImportReport {
-    /// The error message for a code the team can neither assign nor give with Flex.
-    pub fn unusable_code(code: &str) -> String {
-        format!("the team holds no subscription or trial for \"{code}\" and it is not available with Flex")
-    }
-}
+pub use crate::domain::csv_import::ImportReport;
 
 impl Db {
     /// Every product code in the catalogue (what an import file is validated against).

@@ -91,8 +91,6 @@ impl Db {
         .await?;
         row.map(|r| {
             let pw: Option<String> = r.try_get("password_hash")?;
-            let accepted: Option<String> = r.try_get("accepted_at")?;
-            let superseded: Option<String> = r.try_get("superseded_at")?;
             Ok(InvitationRow {
                 id: r.try_get("id")?,
                 team_id: r.try_get("team_id")?,
@@ -102,8 +100,8 @@ impl Db {
                 email: r.try_get("email")?,
                 has_password: pw.is_some(),
                 sent_at: get_ts(&r, "sent_at")?,
-                accepted_at: accepted.as_deref().map(super::parse_ts).transpose()?,
-                superseded_at: superseded.as_deref().map(super::parse_ts).transpose()?,
+                accepted_at: super::get_opt_ts(&r, "accepted_at")?,
+                superseded_at: super::get_opt_ts(&r, "superseded_at")?,
             })
         })
         .transpose()

@@ -145,6 +145,12 @@ pub(crate) fn get_ts(row: &AnyRow, col: &str) -> Result<DateTime<Utc>> {
     parse_ts(&s)
 }
 
+/// A nullable timestamp column.
+pub(crate) fn get_opt_ts(row: &AnyRow, col: &str) -> Result<Option<DateTime<Utc>>> {
+    let s: Option<String> = row.try_get(col)?;
+    s.as_deref().map(parse_ts).transpose()
+}
+
 pub(crate) fn get_flag(row: &AnyRow, col: &str) -> Result<bool> {
     let v: i64 = row.try_get(col)?;
     Ok(v != 0)

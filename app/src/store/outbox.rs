@@ -4,7 +4,7 @@
 //! (`claimed_until`) through a conditional UPDATE, so when several server instances share
 //! one database each message has one sender at a time, and a sender that dies mid-way
 //! only delays the message until its lease runs out.
-use super::{get_ts, new_id, parse_ts, ts, Db, Result};
+use super::{get_opt_ts, get_ts, new_id, ts, Db, Result};
 use crate::domain::Email;
 use chrono::{DateTime, Duration, Utc};
 use sqlx::any::AnyRow;
@@ -43,11 +43,6 @@ pub struct OutboxMessage {
 const COLS: &str = "id, kind, to_addr, subject, text_body, html_body, created_at, attempts, \
                     next_attempt_at, claimed_until, sent_at, last_error";
 
-fn opt_ts(r: &AnyRow, col: &str) -> Result<Option<DateTime<Utc>>> {
-    let s: Option<String> = r.try_get(col)?;
-    s.as_deref().map(parse_ts).transpose()
-}
-
 fn from_row(r: &AnyRow) -> Result<OutboxMessage> {
     Ok(OutboxMessage {
         id: r.try_get("id")?,
@@ -59,8 +54,8 @@ fn from_row(r: &AnyRow) -> Result<OutboxMessage> {
         created_at: get_ts(r, "created_at")?,
         attempts: r.try_get("attempts")?,
         next_attempt_at: get_ts(r, "next_attempt_at")?,
-        claimed_until: opt_ts(r, "claimed_until")?,
-        sent_at: opt_ts(r, "sent_at")?,
+        claimed_until: get_opt_ts(r, "claimed_until")?,
+        sent_at: get_opt_ts(r, "sent_at")?,
         last_error: r.try_get("last_error")?,
     })
 }

@@ -57,7 +57,6 @@ pub(crate) const MEMBER_COLS: &str = "a.id, a.name, a.email, m.role, m.guest, m.
 pub(crate) fn member_from(r: &AnyRow) -> Result<MemberRow> {
     let role: String = r.try_get("role")?;
     let status: String = r.try_get("status")?;
-    let exp: Option<String> = r.try_get("invite_expires_at")?;
     let flex: i64 = r.try_get("flex")?;
     Ok(MemberRow {
         account_id: r.try_get("id")?,
@@ -66,7 +65,7 @@ pub(crate) fn member_from(r: &AnyRow) -> Result<MemberRow> {
         admin: role == "admin",
         guest: get_flag(r, "guest")?,
         active: status == "active",
-        invite_expires_at: exp.as_deref().map(super::parse_ts).transpose()?,
+        invite_expires_at: super::get_opt_ts(r, "invite_expires_at")?,
         joined_at: get_ts(r, "created_at")?,
         assignments: r.try_get("assigned")?,
         flex: flex > 0,
