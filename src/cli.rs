@@ -40,9 +40,58 @@ pub enum Command {
     /// Manage team admins.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// OAuth clients ("apps") of a team.
+    #[command(subcommand)]
+    App(AppCommand),
+    /// Secure Service Accounts (R-SSA1).
+    #[command(subcommand)]
+    Ssa(SsaCommand),
     /// Operations reserved for support staff (not available to team admins in the console).
     #[command(subcommand)]
     Support(SupportCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AppCommand {
+    /// Create an OAuth client. Prints {"client_id","client_secret"} (the secret only now).
+    Create {
+        /// Team id (or exact team name).
+        #[arg(long)]
+        team: String,
+        #[arg(long)]
+        name: String,
+        /// A scope the app may request (repeat); default: every API scope.
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+        /// A redirect URI for the three-legged flow (repeat): https, or http on a loopback
+        /// address (any port is then accepted, RFC 8252).
+        #[arg(long = "redirect-uri")]
+        redirect_uris: Vec<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SsaCommand {
+    /// Create a Secure Service Account owned by a client. Prints {"ssa_id","email"}.
+    Create {
+        #[arg(long)]
+        client: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// SSA keys.
+    #[command(subcommand)]
+    Key(SsaKeyCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SsaKeyCommand {
+    /// Create an RSA key for an SSA. Prints {"kid","private_key_pem"}: the private key is
+    /// shown this once and never stored.
+    Create {
+        #[arg(long)]
+        ssa: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -104,6 +153,9 @@ pub struct ServeArgs {
     /// under <data-dir>/outbox/.
     #[arg(long, env = "SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
+    /// Calls to /userinfo allowed per subject per minute (R-OIDC1: 500). Benchmarks lift it.
+    #[arg(long, env = "TESSERA_USERINFO_LIMIT_PER_MINUTE", default_value_t = 500, hide = true)]
+    pub userinfo_limit_per_minute: u32,
     /// Sender address of outgoing email.
     #[arg(long, env = "TESSERA_MAIL_FROM", default_value = crate::mail_worker::DEFAULT_FROM)]
     pub mail_from: String,
@@ -183,6 +235,57 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = open_db(&cli).await?;
             let id = app::store::teams::create_team(&db.pool, &name, chrono::Utc::now()).await?;
             print_json(json!({"id": id.as_str(), "name": name.as_str()}));
+            Ok(())
+        }
+        Command::App(AppCommand::Create { team, name, scopes, redirect_uris }) => {
+            let scopes = if scopes.is_empty() {
+                app::domain::oauth::Scopes::all_api()
+            } else {
+                let parsed = app::domain::oauth::Scopes::parse(&scopes.join(" "))
+                    .map_err(|e| anyhow!("--scope: {e}"))?;
+                parsed
+                    .granted_by(&app::domain::oauth::Scopes::all_api())
+                    .map_err(|e| anyhow!("--scope: {e}"))?;
+                parsed
+            };
+            let db = open_db(&cli).await?;
+            let team = resolve_team(&db, team).await?;
+            let (client, secret) = app::identity::create_client(
+                &db,
+                &team,
+                name,
+                scopes,
+                redirect_uris.clone(),
+                chrono::Utc::now(),
+            )
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
+            print_json(json!({"client_id": client.id, "client_secret": secret}));
+            Ok(())
+        }
+        Command::Ssa(SsaCommand::Create { client, name }) => {
+            let db = open_db(&cli).await?;
+            let client = db
+                .client(client)
+                .await?
+                .ok_or_else(|| anyhow!("--client: no app with client id {client:?}"))?;
+            let ssa = app::identity::create_ssa(&db, &client, name, chrono::Utc::now())
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            print_json(json!({"ssa_id": ssa.id, "email": ssa.email}));
+            Ok(())
+        }
+        Command::Ssa(SsaCommand::Key(SsaKeyCommand::Create { ssa })) => {
+            let db = open_db(&cli).await?;
+            let ssa =
+                db.ssa(ssa).await?.ok_or_else(|| anyhow!("--ssa: no service account with id {ssa:?}"))?;
+            if ssa.disabled_at.is_some() {
+                bail!("--ssa: the service account {} is disabled", ssa.id);
+            }
+            let (kid, pem) = app::identity::create_ssa_key(&db, &ssa, chrono::Utc::now())
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            print_json(json!({"kid": kid, "private_key_pem": pem}));
             Ok(())
         }
         Command::Support(SupportCommand::GuestDefaults { team, state }) => {
@@ -311,6 +414,7 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
         site_root: args.site_root.clone(),
         secure_cookies: public_url.starts_with("https://"),
         public_url: public_url.clone(),
+        userinfo_limit_per_minute: args.userinfo_limit_per_minute,
     };
     if !std::path::Path::new(&cfg.site_root).join("pkg").is_dir() {
         tracing::warn!(site_root = %cfg.site_root, "no built console here: run `cargo leptos build` (pages will not hydrate)");
@@ -335,6 +439,8 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
         .context("--smtp-url")?;
     args.mail_from.parse::<lettre::message::Mailbox>().map_err(|e| anyhow!("--mail-from: {e}"))?;
     crate::mail_worker::spawn(db.clone(), transport, state.clock.clone(), args.mail_from.clone());
+    // The first signing key is made now, not by the first token request.
+    state.keys.ensure_current(state.now()).await.map_err(|e| anyhow!("signing keys: {e}"))?;
     let mut app = startup::router(state, &cfg);
     if let Some(clock) = shifted {
         tracing::warn!("test clock enabled: POST /testing/clock moves time forward");

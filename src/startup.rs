@@ -42,6 +42,8 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// The URL people reach the console at (links in emails).
     pub public_url: String,
+    /// R-OIDC1 says 500; benchmarks lift it (TESSERA_USERINFO_LIMIT_PER_MINUTE).
+    pub userinfo_limit_per_minute: u32,
 }
 
 pub fn leptos_options(cfg: &WebConfig) -> LeptosOptions {
@@ -55,11 +57,13 @@ pub fn leptos_options(cfg: &WebConfig) -> LeptosOptions {
 
 pub fn app_state(db: Db, clock: Arc<dyn Clock>, cfg: &WebConfig) -> AppState {
     AppState {
-        db,
+        db: db.clone(),
         clock,
         leptos_options: leptos_options(cfg),
         throttle: Default::default(),
         public_url: cfg.public_url.trim_end_matches('/').to_string(),
+        keys: Arc::new(app::keys::KeySet::new(db.clone())),
+        userinfo_limit: Arc::new(app::ratelimit::RateLimiter::per_minute(cfg.userinfo_limit_per_minute)),
     }
 }
 
@@ -80,6 +84,7 @@ pub fn router(state: AppState, cfg: &WebConfig) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .merge(crate::api::oauth::routes())
         .route(
             "/api/{*fn_name}",
             get(server_fn_handler)

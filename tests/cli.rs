@@ -143,3 +143,63 @@ fn support_switches_guest_defaults() {
     let bad = tessera(dir.path(), &["support", "guest-defaults", "--team", id, "maybe"], None);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn app_ssa_and_key_create_print_the_contract_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let team = json(&tessera(dir.path(), &["team", "create", "--name", "Acme Design"], None));
+    let team = team["id"].as_str().unwrap();
+    let bad = tessera(
+        dir.path(),
+        &["app", "create", "--team", team, "--name", "Sync", "--scope", "data:delete"],
+        None,
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown scope \"data:delete\""));
+    let bad = tessera(
+        dir.path(),
+        &["app", "create", "--team", team, "--name", "Sync", "--redirect-uri", "http://app.example/cb"],
+        None,
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("loopback"));
+
+    let created = tessera(
+        dir.path(),
+        &[
+            "app",
+            "create",
+            "--team",
+            team,
+            "--name",
+            "Sync",
+            "--scope",
+            "data:read",
+            "--redirect-uri",
+            "http://127.0.0.1/cb",
+        ],
+        None,
+    );
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    let app = json(&created);
+    let client_id = app["client_id"].as_str().unwrap();
+    assert_eq!(client_id.len(), 32);
+    assert!(app["client_secret"].as_str().unwrap().len() >= 32);
+
+    let ssa = json(&tessera(
+        dir.path(),
+        &["ssa", "create", "--client", client_id, "--name", "Nightly export"],
+        None,
+    ));
+    let ssa_id = ssa["ssa_id"].as_str().unwrap();
+    assert_eq!(ssa_id.len(), 16);
+    assert!(ssa["email"].as_str().unwrap().contains('@'));
+
+    let key = json(&tessera(dir.path(), &["ssa", "key", "create", "--ssa", ssa_id], None));
+    assert_eq!(key["kid"].as_str().unwrap().len(), 36);
+    assert!(key["private_key_pem"].as_str().unwrap().starts_with("-----BEGIN RSA PRIVATE KEY-----"));
+
+    let missing = tessera(dir.path(), &["ssa", "key", "create", "--ssa", "NOPE"], None);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no service account"));
+}

@@ -47,11 +47,20 @@ pub struct AppState {
     pub throttle: Policy,
     /// The URL people reach the console at; links in emails start with it.
     pub public_url: String,
+    /// Signs access tokens, id tokens and licence leases; published as the JWKS.
+    pub keys: Arc<crate::keys::KeySet>,
+    /// R-OIDC1's 500 calls per minute per subject.
+    pub userinfo_limit: Arc<crate::ratelimit::RateLimiter>,
 }
 
 impl AppState {
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    /// The token endpoint's public URL: what JWT-bearer assertions must name in `aud`.
+    pub fn token_endpoint(&self) -> String {
+        format!("{}/authentication/v2/token", self.public_url)
     }
 }
 

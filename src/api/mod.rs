@@ -1,2 +1,3 @@
 //! REST endpoints outside the console (health now; identity and licensing APIs later).
 pub mod health;
+pub mod oauth;

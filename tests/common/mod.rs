@@ -29,6 +29,7 @@ pub async fn spawn_app() -> TestApp {
         site_root: "target/site".into(),
         secure_cookies: false,
         public_url: format!("http://{addr}"),
+        userinfo_limit_per_minute: 500,
     };
     let clock = Arc::new(ShiftedClock::default());
     let state = startup::app_state(db.clone(), clock.clone(), &cfg);

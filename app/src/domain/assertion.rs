@@ -45,6 +45,18 @@ pub enum AssertionError {
     ScopeNotArray,
     #[error("scope \"{0}\" is not allowed for this client")]
     ScopeNotAllowed(String),
+    #[error("unknown kid")]
+    UnknownKid,
+    #[error("the key {0} has been deleted")]
+    DeletedKey(String),
+    #[error("the signature does not verify with key {0}")]
+    BadSignature(String),
+    #[error("kid {0} is not a key of service account {1}")]
+    KeyOfAnotherAccount(String, String),
+    #[error("sub {0} is not a service account of this client")]
+    NotClientsAccount(String),
+    #[error("the service account {0} is disabled")]
+    Disabled(String),
 }
 
 impl AssertionError {

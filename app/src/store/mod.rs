@@ -12,6 +12,7 @@ pub mod assignments;
 pub mod audit;
 pub mod catalogue;
 pub mod flex;
+pub mod identity;
 pub mod import;
 pub mod invitations;
 pub mod outbox;

@@ -1,0 +1,220 @@
+//! Identity operations shared by the CLI, the console and the OAuth endpoints: creating
+//! clients, service accounts and their keys; issuing tokens; the JWT-bearer exchange.
+use crate::domain::assertion::{self, AssertionError, Grant};
+use crate::domain::oauth::{id_from_random, AccessClaims, GrantKind, Scopes, ACCESS_TOKEN_SECONDS};
+use crate::domain::{TeamId, UserId};
+use crate::keys::{KeyError, KeySet};
+use crate::secrets;
+use crate::store::identity::{ClientRow, RefreshGrant, SsaKeyRow, SsaRow};
+use crate::store::{Db, StoreError};
+use chrono::{DateTime, Duration, Utc};
+use rand::RngCore;
+use std::collections::BTreeSet;
+
+/// Refresh tokens are single use; each use gives a new one valid this long.
+pub const REFRESH_TOKEN_LIFETIME: Duration = Duration::days(60);
+/// Key last-used times are written at most this often (a busy SSA is not a write per call).
+const TOUCH_KEY_EVERY: Duration = Duration::minutes(1);
+
+fn random_id(len: usize, upper_only: bool) -> String {
+    loop {
+        let mut bytes = [0u8; 64];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        if let Some(id) = id_from_random(&bytes, len, upper_only) {
+            return id;
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IdentityError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// A new OAuth client and its secret (shown once; only the hash is kept).
+pub async fn create_client(
+    db: &Db,
+    team: &TeamId,
+    name: &str,
+    scopes: Scopes,
+    redirect_uris: Vec<String>,
+    now: DateTime<Utc>,
+) -> Result<(ClientRow, String), IdentityError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(IdentityError::Invalid("the app name must be 1 to 100 characters".into()));
+    }
+    for uri in &redirect_uris {
+        crate::domain::oauth::RedirectUri::parse(uri).map_err(|e| IdentityError::Invalid(e.to_string()))?;
+    }
+    let (secret, secret_hash) = secrets::new_token();
+    let client = ClientRow {
+        id: random_id(32, false),
+        team_id: team.clone(),
+        name: name.to_string(),
+        secret_hash,
+        scopes,
+        redirect_uris,
+        created_at: now,
+    };
+    db.create_client(&client).await?;
+    Ok((client, secret))
+}
+
+/// A new Secure Service Account under a client (R-SSA1).
+pub async fn create_ssa(
+    db: &Db,
+    client: &ClientRow,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<SsaRow, IdentityError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(IdentityError::Invalid("the service account name must be 1 to 100 characters".into()));
+    }
+    let id = random_id(16, true);
+    let ssa = SsaRow {
+        email: format!("{}@ssa.tessera.invalid", id.to_ascii_lowercase()),
+        id,
+        client_id: client.id.clone(),
+        name: name.to_string(),
+        created_at: now,
+        disabled_at: None,
+    };
+    db.create_ssa(&ssa).await?;
+    Ok(ssa)
+}
+
+/// A new RSA key for an SSA: returns (kid, private key PEM). The private half is not kept.
+pub async fn create_ssa_key(
+    db: &Db,
+    ssa: &SsaRow,
+    now: DateTime<Utc>,
+) -> Result<(String, String), IdentityError> {
+    let generated = crate::keys::generate_rsa_2048_blocking().await?;
+    let kid = uuid::Uuid::new_v4().to_string();
+    db.create_ssa_key(&SsaKeyRow {
+        kid: kid.clone(),
+        ssa_id: ssa.id.clone(),
+        public_n: generated.n,
+        public_e: generated.e,
+        created_at: now,
+        last_used_at: None,
+        deleted_at: None,
+    })
+    .await?;
+    Ok((kid, generated.private_pem))
+}
+
+/// Checks a client's credentials; `None` when the id is unknown or the secret wrong.
+pub async fn authenticate_client(db: &Db, id: &str, secret: &str) -> Result<Option<ClientRow>, StoreError> {
+    let Some(client) = db.client(id).await? else { return Ok(None) };
+    Ok((secrets::hash_token(secret) == client.secret_hash).then_some(client))
+}
+
+/// A signed access token and its claims.
+pub struct Issued {
+    pub token: String,
+    pub claims: AccessClaims,
+}
+
+pub async fn issue_access_token(
+    keys: &KeySet,
+    issuer: &str,
+    client: &ClientRow,
+    sub: &str,
+    scope: String,
+    grant: GrantKind,
+    now: DateTime<Utc>,
+) -> Result<Issued, KeyError> {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let claims = AccessClaims {
+        iss: issuer.to_string(),
+        sub: sub.to_string(),
+        client_id: client.id.clone(),
+        scope,
+        iat: now.timestamp(),
+        exp: now.timestamp() + ACCESS_TOKEN_SECONDS,
+        // The seed: tokens from the service-account flow are recognisable by `SA-`.
+        jti: if grant == GrantKind::ServiceAccount { format!("SA-{id}") } else { id },
+        grant,
+    };
+    let token = keys.sign(&claims, now).await?;
+    Ok(Issued { token, claims })
+}
+
+/// A new refresh token in `family` (a new family at sign-in); returns the token.
+pub async fn issue_refresh_token(
+    db: &Db,
+    grant: &RefreshGrant,
+    now: DateTime<Utc>,
+) -> Result<String, StoreError> {
+    let (token, hash) = secrets::new_token();
+    db.insert_refresh(&hash, grant, now, now + REFRESH_TOKEN_LIFETIME).await?;
+    Ok(token)
+}
+
+pub fn new_refresh_family(client: &ClientRow, account: &UserId, scope: &str) -> RefreshGrant {
+    RefreshGrant {
+        family_id: uuid::Uuid::now_v7().to_string(),
+        client_id: client.id.clone(),
+        account_id: account.clone(),
+        scope: scope.to_string(),
+    }
+}
+
+/// Why a JWT-bearer exchange failed: the assertion (an `invalid_grant` naming the reason)
+/// or our side.
+#[derive(Debug, thiserror::Error)]
+pub enum ExchangeError {
+    #[error(transparent)]
+    Assertion(#[from] AssertionError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// R-SSA2: every check of the seed, in an order where each refusal names its real cause.
+/// Returns the SSA and the scopes to grant.
+pub async fn check_assertion(
+    db: &Db,
+    client: &ClientRow,
+    jwt: &str,
+    token_endpoint: &str,
+    now: DateTime<Utc>,
+) -> Result<(SsaRow, Grant), ExchangeError> {
+    let unverified = assertion::parse(jwt)?;
+    let key = db.ssa_key(&unverified.kid).await?.ok_or(AssertionError::UnknownKid)?;
+    if key.deleted_at.is_some() {
+        return Err(AssertionError::DeletedKey(key.kid).into());
+    }
+    if !crate::keys::verify_rs256(
+        &unverified.signing_input,
+        &unverified.signature,
+        &key.public_n,
+        &key.public_e,
+    ) {
+        return Err(AssertionError::BadSignature(key.kid).into());
+    }
+    let allowed: BTreeSet<String> = client.scopes.as_set().clone();
+    let grant = assertion::check_claims(&unverified.claims, &client.id, token_endpoint, &allowed, now)?;
+    if grant.sub != key.ssa_id {
+        return Err(AssertionError::KeyOfAnotherAccount(key.kid, grant.sub).into());
+    }
+    let ssa =
+        db.ssa(&grant.sub).await?.ok_or_else(|| AssertionError::NotClientsAccount(grant.sub.clone()))?;
+    if ssa.client_id != client.id {
+        return Err(AssertionError::NotClientsAccount(ssa.id).into());
+    }
+    if ssa.disabled_at.is_some() {
+        return Err(AssertionError::Disabled(ssa.id).into());
+    }
+    if key.last_used_at.is_none_or(|t| now - t > TOUCH_KEY_EVERY) {
+        db.touch_ssa_key(&key.kid, now).await?;
+    }
+    Ok((ssa, grant))
+}

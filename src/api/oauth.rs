@@ -1,0 +1,568 @@
+//! The OAuth 2.0 token, revocation, key-set and discovery endpoints, and /userinfo.
+//! Thin: parse the request, authenticate the client, call `app::identity`, map errors to
+//! RFC 6749 JSON (`{"error","error_description"}`) with a stable code.
+use app::domain::oauth::{check_pkce, AccessClaims, GrantKind, Scopes, ACCESS_TOKEN_SECONDS};
+use app::domain::UserId;
+use app::identity::{self, ExchangeError};
+use app::keys::VerifyError;
+use app::state::AppState;
+use app::store::identity::{ClientRow, RefreshUse};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+pub const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/authentication/v2/token", post(token))
+        .route("/authentication/v2/revoke", post(revoke))
+        .route("/authentication/v2/keys", get(jwks))
+        .route("/.well-known/openid-configuration", get(discovery))
+        .route("/userinfo", get(userinfo))
+        .route("/avatars/{sub}/{file}", get(avatar))
+}
+
+/// The thumbnails /userinfo points at: a neutral silhouette at the asked size, so the URLs
+/// a client receives always resolve (we hold no profile pictures).
+async fn avatar(axum::extract::Path((_sub, file)): axum::extract::Path<(String, String)>) -> Response {
+    let size: u32 =
+        file.strip_prefix('x').and_then(|f| f.strip_suffix(".svg")).and_then(|n| n.parse().ok()).unwrap_or(0);
+    if !(1..=1024).contains(&size) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{size}\" height=\"{size}\" viewBox=\"0 0 40 40\">\
+         <rect width=\"40\" height=\"40\" fill=\"#d9dee7\"/><circle cx=\"20\" cy=\"15\" r=\"7\" fill=\"#8a94a6\"/>\
+         <path d=\"M6 38c2-9 8-13 14-13s12 4 14 13z\" fill=\"#8a94a6\"/></svg>"
+    );
+    ([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=86400")], svg)
+        .into_response()
+}
+
+/// An RFC 6749 5.2 error answer.
+#[derive(Debug)]
+pub struct OAuthError {
+    status: StatusCode,
+    code: &'static str,
+    description: String,
+}
+
+impl OAuthError {
+    pub fn new(status: StatusCode, code: &'static str, description: impl Into<String>) -> Self {
+        OAuthError { status, code, description: description.into() }
+    }
+    fn request(d: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_request", d)
+    }
+    fn grant(d: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_grant", d)
+    }
+    fn client() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "Client authentication failed (unknown client or wrong secret)",
+        )
+    }
+    fn server(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "identity endpoint failed");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "server_error",
+            "The server could not complete the request; try again",
+        )
+    }
+}
+
+impl IntoResponse for OAuthError {
+    fn into_response(self) -> Response {
+        let mut res =
+            (self.status, Json(json!({ "error": self.code, "error_description": self.description })))
+                .into_response();
+        let h = res.headers_mut();
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if self.code == "invalid_client" {
+            h.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"tessera\""));
+        }
+        res
+    }
+}
+
+/// Form parameters; RFC 6749 3.2: a parameter sent twice is an error.
+pub fn parse_form(headers: &HeaderMap, body: &[u8]) -> Result<HashMap<String, String>, OAuthError> {
+    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if !ct.starts_with("application/x-www-form-urlencoded") {
+        return Err(OAuthError::request("The body must be application/x-www-form-urlencoded"));
+    }
+    let mut out = HashMap::new();
+    for (k, v) in form_urlencoded::parse(body) {
+        if out.insert(k.to_string(), v.to_string()).is_some() {
+            return Err(OAuthError::request(format!("The parameter '{k}' is given more than once")));
+        }
+    }
+    Ok(out)
+}
+
+fn form_decode(s: &str) -> String {
+    form_urlencoded::parse(format!("v={s}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+/// HTTP Basic (the contract), or `client_id`/`client_secret` in the body (RFC 6749 2.3.1).
+pub async fn authenticate_client(
+    st: &AppState,
+    headers: &HeaderMap,
+    form: &HashMap<String, String>,
+) -> Result<ClientRow, OAuthError> {
+    let basic = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic ").or_else(|| v.strip_prefix("basic ")));
+    let (id, secret) = match (basic, form.get("client_id"), form.get("client_secret")) {
+        (Some(b), _, None) => {
+            let raw = STANDARD.decode(b.trim()).map_err(|_| OAuthError::client())?;
+            let raw = String::from_utf8(raw).map_err(|_| OAuthError::client())?;
+            let (id, secret) = raw.split_once(':').ok_or_else(OAuthError::client)?;
+            let id = form_decode(id);
+            if form.get("client_id").is_some_and(|f| *f != id) {
+                return Err(OAuthError::request("client_id differs from the authenticated client"));
+            }
+            (id, form_decode(secret))
+        }
+        (None, Some(id), Some(secret)) => (id.clone(), secret.clone()),
+        (Some(_), _, Some(_)) => {
+            return Err(OAuthError::request("Use one client authentication method, not two"))
+        }
+        _ => return Err(OAuthError::client()),
+    };
+    identity::authenticate_client(&st.db, &id, &secret)
+        .await
+        .map_err(OAuthError::server)?
+        .ok_or_else(OAuthError::client)
+}
+
+fn required<'a>(form: &'a HashMap<String, String>, name: &str) -> Result<&'a str, OAuthError> {
+    form.get(name)
+        .map(String::as_str)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| OAuthError::request(format!("The parameter '{name}' is required")))
+}
+
+fn no_store(v: Value) -> Response {
+    let mut res = Json(v).into_response();
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res.headers_mut().insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    res
+}
+
+async fn token(State(st): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, OAuthError> {
+    let form = parse_form(&headers, &body)?;
+    let client = authenticate_client(&st, &headers, &form).await?;
+    let now = st.now();
+    match required(&form, "grant_type")? {
+        JWT_BEARER => {
+            let jwt = required(&form, "assertion")?;
+            let (ssa, grant) = match identity::check_assertion(&st.db, &client, jwt, &st.token_endpoint(), now).await {
+                Ok(ok) => ok,
+                Err(ExchangeError::Assertion(e)) => return Err(OAuthError::grant(e.description())),
+                Err(ExchangeError::Store(e)) => return Err(OAuthError::server(e)),
+            };
+            let scope = grant.scopes.join(" ");
+            let issued = identity::issue_access_token(&st.keys, &st.public_url, &client, &ssa.id, scope, GrantKind::ServiceAccount, now)
+                .await
+                .map_err(OAuthError::server)?;
+            Ok(access_answer(&issued.token, &issued.claims.scope, None, None))
+        }
+        "client_credentials" => {
+            let scopes = match form.get("scope") {
+                Some(s) => Scopes::parse(s).map_err(|e| OAuthError::new(StatusCode::BAD_REQUEST, "invalid_scope", e.to_string()))?,
+                None => client.scopes.clone(),
+            };
+            scopes
+                .granted_by(&client.scopes)
+                .map_err(|e| OAuthError::new(StatusCode::BAD_REQUEST, "invalid_scope", e.to_string()))?;
+            let issued =
+                identity::issue_access_token(&st.keys, &st.public_url, &client, &client.id, scopes.to_string(), GrantKind::Client, now)
+                    .await
+                    .map_err(OAuthError::server)?;
+            Ok(access_answer(&issued.token, &issued.claims.scope, None, None))
+        }
+        "authorization_code" => authorization_code(&st, &client, &form).await,
+        "refresh_token" => refresh(&st, &client, &form).await,
+        other => Err(OAuthError::new(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            format!("grant_type '{other}' is not supported (use authorization_code, refresh_token, client_credentials or {JWT_BEARER})"),
+        )),
+    }
+}
+
+fn access_answer(access: &str, scope: &str, refresh: Option<&str>, id_token: Option<&str>) -> Response {
+    let mut v = json!({ "access_token": access, "token_type": "Bearer", "expires_in": ACCESS_TOKEN_SECONDS, "scope": scope });
+    if let Some(r) = refresh {
+        v["refresh_token"] = json!(r);
+    }
+    if let Some(t) = id_token {
+        v["id_token"] = json!(t);
+    }
+    no_store(v)
+}
+
+fn sha256(bytes: &[u8]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes).into()
+}
+
+async fn authorization_code(
+    st: &AppState,
+    client: &ClientRow,
+    form: &HashMap<String, String>,
+) -> Result<Response, OAuthError> {
+    let code = required(form, "code")?;
+    let redirect_uri = required(form, "redirect_uri")?;
+    let verifier = required(form, "code_verifier")?;
+    let now = st.now();
+    let grant = st
+        .db
+        .take_code(&app::secrets::hash_token(code), now)
+        .await
+        .map_err(OAuthError::server)?
+        .ok_or_else(|| OAuthError::grant("The authorization code is unknown, expired or already used"))?;
+    if grant.client_id != client.id {
+        return Err(OAuthError::grant("The authorization code was issued to another client"));
+    }
+    if grant.redirect_uri != redirect_uri {
+        return Err(OAuthError::grant("redirect_uri differs from the one used in the authorization request"));
+    }
+    check_pkce(verifier, &grant.code_challenge, sha256).map_err(|e| OAuthError::grant(e.to_string()))?;
+    let family = identity::new_refresh_family(client, &grant.account_id, &grant.scope);
+    let refresh = identity::issue_refresh_token(&st.db, &family, now).await.map_err(OAuthError::server)?;
+    let issued = user_token(st, client, &grant.account_id, &grant.scope).await?;
+    let id_token = if grant.scope.split(' ').any(|s| s == "openid") {
+        Some(id_token(st, client, &grant.account_id, &grant.scope, grant.nonce.as_deref()).await?)
+    } else {
+        None
+    };
+    st.db.touch_last_login(&grant.account_id, now).await.map_err(OAuthError::server)?;
+    Ok(access_answer(&issued.token, &issued.claims.scope, Some(&refresh), id_token.as_deref()))
+}
+
+async fn user_token(
+    st: &AppState,
+    client: &ClientRow,
+    account: &UserId,
+    scope: &str,
+) -> Result<identity::Issued, OAuthError> {
+    identity::issue_access_token(
+        &st.keys,
+        &st.public_url,
+        client,
+        account.as_str(),
+        scope.to_string(),
+        GrantKind::User,
+        st.now(),
+    )
+    .await
+    .map_err(OAuthError::server)
+}
+
+/// OpenID Connect Core 2: who signed in, for the client (`aud`), bound to its `nonce`.
+async fn id_token(
+    st: &AppState,
+    client: &ClientRow,
+    account: &UserId,
+    scope: &str,
+    nonce: Option<&str>,
+) -> Result<String, OAuthError> {
+    let now = st.now();
+    let profile = st
+        .db
+        .profile(account.as_str())
+        .await
+        .map_err(OAuthError::server)?
+        .ok_or_else(|| OAuthError::grant("The account no longer exists"))?;
+    let mut claims = json!({
+        "iss": st.public_url, "sub": account.as_str(), "aud": client.id,
+        "iat": now.timestamp(), "exp": now.timestamp() + ACCESS_TOKEN_SECONDS, "auth_time": now.timestamp(),
+    });
+    if let Some(n) = nonce {
+        claims["nonce"] = json!(n);
+    }
+    let scopes: Vec<&str> = scope.split(' ').collect();
+    if scopes.contains(&"email") {
+        claims["email"] = json!(profile.email);
+        claims["email_verified"] = json!(true);
+    }
+    if scopes.contains(&"profile") {
+        claims["name"] = json!(profile.name);
+        claims["locale"] = json!(profile.locale);
+    }
+    st.keys.sign(&claims, now).await.map_err(OAuthError::server)
+}
+
+async fn refresh(
+    st: &AppState,
+    client: &ClientRow,
+    form: &HashMap<String, String>,
+) -> Result<Response, OAuthError> {
+    let presented = required(form, "refresh_token")?;
+    let now = st.now();
+    let grant =
+        match st
+            .db
+            .use_refresh(&app::secrets::hash_token(presented), now)
+            .await
+            .map_err(OAuthError::server)?
+        {
+            RefreshUse::Rotated(g) => g,
+            RefreshUse::Replayed => return Err(OAuthError::grant(
+                "The refresh token was already used or revoked; every token of this sign-in is now revoked",
+            )),
+            RefreshUse::Unknown => return Err(OAuthError::grant("The refresh token is unknown or expired")),
+        };
+    if grant.client_id != client.id {
+        st.db.revoke_refresh_family(&grant.family_id, now).await.map_err(OAuthError::server)?;
+        return Err(OAuthError::grant("The refresh token was issued to another client"));
+    }
+    // RFC 6749 6: a narrower scope may be asked for, never a wider one.
+    let scope = match form.get("scope") {
+        Some(s) => {
+            let asked = Scopes::parse(s)
+                .map_err(|e| OAuthError::new(StatusCode::BAD_REQUEST, "invalid_scope", e.to_string()))?;
+            let held = Scopes::parse(&grant.scope).map_err(OAuthError::server)?;
+            if let Some(extra) = asked.iter().find(|s| !held.contains(s)) {
+                return Err(OAuthError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_scope",
+                    format!("scope \"{extra}\" was not granted"),
+                ));
+            }
+            asked.to_string()
+        }
+        None => grant.scope.clone(),
+    };
+    let next = identity::issue_refresh_token(
+        &st.db,
+        &app::store::identity::RefreshGrant { scope: grant.scope.clone(), ..grant.clone() },
+        now,
+    )
+    .await
+    .map_err(OAuthError::server)?;
+    let issued = user_token(st, client, &grant.account_id, &scope).await?;
+    Ok(access_answer(&issued.token, &issued.claims.scope, Some(&next), None))
+}
+
+/// RFC 7009: revokes a refresh token (its whole family) or an access token. Answers 200
+/// whether or not the token was known, so the endpoint reveals nothing.
+async fn revoke(State(st): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, OAuthError> {
+    let form = parse_form(&headers, &body)?;
+    let client = authenticate_client(&st, &headers, &form).await?;
+    let token = required(&form, "token")?;
+    let now = st.now();
+    let was_refresh = st
+        .db
+        .revoke_refresh(&app::secrets::hash_token(token), &client.id, now)
+        .await
+        .map_err(OAuthError::server)?;
+    if !was_refresh {
+        if let Ok(claims) = st.keys.verify::<AccessClaims>(token, now).await {
+            if claims.client_id == client.id {
+                let exp = chrono::DateTime::from_timestamp(claims.exp, 0).unwrap_or(now);
+                st.db.revoke_access_token(&claims.jti, exp).await.map_err(OAuthError::server)?;
+            }
+        }
+    }
+    Ok(no_store(json!({})))
+}
+
+async fn jwks(State(st): State<AppState>) -> Result<Response, OAuthError> {
+    let set = st.keys.jwks(st.now()).await.map_err(OAuthError::server)?;
+    let mut res = Json(set).into_response();
+    // Verifiers may cache the set briefly; a rotation adds the next key long before use.
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
+    Ok(res)
+}
+
+async fn discovery(State(st): State<AppState>) -> Response {
+    let base = &st.public_url;
+    let mut scopes: Vec<&str> = app::domain::oauth::OIDC_SCOPES.to_vec();
+    scopes.extend(app::domain::oauth::API_SCOPES);
+    let mut res = Json(json!({
+        "issuer": base,
+        "authorization_endpoint": format!("{base}/authentication/v2/authorize"),
+        "token_endpoint": st.token_endpoint(),
+        "userinfo_endpoint": format!("{base}/userinfo"),
+        "jwks_uri": format!("{base}/authentication/v2/keys"),
+        "revocation_endpoint": format!("{base}/authentication/v2/revoke"),
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials", JWT_BEARER],
+        "code_challenge_methods_supported": ["S256"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "scopes_supported": scopes,
+        "claims_supported": ["sub", "name", "given_name", "family_name", "email", "email_verified", "locale", "nonce"],
+    }))
+    .into_response();
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
+    res
+}
+
+/// A /userinfo refusal: JSON body, and for 401 the RFC 6750 challenge.
+fn userinfo_error(status: StatusCode, code: &'static str, description: &str) -> Response {
+    let mut res = (status, Json(json!({ "error": code, "error_description": description }))).into_response();
+    if status == StatusCode::UNAUTHORIZED {
+        let challenge = format!("Bearer error=\"{code}\", error_description=\"{description}\"");
+        if let Ok(v) = HeaderValue::from_str(&challenge) {
+            res.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+        }
+    }
+    res
+}
+
+/// R-OIDC1: the profile of the token's subject (a person, or an SSA's own profile).
+async fn userinfo(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(auth) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
+        return userinfo_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "The Authorization header is missing (expected: Bearer <token>)",
+        );
+    };
+    let Some(token) = auth.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty()) else {
+        return userinfo_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "The Authorization header must be: Bearer <token>",
+        );
+    };
+    let now = st.now();
+    let claims: AccessClaims = match st.keys.verify(token, now).await {
+        Ok(c) => c,
+        Err(VerifyError::Unavailable) => {
+            return userinfo_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "server_error",
+                "The token could not be checked; try again",
+            )
+        }
+        Err(e) => return userinfo_error(StatusCode::UNAUTHORIZED, "invalid_token", &e.to_string()),
+    };
+    if !claims.three_legged() {
+        return userinfo_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            "The token is not a three-legged token (it was issued to an app, not for a user)",
+        );
+    }
+    if let Err(retry) = st.userinfo_limit.check(&claims.sub, now) {
+        let mut res = userinfo_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "More than 500 calls in a minute for this user; wait before retrying",
+        );
+        res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry.max(1)));
+        return res;
+    }
+    match userinfo_body(&st, &claims).await {
+        Ok(Ok(body)) => no_store(body),
+        Ok(Err((status, code, msg))) => userinfo_error(status, code, msg),
+        Err(e) => {
+            tracing::error!(error = %e, "userinfo failed");
+            userinfo_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "server_error",
+                "The profile could not be read; try again",
+            )
+        }
+    }
+}
+
+/// The seed's date form: "2017-12-11T20:54:18Z".
+fn iso_seconds(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+type Refusal = (StatusCode, &'static str, &'static str);
+
+async fn userinfo_body(
+    st: &AppState,
+    claims: &AccessClaims,
+) -> Result<Result<Value, Refusal>, app::store::StoreError> {
+    if st.db.is_access_token_revoked(&claims.jti).await? {
+        return Ok(Err((StatusCode::UNAUTHORIZED, "invalid_token", "The token has been revoked")));
+    }
+    let thumbs = |sub: &str| -> Value {
+        let sizes = [20, 40, 50, 58, 80, 120, 160, 176, 240, 360];
+        let map: serde_json::Map<String, Value> = sizes
+            .iter()
+            .map(|s| (format!("sizeX{s}"), json!(format!("{}/avatars/{sub}/x{s}.svg", st.public_url))))
+            .collect();
+        Value::Object(map)
+    };
+    if claims.grant == GrantKind::ServiceAccount {
+        let Some(ssa) = st.db.ssa(&claims.sub).await? else {
+            return Ok(Err((
+                StatusCode::UNAUTHORIZED,
+                "invalid_token",
+                "The service account no longer exists",
+            )));
+        };
+        if ssa.disabled_at.is_some() {
+            return Ok(Err((StatusCode::FORBIDDEN, "access_denied", "The service account is disabled")));
+        }
+        let t = thumbs(&ssa.id);
+        return Ok(Ok(json!({
+            "sub": ssa.id, "name": ssa.name, "given_name": ssa.name, "family_name": "",
+            "preferred_username": ssa.email, "email": ssa.email, "email_verified": true,
+            "profile": format!("{}/", st.public_url), "picture": t["sizeX120"], "locale": "en-US",
+            "updated_at": ssa.created_at.timestamp(), "is_2fa_enabled": false, "is_backup_code_present": false,
+            "country_code": "", "address": {"street_address": "", "locality": "", "region": "", "postal_code": "", "country": ""},
+            "phone_number": "", "phone_number_verified": false, "ldap_enabled": false, "ldap_domain": null,
+            "job_title": "Secure Service Account", "industry": "", "industry_code": "", "about_me": "", "language": "en",
+            "company": "", "created_date": iso_seconds(ssa.created_at), "last_login_date": null, "eidm_guid": ssa.id,
+            "opt_in": false, "social_userinfo_list": [], "user_thumbnails": t.clone(), "thumbnails": t,
+        })));
+    }
+    let Some(p) = st.db.profile(&claims.sub).await? else {
+        return Ok(Err((StatusCode::UNAUTHORIZED, "invalid_token", "The account no longer exists")));
+    };
+    let (given, family) = match p.name.rsplit_once(' ') {
+        Some((g, f)) => (g.to_string(), f.to_string()),
+        None => (p.name.clone(), String::new()),
+    };
+    let unix = |s: &str| app::store::parse_ts(s).map(|t| t.timestamp()).ok();
+    let created = unix(&p.created_at).unwrap_or_default();
+    let t = thumbs(&p.id);
+    let language = p.locale.split('-').next().unwrap_or("en").to_string();
+    Ok(Ok(json!({
+        "sub": p.id, "name": p.name, "given_name": given, "family_name": family,
+        "preferred_username": p.email, "email": p.email, "email_verified": true,
+        "profile": format!("{}/settings", st.public_url), "picture": t["sizeX120"], "locale": p.locale,
+        "updated_at": p.updated_at.as_deref().and_then(unix).unwrap_or(created),
+        "is_2fa_enabled": false, "is_backup_code_present": false, "country_code": p.country_code,
+        "address": {
+            "street_address": p.street_address, "locality": p.locality, "region": p.region,
+            "postal_code": p.postal_code, "country": p.country_code,
+        },
+        "phone_number": p.phone_number, "phone_number_verified": false,
+        "ldap_enabled": p.sso_domain.is_some(), "ldap_domain": p.sso_domain,
+        "job_title": p.job_title, "industry": p.industry, "industry_code": p.industry_code, "about_me": p.about_me,
+        "language": language, "company": p.company,
+        "created_date": app::store::parse_ts(&p.created_at).ok().map(iso_seconds),
+        "last_login_date": p.last_login_at.as_deref().and_then(|s| app::store::parse_ts(s).ok()).map(iso_seconds), "eidm_guid": p.id, "opt_in": p.opt_in,
+        "social_userinfo_list": [], "user_thumbnails": t.clone(), "thumbnails": t,
+    })))
+}

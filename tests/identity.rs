@@ -1,0 +1,386 @@
+//! The identity API over HTTP: JWT-bearer exchange (R-SSA2) with every refusal of the
+//! seed, /userinfo (R-OIDC1) with its status codes and rate limit, JWKS, discovery,
+//! revocation, and an outside client written with PyJWT.
+mod common;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use common::{spawn_app, TestApp};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::{json, Value};
+
+struct Ssa {
+    client_id: String,
+    client_secret: String,
+    ssa_id: String,
+    kid: String,
+    pem: String,
+}
+
+async fn make_ssa(app: &TestApp, scopes: &str) -> Ssa {
+    let team = app.team_id("Northwind Studio").await;
+    let now = chrono::Utc::now();
+    let scopes = app::domain::oauth::Scopes::parse(scopes).unwrap();
+    let (client, secret) =
+        app::identity::create_client(&app.db, &team, "Report sync", scopes, vec![], now).await.unwrap();
+    let ssa = app::identity::create_ssa(&app.db, &client, "Nightly export", now).await.unwrap();
+    let (kid, pem) = app::identity::create_ssa_key(&app.db, &ssa, now).await.unwrap();
+    Ssa { client_id: client.id, client_secret: secret, ssa_id: ssa.id, kid, pem }
+}
+
+fn now_s() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+fn sign(pem: &str, header: Header, claims: &Value) -> String {
+    jsonwebtoken::encode(&header, claims, &EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap()).unwrap()
+}
+
+fn rs256(kid: &str) -> Header {
+    let mut h = Header::new(Algorithm::RS256);
+    h.kid = Some(kid.to_string());
+    h
+}
+
+impl Ssa {
+    fn claims(&self, app: &TestApp) -> Value {
+        json!({
+            "iss": self.client_id, "sub": self.ssa_id,
+            "aud": format!("{}/authentication/v2/token", app.url),
+            "exp": now_s() + 300, "scope": ["data:read"],
+        })
+    }
+    fn assertion(&self, app: &TestApp) -> String {
+        sign(&self.pem, rs256(&self.kid), &self.claims(app))
+    }
+}
+
+async fn exchange(app: &TestApp, ssa: &Ssa, assertion: &str) -> (u16, Value) {
+    let res = reqwest::Client::new()
+        .post(format!("{}/authentication/v2/token", app.url))
+        .basic_auth(&ssa.client_id, Some(&ssa.client_secret))
+        .form(&[("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", assertion)])
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.json().await.unwrap())
+}
+
+fn payload(jwt: &str) -> Value {
+    let part = jwt.split('.').nth(1).unwrap();
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
+}
+
+async fn userinfo(app: &TestApp, auth: Option<&str>) -> reqwest::Response {
+    let mut req = reqwest::Client::new().get(format!("{}/userinfo", app.url));
+    if let Some(a) = auth {
+        req = req.header("Authorization", a);
+    }
+    req.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn an_ssa_exchanges_an_assertion_for_an_sa_token_and_reads_its_profile() {
+    let app = spawn_app().await;
+    let ssa = make_ssa(&app, "data:read data:write").await;
+    let (status, body) = exchange(&app, &ssa, &ssa.assertion(&app)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["expires_in"], 3600);
+    assert_eq!(body["scope"], "data:read");
+    let token = body["access_token"].as_str().unwrap();
+    let claims = payload(token);
+    assert!(claims["jti"].as_str().unwrap().starts_with("SA-"), "{claims}");
+    assert_eq!(claims["sub"], ssa.ssa_id.as_str());
+
+    // The token verifies with a key of the published set.
+    let jwks: Value =
+        reqwest::get(format!("{}/authentication/v2/keys", app.url)).await.unwrap().json().await.unwrap();
+    let kid = jsonwebtoken::decode_header(token).unwrap().kid.unwrap();
+    let jwk =
+        jwks["keys"].as_array().unwrap().iter().find(|k| k["kid"] == kid.as_str()).expect("kid published");
+    let key = jsonwebtoken::DecodingKey::from_rsa_components(
+        jwk["n"].as_str().unwrap(),
+        jwk["e"].as_str().unwrap(),
+    )
+    .unwrap();
+    let mut v = jsonwebtoken::Validation::new(Algorithm::RS256);
+    v.validate_aud = false;
+    jsonwebtoken::decode::<Value>(token, &key, &v).expect("signature verifies with the JWKS");
+
+    let res = userinfo(&app, Some(&format!("Bearer {token}"))).await;
+    assert_eq!(res.status(), 200);
+    let me: Value = res.json().await.unwrap();
+    assert_eq!(me["sub"], ssa.ssa_id.as_str());
+    assert_eq!(me["name"], "Nightly export");
+    assert!(me["email"].as_str().unwrap().contains('@'));
+
+    // The key records when it was last used (the console lists it).
+    let key = app.db.ssa_key(&ssa.kid).await.unwrap().unwrap();
+    assert!(key.last_used_at.is_some());
+}
+
+#[tokio::test]
+async fn every_bad_assertion_is_refused_with_its_reason() {
+    let app = spawn_app().await;
+    let ssa = make_ssa(&app, "data:read").await;
+    let other = make_ssa(&app, "data:read").await;
+    // A second key of the same SSA that gets deleted.
+    let ssa_row = app.db.ssa(&ssa.ssa_id).await.unwrap().unwrap();
+    let (deleted_kid, deleted_pem) =
+        app::identity::create_ssa_key(&app.db, &ssa_row, chrono::Utc::now()).await.unwrap();
+    app.db.delete_ssa_key(&ssa.ssa_id, &deleted_kid, chrono::Utc::now()).await.unwrap();
+
+    let good = ssa.claims(&app);
+    let with = |k: &str, v: Value| {
+        let mut c = good.clone();
+        c[k] = v;
+        c
+    };
+    let without = |k: &str| {
+        let mut c = good.clone();
+        c.as_object_mut().unwrap().remove(k);
+        c
+    };
+    let b64 = |v: &Value| URL_SAFE_NO_PAD.encode(v.to_string());
+    let unsigned = format!("{}.{}.", b64(&json!({"alg": "none", "kid": ssa.kid})), b64(&good));
+    let mut hs = Header::new(Algorithm::HS256);
+    hs.kid = Some(ssa.kid.clone());
+    let key_row = app.db.ssa_key(&ssa.kid).await.unwrap().unwrap();
+    let hs256 =
+        jsonwebtoken::encode(&hs, &good, &EncodingKey::from_secret(key_row.public_n.as_bytes())).unwrap();
+    let mut no_kid = Header::new(Algorithm::RS256);
+    no_kid.kid = None;
+    let oversized = sign(&ssa.pem, rs256(&ssa.kid), &with("pad", json!("x".repeat(9000))));
+
+    let other_key_reason = format!("kid {} is not a key of service account {}", other.kid, ssa.ssa_id);
+    let cases: Vec<(&str, String, &str)> = vec![
+        ("alg none", unsigned, "alg must be RS256, not none"),
+        ("HS256 with the public key", hs256, "alg must be RS256, not HS256"),
+        ("unknown kid", sign(&ssa.pem, rs256("no-such-kid"), &good), "unknown kid"),
+        ("missing kid", sign(&ssa.pem, no_kid, &good), "the header has no kid"),
+        ("a key of another SSA", sign(&other.pem, rs256(&other.kid), &good), &other_key_reason),
+        ("deleted key", sign(&deleted_pem, rs256(&deleted_kid), &good), "has been deleted"),
+        (
+            "signed with another key",
+            sign(&other.pem, rs256(&ssa.kid), &good),
+            "the signature does not verify",
+        ),
+        (
+            "iss not the client",
+            sign(&ssa.pem, rs256(&ssa.kid), &with("iss", json!(other.client_id))),
+            "iss must be the client id",
+        ),
+        (
+            "wrong aud",
+            sign(&ssa.pem, rs256(&ssa.kid), &with("aud", json!("https://elsewhere.example/token"))),
+            "aud must be",
+        ),
+        ("missing exp", sign(&ssa.pem, rs256(&ssa.kid), &without("exp")), "claim exp is missing"),
+        (
+            "exp in the past",
+            sign(&ssa.pem, rs256(&ssa.kid), &with("exp", json!(now_s() - 120))),
+            "exp is in the past",
+        ),
+        (
+            "exp 6 minutes ahead",
+            sign(&ssa.pem, rs256(&ssa.kid), &with("exp", json!(now_s() + 360))),
+            "exp more than 5 minutes in the future",
+        ),
+        (
+            "scope as a string",
+            sign(&ssa.pem, rs256(&ssa.kid), &with("scope", json!("data:read"))),
+            "scope must be an array of strings",
+        ),
+        (
+            "a scope the client may not have",
+            sign(&ssa.pem, rs256(&ssa.kid), &with("scope", json!(["data:write"]))),
+            "scope \"data:write\" is not allowed for this client",
+        ),
+        ("malformed", "not.a.jwt".to_string(), "is not base64url-encoded JSON"),
+        ("two parts", "abc.def".to_string(), "it is not a JWT"),
+        ("oversized", oversized, "it is longer than 8 KB"),
+    ];
+    for (name, assertion, reason) in cases {
+        let (status, body) = exchange(&app, &ssa, &assertion).await;
+        assert_eq!(status, 400, "{name}: {body}");
+        assert_eq!(body["error"], "invalid_grant", "{name}: {body}");
+        let d = body["error_description"].as_str().unwrap();
+        assert!(d.starts_with("The 'assertion' is invalid: "), "{name}: {d}");
+        assert!(d.contains(reason), "{name}: expected {reason:?} in {d:?}");
+    }
+
+    // A disabled SSA: the same good assertion that worked a moment ago is refused.
+    assert_eq!(exchange(&app, &ssa, &ssa.assertion(&app)).await.0, 200);
+    app.db.set_ssa_disabled(&ssa.ssa_id, Some(chrono::Utc::now())).await.unwrap();
+    let (status, body) = exchange(&app, &ssa, &ssa.assertion(&app)).await;
+    assert_eq!(status, 400);
+    assert!(body["error_description"].as_str().unwrap().ends_with("is disabled"), "{body}");
+}
+
+#[tokio::test]
+async fn client_authentication_and_request_shape_errors() {
+    let app = spawn_app().await;
+    let ssa = make_ssa(&app, "data:read").await;
+    let url = format!("{}/authentication/v2/token", app.url);
+    let c = reqwest::Client::new();
+    let res = c
+        .post(&url)
+        .basic_auth(&ssa.client_id, Some("wrong"))
+        .form(&[("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    assert!(res.headers().get("www-authenticate").is_some());
+    assert_eq!(res.json::<Value>().await.unwrap()["error"], "invalid_client");
+
+    let res = c
+        .post(&url)
+        .basic_auth(&ssa.client_id, Some(&ssa.client_secret))
+        .form(&[("grant_type", "password")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(res.json::<Value>().await.unwrap()["error"], "unsupported_grant_type");
+
+    let res = c
+        .post(&url)
+        .basic_auth(&ssa.client_id, Some(&ssa.client_secret))
+        .form(&[("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer")])
+        .send()
+        .await
+        .unwrap();
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_request");
+    assert_eq!(body["error_description"], "The parameter 'assertion' is required");
+
+    let res = c
+        .post(&url)
+        .basic_auth(&ssa.client_id, Some(&ssa.client_secret))
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(res.json::<Value>().await.unwrap()["error"], "invalid_request");
+}
+
+#[tokio::test]
+async fn userinfo_answers_400_401_403_and_429_as_the_seed_says() {
+    let app = spawn_app().await;
+    let ssa = make_ssa(&app, "data:read").await;
+    assert_eq!(userinfo(&app, None).await.status(), 400);
+    assert_eq!(userinfo(&app, Some("Basic abc")).await.status(), 400);
+    let res = userinfo(&app, Some("Bearer not-a-token")).await;
+    assert_eq!(res.status(), 401);
+    assert!(res.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .starts_with("Bearer error=\"invalid_token\""));
+
+    // A two-legged token (the app's own) is not accepted.
+    let res = reqwest::Client::new()
+        .post(format!("{}/authentication/v2/token", app.url))
+        .basic_auth(&ssa.client_id, Some(&ssa.client_secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    let two_legged: Value = res.json().await.unwrap();
+    let res = userinfo(&app, Some(&format!("Bearer {}", two_legged["access_token"].as_str().unwrap()))).await;
+    assert_eq!(res.status(), 401);
+    assert!(res.json::<Value>().await.unwrap()["error_description"]
+        .as_str()
+        .unwrap()
+        .contains("not a three-legged"));
+
+    let (_, body) = exchange(&app, &ssa, &ssa.assertion(&app)).await;
+    let bearer = format!("Bearer {}", body["access_token"].as_str().unwrap());
+    for _ in 0..500 {
+        assert_eq!(userinfo(&app, Some(&bearer)).await.status(), 200);
+    }
+    let res = userinfo(&app, Some(&bearer)).await;
+    assert_eq!(res.status(), 429, "the 501st call in a minute");
+    let retry: i64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    assert_eq!(res.json::<Value>().await.unwrap()["error"], "rate_limited");
+
+    // A minute later the limit has reset; a disabled SSA is then refused with 403.
+    app.clock.advance(chrono::Duration::seconds(61));
+    assert_eq!(userinfo(&app, Some(&bearer)).await.status(), 200);
+    app.db.set_ssa_disabled(&ssa.ssa_id, Some(chrono::Utc::now())).await.unwrap();
+    assert_eq!(userinfo(&app, Some(&bearer)).await.status(), 403);
+
+    // An hour on, the token has expired.
+    app.clock.advance(chrono::Duration::minutes(60));
+    let res = userinfo(&app, Some(&bearer)).await;
+    assert_eq!(res.status(), 401);
+    assert_eq!(res.json::<Value>().await.unwrap()["error_description"], "the token has expired");
+}
+
+#[tokio::test]
+async fn a_revoked_access_token_is_refused() {
+    let app = spawn_app().await;
+    let ssa = make_ssa(&app, "data:read").await;
+    let (_, body) = exchange(&app, &ssa, &ssa.assertion(&app)).await;
+    let token = body["access_token"].as_str().unwrap();
+    assert_eq!(userinfo(&app, Some(&format!("Bearer {token}"))).await.status(), 200);
+    let res = reqwest::Client::new()
+        .post(format!("{}/authentication/v2/revoke", app.url))
+        .basic_auth(&ssa.client_id, Some(&ssa.client_secret))
+        .form(&[("token", token)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let res = userinfo(&app, Some(&format!("Bearer {token}"))).await;
+    assert_eq!(res.status(), 401);
+    assert_eq!(res.json::<Value>().await.unwrap()["error_description"], "The token has been revoked");
+}
+
+#[tokio::test]
+async fn discovery_names_the_endpoints() {
+    let app = spawn_app().await;
+    let d: Value = reqwest::get(format!("{}/.well-known/openid-configuration", app.url))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(d["issuer"], app.url.as_str());
+    assert_eq!(d["token_endpoint"], format!("{}/authentication/v2/token", app.url));
+    assert_eq!(d["jwks_uri"], format!("{}/authentication/v2/keys", app.url));
+    assert_eq!(d["userinfo_endpoint"], format!("{}/userinfo", app.url));
+    assert_eq!(d["code_challenge_methods_supported"], json!(["S256"]));
+}
+
+/// The seed's Python snippet, run for real: PyJWT signs the assertion, urllib exchanges it
+/// and calls /userinfo. Uses the system Python (Debian's python3-jwt).
+#[tokio::test]
+async fn an_outside_client_written_with_pyjwt_gets_a_token_and_a_profile() {
+    let app = spawn_app().await;
+    let ssa = make_ssa(&app, "data:read user-profile:read").await;
+    let python = std::env::var("TESSERA_TEST_PYTHON").unwrap_or_else(|_| "/usr/bin/python3".into());
+    let key_file = app.dir.path().join("ssa.pem");
+    std::fs::write(&key_file, &ssa.pem).unwrap();
+    let out = tokio::process::Command::new(python)
+        .arg("tests/support/ssa_client.py")
+        .env("TOKEN_URL", format!("{}/authentication/v2/token", app.url))
+        .env("USERINFO_URL", format!("{}/userinfo", app.url))
+        .env("CLIENT_ID", &ssa.client_id)
+        .env("CLIENT_SECRET", &ssa.client_secret)
+        .env("SSA_ID", &ssa.ssa_id)
+        .env("KID", &ssa.kid)
+        .env("KEY_FILE", &key_file)
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(got["jti"].as_str().unwrap().starts_with("SA-"), "{got}");
+    assert_eq!(got["scope"], "data:read user-profile:read");
+    assert_eq!(got["userinfo"]["sub"], ssa.ssa_id.as_str());
+}
