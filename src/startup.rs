@@ -85,6 +85,7 @@ pub fn router(state: AppState, cfg: &WebConfig) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .merge(crate::api::oauth::routes())
+        .merge(crate::api::authorize::routes())
         .route(
             "/api/{*fn_name}",
             get(server_fn_handler)

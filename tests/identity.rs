@@ -384,3 +384,222 @@ async fn an_outside_client_written_with_pyjwt_gets_a_token_and_a_profile() {
     assert_eq!(got["scope"], "data:read user-profile:read");
     assert_eq!(got["userinfo"]["sub"], ssa.ssa_id.as_str());
 }
+
+struct UserFlow {
+    client_id: String,
+    client_secret: String,
+}
+
+async fn make_app_client(app: &TestApp) -> UserFlow {
+    let team = app.team_id("Northwind Studio").await;
+    let (client, secret) = app::identity::create_client(
+        &app.db,
+        &team,
+        "Draft 2D desktop",
+        app::domain::oauth::Scopes::parse("data:read user:read").unwrap(),
+        vec!["http://127.0.0.1/callback".into()],
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    UserFlow { client_id: client.id, client_secret: secret }
+}
+
+fn pkce() -> (String, String) {
+    use sha2::{Digest, Sha256};
+    let verifier = format!("v{}", "x1-._~".repeat(8));
+    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+    (verifier, challenge)
+}
+
+fn hidden(html: &str, name: &str) -> String {
+    let at = html.find(&format!("name=\"{name}\" value=\"")).unwrap_or_else(|| panic!("no {name} in {html}"));
+    let rest = &html[at + name.len() + 15..];
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+/// Signs in, consents, and returns the redirect URL with the code.
+async fn consent(app: &TestApp, flow: &UserFlow, challenge: &str, port: u16) -> String {
+    let c = app.client();
+    let redirect = format!("http://127.0.0.1:{port}/callback");
+    let query = [
+        ("response_type", "code"),
+        ("client_id", flow.client_id.as_str()),
+        ("redirect_uri", redirect.as_str()),
+        ("scope", "openid email profile data:read"),
+        ("state", "st-42"),
+        ("nonce", "n-7"),
+        ("code_challenge", challenge),
+        ("code_challenge_method", "S256"),
+    ];
+    let url = format!("{}/authentication/v2/authorize", app.url);
+    let res = c.get(&url).query(&query).send().await.unwrap();
+    assert_eq!(res.status(), 303, "signed out: sent to sign in");
+    let to = res.headers()["location"].to_str().unwrap().to_string();
+    assert!(to.starts_with("/sign-in?next=%2Fauthentication%2Fv2%2Fauthorize%3F"), "{to}");
+    let signed = app.sign_in(&c, "bruno.schmidt1@northwind.example", common::PASSWORD).await;
+    assert_eq!(signed.0, 200, "{signed:?}");
+    let html = c.get(&url).query(&query).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Allow Draft 2D desktop to use your account?"), "{html}");
+    assert!(html.contains("Read your data"));
+    let mut form: Vec<(&str, String)> = query.iter().map(|(k, v)| (*k, v.to_string())).collect();
+    form.push(("csrf", hidden(&html, "csrf")));
+    form.push(("decision", "allow".into()));
+    let res = c.post(&url).form(&form).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    res.headers()["location"].to_str().unwrap().to_string()
+}
+
+async fn token_call(app: &TestApp, flow: &UserFlow, form: &[(&str, &str)]) -> (u16, Value) {
+    let res = reqwest::Client::new()
+        .post(format!("{}/authentication/v2/token", app.url))
+        .basic_auth(&flow.client_id, Some(&flow.client_secret))
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn authorization_code_with_pkce_then_refresh_rotation() {
+    let app = spawn_app().await;
+    let flow = make_app_client(&app).await;
+    let (verifier, challenge) = pkce();
+    let back = consent(&app, &flow, &challenge, 53682).await;
+    assert!(back.starts_with("http://127.0.0.1:53682/callback?code="), "{back}");
+    assert!(back.ends_with("&state=st-42"));
+    let code = back.split("code=").nth(1).unwrap().split('&').next().unwrap().to_string();
+    let redirect = "http://127.0.0.1:53682/callback";
+
+    let (status, body) = token_call(
+        &app,
+        &flow,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", redirect),
+            ("code_verifier", "x".repeat(43).as_str()),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (status, body["error_description"].as_str()),
+        (400, Some("code_verifier does not match the code_challenge"))
+    );
+    // The failed attempt used the code up: a stolen code cannot be tried twice.
+    let (status, body) = token_call(
+        &app,
+        &flow,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", redirect),
+            ("code_verifier", &verifier),
+        ],
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+
+    let back = consent(&app, &flow, &challenge, 53682).await;
+    let code = back.split("code=").nth(1).unwrap().split('&').next().unwrap().to_string();
+    let (status, body) = token_call(
+        &app,
+        &flow,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", redirect),
+            ("code_verifier", &verifier),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["scope"], "data:read email openid profile");
+    let id_token = payload(body["id_token"].as_str().unwrap());
+    assert_eq!(id_token["nonce"], "n-7");
+    assert_eq!(id_token["aud"], flow.client_id.as_str());
+    assert_eq!(id_token["email"], "bruno.schmidt1@northwind.example");
+    let access = body["access_token"].as_str().unwrap();
+    let me: Value = userinfo(&app, Some(&format!("Bearer {access}"))).await.json().await.unwrap();
+    assert_eq!(me["email"], "bruno.schmidt1@northwind.example");
+    assert_eq!(me["name"], "Bruno Schmidt");
+    assert_eq!(me["given_name"], "Bruno");
+    assert_eq!(me["family_name"], "Schmidt");
+    assert!(me["last_login_date"].as_str().unwrap().ends_with('Z'));
+    assert!(me["user_thumbnails"]["sizeX120"].as_str().unwrap().ends_with("/x120.svg"));
+
+    let first = body["refresh_token"].as_str().unwrap().to_string();
+    let (status, rotated) =
+        token_call(&app, &flow, &[("grant_type", "refresh_token"), ("refresh_token", &first)]).await;
+    assert_eq!(status, 200, "{rotated}");
+    let second = rotated["refresh_token"].as_str().unwrap().to_string();
+    assert_ne!(first, second);
+    // Replaying the used token revokes the family, including the newer token.
+    let (status, body) =
+        token_call(&app, &flow, &[("grant_type", "refresh_token"), ("refresh_token", &first)]).await;
+    assert_eq!(status, 400);
+    assert!(body["error_description"].as_str().unwrap().contains("now revoked"));
+    let (status, _) =
+        token_call(&app, &flow, &[("grant_type", "refresh_token"), ("refresh_token", &second)]).await;
+    assert_eq!(status, 400);
+}
+
+#[tokio::test]
+async fn authorize_refuses_unknown_apps_and_unregistered_redirects_on_its_own_page() {
+    let app = spawn_app().await;
+    let flow = make_app_client(&app).await;
+    let (_, challenge) = pkce();
+    let c = app.client();
+    let url = format!("{}/authentication/v2/authorize", app.url);
+    let res = c
+        .get(&url)
+        .query(&[("client_id", "nope"), ("redirect_uri", "http://127.0.0.1/callback")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("unknown client_id"));
+    let res = c
+        .get(&url)
+        .query(&[
+            ("client_id", flow.client_id.as_str()),
+            ("redirect_uri", "https://evil.example/callback"),
+            ("response_type", "code"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400, "never redirects to an unregistered URI");
+    // A registered redirect: errors go back to the app with the state.
+    let res = c
+        .get(&url)
+        .query(&[
+            ("client_id", flow.client_id.as_str()),
+            ("redirect_uri", "http://127.0.0.1:9999/callback"),
+            ("response_type", "code"),
+            ("code_challenge", challenge.as_str()),
+            ("code_challenge_method", "plain"),
+            ("state", "s1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let to = res.headers()["location"].to_str().unwrap();
+    assert!(to.starts_with("http://127.0.0.1:9999/callback?error=invalid_request&error_description=code_challenge_method+must+be+S256&state=s1"), "{to}");
+    let res = c
+        .get(&url)
+        .query(&[
+            ("client_id", flow.client_id.as_str()),
+            ("redirect_uri", "http://127.0.0.1:9999/callback"),
+            ("response_type", "code"),
+            ("code_challenge", challenge.as_str()),
+            ("code_challenge_method", "S256"),
+            ("scope", "data:write"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(res.headers()["location"].to_str().unwrap().contains("error=invalid_scope"));
+}

@@ -1,3 +1,4 @@
 //! REST endpoints outside the console (health now; identity and licensing APIs later).
+pub mod authorize;
 pub mod health;
 pub mod oauth;
