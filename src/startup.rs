@@ -86,6 +86,7 @@ pub fn router(state: AppState, cfg: &WebConfig) -> Router {
         .route("/readyz", get(readyz))
         .merge(crate::api::oauth::routes())
         .merge(crate::api::authorize::routes())
+        .merge(crate::api::sso::routes())
         .route(
             "/api/{*fn_name}",
             get(server_fn_handler)

@@ -59,6 +59,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("products") view=ByProduct/>
                     <Route path=path!("products/:code") view=Product/>
                     <Route path=path!("settings") view=Settings/>
+                    <Route path=path!("apps") view=crate::pages::apps::Apps/>
                 </ParentRoute>
             </Routes>
         </Router>

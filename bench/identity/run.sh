@@ -44,6 +44,7 @@ for tool in node wrk; do
 done
 case "$SECS" in ''|*[!0-9]*|0) die "BENCH_SECONDS must be a whole number of seconds > 0";; esac
 case "$WARM" in ''|*[!0-9]*) die "BENCH_WARMUP_SECONDS must be a whole number of seconds";; esac
+[ $(( SECS + WARM )) -le 32 ] || die "BENCH_SECONDS + BENCH_WARMUP_SECONDS > 32: the one-time oidc-provider assertions (exp = now+300 s) could not all be generated and used in time"
 
 WRK=(wrk)
 [ -n "${BENCH_WRK_CPUS:-}" ] && WRK=(taskset -c "$BENCH_WRK_CPUS" wrk)
@@ -181,7 +182,6 @@ else
 fi
 
 # --- oidc-provider --------------------------------------------------------------------
-[ "$SECS" -le 30 ] || die "BENCH_SECONDS > 30: the one-time oidc-provider assertions (exp = now+300 s) could not all be generated and used in time"
 if (exec 3<>"/dev/tcp/127.0.0.1/$OIDC_PORT") 2>/dev/null; then
   die "something already listens on 127.0.0.1:$OIDC_PORT (set OIDC_PORT)"
 fi

@@ -2,3 +2,4 @@
 pub mod authorize;
 pub mod health;
 pub mod oauth;
+pub mod sso;

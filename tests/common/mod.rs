@@ -18,6 +18,12 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_on("127.0.0.1").await
+}
+
+/// As `spawn_app`, reached by another host name: browsers and cookie jars keep cookies per
+/// host, not per port, so two instances on 127.0.0.1 would share (and clobber) a session.
+pub async fn spawn_app_on(host: &str) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = Db::connect(&format!("sqlite://{}/tessera.db", dir.path().display())).await.expect("db");
     db.migrate().await.expect("migrate");
@@ -28,14 +34,14 @@ pub async fn spawn_app() -> TestApp {
         addr,
         site_root: "target/site".into(),
         secure_cookies: false,
-        public_url: format!("http://{addr}"),
+        public_url: format!("http://{host}:{}", addr.port()),
         userinfo_limit_per_minute: 500,
     };
     let clock = Arc::new(ShiftedClock::default());
     let state = startup::app_state(db.clone(), clock.clone(), &cfg);
     let router = startup::router(state, &cfg);
     tokio::spawn(async move { axum::serve(listener, router).await });
-    TestApp { url: format!("http://{addr}"), db, clock, dir }
+    TestApp { url: format!("http://{host}:{}", addr.port()), db, clock, dir }
 }
 
 impl TestApp {

@@ -64,6 +64,7 @@ fn Frame(me: Me) -> impl IntoView {
                         <li><A href=move || format!("/t/{}/products", team.get())>"Users by product"</A></li>
                         <li><A href=move || format!("/t/{}/users", team.get())>"Users by user"</A></li>
                         <li><A href=move || format!("/t/{}/settings", team.get())>"Team settings"</A></li>
+                        <li><A href=move || format!("/t/{}/apps", team.get())>"Apps and sign-on"</A></li>
                     </Show>
                 </ul>
             </nav>

@@ -1,4 +1,5 @@
 pub mod accept_invite;
+pub mod apps;
 pub mod by_product;
 pub mod by_user;
 pub mod home;
