@@ -22,6 +22,8 @@ need_pkg pkg-config
 if [ "$want_browser" = 1 ]; then
   need_pkg chromium
   need_pkg python3-aiosmtpd
+  need_pkg python3-jwt
+  need_pkg python3-cryptography
 fi
 if [ ${#apt_missing[@]} -gt 0 ]; then
   say "apt-get install ${apt_missing[*]}"

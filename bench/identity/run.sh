@@ -39,8 +39,8 @@ export BENCH_THREADS="$THREADS"
 say() { printf '%s\n' "$*" >&2; }
 die() { say "run.sh: ERROR: $*"; exit 1; }
 
-for tool in node wrk; do
-  command -v "$tool" >/dev/null || die "$tool not found (wrk: apt-get install -y wrk)"
+for tool in node wrk ss /usr/bin/time; do
+  command -v "$tool" >/dev/null || die "$tool not found (apt-get install -y wrk time iproute2)"
 done
 case "$SECS" in ''|*[!0-9]*|0) die "BENCH_SECONDS must be a whole number of seconds > 0";; esac
 case "$WARM" in ''|*[!0-9]*) die "BENCH_WARMUP_SECONDS must be a whole number of seconds";; esac
@@ -70,6 +70,26 @@ trap 'exit 130' INT TERM
 ROWS=()        # Markdown table rows
 FAILED=()      # measurements over the failure threshold
 
+CPU_NOTES=()   # per-measurement CPU split, printed under the table
+CONTENDED=()   # measurements during which other processes took a noticeable share of CPU
+
+# pid of the process listening on the port of URL (empty if unknown)
+listener_pid() {
+  local hostport="${1#*://}"; hostport="${hostport%%/*}"
+  local port="${hostport##*:}"
+  [ "$port" = "$hostport" ] && port=80
+  ss -Hltnp "sport = :$port" 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2
+}
+# user+system CPU ticks used so far by PID (all its threads); 0 if unknown
+pid_ticks() {
+  local st
+  [ -n "$1" ] && st="$(cat "/proc/$1/stat" 2>/dev/null)" || { echo 0; return; }
+  st="${st##*) }"
+  awk -v s="$st" 'BEGIN { split(s, f, " "); print f[12] + f[13] }'
+}
+# "total busy" CPU ticks of the whole machine
+machine_ticks() { awk 'NR == 1 { t = 0; for (i = 2; i <= NF; i++) t += $i; print t, t - $5 - $6 }' /proc/stat; }
+
 # measure SERVER OPERATION URL MODE FILE SKIP LIMIT CHECK_WRAPS [WARM_SKIP WARM_LIMIT]
 # (SKIP/LIMIT: which lines of FILE the measurement uses; WARM_*: which the warm-up uses.)
 measure() {
@@ -85,8 +105,27 @@ measure() {
       { cat "${log%.log}-warmup.log" >&2; die "wrk (warm-up) failed for $server / $op"; }
   fi
   say "run.sh: measuring $server / $op: ${WRK[*]} -t$THREADS -c$CONNS -d${SECS}s --latency $url"
-  "${WRK[@]}" -t"$THREADS" -c"$CONNS" -d"${SECS}s" --latency -s "$HERE/rotate.lua" "$url" \
+  local spid m0 m1 s0 s1
+  spid="$(listener_pid "$url")"
+  m0="$(machine_ticks)"; s0="$(pid_ticks "$spid")"
+  /usr/bin/time -f '%U %S' -o "$log.time" \
+    "${WRK[@]}" -t"$THREADS" -c"$CONNS" -d"${SECS}s" --latency -s "$HERE/rotate.lua" "$url" \
     -- "$mode" "$file" "$skip" "$limit" >"$log" 2>&1 || { cat "$log" >&2; die "wrk failed for $server / $op"; }
+  m1="$(machine_ticks)"; s1="$(pid_ticks "$spid")"
+  CPU_NOTES+=("$(awk -v m0="$m0" -v m1="$m1" -v s0="$s0" -v s1="$s1" -v w="$(cat "$log.time")" \
+      -v known="${spid:+1}" -v name="$server / $op" -v ncpu="$(nproc)" 'BEGIN {
+    split(m0, a, " "); split(m1, b, " "); split(w, t, " ")
+    tot = b[1] - a[1]; busy = b[2] - a[2]; srv = s1 - s0; wrk = (t[1] + t[2]) * 100
+    if (tot <= 0) tot = 1
+    if (known) printf "%s: server %.0f%%, wrk %.0f%%, everything else %.0f%% of %d CPUs", name, 100 * srv / tot, 100 * wrk / tot, 100 * (busy - srv - wrk) / tot, ncpu
+    else printf "%s: wrk %.0f%%, server and everything else %.0f%% of %d CPUs (server pid not found)", name, 100 * wrk / tot, 100 * (busy - wrk) / tot, ncpu
+  }')")
+  say "run.sh: CPU: ${CPU_NOTES[-1]}"
+  local other
+  other="$(printf '%s' "${CPU_NOTES[-1]}" | sed -n 's/.*everything else \([0-9]*\)%.*/\1/p')"
+  if [ -n "$other" ] && [ "$other" -gt 10 ]; then
+    CONTENDED+=("$server / $op: other processes used ${other}% of the CPUs during the measurement")
+  fi
   local line
   line="$(grep '^BENCH_RESULT ' "$log" || true)"
   [ -n "$line" ] || { cat "$log" >&2; die "no BENCH_RESULT from wrk for $server / $op"; }
@@ -230,9 +269,21 @@ measure oidc-provider "userinfo" "$O_USERINFO_URL" bearer "$O_TOKENS" 0 0 0
   echo "| server | operation | requests/s | p50 ms | p99 ms | non-2xx |"
   echo "| --- | --- | ---: | ---: | ---: | ---: |"
   printf '%s\n' "${ROWS[@]}"
+  echo
+  echo "CPU use during each measurement (100% = all CPUs busy):"
+  printf -- '- %s\n' "${CPU_NOTES[@]}"
+  if [ "${#CONTENDED[@]}" -gt 0 ]; then
+    echo
+    echo "**Not a quiet machine** (figures depressed): ${CONTENDED[*]}."
+  fi
 } | tee "$OUT/results.md"
 say "run.sh: results in $OUT/results.md; wrk logs in $OUT/wrk-*.log"
 
+if [ "${#CONTENDED[@]}" -gt 0 ]; then
+  say ""
+  say "run.sh: WARNING: the machine was not quiet; these figures are depressed (re-run when idle):"
+  printf '  %s\n' "${CONTENDED[@]}" >&2
+fi
 if [ "${#FAILED[@]}" -gt 0 ]; then
   say ""
   say "run.sh: FAILED: these figures are not valid:"

@@ -27,6 +27,9 @@ pub struct Server {
 pub struct Options {
     pub smtp_url: Option<String>,
     pub test_clock: bool,
+    /// Serve as http://<host>:<port> (e.g. "localhost"): browsers keep cookies per host, so a
+    /// second instance on another host name keeps its own session.
+    pub public_host: Option<&'static str>,
 }
 
 impl Server {
@@ -47,11 +50,24 @@ impl Server {
         );
         let dir = tempfile::tempdir().expect("temp dir");
         let log = std::fs::File::create(dir.path().join("server.log")).expect("log file");
+        let (addr, public_url) = match opts.public_host {
+            // The port must be known before start to name it in the public URL.
+            Some(host) => {
+                let port = std::net::TcpListener::bind("127.0.0.1:0")
+                    .expect("free port")
+                    .local_addr()
+                    .expect("addr")
+                    .port();
+                (format!("127.0.0.1:{port}"), Some(format!("http://{host}:{port}")))
+            }
+            None => ("127.0.0.1:0".to_string(), None),
+        };
         let mut child = Command::new(&bin)
             .arg("--data-dir")
             .arg(dir.path())
-            .args(["serve", "--addr", "127.0.0.1:0", "--demo-password", DEMO_PASSWORD, "--site-root"])
+            .args(["serve", "--addr", &addr, "--demo-password", DEMO_PASSWORD, "--site-root"])
             .arg(&site)
+            .args(public_url.iter().flat_map(|u| ["--public-url".to_string(), u.clone()]))
             .args(opts.smtp_url.iter().flat_map(|u| ["--smtp-url".to_string(), u.clone()]))
             .args(opts.test_clock.then_some("--test-clock"))
             .env_remove("DATABASE_URL")
@@ -79,6 +95,22 @@ impl Server {
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
         Server { url, child, dir }
+    }
+
+    /// Runs a `tessera` command against this server's database and returns its JSON.
+    pub fn cli(&self, args: &[&str]) -> serde_json::Value {
+        let bin = std::env::var("TESSERA_BIN")
+            .map(PathBuf::from)
+            .unwrap_or(workspace_root().join("target/debug/tessera"));
+        let out = Command::new(bin)
+            .arg("--data-dir")
+            .arg(self.dir.path())
+            .args(args)
+            .env_remove("DATABASE_URL")
+            .output()
+            .expect("run tessera");
+        assert!(out.status.success(), "tessera {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).expect("JSON on stdout")
     }
 
     pub fn at(&self, path: &str) -> String {

@@ -6,7 +6,8 @@ use tessera_e2e::*;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn defaults_apply_to_a_new_member_and_not_to_a_guest() {
     let smtp = SmtpSink::start();
-    let server = Server::start_with(Options { smtp_url: Some(smtp.url()), test_clock: false });
+    let server =
+        Server::start_with(Options { smtp_url: Some(smtp.url()), test_clock: false, ..Default::default() });
     let chromium = chromium().await;
     let page = chromium.page().await;
     admin_in_northwind(&page, &server).await;

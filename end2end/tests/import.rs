@@ -29,7 +29,8 @@ async fn choose(page: &playwright_rs::Page, bytes: Vec<u8>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_file_with_bad_rows_imports_nothing_and_the_fixed_file_imports_without_email() {
     let smtp = SmtpSink::start();
-    let server = Server::start_with(Options { smtp_url: Some(smtp.url()), test_clock: false });
+    let server =
+        Server::start_with(Options { smtp_url: Some(smtp.url()), test_clock: false, ..Default::default() });
     let chromium = chromium().await;
     let page = chromium.page().await;
     admin_in_northwind(&page, &server).await;

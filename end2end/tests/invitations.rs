@@ -23,7 +23,8 @@ async fn invite(page: &playwright_rs::Page, who: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invitee_accepts_from_the_email_link_once() {
     let smtp = SmtpSink::start();
-    let server = Server::start_with(Options { smtp_url: Some(smtp.url()), test_clock: false });
+    let server =
+        Server::start_with(Options { smtp_url: Some(smtp.url()), test_clock: false, ..Default::default() });
     let chromium = chromium().await;
     let admin = chromium.page().await;
     admin_on_product(&admin, &server, "Model 3D").await;
@@ -65,7 +66,8 @@ async fn invitee_accepts_from_the_email_link_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_link_says_so_and_a_resend_works() {
     let smtp = SmtpSink::start();
-    let server = Server::start_with(Options { smtp_url: Some(smtp.url()), test_clock: true });
+    let server =
+        Server::start_with(Options { smtp_url: Some(smtp.url()), test_clock: true, ..Default::default() });
     let chromium = chromium().await;
     let admin = chromium.page().await;
     admin_on_product(&admin, &server, "Draft 2D").await;

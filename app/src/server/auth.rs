@@ -60,8 +60,23 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+/// Pages the server renders outside the console's router (the OAuth consent page, SSO):
+/// the browser must load them, not route to them client-side.
+pub fn is_server_page(path: &str) -> bool {
+    path.starts_with("/authentication/")
+        || path == "/sso"
+        || path.starts_with("/sso?")
+        || path.starts_with("/sso/")
+}
+
+/// Signs in. Returns the address to load when it is a server page (see `is_server_page`);
+/// console pages are reached through the usual redirect.
 #[server(endpoint = "sign_in")]
-pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+pub async fn sign_in(
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<Option<String>, AppError> {
     use super::ssr::*;
     use crate::domain::Email;
     let st = state()?;
@@ -90,8 +105,14 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
     session.cycle_id().await.map_err(internal)?;
     session.insert(SESSION_USER, acc.id.as_str()).await.map_err(internal)?;
     tracing::info!(user = %acc.id, "signed in");
-    leptos_axum::redirect(&safe_next(next.as_deref()));
-    Ok(())
+    let target = safe_next(next.as_deref());
+    if is_server_page(&target) {
+        // Without JavaScript the form post returns to the sign-in page, which (now signed
+        // in) redirects there on the server.
+        return Ok(Some(target));
+    }
+    leptos_axum::redirect(&target);
+    Ok(None)
 }
 
 #[server(endpoint = "sign_out")]

@@ -1,0 +1,259 @@
+//! Identity in Chromium: a desktop product's sign-in (authorization code + PKCE with a
+//! loopback redirect), an admin managing a Secure Service Account's keys, and single
+//! sign-on through a second Tessera instance acting as the company's provider.
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use playwright_rs::expect;
+use serde_json::{json, Value};
+use tessera_e2e::*;
+
+/// A desktop product's loopback listener (RFC 8252): answers every request with a page
+/// that says the sign-in is done.
+fn loopback_listener() -> u16 {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut s = stream;
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let body = "<h1>Signed in. You can close this window.</h1>";
+            let _ = write!(
+                s,
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    port
+}
+
+fn pkce() -> (String, String) {
+    use sha2::{Digest, Sha256};
+    let verifier = URL_SAFE_NO_PAD.encode([42u8; 40]);
+    (verifier.clone(), URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_desktop_product_signs_a_user_in_with_pkce() {
+    let server = Server::start();
+    let app = server.cli(&[
+        "app",
+        "create",
+        "--team",
+        "Northwind Studio",
+        "--name",
+        "Draft 2D desktop",
+        "--scope",
+        "data:read",
+        "--redirect-uri",
+        "http://127.0.0.1/callback",
+    ]);
+    let (client_id, secret) = (app["client_id"].as_str().unwrap(), app["client_secret"].as_str().unwrap());
+    let port = loopback_listener();
+    let redirect = format!("http://127.0.0.1:{port}/callback");
+    let (verifier, challenge) = pkce();
+    let authorize = format!(
+        "{}?response_type=code&client_id={client_id}&redirect_uri={}&scope=openid%20data:read&state=s-1&code_challenge={challenge}&code_challenge_method=S256",
+        server.at("/authentication/v2/authorize"),
+        redirect.replace(':', "%3A").replace('/', "%2F"),
+    );
+
+    let chromium = chromium().await;
+    let page = chromium.page().await;
+    page.goto(&authorize, None).await.unwrap();
+    // Not signed in yet: the console's own sign-in page, then back to the request.
+    wait_for_path(&page, "/sign-in").await;
+    hydrated(&page).await;
+    page.locator("#email").fill(DEMO_ADMIN, None).await.unwrap();
+    page.locator("#password").fill(DEMO_PASSWORD, None).await.unwrap();
+    page.locator("button[type=submit]").click(None).await.unwrap();
+    expect(page.locator("h1")).to_have_text("Allow Draft 2D desktop to use your account?").await.unwrap();
+    expect(page.locator(".consent-scopes")).to_contain_text("Read your data").await.unwrap();
+    screenshot(&page, "consent.png").await;
+    page.get_by_text("Allow", true).click(None).await.unwrap();
+    expect(page.locator("h1")).to_have_text("Signed in. You can close this window.").await.unwrap();
+    let back = page.url();
+    assert!(back.starts_with(&redirect), "{back}");
+    assert!(back.ends_with("&state=s-1"), "{back}");
+    let code = back.split("code=").nth(1).unwrap().split('&').next().unwrap();
+
+    let http = reqwest::Client::new();
+    let token: Value = http
+        .post(server.at("/authentication/v2/token"))
+        .basic_auth(client_id, Some(secret))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", &redirect),
+            ("code_verifier", &verifier),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let access = token["access_token"].as_str().unwrap_or_else(|| panic!("{token}"));
+    assert!(token["refresh_token"].is_string() && token["id_token"].is_string(), "{token}");
+    let me: Value =
+        http.get(server.at("/userinfo")).bearer_auth(access).send().await.unwrap().json().await.unwrap();
+    assert_eq!(me["email"], DEMO_ADMIN);
+    chromium.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_creates_an_ssa_key_that_works_once_and_deletes_it() {
+    let server = Server::start();
+    let app = server.cli(&[
+        "app",
+        "create",
+        "--team",
+        "Northwind Studio",
+        "--name",
+        "Report sync",
+        "--scope",
+        "data:read",
+    ]);
+    let (client_id, secret) =
+        (app["client_id"].as_str().unwrap().to_string(), app["client_secret"].as_str().unwrap().to_string());
+    let chromium = chromium().await;
+    let page = chromium.page().await;
+    admin_in_northwind(&page, &server).await;
+    page.get_by_text("Apps and sign-on", true).click(None).await.unwrap();
+    expect(page.locator("h1")).to_have_text("Apps and sign-on").await.unwrap();
+    expect(page.locator("[data-testid=app]")).to_contain_text("Report sync").await.unwrap();
+    expect(page.locator("[data-testid=app]"))
+        .to_contain_text("No service accounts for this app yet.")
+        .await
+        .unwrap();
+
+    page.get_by_label("New service account", true).fill("Nightly export", None).await.unwrap();
+    page.get_by_text("Add service account", true).click(None).await.unwrap();
+    expect(page.locator("[data-testid=ssa]")).to_contain_text("Nightly export").await.unwrap();
+    expect(page.locator("[data-testid=ssa]")).to_contain_text("No keys").await.unwrap();
+
+    page.get_by_text("Create key", true).click(None).await.unwrap();
+    let kid_el = page.locator("[data-testid=new-kid]");
+    expect(kid_el.clone()).to_be_visible().await.unwrap();
+    let kid = kid_el.text_content().await.unwrap().unwrap_or_default();
+    let pem = page.locator("[data-testid=new-pem]").input_value(None).await.unwrap();
+    assert!(pem.starts_with("-----BEGIN RSA PRIVATE KEY-----"), "{pem}");
+    let download = page.locator("a[download]");
+    assert_eq!(
+        download.get_attribute("download").await.unwrap().as_deref(),
+        Some(format!("{kid}.pem").as_str())
+    );
+    screenshot(&page, "ssa-key.png").await;
+    page.get_by_text("I have saved it", true).click(None).await.unwrap();
+    expect(page.locator("[data-testid=key]")).to_contain_text(kid.as_str()).await.unwrap();
+    expect(page.locator("[data-testid=key]")).to_contain_text("never used").await.unwrap();
+
+    // The key shown once works for the JWT-bearer exchange.
+    let ssa_id =
+        page.locator("[data-testid=ssa] code").first().text_content().await.unwrap().unwrap_or_default();
+    let exchange = |pem: String, kid: String| {
+        let (client_id, secret, url) =
+            (client_id.clone(), secret.clone(), server.at("/authentication/v2/token"));
+        let ssa_id = ssa_id.clone();
+        async move {
+            let mut h = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+            h.kid = Some(kid);
+            let exp =
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() + 300;
+            let claims =
+                json!({"iss": client_id, "sub": ssa_id, "aud": url, "exp": exp, "scope": ["data:read"]});
+            let jwt = jsonwebtoken::encode(
+                &h,
+                &claims,
+                &jsonwebtoken::EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap(),
+            )
+            .unwrap();
+            let res = reqwest::Client::new()
+                .post(url)
+                .basic_auth(client_id, Some(secret))
+                .form(&[
+                    ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
+                    ("assertion", jwt.as_str()),
+                ])
+                .send()
+                .await
+                .unwrap();
+            (res.status().as_u16(), res.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, body) = exchange(pem.clone(), kid.clone()).await;
+    assert_eq!(status, 200, "{body}");
+    page.reload(None).await.unwrap();
+    hydrated(&page).await;
+    expect(page.locator("[data-testid=key]")).not().to_contain_text("never used").await.unwrap();
+
+    // Deleting asks first, then the key is refused.
+    page.locator(format!("button[aria-label='Delete key {kid}']")).click(None).await.unwrap();
+    expect(page.locator("#confirm-title")).to_have_text(format!("Delete key {kid}?").as_str()).await.unwrap();
+    page.locator("[data-testid=confirm]").click(None).await.unwrap();
+    expect(page.locator("[data-testid=ssa]")).to_contain_text("No keys").await.unwrap();
+    let (status, body) = exchange(pem, kid.clone()).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["error_description"],
+        format!("The 'assertion' is invalid: the key {kid} has been deleted")
+    );
+
+    page.locator("[data-testid=ssa] button.danger").click(None).await.unwrap();
+    page.locator("[data-testid=confirm]").click(None).await.unwrap();
+    expect(page.locator("[data-testid=ssa]")).to_contain_text("Disabled").await.unwrap();
+    chromium.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_signs_in_through_the_company_provider() {
+    let console = Server::start();
+    // The company's provider: another Tessera, reached as localhost so each keeps its cookies.
+    let provider = Server::start_with(Options { public_host: Some("localhost"), ..Default::default() });
+    let callback = console.at("/sso/callback");
+    let app = provider.cli(&[
+        "app",
+        "create",
+        "--team",
+        "Northwind Studio",
+        "--name",
+        "Northwind console",
+        "--redirect-uri",
+        &callback,
+    ]);
+
+    let chromium = chromium().await;
+    let admin = chromium.page().await;
+    admin_in_northwind(&admin, &console).await;
+    admin.get_by_text("Apps and sign-on", true).click(None).await.unwrap();
+    expect(admin.locator("h1")).to_have_text("Apps and sign-on").await.unwrap();
+    admin.locator("#sso-issuer").fill(&provider.url, None).await.unwrap();
+    admin.locator("#sso-client").fill(app["client_id"].as_str().unwrap(), None).await.unwrap();
+    admin.locator("#sso-secret").fill(app["client_secret"].as_str().unwrap(), None).await.unwrap();
+    admin.locator("input[name=enabled]").check(None).await.unwrap();
+    admin.get_by_text("Save single sign-on", true).click(None).await.unwrap();
+    expect(admin.locator("[data-testid=sso-saved]")).to_be_visible().await.unwrap();
+    screenshot(&admin, "apps.png").await;
+
+    let member = chromium.page().await;
+    member.goto(&console.at("/sign-in"), None).await.unwrap();
+    hydrated(&member).await;
+    member.get_by_text("Sign in with single sign-on", true).click(None).await.unwrap();
+    member.locator("#email").fill("bruno.schmidt1@northwind.example", None).await.unwrap();
+    member.get_by_text("Continue", true).click(None).await.unwrap();
+    // At the provider's own sign-in page.
+    wait_for_path(&member, "/sign-in").await;
+    assert!(member.url().starts_with(&provider.url), "{}", member.url());
+    hydrated(&member).await;
+    member.locator("#email").fill("bruno.schmidt1@northwind.example", None).await.unwrap();
+    member.locator("#password").fill(DEMO_PASSWORD, None).await.unwrap();
+    member.locator("button[type=submit]").click(None).await.unwrap();
+    expect(member.locator("h1")).to_have_text("Allow Northwind console to use your account?").await.unwrap();
+    member.get_by_text("Allow", true).click(None).await.unwrap();
+    wait_for_path(&member, "/t/").await;
+    assert!(member.url().starts_with(&console.url), "{}", member.url());
+    expect(member.locator("body")).to_contain_text("Bruno Schmidt").await.unwrap();
+    chromium.close().await;
+}
