@@ -61,6 +61,17 @@ pub async fn seed_demo(db: &Db, password: &str, now: DateTime<Utc>) -> anyhow::R
     )
     .await?;
     add_member(&mut *tx, &north, &admin, Role::Admin, false, MemberStatus::Active, now).await?;
+    demo_profile(
+        &mut tx,
+        admin.as_str(),
+        "Northwind Studio",
+        "Studio operations lead",
+        "de-DE",
+        "DE",
+        "Berlin",
+        now,
+    )
+    .await?;
     add_member(&mut *tx, &harbor, &admin, Role::Admin, false, MemberStatus::Active, now).await?;
 
     // 40 people: the first 28 in Northwind, the rest in Harbor; every 7th a guest,
@@ -84,6 +95,13 @@ pub async fn seed_demo(db: &Db, password: &str, now: DateTime<Utc>) -> anyhow::R
         let status = if invited { MemberStatus::Invited } else { MemberStatus::Active };
         let role = if i == 0 { Role::Admin } else { Role::Member };
         add_member(&mut *tx, team, &acc, role, guest, status, since).await?;
+        let (company, city, country, locale) = if i < 28 {
+            ("Northwind Studio", "Berlin", "DE", "de-DE")
+        } else {
+            ("Harbor Engineering", "Boston", "US", "en-US")
+        };
+        let title = ["Designer", "Engineer", "Architect", "Project manager"][i % 4];
+        demo_profile(&mut tx, acc.as_str(), company, title, locale, country, city, since).await?;
         if invited {
             // Two recent invitations and older ones already expired, so every status shows.
             // Not emailed: demo links are never sent, only their hashes exist.
@@ -162,4 +180,29 @@ pub async fn seed_demo(db: &Db, password: &str, now: DateTime<Utc>) -> anyhow::R
 
     tx.commit().await?;
     Ok(DEMO_ADMIN.to_string())
+}
+
+/// Profile details /userinfo returns (R-OIDC1), so the demo shows more than a name.
+#[allow(clippy::too_many_arguments)]
+async fn demo_profile(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    account: &str,
+    company: &str,
+    job_title: &str,
+    locale: &str,
+    country: &str,
+    city: &str,
+    at: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let p = app::store::identity::ProfileFields {
+        locale,
+        country_code: country,
+        locality: city,
+        company,
+        job_title,
+        industry: "Architecture, engineering and construction",
+        industry_code: "AEC",
+    };
+    app::store::identity::insert_profile(&mut **tx, account, &p, at).await?;
+    Ok(())
 }

@@ -526,6 +526,10 @@ async fn authorization_code_with_pkce_then_refresh_rotation() {
     assert_eq!(me["name"], "Bruno Schmidt");
     assert_eq!(me["given_name"], "Bruno");
     assert_eq!(me["family_name"], "Schmidt");
+    assert_eq!(me["company"], "Northwind Studio");
+    assert_eq!(me["locale"], "de-DE");
+    assert_eq!(me["language"], "de");
+    assert_eq!(me["address"]["locality"], "Berlin");
     assert!(me["last_login_date"].as_str().unwrap().ends_with('Z'));
     assert!(me["user_thumbnails"]["sizeX120"].as_str().unwrap().ends_with("/x120.svg"));
 
@@ -602,4 +606,47 @@ async fn authorize_refuses_unknown_apps_and_unregistered_redirects_on_its_own_pa
         .await
         .unwrap();
     assert!(res.headers()["location"].to_str().unwrap().contains("error=invalid_scope"));
+}
+
+#[tokio::test]
+async fn signing_keys_rotate_after_30_days_and_stay_published_for_90() {
+    let app = spawn_app().await;
+    let ssa = make_ssa(&app, "data:read").await;
+    let kid_of = |body: &Value| {
+        jsonwebtoken::decode_header(body["access_token"].as_str().unwrap()).unwrap().kid.unwrap()
+    };
+    let jwks = || async {
+        let v: Value =
+            reqwest::get(format!("{}/authentication/v2/keys", app.url)).await.unwrap().json().await.unwrap();
+        v["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["kid"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    let (_, first) = exchange(&app, &ssa, &ssa.assertion(&app)).await;
+    let first_kid = kid_of(&first);
+    assert_eq!(jwks().await, vec![first_kid.clone()]);
+
+    // 31 days on a new key signs and the old one is still published. (The assertion's exp
+    // is checked against the server's moved clock, so it is timed by that clock.)
+    app.clock.advance(chrono::Duration::days(31));
+    let shifted_assertion = |app: &TestApp| {
+        let mut c = ssa.claims(app);
+        c["exp"] = json!(app::state::Clock::now(&*app.clock).timestamp() + 300);
+        sign(&ssa.pem, rs256(&ssa.kid), &c)
+    };
+    let (status, second) = exchange(&app, &ssa, &shifted_assertion(&app)).await;
+    assert_eq!(status, 200, "{second}");
+    let second_kid = kid_of(&second);
+    assert_ne!(first_kid, second_kid);
+    let published = jwks().await;
+    assert_eq!(published, vec![second_kid.clone(), first_kid.clone()], "newest first, old still there");
+
+    // 91 days after the first key was made, it is no longer published.
+    app.clock.advance(chrono::Duration::days(60));
+    let published = jwks().await;
+    assert!(!published.contains(&first_kid), "{published:?}");
+    assert!(published.contains(&second_kid));
 }

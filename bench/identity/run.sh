@@ -22,6 +22,9 @@
 #   TESSERA_TOKEN_AUD=        aud for Tessera assertions (default $TESSERA_URL/authentication/v2/token)
 #   TESSERA_USERINFO_TOKENS=  file of Tessera access tokens (one a line) instead of minting them
 #   BENCH_MAX_FAIL_PERMILLE=1 allowed failures (non-2xx + socket errors) per 1000 responses
+#   BENCH_WAIT_IDLE=0         before each measurement wait up to this many seconds for the
+#                             machine to be quiet (on a shared machine; keep it under ~150:
+#                             oidc-provider's pre-generated assertions expire 300 s after signing)
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -90,6 +93,20 @@ pid_ticks() {
 # "total busy" CPU ticks of the whole machine
 machine_ticks() { awk 'NR == 1 { t = 0; for (i = 2; i <= NF; i++) t += $i; print t, t - $5 - $6 }' /proc/stat; }
 
+# With BENCH_WAIT_IDLE=N, wait up to N seconds for other processes to leave the CPUs alone
+# (two 1-second samples under 10% busy in a row) before a measurement.
+wait_for_quiet() {
+  local max="${BENCH_WAIT_IDLE:-0}" waited=0 b
+  [ "$max" -gt 0 ] || return 0
+  while :; do
+    b="$(cpu_busy_pct)"
+    if [ "$b" -lt 10 ]; then b="$(cpu_busy_pct)"; [ "$b" -lt 10 ] && return 0; fi
+    [ "$waited" -ge "$max" ] && { say "run.sh: still ${b}% busy after ${waited}s; measuring anyway"; return 0; }
+    [ "$waited" -eq 0 ] && say "run.sh: machine ${b}% busy; waiting up to ${max}s for it to be quiet"
+    sleep 3; waited=$(( waited + 5 ))
+  done
+}
+
 # measure SERVER OPERATION URL MODE FILE SKIP LIMIT CHECK_WRAPS [WARM_SKIP WARM_LIMIT]
 # (SKIP/LIMIT: which lines of FILE the measurement uses; WARM_*: which the warm-up uses.)
 measure() {
@@ -98,6 +115,7 @@ measure() {
   local slug log
   slug="$(printf '%s-%s' "$server" "$op" | tr -cs 'A-Za-z0-9' '-')"
   log="$OUT/wrk-${slug%-}.log"
+  wait_for_quiet
   if [ "$WARM" -gt 0 ]; then
     say "run.sh: warming up $server / $op for ${WARM}s (not recorded)"
     "${WRK[@]}" -t"$THREADS" -c"$CONNS" -d"${WARM}s" -s "$HERE/rotate.lua" "$url" \

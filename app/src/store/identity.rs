@@ -170,6 +170,41 @@ pub struct SsoConfig {
     pub enabled: bool,
 }
 
+/// The editable profile fields a new profile row starts with.
+pub struct ProfileFields<'a> {
+    pub locale: &'a str,
+    pub country_code: &'a str,
+    pub locality: &'a str,
+    pub company: &'a str,
+    pub job_title: &'a str,
+    pub industry: &'a str,
+    pub industry_code: &'a str,
+}
+
+pub async fn insert_profile<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    ex: E,
+    account: &str,
+    p: &ProfileFields<'_>,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO account_profiles (account_id, locale, country_code, locality, company, job_title, industry, industry_code, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(account)
+    .bind(p.locale)
+    .bind(p.country_code)
+    .bind(p.locality)
+    .bind(p.company)
+    .bind(p.job_title)
+    .bind(p.industry)
+    .bind(p.industry_code)
+    .bind(ts(at))
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
 impl Db {
     pub async fn create_client(&self, client: &ClientRow) -> Result<()> {
         sqlx::query(&format!(
