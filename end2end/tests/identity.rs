@@ -149,6 +149,8 @@ async fn an_admin_creates_an_ssa_key_that_works_once_and_deletes_it() {
     page.get_by_text("I have saved it", true).click(None).await.unwrap();
     expect(page.locator("[data-testid=key]")).to_contain_text(kid.as_str()).await.unwrap();
     expect(page.locator("[data-testid=key]")).to_contain_text("never used").await.unwrap();
+    page.locator("[data-testid=app]").scroll_into_view_if_needed().await.unwrap();
+    screenshot(&page, "apps.png").await;
 
     // The key shown once works for the JWT-bearer exchange.
     let ssa_id =
@@ -235,7 +237,6 @@ async fn a_member_signs_in_through_the_company_provider() {
     admin.locator("input[name=enabled]").check(None).await.unwrap();
     admin.get_by_text("Save single sign-on", true).click(None).await.unwrap();
     expect(admin.locator("[data-testid=sso-saved]")).to_be_visible().await.unwrap();
-    screenshot(&admin, "apps.png").await;
 
     let member = chromium.page().await;
     member.goto(&console.at("/sign-in"), None).await.unwrap();

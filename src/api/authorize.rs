@@ -207,7 +207,7 @@ async fn show(
          <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
          <div class=\"actions\"><button type=\"submit\" name=\"decision\" value=\"deny\" class=\"button\">Deny</button>\
          <button type=\"submit\" name=\"decision\" value=\"allow\" class=\"button primary\" autofocus>Allow</button></div>\
-         </form><p class=\"muted\">You can sign out of {app} at any time by signing out of it; Tessera keeps a record of this sign-in.</p>",
+         </form><p class=\"muted\">Only allow apps you trust. Deny sends you back to {app} without signing in.</p>",
         app = esc(&req.client.name),
         name = esc(&name),
         email = esc(&email),
