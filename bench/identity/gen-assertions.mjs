@@ -7,10 +7,11 @@
 //        jti (unique; Tessera ignores it), scope=["data:read"] (an array, as Tessera wants)
 //
 //   node gen-assertions.mjs oidc --provider-json provider.json [--aud URL] \
-//        [--scope data:read] --count N --out FILE
+//        [--scope data:read] [--resource URI] --count N --out FILE
 //     -> grant_type=client_credentials&scope=...&client_assertion_type=...&client_assertion=<JWT>
 //        JWT claims: iss=sub=client id, aud=token endpoint, iat, exp=now+300, jti unique
-//        (oidc-provider rejects a replayed jti, so every line may be sent exactly once)
+//        (oidc-provider rejects a replayed jti, so every line may be sent exactly once);
+//        --resource adds resource=URI (provider.mjs answers it with a JWT access token)
 //
 //   node gen-assertions.mjs verify --key PEM --in FILE [--aud URL] [--iss ID] [--kid KID]
 //     Checks every line: RS256 signature against the key's public half, header and claims.
@@ -99,10 +100,11 @@ async function genOidc(opts) {
       iss: info.client_id, sub: info.client_id, aud,
       iat: now, exp: now + LIFETIME, jti: `${runId}-${i}`,
     }, key);
-    return new URLSearchParams({
-      grant_type: 'client_credentials', scope,
-      client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: jwt,
-    }).toString();
+    const params = new URLSearchParams({ grant_type: 'client_credentials', scope });
+    if (opts.resource) params.set('resource', opts.resource);
+    params.set('client_assertion_type', CLIENT_ASSERTION_TYPE);
+    params.set('client_assertion', jwt);
+    return params.toString();
   });
 }
 

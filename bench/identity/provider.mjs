@@ -14,7 +14,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import Provider from 'oidc-provider';
+import Provider, { errors } from 'oidc-provider';
 
 const [outArg, portArg] = process.argv.slice(2);
 if (!outArg) {
@@ -26,6 +26,10 @@ const port = Number(portArg || process.env.OIDC_PORT || 3901);
 const host = '127.0.0.1';
 const issuer = `http://${host}:${port}`;
 const CLIENT_ID = 'bench-client';
+// client_credentials requests that name this resource (RFC 8707 `resource`) get an RS256 JWT
+// access token instead of the default opaque one: the comparison for servers that sign
+// their access tokens. Requests without `resource` are unchanged (opaque).
+const JWT_RESOURCE = 'urn:bench:jwt-api';
 const ACCOUNT_ID = 'bench-user-1';
 
 if (process.env.NODE_ENV !== 'production') {
@@ -128,6 +132,21 @@ const configuration = {
     clientCredentials: { enabled: true },
     userinfo: { enabled: true },
     devInteractions: { enabled: false },
+    resourceIndicators: {
+      enabled: true,
+      defaultResource: () => undefined,
+      useGrantedResource: () => false,
+      getResourceServerInfo(ctx, resourceIndicator) {
+        if (resourceIndicator !== JWT_RESOURCE) throw new errors.InvalidTarget();
+        return {
+          scope: 'data:read',
+          audience: JWT_RESOURCE,
+          accessTokenTTL: 3600,
+          accessTokenFormat: 'jwt',
+          jwt: { sign: { alg: 'RS256' } },
+        };
+      },
+    },
   },
   // Same lifetime as Tessera's tokens; explicit so the "SHOULD change" defaults are not used.
   ttl: { AccessToken: 3600, ClientCredentials: 3600, Grant: 86400 },
@@ -180,6 +199,7 @@ const server = provider.listen(port, host, () => {
     userinfo_access_token: userinfoTokens[0],
     userinfo_tokens_file: tokensPath,
     access_token_format: 'opaque',
+    jwt_resource: JWT_RESOURCE,
     oidc_provider_version: JSON.parse(readFileSync(new URL('./node_modules/oidc-provider/package.json', import.meta.url))).version,
     node: process.version,
   };

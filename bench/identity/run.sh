@@ -12,12 +12,15 @@
 #   BENCH_CONNECTIONS=32      wrk connections
 #   BENCH_THREADS=1           wrk threads
 #   BENCH_WARMUP_SECONDS=2    unrecorded wrk run before each measurement (0: none)
-#   BENCH_OUT=<dir>           where logs, generated bodies and results go (default: new /tmp dir)
+#   BENCH_OUT=<dir>           where logs and results go (default: a new /tmp dir)
+#   BENCH_KEEP_FILES=0        1: keep the generated bodies, keys and tokens there after the run
 #   BENCH_WRK_CPUS=           e.g. "1": run wrk under `taskset -c` (pin the servers yourself)
 #   OIDC_PORT=3901            oidc-provider's port on 127.0.0.1
 #   OIDC_CPUS=                e.g. "0": run oidc-provider under `taskset -c`
 #   OIDC_ASSERTIONS=          one-time client assertions to pre-generate (default 20000/s of run)
 #   USERINFO_TOKENS=100       access tokens rotated through in the userinfo measurements
+#   BENCH_OIDC_JWT=0          1: also measure oidc-provider's client_credentials with RS256 JWT
+#                             access tokens (RFC 8707 resource), as Tessera signs its tokens
 #   TESSERA_ASSERTIONS=2000   distinct JWT-bearer assertions, cycled (Tessera allows reuse)
 #   TESSERA_TOKEN_AUD=        aud for Tessera assertions (default $TESSERA_URL/authentication/v2/token)
 #   TESSERA_USERINFO_TOKENS=  file of Tessera access tokens (one a line) instead of minting them
@@ -65,6 +68,11 @@ cleanup() {
   if [ -n "$PROVIDER_PID" ] && kill -0 "$PROVIDER_PID" 2>/dev/null; then
     kill "$PROVIDER_PID" 2>/dev/null || true
     wait "$PROVIDER_PID" 2>/dev/null || true
+  fi
+  # The generated bodies run to hundreds of MB, and the token files hold live tokens.
+  if [ "${BENCH_KEEP_FILES:-0}" != 1 ]; then
+    rm -f "$OUT"/*-bodies.txt "$OUT/tessera-tokens.txt" \
+          "$OUT/oidc/client-key.pem" "$OUT/oidc/userinfo-tokens.txt"
   fi
 }
 trap cleanup EXIT
@@ -135,7 +143,8 @@ measure() {
     split(m0, a, " "); split(m1, b, " "); split(w, t, " ")
     tot = b[1] - a[1]; busy = b[2] - a[2]; srv = s1 - s0; wrk = (t[1] + t[2]) * 100
     if (tot <= 0) tot = 1
-    if (known) printf "%s: server %.0f%%, wrk %.0f%%, everything else %.0f%% of %d CPUs", name, 100 * srv / tot, 100 * wrk / tot, 100 * (busy - srv - wrk) / tot, ncpu
+    other = busy - srv - wrk; if (other < 0) other = 0
+    if (known) printf "%s: server %.0f%%, wrk %.0f%%, everything else %.0f%% of %d CPUs", name, 100 * srv / tot, 100 * wrk / tot, 100 * other / tot, ncpu
     else printf "%s: wrk %.0f%%, server and everything else %.0f%% of %d CPUs (server pid not found)", name, 100 * wrk / tot, 100 * (busy - wrk) / tot, ncpu
   }')")
   say "run.sh: CPU: ${CPU_NOTES[-1]}"
@@ -209,7 +218,11 @@ else
   T_AUD="${TESSERA_TOKEN_AUD:-$T_TOKEN_URL}"
   T_N="${TESSERA_ASSERTIONS:-2000}"
   [ "$T_N" -gt "$UI_TOKENS" ] || T_N=$(( UI_TOKENS + 1000 ))
-  T_AUTH="Basic $(printf '%s:%s' "$TESSERA_CLIENT_ID" "$TESSERA_CLIENT_SECRET" | base64 -w0)"
+  # RFC 6749 2.3.1: id and secret are form-urlencoded before the Basic encoding (a no-op
+  # for the usual URL-safe characters; Tessera decodes it).
+  T_AUTH="Basic $(node -e 'const f = (x) => new URLSearchParams({ x }).toString().slice(2);
+    process.stdout.write(Buffer.from(`${f(process.argv[1])}:${f(process.argv[2])}`).toString("base64"))' \
+    "$TESSERA_CLIENT_ID" "$TESSERA_CLIENT_SECRET")"
 
   say "run.sh: Tessera: generating $T_N JWT-bearer assertions (aud $T_AUD)"
   node "$HERE/gen-assertions.mjs" tessera --key "$TESSERA_KEY_PEM" --kid "$TESSERA_KID" \
@@ -235,7 +248,9 @@ else
   BENCH_AUTH="$T_AUTH" measure Tessera "jwt-bearer token exchange" "$T_TOKEN_URL" post \
     "$OUT/tessera-bodies.txt" "$T_SKIP" 0 0
   measure Tessera "userinfo" "$T_USERINFO_URL" bearer "$OUT/tessera-tokens.txt" 0 0 0
-  TESSERA_NOTE="Tessera: $TESSERA_URL (started by the caller; its process, threads and CPU placement are the caller's)"
+  T_TOK="$(head -1 "$OUT/tessera-tokens.txt")"
+  case "$T_TOK" in *.*.*) T_FMT="JWT";; *) T_FMT="opaque";; esac
+  TESSERA_NOTE="Tessera: $TESSERA_URL (started by the caller; its process, threads and CPU placement are the caller's); its access tokens: $T_FMT, ${#T_TOK} chars"
 fi
 
 # --- oidc-provider --------------------------------------------------------------------
@@ -273,6 +288,15 @@ node "$HERE/preflight.mjs" userinfo "$O_USERINFO_URL" "$O_TOKENS"
 
 measure oidc-provider "client_credentials + private_key_jwt" "$O_TOKEN_URL" post \
   "$OUT/oidc-bodies.txt" "$(( 1 + O_W ))" 0 1 1 "$O_W"
+if [ "${BENCH_OIDC_JWT:-0}" = 1 ]; then
+  O_RES="$(node -p "require('$PJSON').jwt_resource")"
+  say "run.sh: oidc-provider (JWT access tokens): generating $(( 1 + O_W + O_N )) more one-time client assertions"
+  node "$HERE/gen-assertions.mjs" oidc --provider-json "$PJSON" --scope data:read --resource "$O_RES" \
+    --count "$(( 1 + O_W + O_N ))" --out "$OUT/oidc-jwt-bodies.txt"
+  node "$HERE/preflight.mjs" exchange "$O_TOKEN_URL" "$OUT/oidc-jwt-bodies.txt"
+  measure oidc-provider "client_credentials + private_key_jwt, JWT access token" "$O_TOKEN_URL" post \
+    "$OUT/oidc-jwt-bodies.txt" "$(( 1 + O_W ))" 0 1 1 "$O_W"
+fi
 measure oidc-provider "userinfo" "$O_USERINFO_URL" bearer "$O_TOKENS" 0 0 0
 
 # --- report ---------------------------------------------------------------------------
@@ -281,7 +305,8 @@ measure oidc-provider "userinfo" "$O_USERINFO_URL" bearer "$O_TOKENS" 0 0 0
   echo
   echo "wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'), -t$THREADS -c$CONNS -d${SECS}s after a ${WARM}s warm-up, loopback only." \
        "$(nproc) CPUs shared by the server under test and wrk; ${BUSY}% CPU busy just before the run."
-  echo "oidc-provider $O_VERSION on Node $(node -v), NODE_ENV=production, one process, in-memory storage, opaque access tokens."
+  echo "oidc-provider $O_VERSION on Node $(node -v), NODE_ENV=production, one process, in-memory storage;" \
+       "its access tokens: opaque, 43 chars (default), or RS256 JWT where the operation says so."
   echo "$TESSERA_NOTE."
   echo
   echo "| server | operation | requests/s | p50 ms | p99 ms | non-2xx |"
