@@ -36,16 +36,18 @@ CREATE TABLE ssa_keys (
 );
 CREATE INDEX ssa_keys_by_ssa ON ssa_keys (ssa_id);
 
--- Our own signing keys (access tokens, id tokens, licence leases), published as a JWKS.
--- The newest signs; older ones stay published while tokens or leases they signed live.
+-- Our own signing keys, published as a JWKS: ES256 for access tokens and licence leases
+-- (fast to sign), RS256 for id tokens (what every OpenID client accepts). The newest of
+-- each algorithm signs; older ones stay published while tokens or leases they signed live.
 CREATE TABLE signing_keys (
     kid         TEXT PRIMARY KEY,
-    alg         TEXT NOT NULL,
+    alg         TEXT NOT NULL CHECK (alg IN ('ES256', 'RS256')),
     private_pem TEXT NOT NULL,
-    public_n    TEXT NOT NULL,
-    public_e    TEXT NOT NULL,
+    -- The public JWK (JSON) as published.
+    public_jwk  TEXT NOT NULL,
     created_at  TEXT NOT NULL
 );
+CREATE INDEX signing_keys_by_alg ON signing_keys (alg, created_at);
 
 -- Authorization codes (RFC 6749 4.1, PKCE S256 only): single use, 60 seconds.
 CREATE TABLE auth_codes (

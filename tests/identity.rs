@@ -99,12 +99,10 @@ async fn an_ssa_exchanges_an_assertion_for_an_sa_token_and_reads_its_profile() {
     let kid = jsonwebtoken::decode_header(token).unwrap().kid.unwrap();
     let jwk =
         jwks["keys"].as_array().unwrap().iter().find(|k| k["kid"] == kid.as_str()).expect("kid published");
-    let key = jsonwebtoken::DecodingKey::from_rsa_components(
-        jwk["n"].as_str().unwrap(),
-        jwk["e"].as_str().unwrap(),
-    )
-    .unwrap();
-    let mut v = jsonwebtoken::Validation::new(Algorithm::RS256);
+    assert_eq!(jwk["alg"], "ES256");
+    assert_eq!(jwk["crv"], "P-256");
+    let key = jsonwebtoken::DecodingKey::from_jwk(&serde_json::from_value(jwk.clone()).unwrap()).unwrap();
+    let mut v = jsonwebtoken::Validation::new(Algorithm::ES256);
     v.validate_aud = false;
     jsonwebtoken::decode::<Value>(token, &key, &v).expect("signature verifies with the JWKS");
 
@@ -299,6 +297,17 @@ async fn userinfo_answers_400_401_403_and_429_as_the_seed_says() {
 
     let (_, body) = exchange(&app, &ssa, &ssa.assertion(&app)).await;
     let bearer = format!("Bearer {}", body["access_token"].as_str().unwrap());
+
+    // Algorithm confusion: our claims and kid, re-signed with HMAC over the public key.
+    let real = body["access_token"].as_str().unwrap();
+    let mut forged = Header::new(Algorithm::HS256);
+    forged.kid = jsonwebtoken::decode_header(real).unwrap().kid;
+    let forged =
+        jsonwebtoken::encode(&forged, &payload(real), &EncodingKey::from_secret(b"public key bytes"))
+            .unwrap();
+    let res = userinfo(&app, Some(&format!("Bearer {forged}"))).await;
+    assert_eq!(res.status(), 401);
+    assert_eq!(res.json::<Value>().await.unwrap()["error_description"], "the token's signature is not valid");
     for _ in 0..500 {
         assert_eq!(userinfo(&app, Some(&bearer)).await.status(), 200);
     }
@@ -516,6 +525,8 @@ async fn authorization_code_with_pkce_then_refresh_rotation() {
     .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["scope"], "data:read email openid profile");
+    let id_header = jsonwebtoken::decode_header(body["id_token"].as_str().unwrap()).unwrap();
+    assert_eq!(id_header.alg, Algorithm::RS256, "id tokens use the algorithm every OpenID client accepts");
     let id_token = payload(body["id_token"].as_str().unwrap());
     assert_eq!(id_token["nonce"], "n-7");
     assert_eq!(id_token["aud"], flow.client_id.as_str());
@@ -618,10 +629,12 @@ async fn signing_keys_rotate_after_30_days_and_stay_published_for_90() {
     let jwks = || async {
         let v: Value =
             reqwest::get(format!("{}/authentication/v2/keys", app.url)).await.unwrap().json().await.unwrap();
+        // The access-token keys (id tokens have RS256 keys of their own).
         v["keys"]
             .as_array()
             .unwrap()
             .iter()
+            .filter(|k| k["alg"] == "ES256")
             .map(|k| k["kid"].as_str().unwrap().to_string())
             .collect::<Vec<_>>()
     };

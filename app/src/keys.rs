@@ -70,11 +70,35 @@ pub async fn generate_rsa_2048_blocking() -> Result<GeneratedKey, KeyError> {
     tokio::task::spawn_blocking(generate_rsa_2048).await.map_err(|e| KeyError::Crypto(e.to_string()))?
 }
 
+/// A new EC P-256 key: PKCS#8 PEM and the public JWK.
+fn generate_es256() -> Result<(String, serde_json::Value), KeyError> {
+    use ring::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
+    let rng = ring::rand::SystemRandom::new();
+    let crypto = |e: &dyn std::fmt::Display| KeyError::Crypto(e.to_string());
+    let pkcs8 =
+        EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).map_err(|e| crypto(&e))?;
+    let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng)
+        .map_err(|e| crypto(&e))?;
+    // Uncompressed point: 0x04 || X (32 bytes) || Y (32 bytes).
+    let point = pair.public_key().as_ref();
+    if point.len() != 65 {
+        return Err(KeyError::Crypto("unexpected P-256 public key length".into()));
+    }
+    let b64 = base64::engine::general_purpose::STANDARD.encode(pkcs8.as_ref());
+    let body: Vec<&str> =
+        b64.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).unwrap_or_default()).collect();
+    let pem = format!("-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n", body.join("\n"));
+    let jwk = serde_json::json!({
+        "kty": "EC", "crv": "P-256", "x": URL_SAFE_NO_PAD.encode(&point[1..33]), "y": URL_SAFE_NO_PAD.encode(&point[33..]),
+    });
+    Ok((pem, jwk))
+}
+
 struct Loaded {
     kid: String,
+    alg: Algorithm,
     created_at: DateTime<Utc>,
-    n: String,
-    e: String,
+    jwk: serde_json::Value,
     encoding: EncodingKey,
     decoding: DecodingKey,
 }
@@ -82,14 +106,23 @@ struct Loaded {
 impl Loaded {
     fn from_row(row: &SigningKeyRow) -> Result<Loaded, KeyError> {
         let crypto = |e: jsonwebtoken::errors::Error| KeyError::Crypto(e.to_string());
-        Ok(Loaded {
-            kid: row.kid.clone(),
-            created_at: row.created_at,
-            n: row.public_n.clone(),
-            e: row.public_e.clone(),
-            encoding: EncodingKey::from_rsa_pem(row.private_pem.as_bytes()).map_err(crypto)?,
-            decoding: DecodingKey::from_rsa_components(&row.public_n, &row.public_e).map_err(crypto)?,
-        })
+        let jwk: serde_json::Value = serde_json::from_str(&row.public_jwk)
+            .map_err(|e| KeyError::Crypto(format!("public key of {}: {e}", row.kid)))?;
+        let part = |k: &str| jwk.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+        let (alg, encoding, decoding) = match row.alg.as_str() {
+            "ES256" => (
+                Algorithm::ES256,
+                EncodingKey::from_ec_pem(row.private_pem.as_bytes()).map_err(crypto)?,
+                DecodingKey::from_ec_components(&part("x"), &part("y")).map_err(crypto)?,
+            ),
+            "RS256" => (
+                Algorithm::RS256,
+                EncodingKey::from_rsa_pem(row.private_pem.as_bytes()).map_err(crypto)?,
+                DecodingKey::from_rsa_components(&part("n"), &part("e")).map_err(crypto)?,
+            ),
+            other => return Err(KeyError::Crypto(format!("unknown algorithm {other} for key {}", row.kid))),
+        };
+        Ok(Loaded { kid: row.kid.clone(), alg, created_at: row.created_at, jwk, encoding, decoding })
     }
 }
 
@@ -105,6 +138,14 @@ pub struct KeySet {
     cache: RwLock<Cache>,
     /// One generator per process at a time.
     generating: tokio::sync::Mutex<()>,
+}
+
+fn alg_name(alg: Algorithm) -> &'static str {
+    if alg == Algorithm::ES256 {
+        "ES256"
+    } else {
+        "RS256"
+    }
 }
 
 impl KeySet {
@@ -126,46 +167,76 @@ impl KeySet {
         Ok(())
     }
 
-    fn current_in_cache(&self, now: DateTime<Utc>) -> Option<Arc<Loaded>> {
-        self.cached()
-            .into_iter()
-            .find(|k| k.created_at > now - ROTATE_AFTER && k.created_at <= now + Duration::minutes(5))
+    fn current_in_cache(&self, alg: Algorithm, now: DateTime<Utc>) -> Option<Arc<Loaded>> {
+        self.cached().into_iter().find(|k| {
+            k.alg == alg && k.created_at > now - ROTATE_AFTER && k.created_at <= now + Duration::minutes(5)
+        })
     }
 
-    async fn signing_key(&self, now: DateTime<Utc>) -> Result<Arc<Loaded>, KeyError> {
-        if let Some(k) = self.current_in_cache(now) {
+    async fn signing_key(&self, alg: Algorithm, now: DateTime<Utc>) -> Result<Arc<Loaded>, KeyError> {
+        if let Some(k) = self.current_in_cache(alg, now) {
             return Ok(k);
         }
         let _one = self.generating.lock().await;
         self.reload(now).await?;
-        if let Some(k) = self.current_in_cache(now) {
+        if let Some(k) = self.current_in_cache(alg, now) {
             return Ok(k);
         }
-        let g = generate_rsa_2048_blocking().await?;
+        let kid = uuid::Uuid::new_v4().to_string();
+        let (private_pem, mut jwk) = if alg == Algorithm::ES256 {
+            generate_es256()?
+        } else {
+            let g = generate_rsa_2048_blocking().await?;
+            (g.private_pem, serde_json::json!({ "kty": "RSA", "n": g.n, "e": g.e }))
+        };
+        jwk["kid"] = serde_json::json!(kid);
+        jwk["alg"] = serde_json::json!(alg_name(alg));
+        jwk["use"] = serde_json::json!("sig");
         let row = SigningKeyRow {
-            kid: uuid::Uuid::new_v4().to_string(),
-            private_pem: g.private_pem,
-            public_n: g.n,
-            public_e: g.e,
+            kid,
+            alg: alg_name(alg).to_string(),
+            private_pem,
+            public_jwk: jwk.to_string(),
             created_at: now,
         };
         self.db.insert_signing_key(&row).await?;
-        tracing::info!(kid = %row.kid, "new signing key");
+        tracing::info!(kid = %row.kid, alg = %row.alg, "new signing key");
         self.reload(now).await?;
-        self.current_in_cache(now).ok_or_else(|| KeyError::Crypto("the new signing key did not load".into()))
+        self.current_in_cache(alg, now)
+            .ok_or_else(|| KeyError::Crypto("the new signing key did not load".into()))
     }
 
-    /// Makes sure a current key exists (at start-up, so the first request does not wait).
+    /// Makes sure current keys exist (at start-up, so the first request does not wait).
     pub async fn ensure_current(&self, now: DateTime<Utc>) -> Result<(), KeyError> {
-        self.signing_key(now).await.map(|_| ())
+        self.signing_key(Algorithm::ES256, now).await?;
+        self.signing_key(Algorithm::RS256, now).await.map(|_| ())
     }
 
-    /// Signs claims with the current key (RS256, `kid` in the header).
-    pub async fn sign<T: Serialize>(&self, claims: &T, now: DateTime<Utc>) -> Result<String, KeyError> {
-        let key = self.signing_key(now).await?;
-        let mut header = Header::new(Algorithm::RS256);
+    async fn sign_with<T: Serialize>(
+        &self,
+        alg: Algorithm,
+        claims: &T,
+        now: DateTime<Utc>,
+    ) -> Result<String, KeyError> {
+        let key = self.signing_key(alg, now).await?;
+        let mut header = Header::new(alg);
         header.kid = Some(key.kid.clone());
         jsonwebtoken::encode(&header, claims, &key.encoding).map_err(|e| KeyError::Crypto(e.to_string()))
+    }
+
+    /// Signs access tokens and leases: ES256 (a P-256 signature costs a fraction of an
+    /// RSA-2048 one, and the exchange is bound by it).
+    pub async fn sign<T: Serialize>(&self, claims: &T, now: DateTime<Utc>) -> Result<String, KeyError> {
+        self.sign_with(Algorithm::ES256, claims, now).await
+    }
+
+    /// Signs id tokens: RS256, the algorithm OpenID Connect requires every client to accept.
+    pub async fn sign_id_token<T: Serialize>(
+        &self,
+        claims: &T,
+        now: DateTime<Utc>,
+    ) -> Result<String, KeyError> {
+        self.sign_with(Algorithm::RS256, claims, now).await
     }
 
     async fn decoding_key(&self, kid: &str, now: DateTime<Utc>) -> Result<Arc<Loaded>, VerifyError> {
@@ -183,8 +254,9 @@ impl KeySet {
         self.cached().into_iter().find(|k| k.kid == kid).ok_or(VerifyError::UnknownKey)
     }
 
-    /// Verifies a token we signed and returns its claims. `exp` is checked against our
-    /// clock (not the system's), so tests that move time see tokens expire.
+    /// Verifies a token we signed and returns its claims. The header's `alg` must be the
+    /// key's own (no algorithm confusion); `exp` is checked against our clock (not the
+    /// system's), so tests that move time see tokens expire.
     pub async fn verify<T: DeserializeOwned>(
         &self,
         token: &str,
@@ -195,12 +267,12 @@ impl KeySet {
             exp: i64,
         }
         let header = jsonwebtoken::decode_header(token).map_err(|_| VerifyError::Malformed)?;
-        if header.alg != Algorithm::RS256 {
-            return Err(VerifyError::BadSignature);
-        }
         let kid = header.kid.ok_or(VerifyError::UnknownKey)?;
         let key = self.decoding_key(&kid, now).await?;
-        let mut v = Validation::new(Algorithm::RS256);
+        if header.alg != key.alg {
+            return Err(VerifyError::BadSignature);
+        }
+        let mut v = Validation::new(key.alg);
         v.validate_exp = false;
         v.validate_aud = false;
         v.required_spec_claims.clear();
@@ -216,14 +288,10 @@ impl KeySet {
             .map_err(|_| VerifyError::Malformed)
     }
 
-    /// The published key set (RFC 7517).
+    /// The published key set (RFC 7517): every key still published, newest first.
     pub async fn jwks(&self, now: DateTime<Utc>) -> Result<serde_json::Value, KeyError> {
-        self.signing_key(now).await?;
-        let keys: Vec<serde_json::Value> = self
-            .cached()
-            .iter()
-            .map(|k| serde_json::json!({ "kty": "RSA", "use": "sig", "alg": "RS256", "kid": k.kid, "n": k.n, "e": k.e }))
-            .collect();
+        self.ensure_current(now).await?;
+        let keys: Vec<serde_json::Value> = self.cached().iter().map(|k| k.jwk.clone()).collect();
         Ok(serde_json::json!({ "keys": keys }))
     }
 }

@@ -307,7 +307,7 @@ async fn id_token(
         claims["name"] = json!(profile.name);
         claims["locale"] = json!(profile.locale);
     }
-    st.keys.sign(&claims, now).await.map_err(OAuthError::server)
+    st.keys.sign_id_token(&claims, now).await.map_err(OAuthError::server)
 }
 
 async fn refresh(
@@ -410,6 +410,7 @@ async fn discovery(State(st): State<AppState>) -> Response {
         "code_challenge_methods_supported": ["S256"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
+        "userinfo_signing_alg_values_supported": ["none"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "scopes_supported": scopes,

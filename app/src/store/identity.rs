@@ -90,9 +90,11 @@ const KEY_COLS: &str = "kid, ssa_id, public_n, public_e, created_at, last_used_a
 #[derive(Clone, Debug)]
 pub struct SigningKeyRow {
     pub kid: String,
+    /// "ES256" or "RS256".
+    pub alg: String,
     pub private_pem: String,
-    pub public_n: String,
-    pub public_e: String,
+    /// The public JWK as published (JSON text).
+    pub public_jwk: String,
     pub created_at: DateTime<Utc>,
 }
 
@@ -342,12 +344,12 @@ impl Db {
 
     pub async fn insert_signing_key(&self, key: &SigningKeyRow) -> Result<()> {
         sqlx::query(
-            "INSERT INTO signing_keys (kid, alg, private_pem, public_n, public_e, created_at) VALUES ($1, 'RS256', $2, $3, $4, $5)",
+            "INSERT INTO signing_keys (kid, alg, private_pem, public_jwk, created_at) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(&key.kid)
+        .bind(&key.alg)
         .bind(&key.private_pem)
-        .bind(&key.public_n)
-        .bind(&key.public_e)
+        .bind(&key.public_jwk)
         .bind(ts(key.created_at))
         .execute(&self.pool)
         .await?;
@@ -357,7 +359,7 @@ impl Db {
     /// Keys created after `since`, newest first.
     pub async fn signing_keys_since(&self, since: DateTime<Utc>) -> Result<Vec<SigningKeyRow>> {
         let rows = sqlx::query(
-            "SELECT kid, private_pem, public_n, public_e, created_at FROM signing_keys WHERE created_at > $1 ORDER BY created_at DESC",
+            "SELECT kid, alg, private_pem, public_jwk, created_at FROM signing_keys WHERE created_at > $1 ORDER BY created_at DESC",
         )
         .bind(ts(since))
         .fetch_all(&self.pool)
@@ -366,9 +368,9 @@ impl Db {
             .map(|r| {
                 Ok(SigningKeyRow {
                     kid: r.try_get("kid")?,
+                    alg: r.try_get("alg")?,
                     private_pem: r.try_get("private_pem")?,
-                    public_n: r.try_get("public_n")?,
-                    public_e: r.try_get("public_e")?,
+                    public_jwk: r.try_get("public_jwk")?,
                     created_at: get_ts(r, "created_at")?,
                 })
             })
