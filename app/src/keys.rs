@@ -133,9 +133,14 @@ struct Cache {
     loaded_at: Option<std::time::Instant>,
 }
 
+/// Access tokens verified recently, by token text. A client presents the same token for up
+/// to an hour; a hit skips the ECDSA verification (expiry is still checked on every use).
+const VERIFIED_CAPACITY: usize = 50_000;
+
 pub struct KeySet {
     db: Db,
     cache: RwLock<Cache>,
+    verified: std::sync::Mutex<std::collections::HashMap<String, crate::domain::oauth::AccessClaims>>,
     /// One generator per process at a time.
     generating: tokio::sync::Mutex<()>,
 }
@@ -150,7 +155,12 @@ fn alg_name(alg: Algorithm) -> &'static str {
 
 impl KeySet {
     pub fn new(db: Db) -> KeySet {
-        KeySet { db, cache: RwLock::new(Cache::default()), generating: tokio::sync::Mutex::new(()) }
+        KeySet {
+            db,
+            cache: RwLock::new(Cache::default()),
+            verified: std::sync::Mutex::new(std::collections::HashMap::new()),
+            generating: tokio::sync::Mutex::new(()),
+        }
     }
 
     fn cached(&self) -> Vec<Arc<Loaded>> {
@@ -286,6 +296,33 @@ impl KeySet {
         jsonwebtoken::decode::<T>(token, &key.decoding, &v)
             .map(|d| d.claims)
             .map_err(|_| VerifyError::Malformed)
+    }
+
+    /// `verify` for access tokens, remembering tokens that passed.
+    pub async fn verify_access(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<crate::domain::oauth::AccessClaims, VerifyError> {
+        let hit = self.verified.lock().ok().and_then(|m| m.get(token).cloned());
+        if let Some(claims) = hit {
+            if claims.exp <= now.timestamp() {
+                return Err(VerifyError::Expired);
+            }
+            return Ok(claims);
+        }
+        let claims: crate::domain::oauth::AccessClaims = self.verify(token, now).await?;
+        if let Ok(mut m) = self.verified.lock() {
+            if m.len() >= VERIFIED_CAPACITY {
+                let t = now.timestamp();
+                m.retain(|_, c| c.exp > t);
+                if m.len() >= VERIFIED_CAPACITY {
+                    m.clear();
+                }
+            }
+            m.insert(token.to_string(), claims.clone());
+        }
+        Ok(claims)
     }
 
     /// The published key set (RFC 7517): every key still published, newest first.

@@ -450,7 +450,7 @@ async fn userinfo(State(st): State<AppState>, headers: HeaderMap) -> Response {
         );
     };
     let now = st.now();
-    let claims: AccessClaims = match st.keys.verify(token, now).await {
+    let claims: AccessClaims = match st.keys.verify_access(token, now).await {
         Ok(c) => c,
         Err(VerifyError::Unavailable) => {
             return userinfo_error(
