@@ -663,3 +663,73 @@ async fn signing_keys_rotate_after_30_days_and_stay_published_for_90() {
     assert!(!published.contains(&first_kid), "{published:?}");
     assert!(published.contains(&second_kid));
 }
+
+#[tokio::test]
+async fn console_functions_for_apps_are_for_the_teams_own_admins_only() {
+    let app = spawn_app().await;
+    let north = app.team_id("Northwind Studio").await;
+    let harbor = app.team_id("Harbor Engineering").await;
+    let now = chrono::Utc::now();
+    let all = app::domain::oauth::Scopes::all_api();
+    let (harbor_client, _) =
+        app::identity::create_client(&app.db, &harbor, "Harbor sync", all, vec![], now).await.unwrap();
+    let harbor_ssa = app::identity::create_ssa(&app.db, &harbor_client, "Harbor export", now).await.unwrap();
+
+    // Amara administers Northwind only.
+    let amara = app.client();
+    assert_eq!(app.sign_in(&amara, "amara.okafor0@northwind.example", common::PASSWORD).await.0, 200);
+    let (_, body) =
+        app.call(&amara, "create_ssa_key", &[("team", north.as_str()), ("ssa", &harbor_ssa.id)]).await;
+    assert_eq!(body["code"], "not_found", "another team's SSA, named through her own team: {body}");
+    let (_, body) =
+        app.call(&amara, "create_ssa_key", &[("team", harbor.as_str()), ("ssa", &harbor_ssa.id)]).await;
+    assert_eq!(body["code"], "not_a_member", "a team she is not in: {body}");
+    let (_, body) = app
+        .call(&amara, "create_ssa", &[("team", north.as_str()), ("client", &harbor_client.id), ("name", "x")])
+        .await;
+    assert_eq!(body["code"], "not_found", "{body}");
+    let (status, body) = app.call(&amara, "team_apps", &[("team", north.as_str())]).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["clients"], json!([]), "Harbor's app is not listed for Northwind");
+
+    // A plain member of Northwind.
+    let bruno = app.client();
+    app.sign_in(&bruno, "bruno.schmidt1@northwind.example", common::PASSWORD).await;
+    let (_, body) = app.call(&bruno, "team_apps", &[("team", north.as_str())]).await;
+    assert_eq!(body["code"], "admin_only", "{body}");
+    let (_, body) = app
+        .call(
+            &bruno,
+            "save_sso",
+            &[
+                ("team", north.as_str()),
+                ("issuer", "https://idp.example"),
+                ("client_id", "c"),
+                ("client_secret", "s"),
+            ],
+        )
+        .await;
+    assert_eq!(body["code"], "admin_only", "{body}");
+    assert_eq!(app.db.sso_config(&north).await.unwrap(), None, "nothing saved");
+
+    // Amara's own app: a bad redirect URI is refused with its line, a good app is created.
+    let (_, body) = app
+        .call(
+            &amara,
+            "create_app",
+            &[
+                ("team", north.as_str()),
+                ("name", "Farm"),
+                ("redirect_uris", "https://ok.example/cb\nhttp://bad.example/cb"),
+            ],
+        )
+        .await;
+    assert_eq!(body["code"], "invalid", "{body}");
+    assert!(body["message"].as_str().unwrap().starts_with("Line 2: "), "{body}");
+    assert!(app.db.clients_of_team(&north).await.unwrap().is_empty(), "nothing saved");
+    let (status, created) = app
+        .call(&amara, "create_app", &[("team", north.as_str()), ("name", "Farm"), ("redirect_uris", "")])
+        .await;
+    assert_eq!(status, 200, "{created}");
+    assert!(app.db.client(created["id"].as_str().unwrap()).await.unwrap().is_some());
+}

@@ -118,6 +118,17 @@ fn client(cfg: &SsoConfig, d: &Discovery, callback: &str) -> Result<OidcClient, 
         .set_redirect_uri(RedirectUrl::new(callback.to_string()).map_err(bad)?))
 }
 
+/// The team's provider, discovered afresh (its endpoints may move), and a client for it.
+async fn provider(
+    st: &AppState,
+    cfg: &SsoConfig,
+) -> Result<(reqwest::Client, Discovery, OidcClient), Failure> {
+    let http = http()?;
+    let d = discover(&http, cfg).await?;
+    let oidc = client(cfg, &d, &format!("{}/sso/callback", st.public_url))?;
+    Ok((http, d, oidc))
+}
+
 #[derive(Deserialize)]
 struct NextQuery {
     next: Option<String>,
@@ -161,16 +172,8 @@ async fn start(State(st): State<AppState>, session: Session, body: Bytes) -> Res
     let Some(cfg) = configs.into_iter().next() else {
         return again("Single sign-on is not set up for this address. Sign in with your password instead.");
     };
-    let http = match http() {
-        Ok(h) => h,
-        Err(r) => return r.into_response(),
-    };
-    let d = match discover(&http, &cfg).await {
-        Ok(d) => d,
-        Err(r) => return r.into_response(),
-    };
-    let oidc = match client(&cfg, &d, &format!("{}/sso/callback", st.public_url)) {
-        Ok(c) => c,
+    let (_, _, oidc) = match provider(&st, &cfg).await {
+        Ok(p) => p,
         Err(r) => return r.into_response(),
     };
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
@@ -244,16 +247,8 @@ async fn callback(State(st): State<AppState>, session: Session, Query(q): Query<
         Ok(Some(c)) if c.enabled => c,
         _ => return fail(StatusCode::FORBIDDEN, "Single sign-on is no longer enabled for your team."),
     };
-    let http = match http() {
-        Ok(h) => h,
-        Err(r) => return r.into_response(),
-    };
-    let d = match discover(&http, &cfg).await {
-        Ok(d) => d,
-        Err(r) => return r.into_response(),
-    };
-    let oidc = match client(&cfg, &d, &format!("{}/sso/callback", st.public_url)) {
-        Ok(c) => c,
+    let (http, d, oidc) = match provider(&st, &cfg).await {
+        Ok(p) => p,
         Err(r) => return r.into_response(),
     };
     let token = match oidc

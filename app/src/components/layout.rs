@@ -28,7 +28,8 @@ pub fn ConsoleLayout() -> impl IntoView {
     }
 }
 
-fn urlencode(s: &str) -> String {
+/// Percent-encodes a value for a query string or a data: URL.
+pub fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {

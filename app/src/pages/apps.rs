@@ -223,7 +223,10 @@ fn ClientPanel(
 /// The private key, once: copy or download it now.
 #[component]
 fn KeyShownOnce(key: ShownOnce, on_close: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
-    let href = format!("data:application/x-pem-file;charset=utf-8,{}", js_escape(&key.secret));
+    let href = format!(
+        "data:application/x-pem-file;charset=utf-8,{}",
+        crate::components::layout::urlencode(&key.secret)
+    );
     let file = format!("{}.pem", key.id);
     let close = on_close.clone();
     view! {
@@ -239,16 +242,6 @@ fn KeyShownOnce(key: ShownOnce, on_close: impl Fn() + Clone + Send + Sync + 'sta
             </div>
         </Modal>
     }
-}
-
-/// Percent-encodes for a data: URL.
-fn js_escape(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[component]

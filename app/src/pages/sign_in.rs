@@ -70,22 +70,10 @@ fn SignInForm() -> impl IntoView {
                         {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
                     </button>
                 </ActionForm>
-                <a class="sso-link" rel="external" href=move || format!("/sso?next={}", encode_query(&next()))>"Sign in with single sign-on"</a>
+                <a class="sso-link" rel="external" href=move || format!("/sso?next={}", crate::components::layout::urlencode(&next()))>"Sign in with single sign-on"</a>
             </section>
         </main>
     }
-}
-
-/// Percent-encodes a value for a query string.
-fn encode_query(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// The `next` parameter of a raw query string, decoded once. (The router's query map

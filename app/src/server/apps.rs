@@ -61,6 +61,14 @@ mod ssr {
     use crate::store::identity::{ClientRow, SsaRow};
     use crate::store::Db;
 
+    /// The identity layer refuses only names; anything else is ours.
+    pub fn name_error(e: crate::identity::IdentityError) -> AppError {
+        match e {
+            crate::identity::IdentityError::Invalid(msg) => AppError::invalid("name", msg),
+            other => crate::server::ssr::internal(other),
+        }
+    }
+
     pub fn day(t: chrono::DateTime<chrono::Utc>) -> String {
         t.format("%Y-%m-%d %H:%M UTC").to_string()
     }
@@ -176,10 +184,7 @@ pub async fn create_app(team: String, name: String, redirect_uris: String) -> Re
     let (client, secret) =
         crate::identity::create_client(&st.db, &m.team_id, &name, Scopes::all_api(), uris, st.now())
             .await
-            .map_err(|e| match e {
-                crate::identity::IdentityError::Invalid(msg) => AppError::invalid("name", msg),
-                other => internal(other),
-            })?;
+            .map_err(self::ssr::name_error)?;
     self::ssr::audit(
         &st,
         &m.team_id,
@@ -201,10 +206,8 @@ pub async fn create_ssa(team: String, client: String, name: String) -> Result<St
     if name.trim().is_empty() {
         return Err(AppError::invalid("name", "Give the service account a name."));
     }
-    let ssa = crate::identity::create_ssa(&st.db, &client, &name, st.now()).await.map_err(|e| match e {
-        crate::identity::IdentityError::Invalid(msg) => AppError::invalid("name", msg),
-        other => internal(other),
-    })?;
+    let ssa =
+        crate::identity::create_ssa(&st.db, &client, &name, st.now()).await.map_err(self::ssr::name_error)?;
     self::ssr::audit(
         &st,
         &m.team_id,

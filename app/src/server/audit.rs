@@ -20,7 +20,7 @@ pub struct AuditPage {
     pub limit: i64,
 }
 
-pub const AUDIT_ACTIONS: [(&str, &str); 9] = [
+pub const AUDIT_ACTIONS: [(&str, &str); 12] = [
     ("", "All changes"),
     ("assign", "Assign"),
     ("unassign", "Unassign"),
@@ -30,6 +30,9 @@ pub const AUDIT_ACTIONS: [(&str, &str); 9] = [
     ("flex_access", "Flex access"),
     ("defaults", "Default assignments"),
     ("import", "Import"),
+    ("app", "Apps"),
+    ("ssa", "Service accounts"),
+    ("sso", "Single sign-on"),
 ];
 
 /// The team's audit log, newest first (admins only).
