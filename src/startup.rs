@@ -105,6 +105,7 @@ pub fn router(state: AppState, cfg: &WebConfig) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(sessions)
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, no_store_for_documents))
+        .layer(axum::middleware::map_response(location_means_redirect))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -115,6 +116,21 @@ fn no_store_for_documents(res: &axum::response::Response) -> Option<HeaderValue>
     let ct = res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     (ct.starts_with("text/html") || ct.starts_with("application/json"))
         .then(|| HeaderValue::from_static("no-store"))
+}
+
+/// Leptos' `<Redirect/>` in a server render sets `Location` but leaves the status at 200, so
+/// a browser without JavaScript stayed on an empty page. A page that names a location is a
+/// redirect. (Server-function answers keep their 200: the browser build follows those.)
+async fn location_means_redirect(mut res: axum::response::Response) -> axum::response::Response {
+    let html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("text/html"));
+    if html && res.status() == axum::http::StatusCode::OK && res.headers().contains_key(header::LOCATION) {
+        *res.status_mut() = axum::http::StatusCode::FOUND;
+    }
+    res
 }
 
 /// Removes expired sessions now and then; the store ignores them on load anyway.

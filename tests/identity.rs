@@ -733,3 +733,34 @@ async fn console_functions_for_apps_are_for_the_teams_own_admins_only() {
     assert_eq!(status, 200, "{created}");
     assert!(app.db.client(created["id"].as_str().unwrap()).await.unwrap().is_some());
 }
+
+/// A browser without JavaScript: the sign-in form posts, comes back to the sign-in page,
+/// and that page (now signed in) redirects to the authorization request it came from.
+#[tokio::test]
+async fn without_javascript_sign_in_returns_to_the_authorization_request() {
+    let app = spawn_app().await;
+    let c = app.client();
+    let next = "/authentication/v2/authorize?client_id=abc&scope=openid%20data%3Aread";
+    let sign_in_page = format!(
+        "{}/sign-in?next={}",
+        app.url,
+        form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+    );
+    let res = c
+        .post(format!("{}/api/sign_in", app.url))
+        .header("Accept", "text/html")
+        .header("Referer", &sign_in_page)
+        .form(&[("email", common::ADMIN), ("password", common::PASSWORD), ("next", next)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 302);
+    assert_eq!(res.headers()["location"].to_str().unwrap(), sign_in_page);
+    let res = c.get(&sign_in_page).send().await.unwrap();
+    assert_eq!(res.status(), 302, "a page naming a location is a redirect");
+    assert_eq!(res.headers()["location"].to_str().unwrap(), next);
+    // The console's own root redirect works without JavaScript too.
+    let res = c.get(format!("{}/", app.url)).send().await.unwrap();
+    assert_eq!(res.status(), 302);
+    assert!(res.headers()["location"].to_str().unwrap().starts_with("/t/"));
+}
