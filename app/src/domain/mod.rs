@@ -8,6 +8,7 @@ pub mod email;
 pub mod ids;
 pub mod invitation;
 pub mod invitee;
+pub mod ledger;
 pub mod names;
 pub mod oauth;
 pub mod password;
