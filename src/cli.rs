@@ -40,6 +40,9 @@ pub enum Command {
     /// Manage team admins.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Flex token purchases (support operations, R-TOK1).
+    #[command(subcommand)]
+    Tokens(TokensCommand),
     /// OAuth clients ("apps") of a team.
     #[command(subcommand)]
     App(AppCommand),
@@ -49,6 +52,30 @@ pub enum Command {
     /// Operations reserved for support staff (not available to team admins in the console).
     #[command(subcommand)]
     Support(SupportCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokensCommand {
+    /// Record a Flex purchase; it expires one year after it was bought.
+    /// Prints {"purchase_id","expires_at"}.
+    Add {
+        /// Team id (or exact team name).
+        #[arg(long)]
+        team: String,
+        #[arg(long)]
+        amount: i64,
+        /// When it was bought (RFC 3339); default now.
+        #[arg(long)]
+        purchased_at: Option<String>,
+    },
+    /// Move what is left of a purchase to another team. Prints {"purchase_id","team"}.
+    Move {
+        #[arg(long)]
+        purchase: String,
+        /// Team id (or exact team name).
+        #[arg(long)]
+        to_team: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -235,6 +262,38 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = open_db(&cli).await?;
             let id = app::store::teams::create_team(&db.pool, &name, chrono::Utc::now()).await?;
             print_json(json!({"id": id.as_str(), "name": name.as_str()}));
+            Ok(())
+        }
+        Command::Tokens(TokensCommand::Add { team, amount, purchased_at }) => {
+            if *amount <= 0 {
+                bail!("--amount: a purchase must be at least 1 token, not {amount}");
+            }
+            let at = match purchased_at {
+                Some(s) => chrono::DateTime::parse_from_rfc3339(s)
+                    .map_err(|e| anyhow!("--purchased-at: {s:?} is not an RFC 3339 time ({e})"))?
+                    .with_timezone(&chrono::Utc),
+                None => chrono::Utc::now(),
+            };
+            let db = open_db(&cli).await?;
+            let team = resolve_team(&db, team).await?;
+            let mut tx = db.pool.begin().await?;
+            let (id, expires_at) = app::store::tokens::add_purchase(&mut tx, &team, *amount, at).await?;
+            tx.commit().await?;
+            print_json(json!({"purchase_id": id, "expires_at": app::store::ts(expires_at)}));
+            Ok(())
+        }
+        Command::Tokens(TokensCommand::Move { purchase, to_team }) => {
+            let db = open_db(&cli).await?;
+            let to = resolve_team(&db, to_team).await?;
+            match app::store::tokens::move_purchase(&db, purchase, &to, chrono::Utc::now()).await {
+                Ok(_) => {}
+                Err(app::store::StoreError::NotFound) => {
+                    bail!("--purchase: no purchase with id {purchase:?}")
+                }
+                Err(app::store::StoreError::Duplicate(why)) => bail!("--to-team: {why}"),
+                Err(e) => return Err(e.into()),
+            }
+            print_json(json!({"purchase_id": purchase, "team": to.as_str()}));
             Ok(())
         }
         Command::App(AppCommand::Create { team, name, scopes, redirect_uris }) => {

@@ -203,3 +203,50 @@ fn app_ssa_and_key_create_print_the_contract_json() {
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no service account"));
 }
+
+#[test]
+fn tokens_add_and_move_follow_the_contract_and_the_balances() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = json(&tessera(dir.path(), &["team", "create", "--name", "Studio A"], None));
+    let b = json(&tessera(dir.path(), &["team", "create", "--name", "Studio B"], None));
+    let (a, b) = (a["id"].as_str().unwrap(), b["id"].as_str().unwrap());
+
+    let zero = tessera(dir.path(), &["tokens", "add", "--team", a, "--amount", "0"], None);
+    assert_eq!(zero.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&zero.stderr).contains("at least 1 token"));
+    let added = json(&tessera(
+        dir.path(),
+        &["tokens", "add", "--team", "Studio A", "--amount", "100", "--purchased-at", "2026-03-01T09:30:00Z"],
+        None,
+    ));
+    assert_eq!(added["expires_at"], "2027-03-01T09:30:00.000Z", "exactly one year later");
+    let purchase = added["purchase_id"].as_str().unwrap();
+
+    let moved = json(&tessera(dir.path(), &["tokens", "move", "--purchase", purchase, "--to-team", b], None));
+    assert_eq!(moved, serde_json::json!({"purchase_id": purchase, "team": b}));
+    let again =
+        tessera(dir.path(), &["tokens", "move", "--purchase", purchase, "--to-team", "Studio B"], None);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already belongs to that team"));
+    let unknown = tessera(dir.path(), &["tokens", "move", "--purchase", "nope", "--to-team", b], None);
+    assert_eq!(unknown.status.code(), Some(1));
+
+    // The ledger: B now holds the 100 tokens, A none; both moves are entries.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let db =
+            app::store::Db::connect(&format!("sqlite://{}/tessera.db", dir.path().display())).await.unwrap();
+        let when =
+            chrono::DateTime::parse_from_rfc3339("2026-06-01T00:00:00Z").unwrap().with_timezone(&chrono::Utc);
+        let team = |id: &str| app::domain::TeamId::parse(id).unwrap();
+        assert_eq!(app::domain::tokens::available(&db.purchases(&team(a)).await.unwrap(), when), 0);
+        assert_eq!(app::domain::tokens::available(&db.purchases(&team(b)).await.unwrap(), when), 100);
+        let kinds: Vec<String> =
+            sqlx::query_scalar("SELECT kind FROM token_ledger WHERE purchase_id = $1 ORDER BY kind")
+                .bind(purchase)
+                .fetch_all(&db.pool)
+                .await
+                .unwrap();
+        assert_eq!(kinds, ["move_in", "move_out", "purchase"]);
+    });
+}

@@ -1,4 +1,4 @@
-use super::{get_ts, new_id, ts, Db, Result};
+use super::{get_ts, new_id, ts, Db, Result, StoreError};
 use crate::domain::tokens::{expiry_of, Purchase};
 use crate::domain::TeamId;
 use chrono::{DateTime, Utc};
@@ -67,4 +67,44 @@ impl Db {
             })
             .collect()
     }
+}
+
+/// Moves a purchase's remaining tokens to another team (R-TOK1). The ledger records it as a
+/// `move_out` in the old team and a `move_in` in the new one; the purchase then belongs to
+/// the new team (so its expiry travels with it). Returns the number of tokens moved.
+pub async fn move_purchase(db: &Db, purchase: &str, to: &TeamId, now: DateTime<Utc>) -> Result<i64> {
+    let mut tx = db.pool.begin().await?;
+    let from: String = sqlx::query("SELECT team_id FROM token_purchases WHERE id = $1")
+        .bind(purchase)
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|r| r.try_get("team_id"))
+        .transpose()?
+        .ok_or(StoreError::NotFound)?;
+    if from == to.as_str() {
+        return Err(StoreError::Duplicate("the purchase already belongs to that team".into()));
+    }
+    // The UPDATE is the claim: of two racing moves, only one still finds the old team.
+    let claimed = sqlx::query("UPDATE token_purchases SET team_id = $1 WHERE id = $2 AND team_id = $3")
+        .bind(to.as_str())
+        .bind(purchase)
+        .bind(&from)
+        .execute(&mut *tx)
+        .await?;
+    if claimed.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    let remaining: i64 = sqlx::query(
+        "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS left_over FROM token_ledger WHERE purchase_id = $1 AND team_id = $2",
+    )
+    .bind(purchase)
+    .bind(&from)
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get("left_over")?;
+    let from = TeamId::parse(&from).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    ledger_entry(&mut tx, &from, purchase, "move_out", -remaining, now).await?;
+    ledger_entry(&mut tx, to, purchase, "move_in", remaining, now).await?;
+    tx.commit().await?;
+    Ok(remaining)
 }
