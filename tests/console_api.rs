@@ -2,7 +2,7 @@
 mod common;
 use common::*;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_and_readiness() {
     let app = spawn_app().await;
     let c = app.client();
@@ -13,7 +13,7 @@ async fn health_and_readiness() {
     assert_eq!(r.json::<serde_json::Value>().await.unwrap()["status"], "ready");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_password_is_refused_and_leaves_no_session() {
     let app = spawn_app().await;
     let c = app.client();
@@ -24,14 +24,14 @@ async fn wrong_password_is_refused_and_leaves_no_session() {
     assert_eq!(me, serde_json::Value::Null);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_email_gets_the_same_answer_as_a_wrong_password() {
     let app = spawn_app().await;
     let (_, body) = app.sign_in(&app.client(), "nobody@example.com", "whatever-it-is").await;
     assert_eq!(body["code"], "bad_credentials");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_email_names_the_problem() {
     let app = spawn_app().await;
     let (_, body) = app.sign_in(&app.client(), "admin.example.com", "x").await;
@@ -40,7 +40,7 @@ async fn malformed_email_names_the_problem() {
     assert_eq!(body["message"], "Email address \"admin.example.com\" has no @.");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_in_shows_who_and_which_teams() {
     let app = spawn_app().await;
     let c = app.client();
@@ -53,7 +53,7 @@ async fn sign_in_shows_who_and_which_teams() {
     assert_eq!(teams, ["Harbor Engineering", "Northwind Studio"]);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn repeated_failures_are_throttled_even_for_the_right_password() {
     let app = spawn_app().await;
     let c = app.client();
@@ -83,7 +83,7 @@ fn session_cookie(res: &reqwest::Response) -> Option<String> {
         .map(|v| v.to_string())
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn session_cookie_is_hardened_and_rotated_at_sign_in() {
     let app = spawn_app().await;
     let c = app.client();
@@ -113,7 +113,7 @@ async fn session_cookie_is_hardened_and_rotated_at_sign_in() {
     assert_eq!(res.text().await.unwrap(), "null");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn team_overview_has_the_real_figures() {
     let app = spawn_app().await;
     let c = app.client();
@@ -130,7 +130,7 @@ async fn team_overview_has_the_real_figures() {
     assert_eq!(home["next_expiry"][1], 320);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn other_teams_and_anonymous_callers_are_refused() {
     let app = spawn_app().await;
     let north = app.team_id("Northwind Studio").await;
@@ -150,7 +150,7 @@ async fn other_teams_and_anonymous_callers_are_refused() {
     assert_eq!(junk["code"], "not_a_member");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invited_member_without_password_cannot_sign_in() {
     let app = spawn_app().await;
     // Index 4 in the demo data is an invitee who has not chosen a password.
@@ -158,7 +158,7 @@ async fn invited_member_without_password_cannot_sign_in() {
     assert_eq!(body["code"], "bad_credentials");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_render_on_the_server_and_guard_access() {
     let app = spawn_app().await;
     let north = app.team_id("Northwind Studio").await;
@@ -187,7 +187,7 @@ async fn pages_render_on_the_server_and_guard_access() {
     assert!(res.text().await.unwrap().contains("Page not found"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_out_ends_the_session() {
     let app = spawn_app().await;
     let c = app.client();
@@ -198,7 +198,7 @@ async fn sign_out_ends_the_session() {
     assert_eq!(me, serde_json::Value::Null);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn personal_pages_are_not_cached() {
     let app = spawn_app().await;
     let c = app.client();
@@ -247,7 +247,7 @@ fn next_after_sign_in_stays_on_this_site() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn people_pages_are_for_admins_only() {
     let app = spawn_app().await;
     let north = app.team_id("Northwind Studio").await;

@@ -79,7 +79,7 @@ async fn userinfo(app: &TestApp, auth: Option<&str>) -> reqwest::Response {
     req.send().await.unwrap()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_ssa_exchanges_an_assertion_for_an_sa_token_and_reads_its_profile() {
     let app = spawn_app().await;
     let ssa = make_ssa(&app, "data:read data:write").await;
@@ -118,7 +118,7 @@ async fn an_ssa_exchanges_an_assertion_for_an_sa_token_and_reads_its_profile() {
     assert!(key.last_used_at.is_some());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_bad_assertion_is_refused_with_its_reason() {
     let app = spawn_app().await;
     let ssa = make_ssa(&app, "data:read").await;
@@ -216,7 +216,7 @@ async fn every_bad_assertion_is_refused_with_its_reason() {
     assert!(body["error_description"].as_str().unwrap().ends_with("is disabled"), "{body}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_authentication_and_request_shape_errors() {
     let app = spawn_app().await;
     let ssa = make_ssa(&app, "data:read").await;
@@ -266,7 +266,7 @@ async fn client_authentication_and_request_shape_errors() {
     assert_eq!(res.json::<Value>().await.unwrap()["error"], "invalid_request");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn userinfo_answers_400_401_403_and_429_as_the_seed_says() {
     let app = spawn_app().await;
     let ssa = make_ssa(&app, "data:read").await;
@@ -330,7 +330,7 @@ async fn userinfo_answers_400_401_403_and_429_as_the_seed_says() {
     assert_eq!(res.json::<Value>().await.unwrap()["error_description"], "the token has expired");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_revoked_access_token_is_refused() {
     let app = spawn_app().await;
     let ssa = make_ssa(&app, "data:read").await;
@@ -350,7 +350,7 @@ async fn a_revoked_access_token_is_refused() {
     assert_eq!(res.json::<Value>().await.unwrap()["error_description"], "The token has been revoked");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn discovery_names_the_endpoints() {
     let app = spawn_app().await;
     let d: Value = reqwest::get(format!("{}/.well-known/openid-configuration", app.url))
@@ -368,7 +368,7 @@ async fn discovery_names_the_endpoints() {
 
 /// The seed's Python snippet, run for real: PyJWT signs the assertion, urllib exchanges it
 /// and calls /userinfo. Uses the system Python (Debian's python3-jwt).
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_outside_client_written_with_pyjwt_gets_a_token_and_a_profile() {
     let app = spawn_app().await;
     let ssa = make_ssa(&app, "data:read user-profile:read").await;
@@ -470,7 +470,7 @@ async fn token_call(app: &TestApp, flow: &UserFlow, form: &[(&str, &str)]) -> (u
     (res.status().as_u16(), res.json().await.unwrap())
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn authorization_code_with_pkce_then_refresh_rotation() {
     let app = spawn_app().await;
     let flow = make_app_client(&app).await;
@@ -560,7 +560,7 @@ async fn authorization_code_with_pkce_then_refresh_rotation() {
     assert_eq!(status, 400);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn authorize_refuses_unknown_apps_and_unregistered_redirects_on_its_own_page() {
     let app = spawn_app().await;
     let flow = make_app_client(&app).await;
@@ -619,7 +619,7 @@ async fn authorize_refuses_unknown_apps_and_unregistered_redirects_on_its_own_pa
     assert!(res.headers()["location"].to_str().unwrap().contains("error=invalid_scope"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signing_keys_rotate_after_30_days_and_stay_published_for_90() {
     let app = spawn_app().await;
     let ssa = make_ssa(&app, "data:read").await;
@@ -664,7 +664,7 @@ async fn signing_keys_rotate_after_30_days_and_stay_published_for_90() {
     assert!(published.contains(&second_kid));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn console_functions_for_apps_are_for_the_teams_own_admins_only() {
     let app = spawn_app().await;
     let north = app.team_id("Northwind Studio").await;
@@ -736,7 +736,7 @@ async fn console_functions_for_apps_are_for_the_teams_own_admins_only() {
 
 /// A browser without JavaScript: the sign-in form posts, comes back to the sign-in page,
 /// and that page (now signed in) redirects to the authorization request it came from.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_javascript_sign_in_returns_to_the_authorization_request() {
     let app = spawn_app().await;
     let c = app.client();

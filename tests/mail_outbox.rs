@@ -126,7 +126,7 @@ impl SmtpSink {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_committed_messages_are_delivered_as_files() {
     let (dir, db) = temp_db().await;
     let out = dir.path().join("outbox");
@@ -156,7 +156,7 @@ async fn only_committed_messages_are_delivered_as_files() {
     worker.abort();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn eml_file_has_text_and_html_parts() {
     let (dir, db) = temp_db().await;
     let id = enqueue(&db, "bo@example.com", "Tom & Jerry <Ltd>").await;
@@ -184,7 +184,7 @@ async fn eml_file_has_text_and_html_parts() {
     worker.abort();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn smtp_delivery_arrives_exactly_once() {
     let (dir, db) = temp_db().await;
     let sink = SmtpSink::start(dir.path().join("smtp")).await;
@@ -210,7 +210,7 @@ async fn smtp_delivery_arrives_exactly_once() {
     worker.abort();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_workers_deliver_each_message_once() {
     let (dir, db) = temp_db().await;
     let sink = SmtpSink::start(dir.path().join("smtp")).await;
@@ -237,7 +237,7 @@ async fn two_workers_deliver_each_message_once() {
     b.abort();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failed_smtp_leaves_the_message_for_a_later_retry() {
     let (dir, db) = temp_db().await;
     // A port nobody listens on.
@@ -260,7 +260,7 @@ async fn failed_smtp_leaves_the_message_for_a_later_retry() {
     worker.abort();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn leases_expire_so_a_crashed_sender_loses_nothing() {
     let (_dir, db) = temp_db().await;
     let id = enqueue(&db, "bo@example.com", "Northwind").await;
@@ -285,7 +285,7 @@ async fn leases_expire_so_a_crashed_sender_loses_nothing() {
     assert_eq!(db.outbox_pending_count().await.expect("count"), 0);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_claims_never_overlap() {
     let (_dir, db) = temp_db().await;
     for i in 0..30 {

@@ -34,7 +34,7 @@ fn location(res: &reqwest::Response) -> String {
     res.headers()["location"].to_str().unwrap().to_string()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_member_signs_in_through_the_company_provider() {
     let a = spawn_app().await;
     let b = spawn_app_on("localhost").await;
@@ -75,7 +75,7 @@ async fn a_member_signs_in_through_the_company_provider() {
     assert_eq!(res.status(), 400);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn addresses_without_sso_and_forged_callbacks_are_refused() {
     let a = spawn_app().await;
     let b = spawn_app_on("localhost").await;
