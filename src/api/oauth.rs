@@ -351,13 +351,9 @@ async fn refresh(
         }
         None => grant.scope.clone(),
     };
-    let next = identity::issue_refresh_token(
-        &st.db,
-        &app::store::identity::RefreshGrant { scope: grant.scope.clone(), ..grant.clone() },
-        now,
-    )
-    .await
-    .map_err(OAuthError::server)?;
+    // The new refresh token keeps the family and the full granted scope, even when this
+    // access token was narrowed.
+    let next = identity::issue_refresh_token(&st.db, &grant, now).await.map_err(OAuthError::server)?;
     let issued = user_token(st, client, &grant.account_id, &scope).await?;
     Ok(access_answer(&issued.token, &issued.claims.scope, Some(&next), None))
 }
