@@ -52,6 +52,8 @@ pub enum Command {
     /// Operations reserved for support staff (not available to team admins in the console).
     #[command(subcommand)]
     Support(SupportCommand),
+    /// A reference product client: sign in, start, check, stop (R-LIC1..4).
+    Client(crate::client::ClientArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -251,6 +253,13 @@ fn print_json(v: serde_json::Value) {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match &cli.command {
         Command::Serve(args) => serve(&cli, args).await,
+        Command::Client(args) => {
+            if !crate::client::run(args).await? {
+                // The product must stop: a distinct status for scripts (1 is an error).
+                std::process::exit(2);
+            }
+            Ok(())
+        }
         Command::Import(args) => import(&cli, args).await,
         Command::Migrate => {
             open_db(&cli).await?;

@@ -2,6 +2,7 @@
 //! Business rules and the store live in the `app` crate (shared with the console).
 pub mod api;
 pub mod cli;
+pub mod client;
 pub mod mail_worker;
 pub mod seed;
 pub mod session_store;

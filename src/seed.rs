@@ -174,7 +174,7 @@ pub async fn seed_demo(db: &Db, password: &str, now: DateTime<Utc>) -> anyhow::R
     .await?;
 
     let (older, _) = tokens::add_purchase(&mut tx, &north, 500, now - Duration::days(300)).await?;
-    tokens::ledger_entry(&mut tx, &north, &older, "charge", -180, now - Duration::days(20)).await?;
+    tokens::ledger_entry(&mut tx, &north, &older, "charge", -180, now - Duration::days(20), None).await?;
     tokens::add_purchase(&mut tx, &north, 1000, now - Duration::days(60)).await?;
     tokens::add_purchase(&mut tx, &harbor, 300, now - Duration::days(10)).await?;
 

@@ -15,6 +15,26 @@ pub struct TestApp {
     pub db: Db,
     pub clock: Arc<ShiftedClock>,
     pub dir: tempfile::TempDir,
+    addr: std::net::SocketAddr,
+    router: axum::Router,
+    running: std::sync::Mutex<Option<Running>>,
+}
+
+struct Running {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+fn serve(listener: tokio::net::TcpListener, router: axum::Router) -> Running {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await;
+    });
+    Running { stop, task }
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -40,11 +60,35 @@ pub async fn spawn_app_on(host: &str) -> TestApp {
     let clock = Arc::new(ShiftedClock::default());
     let state = startup::app_state(db.clone(), clock.clone(), &cfg);
     let router = startup::router(state, &cfg);
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    TestApp { url: format!("http://{host}:{}", addr.port()), db, clock, dir }
+    let running = serve(listener, router.clone());
+    TestApp {
+        url: format!("http://{host}:{}", addr.port()),
+        db,
+        clock,
+        dir,
+        addr,
+        router,
+        running: std::sync::Mutex::new(Some(running)),
+    }
 }
 
 impl TestApp {
+    /// Stops serving (an outage): new connections are refused until `start_again`.
+    pub async fn stop(&self) {
+        let running = self.running.lock().expect("lock").take();
+        if let Some(r) = running {
+            let _ = r.stop.send(());
+            let _ = r.task.await;
+        }
+    }
+
+    /// Serves again on the same port, with the same database and clock.
+    pub async fn start_again(&self) {
+        let listener = tokio::net::TcpListener::bind(self.addr).await.expect("rebind the same port");
+        let running = serve(listener, self.router.clone());
+        *self.running.lock().expect("lock") = Some(running);
+    }
+
     /// A client with its own cookie jar that does not follow redirects.
     pub fn client(&self) -> reqwest::Client {
         reqwest::Client::builder()

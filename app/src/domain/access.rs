@@ -73,6 +73,36 @@ pub fn flex_products(
     }
 }
 
+/// One team's Flex facts for one product (as a single query returns them).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FlexFacts {
+    pub guest: bool,
+    pub guest_defaults: bool,
+    pub has_defaults: bool,
+    pub in_defaults: bool,
+    pub all_products: bool,
+    pub in_individual: bool,
+}
+
+/// Whether `flex_products` includes a product of the Flex catalogue, from `FlexFacts`: the
+/// same rule, applied to a one-product catalogue, so the two cannot drift apart.
+pub fn allows(f: &FlexFacts) -> bool {
+    let product = "p".to_string();
+    let catalogue = BTreeSet::from([product.clone()]);
+    let individual = if f.all_products {
+        Individual::All
+    } else {
+        Individual::Products(if f.in_individual { catalogue.clone() } else { BTreeSet::new() })
+    };
+    let defaults = match (f.has_defaults, f.in_defaults) {
+        (false, _) => BTreeSet::new(),
+        (true, true) => catalogue.clone(),
+        (true, false) => BTreeSet::from(["other".to_string()]),
+    };
+    let team = TeamFlexSettings { defaults, guest_defaults: f.guest_defaults };
+    flex_products(&individual, f.guest, &team, &catalogue).contains(&product)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,5 +207,36 @@ mod tests {
             serde_json::to_string(&Individual::Products(set(&["a", "b"]))).unwrap(),
             r#"{"products":["a","b"]}"#
         );
+    }
+
+    #[test]
+    fn allows_agrees_with_flex_products_for_every_combination() {
+        let cat = set(&["p", "q"]);
+        for bits in 0..64u8 {
+            let b = |i: u8| bits & (1 << i) != 0;
+            let f = FlexFacts {
+                guest: b(0),
+                guest_defaults: b(1),
+                has_defaults: b(2),
+                in_defaults: b(2) && b(3),
+                all_products: b(4),
+                in_individual: b(5),
+            };
+            let individual = if f.all_products {
+                Individual::All
+            } else if f.in_individual {
+                Individual::Products(set(&["p"]))
+            } else {
+                Individual::Products(set(&["q"]))
+            };
+            let defaults = match (f.has_defaults, f.in_defaults) {
+                (false, _) => BTreeSet::new(),
+                (true, true) => set(&["p", "q"]),
+                (true, false) => set(&["q"]),
+            };
+            let team = TeamFlexSettings { defaults, guest_defaults: f.guest_defaults };
+            let expected = flex_products(&individual, f.guest, &team, &cat).contains("p");
+            assert_eq!(allows(&f), expected, "{f:?}");
+        }
     }
 }

@@ -9,6 +9,7 @@ pub mod ids;
 pub mod invitation;
 pub mod invitee;
 pub mod ledger;
+pub mod licensing;
 pub mod names;
 pub mod oauth;
 pub mod password;

@@ -15,6 +15,7 @@ pub mod flex;
 pub mod identity;
 pub mod import;
 pub mod invitations;
+pub mod licensing;
 pub mod outbox;
 pub mod people;
 pub mod teams;

@@ -21,7 +21,7 @@ pub async fn add_purchase(
         .bind(ts(expires_at))
         .execute(&mut **tx)
         .await?;
-    ledger_entry(tx, team, &id, "purchase", amount, purchased_at).await?;
+    ledger_entry(tx, team, &id, "purchase", amount, purchased_at, None).await?;
     Ok((id, expires_at))
 }
 
@@ -32,14 +32,18 @@ pub async fn ledger_entry(
     kind: &str,
     amount: i64,
     at: DateTime<Utc>,
+    window: Option<&str>,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO token_ledger (id, team_id, purchase_id, kind, amount, at) VALUES ($1, $2, $3, $4, $5, $6)")
+    sqlx::query(
+        "INSERT INTO token_ledger (id, team_id, purchase_id, kind, amount, at, window_id) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
         .bind(new_id())
         .bind(team.as_str())
         .bind(purchase_id)
         .bind(kind)
         .bind(amount)
         .bind(ts(at))
+        .bind(window)
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -103,8 +107,8 @@ pub async fn move_purchase(db: &Db, purchase: &str, to: &TeamId, now: DateTime<U
     .await?
     .try_get("left_over")?;
     let from = TeamId::parse(&from).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    ledger_entry(&mut tx, &from, purchase, "move_out", -remaining, now).await?;
-    ledger_entry(&mut tx, to, purchase, "move_in", remaining, now).await?;
+    ledger_entry(&mut tx, &from, purchase, "move_out", -remaining, now, None).await?;
+    ledger_entry(&mut tx, to, purchase, "move_in", remaining, now, None).await?;
     tx.commit().await?;
     Ok(remaining)
 }

@@ -1,0 +1,203 @@
+//! The licensing service (R-LIC1..5, R-PRI1): resolves what a person holds, keeps devices
+//! and the one active session, charges Flex windows and signs the lease. The rules are in
+//! `domain::licensing` and `domain::ledger`; this module orders the reads and writes.
+use crate::domain::access;
+use crate::domain::ledger::{resolve, Entitlement};
+use crate::domain::licensing::{
+    check_device, lease_times, may_hold_session, AuthorizeRequest, DeviceCheck, LeaseClaims, LicenseType,
+    Refusal, LEASE_TYPE, SESSION_LAPSE,
+};
+use crate::keys::{KeyError, KeySet};
+use crate::store::licensing::{Charge, ProductRow, Registration, TOUCH_EVERY};
+use crate::store::{Db, StoreError};
+use chrono::{DateTime, Utc};
+
+#[derive(Debug, thiserror::Error)]
+pub enum LicensingError {
+    #[error("refused: {}", .0.code())]
+    Refused(Refusal),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Keys(#[from] KeyError),
+}
+
+impl From<Refusal> for LicensingError {
+    fn from(r: Refusal) -> Self {
+        LicensingError::Refused(r)
+    }
+}
+
+/// A granted authorization: the contract's 200 body.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Granted {
+    pub license_type: LicenseType,
+    pub lease: String,
+    pub offline_until: DateTime<Utc>,
+    pub next_check_at: DateTime<Utc>,
+    pub tokens_charged: i64,
+}
+
+/// The person's entitlement to a product and the team it comes from (R-PRI1 order).
+/// With a seat, also when it was last used.
+async fn entitlement(
+    db: &Db,
+    account: &str,
+    product: &ProductRow,
+    now: DateTime<Utc>,
+) -> Result<(Entitlement, Vec<String>, Option<DateTime<Utc>>), LicensingError> {
+    let seats = db.seat_grants(account, &product.id, now).await?;
+    let seat = |t: LicenseType| seats.iter().find(|s| s.access == t);
+    let (sub, trial) = (
+        seat(LicenseType::Subscription).map(|s| s.team_id.clone()),
+        seat(LicenseType::Trial).map(|s| s.team_id.clone()),
+    );
+    let last_used =
+        seat(LicenseType::Subscription).or(seat(LicenseType::Trial)).and_then(|s| s.last_accessed_at);
+    let flex_teams: Vec<String> = match (&sub, &trial, product.flex_daily_rate) {
+        (None, None, Some(_)) => db
+            .flex_facts(account, &product.id)
+            .await?
+            .into_iter()
+            .filter(|(_, f)| access::allows(f))
+            .map(|(t, _)| t)
+            .collect(),
+        _ => vec![],
+    };
+    let flex_rate = product.flex_daily_rate.filter(|_| !flex_teams.is_empty());
+    let ent = resolve(sub.is_some(), trial.is_some(), flex_rate);
+    let teams = match ent {
+        Entitlement::Subscription => sub.into_iter().collect(),
+        Entitlement::Trial => trial.into_iter().collect(),
+        Entitlement::Flex { .. } => flex_teams,
+        Entitlement::Refused => vec![],
+    };
+    Ok((ent, teams, last_used))
+}
+
+/// Authorizes `account` to run `req.product` on `req.device_id` now (R-LIC1..5).
+///
+/// Order matters: refusals that cost nothing (entitlement, device limit, a session held
+/// elsewhere) come first; the device is registered and the session taken before tokens are
+/// charged, and a session taken for a charge that then fails is given back.
+pub async fn authorize(
+    db: &Db,
+    keys: &KeySet,
+    issuer: &str,
+    account: &str,
+    req: &AuthorizeRequest,
+    now: DateTime<Utc>,
+) -> Result<Granted, LicensingError> {
+    let Some(product) = db.product_by_code(&req.product).await? else {
+        return Err(Refusal::NotEntitled {
+            product: req.product.clone(),
+            reason: "there is no product with this code".into(),
+        }
+        .into());
+    };
+    let (ent, teams, seat_last_used) = entitlement(db, account, &product, now).await?;
+    let license_type =
+        match ent {
+            Entitlement::Subscription => LicenseType::Subscription,
+            Entitlement::Trial => LicenseType::Trial,
+            Entitlement::Flex { .. } => LicenseType::Flex,
+            Entitlement::Refused => return Err(Refusal::NotEntitled {
+                product: product.name.clone(),
+                reason:
+                    "none of your teams has assigned you a subscription seat, a trial or Flex access to it"
+                        .into(),
+            }
+            .into()),
+        };
+
+    let devices = db.devices_of(account, &product.id).await?;
+    let ids: Vec<&str> = devices.iter().map(|d| d.device_id.as_str()).collect();
+    let limit = |names: Vec<String>| Refusal::DeviceLimit { product: product.name.clone(), devices: names };
+    match check_device(&ids, &req.device_id) {
+        DeviceCheck::Known => {
+            if let Some(d) = devices.iter().find(|d| d.device_id == req.device_id) {
+                db.touch_device(account, &product.id, d, &req.device_name, now).await?;
+            }
+        }
+        DeviceCheck::Limit => return Err(limit(devices.into_iter().map(|d| d.name).collect()).into()),
+        DeviceCheck::Register => {
+            if let Registration::Limit(names) =
+                db.register_device(account, &product.id, &req.device_id, &req.device_name, now).await?
+            {
+                return Err(limit(names).into());
+            }
+        }
+    }
+
+    let holder = db.license_session(account, &product.id).await?;
+    let elsewhere = |name: Option<String>| Refusal::SessionActiveElsewhere {
+        product: product.name.clone(),
+        device_name: name.unwrap_or_else(|| "a removed device".into()),
+    };
+    if !may_hold_session(holder.as_ref().map(|h| (h.device_id.as_str(), h.heartbeat_at)), &req.device_id, now)
+    {
+        return Err(elsewhere(holder.and_then(|h| h.device_name)).into());
+    }
+    let ours = holder.as_ref().is_some_and(|h| h.device_id == req.device_id);
+    let fresh = ours && holder.as_ref().is_some_and(|h| now - h.heartbeat_at < TOUCH_EVERY);
+    if !fresh && !db.claim_session(account, &product.id, &req.device_id, now - SESSION_LAPSE, now).await? {
+        let h = db.license_session(account, &product.id).await?;
+        return Err(elsewhere(h.and_then(|h| h.device_name)).into());
+    }
+
+    let tokens_charged = match ent {
+        Entitlement::Flex { daily_rate } => {
+            if db.open_window(account, &product.id, LicenseType::Flex, now).await?.is_some() {
+                0
+            } else {
+                match db.charge_flex(account, &product.id, &req.device_id, &teams, daily_rate, now).await? {
+                    Charge::Covered(_) => 0,
+                    Charge::Charged { window, .. } => window.tokens,
+                    Charge::Insufficient { needed, available } => {
+                        if !ours {
+                            db.release_session(account, &product.id, &req.device_id).await?;
+                        }
+                        return Err(Refusal::InsufficientTokens {
+                            product: product.name.clone(),
+                            needed,
+                            available,
+                        }
+                        .into());
+                    }
+                }
+            }
+        }
+        _ => {
+            let team = teams.first().cloned().unwrap_or_default();
+            if db.open_window(account, &product.id, license_type, now).await?.is_none() {
+                db.open_seat_window(&team, account, &product.id, &req.device_id, license_type, now).await?;
+            }
+            if seat_last_used.is_none_or(|t| now - t >= TOUCH_EVERY) {
+                db.touch_seat(&team, account, &product.id, now).await?;
+            }
+            0
+        }
+    };
+
+    let (next_check_at, offline_until) = lease_times(now);
+    let claims = LeaseClaims {
+        iss: issuer.to_string(),
+        sub: account.to_string(),
+        typ: LEASE_TYPE.to_string(),
+        product: product.code.clone(),
+        device_id: req.device_id.clone(),
+        license_type,
+        iat: now.timestamp(),
+        next_check_at: next_check_at.timestamp(),
+        exp: offline_until.timestamp(),
+        jti: uuid::Uuid::new_v4().simple().to_string(),
+    };
+    let lease = keys.sign(&claims, now).await?;
+    Ok(Granted { license_type, lease, offline_until, next_check_at, tokens_charged })
+}
+
+/// Ends the session `device` holds for the product (R-LIC3); false when it held none.
+pub async fn release(db: &Db, account: &str, product_code: &str, device: &str) -> Result<bool, StoreError> {
+    let Some(product) = db.product_by_code(product_code).await? else { return Ok(false) };
+    db.release_session(account, &product.id, device).await
+}

@@ -1,0 +1,579 @@
+//! Licensing data (R-LIC1..5): products by code, what a person holds, devices, the one
+//! active session, usage windows and Flex charges.
+use super::{get_opt_ts, get_ts, new_id, tokens::ledger_entry, ts, Db, Result, StoreError};
+use crate::domain::access::FlexFacts;
+use crate::domain::ledger::{self, Lot};
+use crate::domain::licensing::{LicenseType, MAX_DEVICES};
+use crate::domain::tokens::expiry_of;
+use crate::domain::TeamId;
+use chrono::{DateTime, Duration, Utc};
+use sqlx::{Any, Row, Transaction};
+
+/// Last-seen and heartbeat columns are rewritten at most this often: a product checking in
+/// every few seconds costs reads, not writes. (A session then lapses up to this much later.)
+pub const TOUCH_EVERY: Duration = Duration::minutes(1);
+
+#[derive(Clone, Debug)]
+pub struct ProductRow {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+    pub flex_daily_rate: Option<i64>,
+}
+
+#[derive(Clone, Debug)]
+pub struct SeatGrant {
+    pub team_id: String,
+    pub access: LicenseType,
+    pub last_accessed_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct DeviceRow {
+    pub device_id: String,
+    pub name: String,
+    pub registered_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug)]
+pub struct SessionRow {
+    pub device_id: String,
+    pub device_name: Option<String>,
+    pub heartbeat_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug)]
+pub struct WindowRow {
+    pub id: String,
+    pub team_id: Option<String>,
+    pub opened_at: DateTime<Utc>,
+    pub closes_at: DateTime<Utc>,
+    pub tokens: i64,
+}
+
+/// A device of a person as the By User page lists it.
+#[derive(Clone, Debug)]
+pub struct MemberDevice {
+    pub product_id: String,
+    pub product_code: String,
+    pub product_name: String,
+    pub device_id: String,
+    pub name: String,
+    pub registered_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub session_heartbeat: Option<DateTime<Utc>>,
+}
+
+pub enum Registration {
+    Registered,
+    Limit(Vec<String>),
+}
+
+pub enum Charge {
+    /// Another authorization opened the window first; nothing charged.
+    Covered(WindowRow),
+    Charged {
+        window: WindowRow,
+        team_id: String,
+    },
+    Insufficient {
+        needed: i64,
+        available: i64,
+    },
+}
+
+fn window_from(r: &sqlx::any::AnyRow) -> Result<WindowRow> {
+    Ok(WindowRow {
+        id: r.try_get("id")?,
+        team_id: r.try_get("team_id")?,
+        opened_at: get_ts(r, "opened_at")?,
+        closes_at: get_ts(r, "closes_at")?,
+        tokens: r.try_get("tokens")?,
+    })
+}
+
+/// Serialises a person's licensing writes (device registration, window opening, charges):
+/// the SQLite write lock at once, or the account row's lock on PostgreSQL. Taken before any
+/// team lock, always, so two transactions never wait on each other in opposite order.
+async fn lock_account(tx: &mut Transaction<'_, Any>, account: &str) -> Result<()> {
+    let done = sqlx::query("UPDATE accounts SET email = email WHERE id = $1")
+        .bind(account)
+        .execute(&mut **tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+async fn open_window_in<'e, E: sqlx::Executor<'e, Database = Any>>(
+    ex: E,
+    account: &str,
+    product_id: &str,
+    license: LicenseType,
+    now: DateTime<Utc>,
+) -> Result<Option<WindowRow>> {
+    let row = sqlx::query(
+        "SELECT id, team_id, opened_at, closes_at, tokens FROM usage_windows \
+         WHERE account_id = $1 AND product_id = $2 AND license_type = $3 AND closes_at > $4 AND opened_at <= $4 \
+         ORDER BY closes_at DESC LIMIT 1",
+    )
+    .bind(account)
+    .bind(product_id)
+    .bind(license.as_str())
+    .bind(ts(now))
+    .fetch_optional(ex)
+    .await?;
+    row.as_ref().map(window_from).transpose()
+}
+
+/// Who used what where: the person, the product and the device of a usage window.
+pub struct Usage<'a> {
+    pub account: &'a str,
+    pub product_id: &'a str,
+    pub device: &'a str,
+}
+
+async fn insert_window(
+    tx: &mut Transaction<'_, Any>,
+    team: Option<&str>,
+    u: &Usage<'_>,
+    license: LicenseType,
+    tokens: i64,
+    now: DateTime<Utc>,
+) -> Result<WindowRow> {
+    let w = WindowRow {
+        id: new_id(),
+        team_id: team.map(str::to_string),
+        opened_at: now,
+        closes_at: now + ledger::FLEX_WINDOW,
+        tokens,
+    };
+    sqlx::query(
+        "INSERT INTO usage_windows (id, team_id, account_id, product_id, device_id, license_type, opened_at, closes_at, tokens) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(&w.id)
+    .bind(team)
+    .bind(u.account)
+    .bind(u.product_id)
+    .bind(u.device)
+    .bind(license.as_str())
+    .bind(ts(w.opened_at))
+    .bind(ts(w.closes_at))
+    .bind(tokens)
+    .execute(&mut **tx)
+    .await?;
+    Ok(w)
+}
+
+/// The team's purchases as lots: what each has left in this team (moves net out).
+pub async fn team_lots<'e, E: sqlx::Executor<'e, Database = Any>>(ex: E, team: &str) -> Result<Vec<Lot>> {
+    let rows = sqlx::query(
+        "SELECT p.id, p.purchased_at, CAST(COALESCE(SUM(l.amount), 0) AS BIGINT) AS remaining \
+         FROM token_purchases p LEFT JOIN token_ledger l ON l.purchase_id = p.id AND l.team_id = p.team_id \
+         WHERE p.team_id = $1 GROUP BY p.id, p.purchased_at",
+    )
+    .bind(team)
+    .fetch_all(ex)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let purchased_at = get_ts(r, "purchased_at")?;
+            Ok(Lot {
+                purchase_id: r.try_get("id")?,
+                purchased_at,
+                expires_at: expiry_of(purchased_at),
+                remaining: r.try_get("remaining")?,
+            })
+        })
+        .collect()
+}
+
+impl Db {
+    pub async fn product_by_code(&self, code: &str) -> Result<Option<ProductRow>> {
+        let row = sqlx::query("SELECT id, code, name, flex_daily_rate FROM products WHERE code = $1")
+            .bind(code)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| {
+            Ok(ProductRow {
+                id: r.try_get("id")?,
+                code: r.try_get("code")?,
+                name: r.try_get("name")?,
+                flex_daily_rate: r.try_get("flex_daily_rate")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Seats (subscription or trial) assigned to the person for the product, in teams where
+    /// they are an active member and while the team's subscription or trial runs.
+    pub async fn seat_grants(
+        &self,
+        account: &str,
+        product_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<SeatGrant>> {
+        let rows = sqlx::query(
+            "SELECT a.team_id, tp.access, a.last_accessed_at FROM assignments a \
+             JOIN memberships m ON m.team_id = a.team_id AND m.account_id = a.account_id \
+             JOIN team_products tp ON tp.team_id = a.team_id AND tp.product_id = a.product_id \
+             WHERE a.account_id = $1 AND a.product_id = $2 AND m.status = 'active' \
+               AND tp.starts_at <= $3 AND tp.ends_at > $3 \
+             ORDER BY a.team_id",
+        )
+        .bind(account)
+        .bind(product_id)
+        .bind(ts(now))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let access: String = r.try_get("access")?;
+                Ok(SeatGrant {
+                    team_id: r.try_get("team_id")?,
+                    access: LicenseType::parse(&access)
+                        .ok_or_else(|| StoreError::Corrupt(format!("access {access:?}")))?,
+                    last_accessed_at: get_opt_ts(r, "last_accessed_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// For each team where the person is an active Flex user: the facts that decide whether
+    /// they may run the product (the rule itself is `access::allows`).
+    pub async fn flex_facts(&self, account: &str, product_id: &str) -> Result<Vec<(String, FlexFacts)>> {
+        let rows = sqlx::query(
+            "SELECT fu.team_id, m.guest, t.guest_defaults, fu.all_products, \
+               CASE WHEN EXISTS (SELECT 1 FROM flex_defaults d WHERE d.team_id = fu.team_id) THEN 1 ELSE 0 END AS has_defaults, \
+               CASE WHEN EXISTS (SELECT 1 FROM flex_defaults d WHERE d.team_id = fu.team_id AND d.product_id = $2) THEN 1 ELSE 0 END AS in_defaults, \
+               CASE WHEN EXISTS (SELECT 1 FROM flex_user_products p WHERE p.team_id = fu.team_id AND p.account_id = fu.account_id AND p.product_id = $2) THEN 1 ELSE 0 END AS in_individual \
+             FROM flex_users fu \
+             JOIN memberships m ON m.team_id = fu.team_id AND m.account_id = fu.account_id \
+             JOIN teams t ON t.id = fu.team_id \
+             WHERE fu.account_id = $1 AND m.status = 'active' ORDER BY t.name, fu.team_id",
+        )
+        .bind(account)
+        .bind(product_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let flag = |r: &sqlx::any::AnyRow, c: &str| -> Result<bool> { Ok(r.try_get::<i64, _>(c)? != 0) };
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("team_id")?,
+                    FlexFacts {
+                        guest: flag(r, "guest")?,
+                        guest_defaults: flag(r, "guest_defaults")?,
+                        has_defaults: flag(r, "has_defaults")?,
+                        in_defaults: flag(r, "in_defaults")?,
+                        all_products: flag(r, "all_products")?,
+                        in_individual: flag(r, "in_individual")?,
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    pub async fn devices_of(&self, account: &str, product_id: &str) -> Result<Vec<DeviceRow>> {
+        let rows = sqlx::query(
+            "SELECT device_id, name, registered_at, last_seen_at FROM devices \
+             WHERE account_id = $1 AND product_id = $2 ORDER BY registered_at",
+        )
+        .bind(account)
+        .bind(product_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(DeviceRow {
+                    device_id: r.try_get("device_id")?,
+                    name: r.try_get("name")?,
+                    registered_at: get_ts(r, "registered_at")?,
+                    last_seen_at: get_ts(r, "last_seen_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Registers a device unless the person already has the maximum (checked again under
+    /// the person's lock, so two new devices at once cannot both take the last place).
+    pub async fn register_device(
+        &self,
+        account: &str,
+        product_id: &str,
+        device: &str,
+        name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Registration> {
+        let mut tx = self.pool.begin().await?;
+        lock_account(&mut tx, account).await?;
+        let names: Vec<(String, String)> = sqlx::query(
+            "SELECT device_id, name FROM devices WHERE account_id = $1 AND product_id = $2 ORDER BY registered_at",
+        )
+        .bind(account)
+        .bind(product_id)
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("device_id")?, r.try_get("name")?)))
+        .collect::<Result<_>>()?;
+        if names.iter().any(|(d, _)| d == device) {
+            return Ok(Registration::Registered);
+        }
+        if names.len() >= MAX_DEVICES {
+            return Ok(Registration::Limit(names.into_iter().map(|(_, n)| n).collect()));
+        }
+        sqlx::query(
+            "INSERT INTO devices (account_id, product_id, device_id, name, registered_at, last_seen_at) \
+             VALUES ($1, $2, $3, $4, $5, $5)",
+        )
+        .bind(account)
+        .bind(product_id)
+        .bind(device)
+        .bind(name)
+        .bind(ts(now))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Registration::Registered)
+    }
+
+    /// Records that the device was seen (at most every `TOUCH_EVERY`); renames it if its
+    /// name changed.
+    pub async fn touch_device(
+        &self,
+        account: &str,
+        product_id: &str,
+        device: &DeviceRow,
+        name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        if device.name == name && now - device.last_seen_at < TOUCH_EVERY {
+            return Ok(());
+        }
+        sqlx::query(
+            "UPDATE devices SET last_seen_at = $1, name = $2 WHERE account_id = $3 AND product_id = $4 AND device_id = $5",
+        )
+        .bind(ts(now))
+        .bind(name)
+        .bind(account)
+        .bind(product_id)
+        .bind(&device.device_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn license_session(&self, account: &str, product_id: &str) -> Result<Option<SessionRow>> {
+        let row = sqlx::query(
+            "SELECT s.device_id, s.heartbeat_at, d.name FROM license_sessions s \
+             LEFT JOIN devices d ON d.account_id = s.account_id AND d.product_id = s.product_id AND d.device_id = s.device_id \
+             WHERE s.account_id = $1 AND s.product_id = $2",
+        )
+        .bind(account)
+        .bind(product_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(SessionRow {
+                device_id: r.try_get("device_id")?,
+                device_name: r.try_get("name")?,
+                heartbeat_at: get_ts(&r, "heartbeat_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Takes (or keeps) the session for `device` in one statement: it succeeds when there is
+    /// no session, the device already holds it, or the holder's heartbeat is older than
+    /// `lapsed_before`. Two devices racing for a free session: exactly one wins.
+    pub async fn claim_session(
+        &self,
+        account: &str,
+        product_id: &str,
+        device: &str,
+        lapsed_before: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO license_sessions (account_id, product_id, device_id, started_at, heartbeat_at) \
+             VALUES ($1, $2, $3, $4, $4) \
+             ON CONFLICT (account_id, product_id) DO UPDATE SET \
+               started_at = CASE WHEN license_sessions.device_id = excluded.device_id \
+                 THEN license_sessions.started_at ELSE excluded.started_at END, \
+               device_id = excluded.device_id, heartbeat_at = excluded.heartbeat_at \
+             WHERE license_sessions.device_id = excluded.device_id OR license_sessions.heartbeat_at <= $5",
+        )
+        .bind(account)
+        .bind(product_id)
+        .bind(device)
+        .bind(ts(now))
+        .bind(ts(lapsed_before))
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Ends the device's session; false when it held none.
+    pub async fn release_session(&self, account: &str, product_id: &str, device: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "DELETE FROM license_sessions WHERE account_id = $1 AND product_id = $2 AND device_id = $3",
+        )
+        .bind(account)
+        .bind(product_id)
+        .bind(device)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn open_window(
+        &self,
+        account: &str,
+        product_id: &str,
+        license: LicenseType,
+        now: DateTime<Utc>,
+    ) -> Result<Option<WindowRow>> {
+        open_window_in(&self.pool, account, product_id, license, now).await
+    }
+
+    /// Opens a (free) usage window for a subscription or trial seat unless one is open.
+    pub async fn open_seat_window(
+        &self,
+        team: &str,
+        account: &str,
+        product_id: &str,
+        device: &str,
+        license: LicenseType,
+        now: DateTime<Utc>,
+    ) -> Result<WindowRow> {
+        let mut tx = self.pool.begin().await?;
+        lock_account(&mut tx, account).await?;
+        if let Some(w) = open_window_in(&mut *tx, account, product_id, license, now).await? {
+            return Ok(w);
+        }
+        let w = insert_window(&mut tx, Some(team), &Usage { account, product_id, device }, license, 0, now)
+            .await?;
+        tx.commit().await?;
+        Ok(w)
+    }
+
+    /// R-LIC5's charge, in one transaction: under the person's lock, a window another
+    /// request opened meanwhile covers this one; otherwise the first team (in `teams`
+    /// order) whose balance covers `rate` pays it, its oldest tokens first, under that team's
+    /// lock so no two charges spend the same tokens.
+    pub async fn charge_flex(
+        &self,
+        account: &str,
+        product_id: &str,
+        device: &str,
+        teams: &[String],
+        rate: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Charge> {
+        let mut tx = self.pool.begin().await?;
+        lock_account(&mut tx, account).await?;
+        if let Some(w) = open_window_in(&mut *tx, account, product_id, LicenseType::Flex, now).await? {
+            return Ok(Charge::Covered(w));
+        }
+        let mut best_available = 0;
+        for team in teams {
+            let team_id = TeamId::parse(team).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            super::teams::lock_team(&mut tx, &team_id).await?;
+            let lots = team_lots(&mut *tx, team).await?;
+            for e in ledger::expiries_due(&lots, now) {
+                ledger_entry(&mut tx, &team_id, &e.purchase_id, "expiry", e.amount, e.at, None).await?;
+            }
+            match ledger::plan_charge(&lots, rate, now) {
+                Ok(plan) => {
+                    let usage = Usage { account, product_id, device };
+                    let w = insert_window(&mut tx, Some(team), &usage, LicenseType::Flex, rate, now).await?;
+                    for (purchase, amount) in plan {
+                        ledger_entry(&mut tx, &team_id, &purchase, "charge", -amount, now, Some(&w.id))
+                            .await?;
+                    }
+                    tx.commit().await?;
+                    return Ok(Charge::Charged { window: w, team_id: team.clone() });
+                }
+                Err(e) => best_available = best_available.max(e.available),
+            }
+        }
+        tx.commit().await?;
+        Ok(Charge::Insufficient { needed: rate, available: best_available })
+    }
+
+    /// Seat usage (R-USE1): when the seat was last used, written at most every `TOUCH_EVERY`.
+    pub async fn touch_seat(
+        &self,
+        team: &str,
+        account: &str,
+        product_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE assignments SET last_accessed_at = $1 WHERE team_id = $2 AND account_id = $3 AND product_id = $4 \
+             AND (last_accessed_at IS NULL OR last_accessed_at <= $5)",
+        )
+        .bind(ts(now))
+        .bind(team)
+        .bind(account)
+        .bind(product_id)
+        .bind(ts(now - TOUCH_EVERY))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Every device of a person, across products, with whether it holds a live session.
+    pub async fn member_devices(&self, account: &str) -> Result<Vec<MemberDevice>> {
+        let rows = sqlx::query(
+            "SELECT d.product_id, p.code, p.name AS product_name, d.device_id, d.name, d.registered_at, d.last_seen_at, \
+               s.heartbeat_at \
+             FROM devices d JOIN products p ON p.id = d.product_id \
+             LEFT JOIN license_sessions s ON s.account_id = d.account_id AND s.product_id = d.product_id AND s.device_id = d.device_id \
+             WHERE d.account_id = $1 ORDER BY p.name, d.registered_at",
+        )
+        .bind(account)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(MemberDevice {
+                    product_id: r.try_get("product_id")?,
+                    product_code: r.try_get("code")?,
+                    product_name: r.try_get("product_name")?,
+                    device_id: r.try_get("device_id")?,
+                    name: r.try_get("name")?,
+                    registered_at: get_ts(r, "registered_at")?,
+                    last_seen_at: get_ts(r, "last_seen_at")?,
+                    session_heartbeat: get_opt_ts(r, "heartbeat_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Removes a device (and the session it holds), freeing its place (R-LIC3).
+    pub async fn remove_device(&self, account: &str, product_id: &str, device: &str) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "DELETE FROM license_sessions WHERE account_id = $1 AND product_id = $2 AND device_id = $3",
+        )
+        .bind(account)
+        .bind(product_id)
+        .bind(device)
+        .execute(&mut *tx)
+        .await?;
+        let done =
+            sqlx::query("DELETE FROM devices WHERE account_id = $1 AND product_id = $2 AND device_id = $3")
+                .bind(account)
+                .bind(product_id)
+                .bind(device)
+                .execute(&mut *tx)
+                .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() == 1)
+    }
+}
