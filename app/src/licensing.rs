@@ -8,9 +8,12 @@ use crate::domain::licensing::{
     Refusal, LEASE_TYPE, SESSION_LAPSE,
 };
 use crate::keys::{KeyError, KeySet};
-use crate::store::licensing::{Charge, ProductRow, Registration, TOUCH_EVERY};
+use crate::store::licensing::{Charge, ProductRow, Registration, SeatGrant, TOUCH_EVERY};
 use crate::store::{Db, StoreError};
 use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+use std::sync::RwLock;
+use std::time::{Duration as StdDuration, Instant};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LicensingError {
@@ -38,15 +41,14 @@ pub struct Granted {
     pub tokens_charged: i64,
 }
 
-/// The person's entitlement to a product and the team it comes from (R-PRI1 order).
+/// The person's entitlement to a product and the teams it comes from (R-PRI1 order).
 /// With a seat, also when it was last used.
 async fn entitlement(
     db: &Db,
     account: &str,
     product: &ProductRow,
-    now: DateTime<Utc>,
+    seats: &[SeatGrant],
 ) -> Result<(Entitlement, Vec<String>, Option<DateTime<Utc>>), LicensingError> {
-    let seats = db.seat_grants(account, &product.id, now).await?;
     let seat = |t: LicenseType| seats.iter().find(|s| s.access == t);
     let (sub, trial) = (
         seat(LicenseType::Subscription).map(|s| s.team_id.clone()),
@@ -75,6 +77,43 @@ async fn entitlement(
     Ok((ent, teams, last_used))
 }
 
+/// The product catalogue, cached per process: every authorization names a product, and the
+/// catalogue changes a few times a year. Entries live `FRESH_FOR`; an unknown code reloads
+/// at most every `RELOAD_MISS_EVERY` (a new product is known within a second; invented codes
+/// cannot turn into a query each).
+pub struct Catalogue {
+    db: Db,
+    cache: RwLock<(Option<Instant>, HashMap<String, ProductRow>)>,
+}
+
+const FRESH_FOR: StdDuration = StdDuration::from_secs(10);
+const RELOAD_MISS_EVERY: StdDuration = StdDuration::from_secs(1);
+
+impl Catalogue {
+    pub fn new(db: Db) -> Catalogue {
+        Catalogue { db, cache: RwLock::new((None, HashMap::new())) }
+    }
+
+    pub async fn product(&self, code: &str) -> Result<Option<ProductRow>, StoreError> {
+        let (age, hit) = match self.cache.read() {
+            Ok(c) => (c.0.map(|t| t.elapsed()), c.1.get(code).cloned()),
+            Err(_) => (None, None),
+        };
+        let stale = age.is_none_or(|a| a > FRESH_FOR);
+        let may_reload = age.is_none_or(|a| a > RELOAD_MISS_EVERY);
+        if hit.is_some() && !stale || hit.is_none() && !may_reload {
+            return Ok(hit);
+        }
+        let fresh: HashMap<String, ProductRow> =
+            self.db.products().await?.into_iter().map(|p| (p.code.clone(), p)).collect();
+        let found = fresh.get(code).cloned();
+        if let Ok(mut c) = self.cache.write() {
+            *c = (Some(Instant::now()), fresh);
+        }
+        Ok(found)
+    }
+}
+
 /// Authorizes `account` to run `req.product` on `req.device_id` now (R-LIC1..5).
 ///
 /// Order matters: refusals that cost nothing (entitlement, device limit, a session held
@@ -82,20 +121,22 @@ async fn entitlement(
 /// charged, and a session taken for a charge that then fails is given back.
 pub async fn authorize(
     db: &Db,
+    catalogue: &Catalogue,
     keys: &KeySet,
     issuer: &str,
     account: &str,
     req: &AuthorizeRequest,
     now: DateTime<Utc>,
 ) -> Result<Granted, LicensingError> {
-    let Some(product) = db.product_by_code(&req.product).await? else {
+    let Some(product) = catalogue.product(&req.product).await? else {
         return Err(Refusal::NotEntitled {
             product: req.product.clone(),
             reason: "there is no product with this code".into(),
         }
         .into());
     };
-    let (ent, teams, seat_last_used) = entitlement(db, account, &product, now).await?;
+    let snap = db.licensing_snapshot(account, &product.id, now).await?;
+    let (ent, teams, seat_last_used) = entitlement(db, account, &product, &snap.seats).await?;
     let license_type =
         match ent {
             Entitlement::Subscription => LicenseType::Subscription,
@@ -110,7 +151,7 @@ pub async fn authorize(
             .into()),
         };
 
-    let devices = db.devices_of(account, &product.id).await?;
+    let devices = snap.devices;
     let ids: Vec<&str> = devices.iter().map(|d| d.device_id.as_str()).collect();
     let limit = |names: Vec<String>| Refusal::DeviceLimit { product: product.name.clone(), devices: names };
     match check_device(&ids, &req.device_id) {
@@ -129,7 +170,7 @@ pub async fn authorize(
         }
     }
 
-    let holder = db.license_session(account, &product.id).await?;
+    let holder = snap.session;
     let elsewhere = |name: Option<String>| Refusal::SessionActiveElsewhere {
         product: product.name.clone(),
         device_name: name.unwrap_or_else(|| "a removed device".into()),
@@ -147,7 +188,7 @@ pub async fn authorize(
 
     let tokens_charged = match ent {
         Entitlement::Flex { daily_rate } => {
-            if db.open_window(account, &product.id, LicenseType::Flex, now).await?.is_some() {
+            if snap.open_windows.iter().any(|(t, _)| *t == LicenseType::Flex) {
                 0
             } else {
                 match db.charge_flex(account, &product.id, &req.device_id, &teams, daily_rate, now).await? {
@@ -169,7 +210,7 @@ pub async fn authorize(
         }
         _ => {
             let team = teams.first().cloned().unwrap_or_default();
-            if db.open_window(account, &product.id, license_type, now).await?.is_none() {
+            if !snap.open_windows.iter().any(|(t, _)| *t == license_type) {
                 db.open_seat_window(&team, account, &product.id, &req.device_id, license_type, now).await?;
             }
             if seat_last_used.is_none_or(|t| now - t >= TOUCH_EVERY) {
@@ -197,7 +238,13 @@ pub async fn authorize(
 }
 
 /// Ends the session `device` holds for the product (R-LIC3); false when it held none.
-pub async fn release(db: &Db, account: &str, product_code: &str, device: &str) -> Result<bool, StoreError> {
-    let Some(product) = db.product_by_code(product_code).await? else { return Ok(false) };
+pub async fn release(
+    db: &Db,
+    catalogue: &Catalogue,
+    account: &str,
+    product_code: &str,
+    device: &str,
+) -> Result<bool, StoreError> {
+    let Some(product) = catalogue.product(product_code).await? else { return Ok(false) };
     db.release_session(account, &product.id, device).await
 }

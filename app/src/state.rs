@@ -51,6 +51,8 @@ pub struct AppState {
     pub keys: Arc<crate::keys::KeySet>,
     /// R-OIDC1's 500 calls per minute per subject.
     pub userinfo_limit: Arc<crate::ratelimit::RateLimiter>,
+    /// The product catalogue as the licensing API reads it (cached).
+    pub catalogue: Arc<crate::licensing::Catalogue>,
 }
 
 impl AppState {

@@ -105,20 +105,32 @@ async fn authorize(
 ) -> Result<Response, ApiError> {
     let claims = person(&st, &headers).await?;
     let req = AuthorizeRequest::parse(parse_body::<RawAuthorize>(&body)?).map_err(bad_request)?;
-    Ok(match licensing::authorize(&st.db, &st.keys, &st.public_url, &claims.sub, &req, st.now()).await {
-        Ok(g) => Json(json!({
-            "license_type": g.license_type.as_str(),
-            "lease": g.lease,
-            "offline_until": g.offline_until.to_rfc3339_opts(SecondsFormat::Secs, true),
-            "next_check_at": g.next_check_at.to_rfc3339_opts(SecondsFormat::Secs, true),
-            "tokens_charged": g.tokens_charged,
-        }))
-        .into_response(),
-        Err(LicensingError::Refused(r)) => {
-            error(StatusCode::FORBIDDEN, r.code(), &r.description()).into_response()
-        }
-        Err(e) => server_error(&e).into_response(),
-    })
+    Ok(
+        match licensing::authorize(
+            &st.db,
+            &st.catalogue,
+            &st.keys,
+            &st.public_url,
+            &claims.sub,
+            &req,
+            st.now(),
+        )
+        .await
+        {
+            Ok(g) => Json(json!({
+                "license_type": g.license_type.as_str(),
+                "lease": g.lease,
+                "offline_until": g.offline_until.to_rfc3339_opts(SecondsFormat::Secs, true),
+                "next_check_at": g.next_check_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+                "tokens_charged": g.tokens_charged,
+            }))
+            .into_response(),
+            Err(LicensingError::Refused(r)) => {
+                error(StatusCode::FORBIDDEN, r.code(), &r.description()).into_response()
+            }
+            Err(e) => server_error(&e).into_response(),
+        },
+    )
 }
 
 #[derive(serde::Deserialize)]
@@ -137,7 +149,7 @@ async fn release(State(st): State<AppState>, headers: HeaderMap, body: Bytes) ->
         .and_then(|p| parse_product_code(&p))
         .and_then(|p| Ok((p, parse_device_id(&raw.device_id.ok_or_else(|| missing("device_id"))?)?)));
     let (product, device) = parsed.map_err(bad_request)?;
-    match licensing::release(&st.db, &claims.sub, &product, &device).await {
+    match licensing::release(&st.db, &st.catalogue, &claims.sub, &product, &device).await {
         Ok(released) => Ok(Json(json!({ "released": released })).into_response()),
         Err(e) => Err(server_error(&e)),
     }

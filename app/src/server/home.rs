@@ -34,18 +34,18 @@ pub struct TeamOverview {
 #[server(endpoint = "team_home")]
 pub async fn team_home(team: String) -> Result<TeamOverview, AppError> {
     use super::ssr::*;
-    use crate::domain::tokens::available;
+    use crate::domain::ledger::balance;
     let st = state()?;
     let (acc, m) = require_member(&st, &team).await?;
     let now = st.now();
     let counts = st.db.member_counts(&m.team_id).await?;
     let held = st.db.held_products(&m.team_id, now).await?;
-    let purchases = st.db.purchases(&m.team_id).await?;
-    let next_expiry = purchases
+    let lots = crate::store::licensing::team_lots(&st.db.pool, m.team_id.as_str()).await?;
+    let next_expiry = lots
         .iter()
-        .filter(|p| p.is_valid_at(now) && p.remaining() > 0)
-        .min_by_key(|p| p.expires_at())
-        .map(|p| (p.expires_at().format("%Y-%m-%d").to_string(), p.remaining()));
+        .filter(|l| l.usable_at(now))
+        .min_by_key(|l| l.expires_at)
+        .map(|l| (l.expires_at.format("%Y-%m-%d").to_string(), l.remaining));
     Ok(TeamOverview {
         team_id: m.team_id.to_string(),
         team_name: m.team_name,
@@ -67,7 +67,7 @@ pub async fn team_home(team: String) -> Result<TeamOverview, AppError> {
             })
             .collect(),
         flex_products: st.db.flex_product_count().await?,
-        tokens_available: available(&purchases, now),
+        tokens_available: balance(&lots, now),
         next_expiry,
         my_products: my_products(&st, &m.team_id, acc.id.as_str()).await?,
     })

@@ -32,7 +32,6 @@ pub struct SeatGrant {
 pub struct DeviceRow {
     pub device_id: String,
     pub name: String,
-    pub registered_at: DateTime<Utc>,
     pub last_seen_at: DateTime<Utc>,
 }
 
@@ -63,6 +62,16 @@ pub struct MemberDevice {
     pub registered_at: DateTime<Utc>,
     pub last_seen_at: DateTime<Utc>,
     pub session_heartbeat: Option<DateTime<Utc>>,
+}
+
+/// Everything an authorization reads about a person and a product, in one round trip:
+/// seats, devices, the session, and the open usage windows.
+#[derive(Clone, Debug, Default)]
+pub struct Snapshot {
+    pub seats: Vec<SeatGrant>,
+    pub devices: Vec<DeviceRow>,
+    pub session: Option<SessionRow>,
+    pub open_windows: Vec<(LicenseType, WindowRow)>,
 }
 
 pub enum Registration {
@@ -192,6 +201,22 @@ pub async fn team_lots<'e, E: sqlx::Executor<'e, Database = Any>>(ex: E, team: &
 }
 
 impl Db {
+    /// The whole catalogue (a few dozen rows), for the licensing service's cache.
+    pub async fn products(&self) -> Result<Vec<ProductRow>> {
+        let rows =
+            sqlx::query("SELECT id, code, name, flex_daily_rate FROM products").fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ProductRow {
+                    id: r.try_get("id")?,
+                    code: r.try_get("code")?,
+                    name: r.try_get("name")?,
+                    flex_daily_rate: r.try_get("flex_daily_rate")?,
+                })
+            })
+            .collect()
+    }
+
     pub async fn product_by_code(&self, code: &str) -> Result<Option<ProductRow>> {
         let row = sqlx::query("SELECT id, code, name, flex_daily_rate FROM products WHERE code = $1")
             .bind(code)
@@ -206,40 +231,6 @@ impl Db {
             })
         })
         .transpose()
-    }
-
-    /// Seats (subscription or trial) assigned to the person for the product, in teams where
-    /// they are an active member and while the team's subscription or trial runs.
-    pub async fn seat_grants(
-        &self,
-        account: &str,
-        product_id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<SeatGrant>> {
-        let rows = sqlx::query(
-            "SELECT a.team_id, tp.access, a.last_accessed_at FROM assignments a \
-             JOIN memberships m ON m.team_id = a.team_id AND m.account_id = a.account_id \
-             JOIN team_products tp ON tp.team_id = a.team_id AND tp.product_id = a.product_id \
-             WHERE a.account_id = $1 AND a.product_id = $2 AND m.status = 'active' \
-               AND tp.starts_at <= $3 AND tp.ends_at > $3 \
-             ORDER BY a.team_id",
-        )
-        .bind(account)
-        .bind(product_id)
-        .bind(ts(now))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let access: String = r.try_get("access")?;
-                Ok(SeatGrant {
-                    team_id: r.try_get("team_id")?,
-                    access: LicenseType::parse(&access)
-                        .ok_or_else(|| StoreError::Corrupt(format!("access {access:?}")))?,
-                    last_accessed_at: get_opt_ts(r, "last_accessed_at")?,
-                })
-            })
-            .collect()
     }
 
     /// For each team where the person is an active Flex user: the facts that decide whether
@@ -277,25 +268,60 @@ impl Db {
             .collect()
     }
 
-    pub async fn devices_of(&self, account: &str, product_id: &str) -> Result<Vec<DeviceRow>> {
+    /// The authorization's reads as one UNION query (one round trip instead of four; the
+    /// licensing endpoint is the hottest path of the service). Columns: kind, a, b, t, n.
+    pub async fn licensing_snapshot(
+        &self,
+        account: &str,
+        product_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Snapshot> {
         let rows = sqlx::query(
-            "SELECT device_id, name, registered_at, last_seen_at FROM devices \
-             WHERE account_id = $1 AND product_id = $2 ORDER BY registered_at",
+            "SELECT 'g' AS kind, a.team_id AS a, tp.access AS b, a.last_accessed_at AS t, CAST(0 AS BIGINT) AS n                FROM assignments a                JOIN memberships m ON m.team_id = a.team_id AND m.account_id = a.account_id                JOIN team_products tp ON tp.team_id = a.team_id AND tp.product_id = a.product_id               WHERE a.account_id = $1 AND a.product_id = $2 AND m.status = 'active'                 AND tp.starts_at <= $3 AND tp.ends_at > $3              UNION ALL              SELECT 'd', device_id, name, last_seen_at, CAST(0 AS BIGINT) FROM devices               WHERE account_id = $1 AND product_id = $2              UNION ALL              SELECT 's', device_id, started_at, heartbeat_at, CAST(0 AS BIGINT) FROM license_sessions               WHERE account_id = $1 AND product_id = $2              UNION ALL              SELECT 'w', id, license_type, closes_at, tokens FROM usage_windows               WHERE account_id = $1 AND product_id = $2 AND closes_at > $3 AND opened_at <= $3",
         )
         .bind(account)
         .bind(product_id)
+        .bind(ts(now))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(DeviceRow {
-                    device_id: r.try_get("device_id")?,
-                    name: r.try_get("name")?,
-                    registered_at: get_ts(r, "registered_at")?,
-                    last_seen_at: get_ts(r, "last_seen_at")?,
-                })
-            })
-            .collect()
+        let mut snap = Snapshot::default();
+        for r in &rows {
+            let kind: String = r.try_get("kind")?;
+            let a: String = r.try_get("a")?;
+            let b: Option<String> = r.try_get("b")?;
+            let b = b.unwrap_or_default();
+            let t = get_opt_ts(r, "t")?;
+            let license =
+                || LicenseType::parse(&b).ok_or_else(|| StoreError::Corrupt(format!("licence type {b:?}")));
+            match kind.as_str() {
+                "g" => snap.seats.push(SeatGrant { team_id: a, access: license()?, last_accessed_at: t }),
+                "d" => {
+                    let seen = t.ok_or_else(|| StoreError::Corrupt("device without last_seen_at".into()))?;
+                    snap.devices.push(DeviceRow { device_id: a, name: b, last_seen_at: seen })
+                }
+                "s" => {
+                    let heartbeat_at =
+                        t.ok_or_else(|| StoreError::Corrupt("session without heartbeat".into()))?;
+                    snap.session = Some(SessionRow { device_id: a, device_name: None, heartbeat_at })
+                }
+                _ => {
+                    let closes_at = t.ok_or_else(|| StoreError::Corrupt("window without end".into()))?;
+                    let w = WindowRow {
+                        id: a,
+                        team_id: None,
+                        opened_at: closes_at - ledger::FLEX_WINDOW,
+                        closes_at,
+                        tokens: r.try_get("n")?,
+                    };
+                    snap.open_windows.push((license()?, w));
+                }
+            }
+        }
+        snap.seats.sort_by(|x, y| x.team_id.cmp(&y.team_id));
+        if let Some(s) = snap.session.as_mut() {
+            s.device_name = snap.devices.iter().find(|d| d.device_id == s.device_id).map(|d| d.name.clone());
+        }
+        Ok(snap)
     }
 
     /// Registers a device unless the person already has the maximum (checked again under
