@@ -65,6 +65,7 @@ pub fn app_state(db: Db, clock: Arc<dyn Clock>, cfg: &WebConfig) -> AppState {
         keys: Arc::new(app::keys::KeySet::new(db.clone())),
         userinfo_limit: Arc::new(app::ratelimit::RateLimiter::per_minute(cfg.userinfo_limit_per_minute)),
         catalogue: Arc::new(app::licensing::Catalogue::new(db.clone())),
+        revocations: Arc::new(app::identity::Revocations::new(db.clone())),
     }
 }
 

@@ -17,17 +17,18 @@ use std::sync::Arc;
 struct Licensing {
     keys: Arc<app::keys::KeySet>,
     client: app::store::identity::ClientRow,
+    secret: String,
 }
 
 impl Licensing {
     async fn new(app: &TestApp) -> Licensing {
         let team = app.team_id("Northwind Studio").await;
         let scopes = app::domain::oauth::Scopes::parse("user:read").unwrap();
-        let (client, _) =
+        let (client, secret) =
             app::identity::create_client(&app.db, &team, "Model 3D desktop", scopes, vec![], app.clock.now())
                 .await
                 .unwrap();
-        Licensing { keys: Arc::new(app::keys::KeySet::new(app.db.clone())), client }
+        Licensing { keys: Arc::new(app::keys::KeySet::new(app.db.clone())), client, secret }
     }
 
     /// A three-legged access token for the person, valid at the server's (moved) time.
@@ -364,6 +365,20 @@ async fn bad_requests_get_named_errors() {
     .token;
     let (status, body) = authorize(&app, &app_token, "MODEL3D", "dev-a").await;
     assert_eq!((status, body["error"].as_str()), (401, Some("invalid_token")));
+
+    // A revoked token stops working at once.
+    let other = lic.token(&app, &person).await;
+    assert_eq!(authorize(&app, &other, "MODEL3D", "dev-a").await.1["error"], "not_entitled");
+    let res = c
+        .post(format!("{}/authentication/v2/revoke", app.url))
+        .basic_auth(&lic.client.id, Some(&lic.secret))
+        .form(&[("token", other.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let (status, body) = authorize(&app, &other, "MODEL3D", "dev-a").await;
+    assert_eq!((status, body["error_description"].as_str()), (401, Some("The token has been revoked")));
 
     // An hour later the person's token has expired.
     app.clock.advance(Duration::minutes(61));

@@ -218,3 +218,55 @@ pub async fn check_assertion(
     }
     Ok((ssa, grant))
 }
+
+/// Revoked access tokens that are still unexpired, cached per process and reloaded at most
+/// every `REVOCATIONS_FRESH_FOR`: checking a token costs a set lookup instead of a query on
+/// every API call. A revocation on this instance counts at once (`add`); one made on
+/// another instance sharing the database counts within that interval.
+pub struct Revocations {
+    db: Db,
+    cache: std::sync::RwLock<(Option<std::time::Instant>, std::collections::HashSet<String>)>,
+    reloading: tokio::sync::Mutex<()>,
+}
+
+pub const REVOCATIONS_FRESH_FOR: std::time::Duration = std::time::Duration::from_secs(1);
+
+impl Revocations {
+    pub fn new(db: Db) -> Revocations {
+        Revocations {
+            db,
+            cache: std::sync::RwLock::new((None, Default::default())),
+            reloading: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    fn cached(&self, jti: &str) -> Option<bool> {
+        let c = self.cache.read().ok()?;
+        let fresh = c.0.is_some_and(|t| t.elapsed() < REVOCATIONS_FRESH_FOR);
+        fresh.then(|| c.1.contains(jti))
+    }
+
+    pub async fn is_revoked(&self, jti: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        if let Some(hit) = self.cached(jti) {
+            return Ok(hit);
+        }
+        // One reload at a time; the others find it fresh once they get the lock.
+        let _one = self.reloading.lock().await;
+        if let Some(hit) = self.cached(jti) {
+            return Ok(hit);
+        }
+        let set: std::collections::HashSet<String> =
+            self.db.live_revocations(now).await?.into_iter().collect();
+        let hit = set.contains(jti);
+        if let Ok(mut c) = self.cache.write() {
+            *c = (Some(std::time::Instant::now()), set);
+        }
+        Ok(hit)
+    }
+
+    pub fn add(&self, jti: &str) {
+        if let Ok(mut c) = self.cache.write() {
+            c.1.insert(jti.to_string());
+        }
+    }
+}

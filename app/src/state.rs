@@ -53,6 +53,8 @@ pub struct AppState {
     pub userinfo_limit: Arc<crate::ratelimit::RateLimiter>,
     /// The product catalogue as the licensing API reads it (cached).
     pub catalogue: Arc<crate::licensing::Catalogue>,
+    /// Revoked access tokens (cached).
+    pub revocations: Arc<crate::identity::Revocations>,
 }
 
 impl AppState {

@@ -81,7 +81,7 @@ async fn person(st: &AppState, headers: &HeaderMap) -> Result<AccessClaims, ApiE
             "Licences are for people: the token was issued to an app, not for a signed-in user",
         ));
     }
-    match st.db.is_access_token_revoked(&claims.jti).await {
+    match st.revocations.is_revoked(&claims.jti, now).await {
         Ok(false) => Ok(claims),
         Ok(true) => Err(error(StatusCode::UNAUTHORIZED, "invalid_token", "The token has been revoked")),
         Err(e) => Err(server_error(&e)),

@@ -375,6 +375,7 @@ async fn revoke(State(st): State<AppState>, headers: HeaderMap, body: Bytes) -> 
             if claims.client_id == client.id {
                 let exp = chrono::DateTime::from_timestamp(claims.exp, 0).unwrap_or(now);
                 st.db.revoke_access_token(&claims.jti, exp).await.map_err(OAuthError::server)?;
+                st.revocations.add(&claims.jti);
             }
         }
     }
@@ -498,7 +499,7 @@ async fn userinfo_body(
     st: &AppState,
     claims: &AccessClaims,
 ) -> Result<Result<Value, Refusal>, app::store::StoreError> {
-    if st.db.is_access_token_revoked(&claims.jti).await? {
+    if st.revocations.is_revoked(&claims.jti, st.now()).await? {
         return Ok(Err((StatusCode::UNAUTHORIZED, "invalid_token", "The token has been revoked")));
     }
     let thumbs = |sub: &str| -> Value {

@@ -508,18 +508,19 @@ impl Db {
         }
     }
 
+    /// Revoked access tokens that have not expired yet (the rest can no longer be used).
+    pub async fn live_revocations(&self, now: DateTime<Utc>) -> Result<Vec<String>> {
+        let rows = sqlx::query("SELECT jti FROM revoked_access_tokens WHERE expires_at > $1")
+            .bind(ts(now))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| Ok(r.try_get("jti")?)).collect()
+    }
+
     pub async fn revoke_access_token(&self, jti: &str, expires_at: DateTime<Utc>) -> Result<()> {
         let sql = "INSERT INTO revoked_access_tokens (jti, expires_at) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING";
         sqlx::query(sql).bind(jti).bind(ts(expires_at)).execute(&self.pool).await?;
         Ok(())
-    }
-
-    pub async fn is_access_token_revoked(&self, jti: &str) -> Result<bool> {
-        let row = sqlx::query("SELECT 1 AS one FROM revoked_access_tokens WHERE jti = $1")
-            .bind(jti)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.is_some())
     }
 
     pub async fn touch_last_login(&self, account: &UserId, now: DateTime<Utc>) -> Result<()> {
