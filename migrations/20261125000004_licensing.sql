@@ -45,3 +45,7 @@ ALTER TABLE assignments ADD COLUMN last_accessed_at TEXT;
 -- Which charge a ledger entry paid for (NULL for purchases, moves and expiry).
 ALTER TABLE token_ledger ADD COLUMN window_id TEXT;
 CREATE INDEX token_ledger_by_team ON token_ledger (team_id, at);
+
+-- Licensing looks up a person's seats and Flex memberships by account.
+CREATE INDEX assignments_by_account ON assignments (account_id, product_id);
+CREATE INDEX flex_users_by_account ON flex_users (account_id);

@@ -8,7 +8,7 @@ use crate::domain::licensing::{
     Refusal, LEASE_TYPE, SESSION_LAPSE,
 };
 use crate::keys::{KeyError, KeySet};
-use crate::store::licensing::{Charge, ProductRow, Registration, SeatGrant, TOUCH_EVERY};
+use crate::store::licensing::{Charge, ProductRow, Registration, Snapshot, TOUCH_EVERY};
 use crate::store::{Db, StoreError};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -47,15 +47,10 @@ async fn entitlement(
     db: &Db,
     account: &str,
     product: &ProductRow,
-    seats: &[SeatGrant],
+    snap: &Snapshot,
 ) -> Result<(Entitlement, Vec<String>, Option<DateTime<Utc>>), LicensingError> {
-    let seat = |t: LicenseType| seats.iter().find(|s| s.access == t);
-    let (sub, trial) = (
-        seat(LicenseType::Subscription).map(|s| s.team_id.clone()),
-        seat(LicenseType::Trial).map(|s| s.team_id.clone()),
-    );
-    let last_used =
-        seat(LicenseType::Subscription).or(seat(LicenseType::Trial)).and_then(|s| s.last_accessed_at);
+    let (sub, trial) = (snap.subscription.clone().map(|s| s.0), snap.trial.clone().map(|s| s.0));
+    let last_used = snap.subscription.as_ref().or(snap.trial.as_ref()).and_then(|s| s.1);
     let flex_teams: Vec<String> = match (&sub, &trial, product.flex_daily_rate) {
         (None, None, Some(_)) => db
             .flex_facts(account, &product.id)
@@ -135,8 +130,8 @@ pub async fn authorize(
         }
         .into());
     };
-    let snap = db.licensing_snapshot(account, &product.id, now).await?;
-    let (ent, teams, seat_last_used) = entitlement(db, account, &product, &snap.seats).await?;
+    let snap = db.licensing_snapshot(account, &product.id, &req.device_id, now).await?;
+    let (ent, teams, seat_last_used) = entitlement(db, account, &product, &snap).await?;
     let license_type =
         match ent {
             Entitlement::Subscription => LicenseType::Subscription,
@@ -151,16 +146,14 @@ pub async fn authorize(
             .into()),
         };
 
-    let devices = snap.devices;
-    let ids: Vec<&str> = devices.iter().map(|d| d.device_id.as_str()).collect();
     let limit = |names: Vec<String>| Refusal::DeviceLimit { product: product.name.clone(), devices: names };
-    match check_device(&ids, &req.device_id) {
+    match check_device(snap.device.is_some(), snap.device_count) {
         DeviceCheck::Known => {
-            if let Some(d) = devices.iter().find(|d| d.device_id == req.device_id) {
+            if let Some(d) = &snap.device {
                 db.touch_device(account, &product.id, d, &req.device_name, now).await?;
             }
         }
-        DeviceCheck::Limit => return Err(limit(devices.into_iter().map(|d| d.name).collect()).into()),
+        DeviceCheck::Limit => return Err(limit(db.device_names(account, &product.id).await?).into()),
         DeviceCheck::Register => {
             if let Registration::Limit(names) =
                 db.register_device(account, &product.id, &req.device_id, &req.device_name, now).await?
@@ -177,7 +170,8 @@ pub async fn authorize(
     };
     if !may_hold_session(holder.as_ref().map(|h| (h.device_id.as_str(), h.heartbeat_at)), &req.device_id, now)
     {
-        return Err(elsewhere(holder.and_then(|h| h.device_name)).into());
+        let h = db.license_session(account, &product.id).await?;
+        return Err(elsewhere(h.and_then(|h| h.device_name)).into());
     }
     let ours = holder.as_ref().is_some_and(|h| h.device_id == req.device_id);
     let fresh = ours && holder.as_ref().is_some_and(|h| now - h.heartbeat_at < TOUCH_EVERY);
@@ -188,7 +182,7 @@ pub async fn authorize(
 
     let tokens_charged = match ent {
         Entitlement::Flex { daily_rate } => {
-            if snap.open_windows.iter().any(|(t, _)| *t == LicenseType::Flex) {
+            if snap.open_flex {
                 0
             } else {
                 match db.charge_flex(account, &product.id, &req.device_id, &teams, daily_rate, now).await? {
@@ -210,7 +204,11 @@ pub async fn authorize(
         }
         _ => {
             let team = teams.first().cloned().unwrap_or_default();
-            if !snap.open_windows.iter().any(|(t, _)| *t == license_type) {
+            let open = match license_type {
+                LicenseType::Trial => snap.open_trial,
+                _ => snap.open_subscription,
+            };
+            if !open {
                 db.open_seat_window(&team, account, &product.id, &req.device_id, license_type, now).await?;
             }
             if seat_last_used.is_none_or(|t| now - t >= TOUCH_EVERY) {

@@ -165,10 +165,11 @@ pub enum DeviceCheck {
     Limit,
 }
 
-pub fn check_device(registered: &[&str], device: &str) -> DeviceCheck {
-    if registered.contains(&device) {
+/// `known`: the device is already registered; `registered`: how many the person has.
+pub fn check_device(known: bool, registered: i64) -> DeviceCheck {
+    if known {
         DeviceCheck::Known
-    } else if registered.len() < MAX_DEVICES {
+    } else if registered < MAX_DEVICES as i64 {
         DeviceCheck::Register
     } else {
         DeviceCheck::Limit
@@ -330,10 +331,10 @@ mod tests {
 
     #[test]
     fn a_fourth_device_is_refused_a_known_one_is_not() {
-        assert_eq!(check_device(&[], "a"), DeviceCheck::Register);
-        assert_eq!(check_device(&["a", "b"], "c"), DeviceCheck::Register);
-        assert_eq!(check_device(&["a", "b", "c"], "d"), DeviceCheck::Limit);
-        assert_eq!(check_device(&["a", "b", "c"], "b"), DeviceCheck::Known);
+        assert_eq!(check_device(false, 0), DeviceCheck::Register);
+        assert_eq!(check_device(false, 2), DeviceCheck::Register);
+        assert_eq!(check_device(false, 3), DeviceCheck::Limit);
+        assert_eq!(check_device(true, 3), DeviceCheck::Known);
     }
 
     #[test]

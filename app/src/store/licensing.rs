@@ -22,13 +22,6 @@ pub struct ProductRow {
 }
 
 #[derive(Clone, Debug)]
-pub struct SeatGrant {
-    pub team_id: String,
-    pub access: LicenseType,
-    pub last_accessed_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Clone, Debug)]
 pub struct DeviceRow {
     pub device_id: String,
     pub name: String,
@@ -64,14 +57,20 @@ pub struct MemberDevice {
     pub session_heartbeat: Option<DateTime<Utc>>,
 }
 
-/// Everything an authorization reads about a person and a product, in one round trip:
-/// seats, devices, the session, and the open usage windows.
+/// Everything an authorization reads about a person, a product and a device, as one row.
 #[derive(Clone, Debug, Default)]
 pub struct Snapshot {
-    pub seats: Vec<SeatGrant>,
-    pub devices: Vec<DeviceRow>,
+    /// The first team (by id) giving a subscription seat, and when that seat was last used.
+    pub subscription: Option<(String, Option<DateTime<Utc>>)>,
+    pub trial: Option<(String, Option<DateTime<Utc>>)>,
+    pub device_count: i64,
+    /// This device, if registered.
+    pub device: Option<DeviceRow>,
+    /// The session's holder (its name is not read here).
     pub session: Option<SessionRow>,
-    pub open_windows: Vec<(LicenseType, WindowRow)>,
+    pub open_subscription: bool,
+    pub open_trial: bool,
+    pub open_flex: bool,
 }
 
 pub enum Registration {
@@ -268,60 +267,88 @@ impl Db {
             .collect()
     }
 
-    /// The authorization's reads as one UNION query (one round trip instead of four; the
-    /// licensing endpoint is the hottest path of the service). Columns: kind, a, b, t, n.
+    /// The authorization's reads as one single-row query: one round trip, one row (with
+    /// SQLite every row is a hand-over between threads; this endpoint is the hottest path).
     pub async fn licensing_snapshot(
         &self,
         account: &str,
         product_id: &str,
+        device: &str,
         now: DateTime<Utc>,
     ) -> Result<Snapshot> {
+        const SEAT: &str = "FROM assignments a \
+              JOIN memberships m ON m.team_id = a.team_id AND m.account_id = a.account_id \
+              JOIN team_products tp ON tp.team_id = a.team_id AND tp.product_id = a.product_id \
+             WHERE a.account_id = $1 AND a.product_id = $2 AND m.status = 'active' \
+               AND tp.starts_at <= $4 AND tp.ends_at > $4";
+        const OPEN: &str =
+            "FROM usage_windows WHERE account_id = $1 AND product_id = $2 AND closes_at > $4 AND opened_at <= $4";
+        let sql = format!(
+            "SELECT \
+               (SELECT a.team_id {SEAT} AND tp.access = 'subscription' ORDER BY a.team_id LIMIT 1) AS sub_team, \
+               (SELECT a.last_accessed_at {SEAT} AND tp.access = 'subscription' ORDER BY a.team_id LIMIT 1) AS sub_used, \
+               (SELECT a.team_id {SEAT} AND tp.access = 'trial' ORDER BY a.team_id LIMIT 1) AS trial_team, \
+               (SELECT a.last_accessed_at {SEAT} AND tp.access = 'trial' ORDER BY a.team_id LIMIT 1) AS trial_used, \
+               (SELECT CAST(COUNT(*) AS BIGINT) FROM devices WHERE account_id = $1 AND product_id = $2) AS devices, \
+               (SELECT name FROM devices WHERE account_id = $1 AND product_id = $2 AND device_id = $3) AS device_name, \
+               (SELECT last_seen_at FROM devices WHERE account_id = $1 AND product_id = $2 AND device_id = $3) AS device_seen, \
+               (SELECT device_id FROM license_sessions WHERE account_id = $1 AND product_id = $2) AS session_device, \
+               (SELECT heartbeat_at FROM license_sessions WHERE account_id = $1 AND product_id = $2) AS session_beat, \
+               (SELECT CAST(COUNT(*) AS BIGINT) {OPEN} AND license_type = 'subscription') AS open_sub, \
+               (SELECT CAST(COUNT(*) AS BIGINT) {OPEN} AND license_type = 'trial') AS open_trial, \
+               (SELECT CAST(COUNT(*) AS BIGINT) {OPEN} AND license_type = 'flex') AS open_flex"
+        );
+        let r = sqlx::query(&sql)
+            .bind(account)
+            .bind(product_id)
+            .bind(device)
+            .bind(ts(now))
+            .fetch_one(&self.pool)
+            .await?;
+        let seat = |team: &str, used: &str| -> Result<Option<(String, Option<DateTime<Utc>>)>> {
+            let t: Option<String> = r.try_get(team)?;
+            Ok(match t {
+                Some(t) => Some((t, get_opt_ts(&r, used)?)),
+                None => None,
+            })
+        };
+        let name: Option<String> = r.try_get("device_name")?;
+        let this_device = match (name, get_opt_ts(&r, "device_seen")?) {
+            (Some(name), Some(last_seen_at)) => {
+                Some(DeviceRow { device_id: device.to_string(), name, last_seen_at })
+            }
+            _ => None,
+        };
+        let holder: Option<String> = r.try_get("session_device")?;
+        let session = match (holder, get_opt_ts(&r, "session_beat")?) {
+            (Some(device_id), Some(heartbeat_at)) => {
+                Some(SessionRow { device_id, device_name: None, heartbeat_at })
+            }
+            _ => None,
+        };
+        let count = |c: &str| -> Result<i64> { Ok(r.try_get::<i64, _>(c)?) };
+        Ok(Snapshot {
+            subscription: seat("sub_team", "sub_used")?,
+            trial: seat("trial_team", "trial_used")?,
+            device_count: count("devices")?,
+            device: this_device,
+            session,
+            open_subscription: count("open_sub")? > 0,
+            open_trial: count("open_trial")? > 0,
+            open_flex: count("open_flex")? > 0,
+        })
+    }
+
+    /// The names of the person's devices for a product (for a `device_limit` refusal).
+    pub async fn device_names(&self, account: &str, product_id: &str) -> Result<Vec<String>> {
         let rows = sqlx::query(
-            "SELECT 'g' AS kind, a.team_id AS a, tp.access AS b, a.last_accessed_at AS t, CAST(0 AS BIGINT) AS n                FROM assignments a                JOIN memberships m ON m.team_id = a.team_id AND m.account_id = a.account_id                JOIN team_products tp ON tp.team_id = a.team_id AND tp.product_id = a.product_id               WHERE a.account_id = $1 AND a.product_id = $2 AND m.status = 'active'                 AND tp.starts_at <= $3 AND tp.ends_at > $3              UNION ALL              SELECT 'd', device_id, name, last_seen_at, CAST(0 AS BIGINT) FROM devices               WHERE account_id = $1 AND product_id = $2              UNION ALL              SELECT 's', device_id, started_at, heartbeat_at, CAST(0 AS BIGINT) FROM license_sessions               WHERE account_id = $1 AND product_id = $2              UNION ALL              SELECT 'w', id, license_type, closes_at, tokens FROM usage_windows               WHERE account_id = $1 AND product_id = $2 AND closes_at > $3 AND opened_at <= $3",
+            "SELECT name FROM devices WHERE account_id = $1 AND product_id = $2 ORDER BY registered_at",
         )
         .bind(account)
         .bind(product_id)
-        .bind(ts(now))
         .fetch_all(&self.pool)
         .await?;
-        let mut snap = Snapshot::default();
-        for r in &rows {
-            let kind: String = r.try_get("kind")?;
-            let a: String = r.try_get("a")?;
-            let b: Option<String> = r.try_get("b")?;
-            let b = b.unwrap_or_default();
-            let t = get_opt_ts(r, "t")?;
-            let license =
-                || LicenseType::parse(&b).ok_or_else(|| StoreError::Corrupt(format!("licence type {b:?}")));
-            match kind.as_str() {
-                "g" => snap.seats.push(SeatGrant { team_id: a, access: license()?, last_accessed_at: t }),
-                "d" => {
-                    let seen = t.ok_or_else(|| StoreError::Corrupt("device without last_seen_at".into()))?;
-                    snap.devices.push(DeviceRow { device_id: a, name: b, last_seen_at: seen })
-                }
-                "s" => {
-                    let heartbeat_at =
-                        t.ok_or_else(|| StoreError::Corrupt("session without heartbeat".into()))?;
-                    snap.session = Some(SessionRow { device_id: a, device_name: None, heartbeat_at })
-                }
-                _ => {
-                    let closes_at = t.ok_or_else(|| StoreError::Corrupt("window without end".into()))?;
-                    let w = WindowRow {
-                        id: a,
-                        team_id: None,
-                        opened_at: closes_at - ledger::FLEX_WINDOW,
-                        closes_at,
-                        tokens: r.try_get("n")?,
-                    };
-                    snap.open_windows.push((license()?, w));
-                }
-            }
-        }
-        snap.seats.sort_by(|x, y| x.team_id.cmp(&y.team_id));
-        if let Some(s) = snap.session.as_mut() {
-            s.device_name = snap.devices.iter().find(|d| d.device_id == s.device_id).map(|d| d.name.clone());
-        }
-        Ok(snap)
+        rows.iter().map(|r| Ok(r.try_get("name")?)).collect()
     }
 
     /// Registers a device unless the person already has the maximum (checked again under
