@@ -60,6 +60,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("products/:code") view=Product/>
                     <Route path=path!("settings") view=Settings/>
                     <Route path=path!("apps") view=crate::pages::apps::Apps/>
+                    <Route path=path!("flex") view=crate::pages::flex_tokens::FlexTokens/>
                 </ParentRoute>
             </Routes>
         </Router>

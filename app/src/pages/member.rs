@@ -1,6 +1,7 @@
 use crate::components::status::{ErrorPanel, Loading};
 use crate::components::table::MemberBadges;
 use crate::server::assign::{AssignUsers, ResendInvitation, UnassignUsers};
+use crate::server::devices::{member_devices, MemberDevicesView, RemoveMemberDevice};
 use crate::server::people::{member_detail, MemberProfile};
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -24,11 +25,25 @@ pub fn Member() -> impl IntoView {
         },
         |(team, member, _)| member_detail(team, member),
     );
+    // Created here, outside the Suspend below: created inside it (in the Devices section),
+    // hydration of the member page failed intermittently in Chromium.
+    let remove_device = ServerAction::<RemoveMemberDevice>::new();
+    let devices = Resource::new(
+        move || {
+            (
+                params.read().get("team").unwrap_or_default(),
+                params.read().get("member").unwrap_or_default(),
+                remove_device.version().get(),
+            )
+        },
+        |(team, member, _)| member_devices(team, member),
+    );
+    let devices = DevicesData { list: devices, remove: remove_device };
     view! {
         <Suspense fallback=|| view! { <Loading what="member"/> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(detail) => Either::Left(view! { <MemberView detail resend assign unassign/> }),
+                    Ok(detail) => Either::Left(view! { <MemberView detail resend assign unassign devices/> }),
                     Err(e) => Either::Right(view! { <ErrorPanel error=e/> }),
                 }
             })}
@@ -42,6 +57,7 @@ fn MemberView(
     resend: ServerAction<ResendInvitation>,
     assign: ServerAction<AssignUsers>,
     unassign: ServerAction<UnassignUsers>,
+    devices: DevicesData,
 ) -> impl IntoView {
     let params = use_params_map();
     let team = params.read_untracked().get("team").unwrap_or_default();
@@ -49,6 +65,7 @@ fn MemberView(
     let can_resend = detail.admin && m.status != "active";
     let flex_section =
         m.flex.then(|| view! { <FlexAccess team=team.clone() member=m.id.clone() admin=detail.admin/> });
+    let devices = view! { <Devices team=team.clone() member=m.id.clone() data=devices/> };
     let result = move || match resend.value().get() {
         Some(Ok(())) => Some(Either::Left(
             view! { <p class="toast" role="status">"Invitation sent again. The previous link no longer works."</p> },
@@ -78,6 +95,7 @@ fn MemberView(
         {result}
         <ProductsOf detail=detail.clone() assign unassign/>
         {flex_section}
+        {devices}
     }
 }
 
@@ -245,5 +263,110 @@ pub fn FlexAccess(team: String, member: String, admin: bool) -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// The member's devices and the action that removes one (see `Member`).
+#[derive(Clone, Copy)]
+struct DevicesData {
+    list: Resource<Result<MemberDevicesView, crate::error::AppError>>,
+    remove: ServerAction<RemoveMemberDevice>,
+}
+
+/// R-LIC3: the devices the person registered, by product, with "In use" for the one that
+/// holds a live session; admins remove a device (after confirming) to free its place.
+#[component]
+fn Devices(team: String, member: String, data: DevicesData) -> impl IntoView {
+    use crate::components::modal::Modal;
+    use crate::server::devices::DeviceView;
+    let DevicesData { list: data, remove } = data;
+    let confirm: RwSignal<Option<DeviceView>> = RwSignal::new(None);
+    let team = StoredValue::new(team);
+    let member = StoredValue::new(member);
+    let result = move || match remove.value().get() {
+        Some(Ok(d)) => Some(Either::Left(view! {
+            <p class="toast" role="status" data-testid="device-toast">{format!("Removed {} for {}.", d.name, d.product_name)}</p>
+        })),
+        Some(Err(e)) => Some(Either::Right(view! { <p class="form-error" role="alert">{e.to_string()}</p> })),
+        None => None,
+    };
+    let table = move |view: MemberDevicesView| {
+        let admin = view.admin;
+        if view.devices.is_empty() {
+            return Either::Left(view! {
+                <p class="empty pad" data-testid="no-devices">"No devices yet. A device is registered the first time the person starts a product."</p>
+            });
+        }
+        Either::Right(view! {
+            <table class="table" data-testid="member-devices">
+                <thead><tr>
+                    <th scope="col">"Product"</th><th scope="col">"Device"</th><th scope="col">"Registered on"</th>
+                    <th scope="col">"Last seen"</th><th scope="col">"Session"</th>
+                    {admin.then(|| view! { <th scope="col"><span class="visually-hidden">"Action"</span></th> })}
+                </tr></thead>
+                <tbody>
+                    {view.devices.into_iter().map(|d| {
+                        let device = d.clone();
+                        view! {
+                            <tr data-testid="device">
+                                <td>{d.product_name.clone()}<span class="muted code">{d.product_code.clone()}</span></td>
+                                <td>{d.name.clone()}</td>
+                                <td>{d.registered_on.clone()}</td>
+                                <td>{d.last_seen.clone()}</td>
+                                <td>{if d.in_use {
+                                    Either::Left(view! { <span class="badge badge-active">"In use"</span> })
+                                } else {
+                                    Either::Right(view! { <span class="muted">"—"</span> })
+                                }}</td>
+                                {admin.then(|| view! {
+                                    <td><button type="button" class="button small" data-testid="remove-device"
+                                        aria-label=format!("Remove {} for {}", d.name, d.product_name)
+                                        on:click=move |_| { remove.clear(); confirm.set(Some(device.clone())); }>"Remove"</button></td>
+                                })}
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        })
+    };
+    view! {
+        <section class="panel flush" data-testid="devices">
+            <div class="panel-head">
+                <h2>"Devices"</h2>
+                <p class="muted">"Up to three devices per product; a product runs on one of them at a time."</p>
+            </div>
+            {result}
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(view) => Either::Left(table(view)),
+                        Err(e) => Either::Right(view! { <p class="form-error pad" role="alert">{e.to_string()}</p> }),
+                    }
+                })}
+            </Transition>
+        </section>
+        {move || confirm.get().map(|d| {
+            let title = format!("Remove {} for {}?", d.name, d.product_name);
+            let go = move |_| {
+                remove.dispatch(RemoveMemberDevice {
+                    team: team.get_value(),
+                    member: member.get_value(),
+                    product: d.product_code.clone(),
+                    device: d.device_id.clone(),
+                });
+                confirm.set(None);
+            };
+            view! {
+                <Modal labelled_by="remove-device-title" alert=true on_close=move || confirm.set(None)>
+                    <h2 id="remove-device-title">{title}</h2>
+                    <p>"The person can register another device in its place; if the product is open there it will have to authorize again."</p>
+                    <div class="modal-actions">
+                        <button type="button" class="button" on:click=move |_| confirm.set(None)>"Cancel"</button>
+                        <button type="button" class="button danger" data-testid="confirm-remove-device" on:click=go>"Remove device"</button>
+                    </div>
+                </Modal>
+            }
+        })}
     }
 }

@@ -2,6 +2,7 @@ pub mod accept_invite;
 pub mod apps;
 pub mod by_product;
 pub mod by_user;
+pub mod flex_tokens;
 pub mod home;
 pub mod import;
 pub mod member;

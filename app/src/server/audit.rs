@@ -20,7 +20,7 @@ pub struct AuditPage {
     pub limit: i64,
 }
 
-pub const AUDIT_ACTIONS: [(&str, &str); 12] = [
+pub const AUDIT_ACTIONS: [(&str, &str); 14] = [
     ("", "All changes"),
     ("assign", "Assign"),
     ("unassign", "Unassign"),
@@ -29,6 +29,8 @@ pub const AUDIT_ACTIONS: [(&str, &str); 12] = [
     ("accept", "Accept"),
     ("flex_access", "Flex access"),
     ("defaults", "Default assignments"),
+    ("move_tokens", "Flex tokens"),
+    ("remove_device", "Devices"),
     ("import", "Import"),
     ("app", "Apps"),
     ("ssa", "Service accounts"),

@@ -4,11 +4,13 @@ pub mod apps;
 pub mod assign;
 pub mod audit;
 pub mod auth;
+pub mod devices;
 pub mod flex;
 pub mod home;
 pub mod import;
 pub mod invitations;
 pub mod people;
+pub mod tokens;
 
 #[cfg(feature = "ssr")]
 pub mod ssr;

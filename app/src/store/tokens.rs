@@ -112,3 +112,63 @@ pub async fn move_purchase(db: &Db, purchase: &str, to: &TeamId, now: DateTime<U
     tx.commit().await?;
     Ok(remaining)
 }
+
+/// One purchase of a team with its ledger summed by kind, as the Flex tokens page shows it.
+/// The sums count only the entries that belong to the team (a purchase moved in shows what
+/// arrived, not what its first owner used); signed amounts are turned into positive figures.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PurchaseFigures {
+    pub purchase_id: String,
+    /// The purchase's size when it was bought (by whichever team bought it).
+    pub amount: i64,
+    pub purchased_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    /// What this team's `purchase` entry added (0 when the purchase was moved in).
+    pub purchased: i64,
+    pub charged: i64,
+    pub expired: i64,
+    pub moved_out: i64,
+    pub moved_in: i64,
+    /// Everything this team's entries add up to (what `team_lots` calls remaining).
+    pub remaining: i64,
+}
+
+/// Every purchase the team owns now, earliest expiry first, with its ledger summed by kind
+/// (R-TOK1, the Flex tokens page).
+pub async fn purchase_figures<'e, E: sqlx::Executor<'e, Database = Any>>(
+    ex: E,
+    team: &str,
+) -> Result<Vec<PurchaseFigures>> {
+    let rows = sqlx::query(
+        "SELECT p.id, p.amount, p.purchased_at, p.expires_at, \
+           CAST(COALESCE(SUM(CASE WHEN l.kind = 'purchase' THEN l.amount ELSE 0 END), 0) AS BIGINT) AS purchased, \
+           CAST(COALESCE(SUM(CASE WHEN l.kind = 'charge' THEN -l.amount ELSE 0 END), 0) AS BIGINT) AS charged, \
+           CAST(COALESCE(SUM(CASE WHEN l.kind = 'expiry' THEN -l.amount ELSE 0 END), 0) AS BIGINT) AS expired, \
+           CAST(COALESCE(SUM(CASE WHEN l.kind = 'move_out' THEN -l.amount ELSE 0 END), 0) AS BIGINT) AS moved_out, \
+           CAST(COALESCE(SUM(CASE WHEN l.kind = 'move_in' THEN l.amount ELSE 0 END), 0) AS BIGINT) AS moved_in, \
+           CAST(COALESCE(SUM(l.amount), 0) AS BIGINT) AS remaining \
+         FROM token_purchases p LEFT JOIN token_ledger l ON l.purchase_id = p.id AND l.team_id = p.team_id \
+         WHERE p.team_id = $1 \
+         GROUP BY p.id, p.amount, p.purchased_at, p.expires_at \
+         ORDER BY p.expires_at, p.id",
+    )
+    .bind(team)
+    .fetch_all(ex)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(PurchaseFigures {
+                purchase_id: r.try_get("id")?,
+                amount: r.try_get("amount")?,
+                purchased_at: get_ts(r, "purchased_at")?,
+                expires_at: get_ts(r, "expires_at")?,
+                purchased: r.try_get("purchased")?,
+                charged: r.try_get("charged")?,
+                expired: r.try_get("expired")?,
+                moved_out: r.try_get("moved_out")?,
+                moved_in: r.try_get("moved_in")?,
+                remaining: r.try_get("remaining")?,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,256 @@
+//! The Flex tokens page (R-TOK1): a team's purchases, what is left of each and when it
+//! expires, and moving what is left of a purchase to another team the admin also runs.
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Below this many days left a purchase is flagged "Expires in N days".
+pub const EXPIRY_WARNING_DAYS: i64 = 30;
+
+/// One purchase as the page lists it. Figures are this team's: a purchase moved in from
+/// another team shows what arrived (`moved_in`), not what its first owner used.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PurchaseRow {
+    pub id: String,
+    pub purchased_on: String,
+    /// The purchase's size when it was bought.
+    pub amount: i64,
+    /// Tokens charged for product use.
+    pub used: i64,
+    pub moved_out: i64,
+    pub moved_in: i64,
+    /// Tokens that lapsed at the expiry date.
+    pub lapsed: i64,
+    /// Tokens usable now (0 once expired).
+    pub left: i64,
+    pub expires_on: String,
+    /// "valid", "expiring", "expired" or "used_up".
+    pub status: String,
+    pub status_label: String,
+    /// Whether the viewer may move what is left to another team.
+    pub movable: bool,
+}
+
+/// A team the viewer may move tokens to (they are an admin there).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MoveTarget {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FlexTokensView {
+    pub team_name: String,
+    /// Tokens usable now.
+    pub balance: i64,
+    /// Earliest expiry first: the order tokens are spent in.
+    pub purchases: Vec<PurchaseRow>,
+    pub admin: bool,
+    /// Other teams the viewer is an admin of (empty unless they are an admin here too).
+    pub move_targets: Vec<MoveTarget>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MovedView {
+    pub tokens: i64,
+    pub team_id: String,
+    pub team_name: String,
+    pub expires_on: String,
+}
+
+/// A plain date, as the other pages show dates.
+#[cfg(feature = "ssr")]
+fn day(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%d").to_string()
+}
+
+/// Status of a purchase at `now`: (code, label).
+pub fn purchase_status(
+    expires_at: chrono::DateTime<chrono::Utc>,
+    left: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> (&'static str, String) {
+    if now >= expires_at {
+        return ("expired", "Expired".into());
+    }
+    if left <= 0 {
+        return ("used_up", "Used up".into());
+    }
+    let secs = (expires_at - now).num_seconds();
+    if secs < EXPIRY_WARNING_DAYS * 86_400 {
+        // Whole days, rounded up: a purchase expiring in 3 hours expires "in 1 day".
+        let days = (secs + 86_399) / 86_400;
+        let label =
+            if days == 1 { "Expires in 1 day".to_string() } else { format!("Expires in {days} days") };
+        ("expiring", label)
+    } else {
+        ("valid", "Valid".into())
+    }
+}
+
+/// The team's balance and purchases, for any member of the team.
+#[server(endpoint = "flex_tokens")]
+pub async fn flex_tokens(team: String) -> Result<FlexTokensView, AppError> {
+    use super::ssr::*;
+    use crate::domain::ledger::balance;
+    use crate::store::teams::Role;
+    let st = state()?;
+    let (acc, m) = require_member(&st, &team).await?;
+    let now = st.now();
+    let lots = crate::store::licensing::team_lots(&st.db.pool, m.team_id.as_str()).await?;
+    let figures = crate::store::tokens::purchase_figures(&st.db.pool, m.team_id.as_str()).await?;
+    let admin = m.role == Role::Admin;
+    let move_targets: Vec<MoveTarget> = if admin {
+        st.db
+            .memberships_of(&acc.id)
+            .await?
+            .into_iter()
+            .filter(|t| t.active && t.role == Role::Admin && t.team_id != m.team_id)
+            .map(|t| MoveTarget { id: t.team_id.to_string(), name: t.team_name })
+            .collect()
+    } else {
+        vec![]
+    };
+    let mut rows: Vec<(chrono::DateTime<chrono::Utc>, PurchaseRow)> = figures
+        .into_iter()
+        .map(|f| {
+            let remaining =
+                lots.iter().find(|l| l.purchase_id == f.purchase_id).map_or(f.remaining, |l| l.remaining);
+            let expired = now >= f.expires_at;
+            let (left, lapsed) =
+                if expired { (0, f.expired + remaining.max(0)) } else { (remaining.max(0), f.expired) };
+            let (status, status_label) = purchase_status(f.expires_at, left, now);
+            let row = PurchaseRow {
+                id: f.purchase_id,
+                purchased_on: day(f.purchased_at),
+                amount: f.amount,
+                used: f.charged,
+                moved_out: f.moved_out,
+                moved_in: f.moved_in,
+                lapsed,
+                left,
+                expires_on: day(f.expires_at),
+                status: status.into(),
+                status_label,
+                movable: !move_targets.is_empty() && left > 0 && !expired,
+            };
+            (f.expires_at, row)
+        })
+        .collect();
+    // The order a charge draws on them (domain::ledger::plan_charge).
+    rows.sort_by(|(ea, a), (eb, b)| ea.cmp(eb).then(a.left.cmp(&b.left)).then(a.id.cmp(&b.id)));
+    Ok(FlexTokensView {
+        team_name: m.team_name,
+        balance: balance(&lots, now),
+        purchases: rows.into_iter().map(|(_, r)| r).collect(),
+        admin,
+        move_targets,
+    })
+}
+
+/// Moves what is left of one purchase to another team; its expiry date travels with it.
+/// The viewer must be an admin of both teams. Recorded in both teams' audit logs.
+#[server(endpoint = "move_flex_purchase")]
+pub async fn move_flex_purchase(
+    team: String,
+    purchase: String,
+    to_team: String,
+) -> Result<MovedView, AppError> {
+    use super::ssr::*;
+    use crate::store::audit::{record, Actor};
+    use crate::store::teams::Role;
+    use crate::store::StoreError;
+    let st = state()?;
+    let (acc, from) = require_admin(&st, &team).await?;
+    if to_team.trim().is_empty() {
+        return Err(AppError::invalid("to_team", "Pick the team to move the tokens to."));
+    }
+    let to_id = parse_team(to_team.trim())?;
+    if to_id == from.team_id {
+        return Err(AppError::invalid(
+            "to_team",
+            format!("These tokens already belong to {}. Pick another team.", from.team_name),
+        ));
+    }
+    let to = match st.db.membership(&to_id, &acc.id).await? {
+        Some(t) if t.active && t.role == Role::Admin => t,
+        Some(t) if t.active => return Err(AppError::AdminOnly),
+        _ => return Err(AppError::NotAMember),
+    };
+    let now = st.now();
+    let lot = crate::store::licensing::team_lots(&st.db.pool, from.team_id.as_str())
+        .await?
+        .into_iter()
+        .find(|l| l.purchase_id == purchase)
+        .ok_or_else(|| AppError::not_found("This purchase"))?;
+    if now >= lot.expires_at {
+        return Err(AppError::Conflict {
+            message: format!(
+                "This purchase expired on {}; expired tokens cannot be moved.",
+                day(lot.expires_at)
+            ),
+        });
+    }
+    if lot.remaining <= 0 {
+        return Err(AppError::Conflict { message: "Nothing is left of this purchase to move.".into() });
+    }
+    let moved = match crate::store::tokens::move_purchase(&st.db, &purchase, &to.team_id, now).await {
+        Ok(n) => n,
+        Err(StoreError::NotFound) => {
+            return Err(AppError::Conflict {
+                message: "This purchase was moved a moment ago by someone else. Reload the page to see where it is now."
+                    .into(),
+            })
+        }
+        Err(StoreError::Duplicate(_)) => {
+            return Err(AppError::invalid(
+                "to_team",
+                format!("These tokens already belong to {}. Pick another team.", to.team_name),
+            ))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let label = format!("{} <{}>", acc.name, acc.email);
+    let actor = Actor { id: Some(acc.id.as_str()), label: &label };
+    let what = format!("{moved} tokens of the Flex purchase of {}", day(lot.purchased_at));
+    let before = serde_json::json!({ "team": from.team_name, "tokens": moved });
+    let after = serde_json::json!({
+        "team": to.team_name,
+        "tokens": moved,
+        "purchase": purchase,
+        "expires_on": day(lot.expires_at),
+    });
+    // The store commits the move in its own transaction; both audit entries go in one more.
+    let mut tx = st.db.pool.begin().await?;
+    for (team_id, target) in [
+        (&from.team_id, format!("{what} → {}", to.team_name)),
+        (&to.team_id, format!("{what} ← {}", from.team_name)),
+    ] {
+        record(&mut tx, team_id, &actor, "move_tokens", &target, Some(&before), Some(&after), now).await?;
+    }
+    tx.commit().await?;
+    Ok(MovedView {
+        tokens: moved,
+        team_id: to.team_id.to_string(),
+        team_name: to.team_name,
+        expires_on: day(lot.expires_at),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Duration, TimeZone, Utc};
+
+    #[test]
+    fn status_names_the_days_left_under_thirty() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap();
+        assert_eq!(purchase_status(now + Duration::days(200), 10, now).1, "Valid");
+        assert_eq!(purchase_status(now + Duration::days(30), 10, now).1, "Valid");
+        assert_eq!(purchase_status(now + Duration::days(29), 10, now).1, "Expires in 29 days");
+        assert_eq!(purchase_status(now + Duration::hours(3), 10, now).1, "Expires in 1 day");
+        assert_eq!(purchase_status(now, 10, now).0, "expired");
+        assert_eq!(purchase_status(now - Duration::days(3), 0, now).1, "Expired");
+        assert_eq!(purchase_status(now + Duration::days(3), 0, now).1, "Used up");
+    }
+}
