@@ -483,16 +483,6 @@ impl Db {
         Ok(done.rows_affected() == 1)
     }
 
-    pub async fn open_window(
-        &self,
-        account: &str,
-        product_id: &str,
-        license: LicenseType,
-        now: DateTime<Utc>,
-    ) -> Result<Option<WindowRow>> {
-        open_window_in(&self.pool, account, product_id, license, now).await
-    }
-
     /// Opens a (free) usage window for a subscription or trial seat unless one is open.
     pub async fn open_seat_window(
         &self,
