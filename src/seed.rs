@@ -74,6 +74,7 @@ pub async fn seed_demo(db: &Db, password: &str, now: DateTime<Utc>) -> anyhow::R
     .await?;
     add_member(&mut *tx, &harbor, &admin, Role::Admin, false, MemberStatus::Active, now).await?;
 
+    let mut north_people: Vec<String> = Vec::new();
     // 40 people: the first 28 in Northwind, the rest in Harbor; every 7th a guest,
     // every 9th still invited (no password yet).
     for i in 0..40usize {
@@ -91,6 +92,9 @@ pub async fn seed_demo(db: &Db, password: &str, now: DateTime<Utc>) -> anyhow::R
         let since = now - Duration::days(30 + (i as i64 * 11) % 400);
         let acc =
             accounts::create(&mut *tx, &email, &name, (!invited).then_some(hash.as_str()), since).await?;
+        if i < 28 {
+            north_people.push(acc.as_str().to_string());
+        }
         let team = if i < 28 { &north } else { &harbor };
         let status = if invited { MemberStatus::Invited } else { MemberStatus::Active };
         let role = if i == 0 { Role::Admin } else { Role::Member };
@@ -173,13 +177,97 @@ pub async fn seed_demo(db: &Db, password: &str, now: DateTime<Utc>) -> anyhow::R
     )
     .await?;
 
-    let (older, _) = tokens::add_purchase(&mut tx, &north, 500, now - Duration::days(300)).await?;
-    tokens::ledger_entry(&mut tx, &north, &older, "charge", -180, now - Duration::days(20), None).await?;
+    tokens::add_purchase(&mut tx, &north, 500, now - Duration::days(300)).await?;
     tokens::add_purchase(&mut tx, &north, 1000, now - Duration::days(60)).await?;
     tokens::add_purchase(&mut tx, &harbor, 300, now - Duration::days(10)).await?;
-
+    // Draft 2D seats for six members (none a guest or still invited).
+    for i in SEAT_HOLDERS {
+        app::store::assignments::assign(
+            &mut tx,
+            &north,
+            &north_people[i],
+            &product_ids[0],
+            Some(admin.as_str()),
+            now - Duration::days(40),
+        )
+        .await?;
+    }
     tx.commit().await?;
+
+    usage_history(db, &north, &north_people, &product_ids, now).await?;
     Ok(DEMO_ADMIN.to_string())
+}
+
+/// Northwind members (by seed index) holding a Draft 2D seat.
+const SEAT_HOLDERS: [usize; 6] = [5, 6, 7, 8, 11, 12];
+
+/// Six weeks of product use in Northwind, written the way the licensing service writes it
+/// (usage windows, roll-ups and Flex charges from the oldest purchase), so the usage views
+/// have something to show. The Flex windows cost exactly 180 tokens, all from the 500-token
+/// purchase (it expires first): 10 days of Motion Forge (9 a day), 5 of Plant Designer (8)
+/// and 10 of Survey Pro (5) across two people.
+async fn usage_history(
+    db: &Db,
+    north: &app::domain::TeamId,
+    people: &[String],
+    product_ids: &[String],
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    use app::domain::licensing::LicenseType;
+    let team = north.as_str();
+    let teams = [team.to_string()];
+    let day = |d: i64, hour: i64| now - Duration::days(d) + Duration::hours(hour) - Duration::hours(12);
+    // Draft 2D seats: most working days, each person at their own hour.
+    for (n, &i) in SEAT_HOLDERS.iter().enumerate() {
+        for d in (2..=42).rev() {
+            if (d + n as i64) % 7 < 2 || (d * 3 + n as i64) % 5 == 0 {
+                continue;
+            }
+            let at = day(d, n as i64);
+            db.open_seat_window(
+                team,
+                &people[i],
+                &product_ids[0],
+                "demo-desk",
+                LicenseType::Subscription,
+                at,
+            )
+            .await?;
+            db.touch_seat(team, &people[i], &product_ids[0], at).await?;
+        }
+    }
+    // The newest seat holder is using Draft 2D right now.
+    let live = &people[SEAT_HOLDERS[0]];
+    db.open_seat_window(
+        team,
+        live,
+        &product_ids[0],
+        "demo-desk",
+        LicenseType::Subscription,
+        now - Duration::hours(2),
+    )
+    .await?;
+    db.touch_seat(team, live, &product_ids[0], now - Duration::hours(2)).await?;
+    db.claim_session(live, &product_ids[0], "demo-desk", now - Duration::hours(24), now - Duration::hours(2))
+        .await?;
+    // The Render Studio trial (10 days old).
+    for d in 1..=8 {
+        db.open_seat_window(team, &people[14], &product_ids[2], "demo-laptop", LicenseType::Trial, day(d, 3))
+            .await?;
+    }
+    // Flex: (person, product, rate, days ago).
+    let flex: [(usize, usize, i64, &[i64]); 4] = [
+        (15, 5, 9, &[3, 4, 6, 9, 11, 16, 18, 23, 30, 37]),
+        (16, 6, 8, &[5, 12, 19, 26, 33]),
+        (18, 3, 5, &[2, 7, 8, 14, 21]),
+        (19, 3, 5, &[6, 13, 20, 27, 41]),
+    ];
+    for (i, product, rate, days) in flex {
+        for &d in days {
+            db.charge_flex(&people[i], &product_ids[product], "demo-laptop", &teams, rate, day(d, 2)).await?;
+        }
+    }
+    Ok(())
 }
 
 /// Profile details /userinfo returns (R-OIDC1), so the demo shows more than a name.

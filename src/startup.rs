@@ -90,6 +90,7 @@ pub fn router(state: AppState, cfg: &WebConfig) -> Router {
         .merge(crate::api::authorize::routes())
         .merge(crate::api::sso::routes())
         .merge(crate::api::licensing::routes())
+        .merge(crate::api::usage::routes())
         .route(
             "/api/{*fn_name}",
             get(server_fn_handler)

@@ -4,3 +4,4 @@ pub mod health;
 pub mod licensing;
 pub mod oauth;
 pub mod sso;
+pub mod usage;

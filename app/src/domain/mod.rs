@@ -15,6 +15,7 @@ pub mod oauth;
 pub mod password;
 pub mod throttle;
 pub mod tokens;
+pub mod usage;
 
 pub use email::{Email, EmailError};
 pub use ids::{IdError, TeamId, UserId};

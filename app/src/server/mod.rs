@@ -11,6 +11,7 @@ pub mod import;
 pub mod invitations;
 pub mod people;
 pub mod tokens;
+pub mod usage;
 
 #[cfg(feature = "ssr")]
 pub mod ssr;

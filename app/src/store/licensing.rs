@@ -173,15 +173,18 @@ async fn insert_window(
     .bind(tokens)
     .execute(&mut **tx)
     .await?;
+    if let Some(team) = team {
+        super::usage::record(tx, team, u.account, u.product_id, license.as_str(), now, tokens).await?;
+    }
     Ok(w)
 }
 
 /// The team's purchases as lots: what each has left in this team (moves net out).
 pub async fn team_lots<'e, E: sqlx::Executor<'e, Database = Any>>(ex: E, team: &str) -> Result<Vec<Lot>> {
     let rows = sqlx::query(
-        "SELECT p.id, p.purchased_at, CAST(COALESCE(SUM(l.amount), 0) AS BIGINT) AS remaining \
-         FROM token_purchases p LEFT JOIN token_ledger l ON l.purchase_id = p.id AND l.team_id = p.team_id \
-         WHERE p.team_id = $1 GROUP BY p.id, p.purchased_at",
+        "SELECT p.id, p.purchased_at, COALESCE(b.remaining, 0) AS remaining \
+         FROM token_purchases p LEFT JOIN lot_balances b ON b.purchase_id = p.id AND b.team_id = p.team_id \
+         WHERE p.team_id = $1",
     )
     .bind(team)
     .fetch_all(ex)

@@ -21,6 +21,7 @@ pub mod people;
 pub mod teams;
 pub mod throttle;
 pub mod tokens;
+pub mod usage;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

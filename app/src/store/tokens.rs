@@ -46,6 +46,29 @@ pub async fn ledger_entry(
         .bind(window)
         .execute(&mut **tx)
         .await?;
+    // The running totals beside the ledger (migration 5), in the same transaction.
+    let by_kind = |k: &str| if kind == k { amount.abs() } else { 0 };
+    sqlx::query(
+        "INSERT INTO lot_balances (purchase_id, team_id, purchased, charged, expired, moved_out, moved_in, remaining) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT (purchase_id, team_id) DO UPDATE SET \
+           purchased = lot_balances.purchased + excluded.purchased, \
+           charged = lot_balances.charged + excluded.charged, \
+           expired = lot_balances.expired + excluded.expired, \
+           moved_out = lot_balances.moved_out + excluded.moved_out, \
+           moved_in = lot_balances.moved_in + excluded.moved_in, \
+           remaining = lot_balances.remaining + excluded.remaining",
+    )
+    .bind(purchase_id)
+    .bind(team.as_str())
+    .bind(by_kind("purchase"))
+    .bind(by_kind("charge"))
+    .bind(by_kind("expiry"))
+    .bind(by_kind("move_out"))
+    .bind(by_kind("move_in"))
+    .bind(amount)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
@@ -99,7 +122,7 @@ pub async fn move_purchase(db: &Db, purchase: &str, to: &TeamId, now: DateTime<U
         return Err(StoreError::NotFound);
     }
     let remaining: i64 = sqlx::query(
-        "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS left_over FROM token_ledger WHERE purchase_id = $1 AND team_id = $2",
+        "SELECT COALESCE((SELECT remaining FROM lot_balances WHERE purchase_id = $1 AND team_id = $2), 0) AS left_over",
     )
     .bind(purchase)
     .bind(&from)
@@ -141,16 +164,11 @@ pub async fn purchase_figures<'e, E: sqlx::Executor<'e, Database = Any>>(
 ) -> Result<Vec<PurchaseFigures>> {
     let rows = sqlx::query(
         "SELECT p.id, p.amount, p.purchased_at, p.expires_at, \
-           CAST(COALESCE(SUM(CASE WHEN l.kind = 'purchase' THEN l.amount ELSE 0 END), 0) AS BIGINT) AS purchased, \
-           CAST(COALESCE(SUM(CASE WHEN l.kind = 'charge' THEN -l.amount ELSE 0 END), 0) AS BIGINT) AS charged, \
-           CAST(COALESCE(SUM(CASE WHEN l.kind = 'expiry' THEN -l.amount ELSE 0 END), 0) AS BIGINT) AS expired, \
-           CAST(COALESCE(SUM(CASE WHEN l.kind = 'move_out' THEN -l.amount ELSE 0 END), 0) AS BIGINT) AS moved_out, \
-           CAST(COALESCE(SUM(CASE WHEN l.kind = 'move_in' THEN l.amount ELSE 0 END), 0) AS BIGINT) AS moved_in, \
-           CAST(COALESCE(SUM(l.amount), 0) AS BIGINT) AS remaining \
-         FROM token_purchases p LEFT JOIN token_ledger l ON l.purchase_id = p.id AND l.team_id = p.team_id \
-         WHERE p.team_id = $1 \
-         GROUP BY p.id, p.amount, p.purchased_at, p.expires_at \
-         ORDER BY p.expires_at, p.id",
+           COALESCE(b.purchased, 0) AS purchased, COALESCE(b.charged, 0) AS charged, \
+           COALESCE(b.expired, 0) AS expired, COALESCE(b.moved_out, 0) AS moved_out, \
+           COALESCE(b.moved_in, 0) AS moved_in, COALESCE(b.remaining, 0) AS remaining \
+         FROM token_purchases p LEFT JOIN lot_balances b ON b.purchase_id = p.id AND b.team_id = p.team_id \
+         WHERE p.team_id = $1 ORDER BY p.expires_at, p.id",
     )
     .bind(team)
     .fetch_all(ex)

@@ -1,0 +1,228 @@
+//! `GET /t/{team}/usage/export.csv` (R-USE1): the team's usage rows over a date range as a
+//! CSV file the browser downloads. A plain GET with the console's session cookie, so the
+//! export link works without JavaScript. Admins only.
+//!
+//! Rows are streamed a page at a time (keyset order), so a year of a large team's usage
+//! never sits in memory. `personal=0` replaces name and email with a pseudonymous id: a
+//! keyed hash of the account id, the same in every export of this installation, that
+//! cannot be turned back into the person without the installation's key.
+use app::domain::usage::{formula_safe, DateRange};
+use app::domain::{TeamId, UserId};
+use app::server::ssr::SESSION_USER;
+use app::state::AppState;
+use app::store::teams::Role;
+use app::store::usage::{ExportCursor, ExportRow};
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use sha2::{Digest, Sha256};
+use tower_sessions::Session;
+
+/// Rows per database round trip while streaming.
+const PAGE: i64 = 5_000;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/t/{team}/usage/export.csv", get(export))
+}
+
+#[derive(serde::Deserialize)]
+struct ExportQuery {
+    from: Option<String>,
+    to: Option<String>,
+    /// "0" (or "false", "no") leaves out names and emails.
+    personal: Option<String>,
+}
+
+fn refuse(status: StatusCode, message: &str) -> Response {
+    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], format!("{message}\n")).into_response()
+}
+
+async fn export(
+    State(st): State<AppState>,
+    session: Session,
+    Path(team): Path<String>,
+    Query(q): Query<ExportQuery>,
+) -> Response {
+    let uid: Option<String> = session.get(SESSION_USER).await.ok().flatten();
+    let Some(uid) = uid.and_then(|u| UserId::parse(&u).ok()) else {
+        return refuse(StatusCode::UNAUTHORIZED, "Please sign in to the console, then export again.");
+    };
+    let not_member = "You don't have access to this team.";
+    let Ok(team_id) = TeamId::parse(&team) else {
+        return refuse(StatusCode::FORBIDDEN, not_member);
+    };
+    let membership = match st.db.membership(&team_id, &uid).await {
+        Ok(m) => m,
+        Err(e) => return failed(e),
+    };
+    let m = match membership {
+        Some(m) if m.active && m.role == Role::Admin => m,
+        Some(m) if m.active => {
+            return refuse(StatusCode::FORBIDDEN, "Only an admin of this team can export its usage.")
+        }
+        _ => return refuse(StatusCode::FORBIDDEN, not_member),
+    };
+    let today = st.now().date_naive();
+    let range = match DateRange::parse(q.from.as_deref(), q.to.as_deref(), today) {
+        Ok(r) => r,
+        Err(e) => return refuse(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+    };
+    let personal = !matches!(q.personal.as_deref().map(str::trim), Some("0" | "false" | "no"));
+    let key = if personal {
+        String::new()
+    } else {
+        match st.db.installation_value("pseudonym_key", || app::secrets::new_token().0).await {
+            Ok(k) => k,
+            Err(e) => return failed(e),
+        }
+    };
+    let name = format!(
+        "tessera-usage-{}-{}-{}{}.csv",
+        slug(&m.team_name),
+        range.from,
+        range.to,
+        if personal { "" } else { "-pseudonymous" }
+    );
+    let header_row = if personal {
+        csv_line(["Team", "Product", "Access option", "Day used", "Tokens used", "Name", "Email"])
+    } else {
+        csv_line(["Team", "Product", "Access option", "Day used", "Tokens used", "User ID"])
+    };
+    let state = Export {
+        st,
+        team: m.team_id.to_string(),
+        team_name: m.team_name,
+        range,
+        personal,
+        key,
+        cursor: None,
+    };
+    let body = futures_util::stream::unfold(Some((state, Some(header_row))), |s| async move {
+        let (mut ex, first) = s?;
+        if let Some(h) = first {
+            return Some((Ok::<Bytes, std::io::Error>(Bytes::from(h)), Some((ex, None))));
+        }
+        match ex.st.db.export_page(&ex.team, ex.range, ex.cursor.as_ref(), PAGE).await {
+            Ok(rows) if rows.is_empty() => None,
+            Ok(rows) => {
+                let chunk = ex.chunk(&rows);
+                if let Some(last) = rows.last() {
+                    ex.cursor = Some((
+                        last.day.clone(),
+                        last.account_id.clone(),
+                        last.product_id.clone(),
+                        last.license_type.clone(),
+                    ));
+                }
+                let more = rows.len() as i64 == PAGE;
+                Some((Ok(Bytes::from(chunk)), more.then_some((ex, None))))
+            }
+            // Headers are gone by now: breaking the stream makes the download fail
+            // visibly rather than end short and look complete.
+            Err(e) => {
+                tracing::error!(error = %e, "usage export failed mid-stream");
+                Some((Err(std::io::Error::other("usage export failed")), None))
+            }
+        }
+    });
+    let mut res = Response::new(Body::from_stream(body));
+    let headers = res.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    res
+}
+
+fn failed(e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "usage export failed");
+    refuse(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side. Try the export again.")
+}
+
+struct Export {
+    st: AppState,
+    team: String,
+    team_name: String,
+    range: DateRange,
+    personal: bool,
+    key: String,
+    cursor: Option<ExportCursor>,
+}
+
+impl Export {
+    fn chunk(&self, rows: &[ExportRow]) -> String {
+        let mut out = String::with_capacity(rows.len() * 96);
+        for r in rows {
+            let access = match r.license_type.as_str() {
+                "subscription" => "Subscription",
+                "trial" => "Trial",
+                _ => "Flex",
+            };
+            let tokens = r.tokens.to_string();
+            if self.personal {
+                out +=
+                    &csv_line([&self.team_name, &r.product_name, access, &r.day, &tokens, &r.name, &r.email]);
+            } else {
+                let id = pseudonym(&self.key, &r.account_id);
+                out += &csv_line([&self.team_name, &r.product_name, access, &r.day, &tokens, &id]);
+            }
+        }
+        out
+    }
+}
+
+/// A stable id for a person that does not reveal them: the installation's key and the
+/// account id through SHA-256, 16 bytes in hex.
+fn pseudonym(key: &str, account_id: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(key.as_bytes());
+    h.update([0u8]);
+    h.update(account_id.as_bytes());
+    let digest = h.finalize();
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("user-{hex}")
+}
+
+/// One CSV record (RFC 4180 quoting, CRLF), every cell formula-safe.
+fn csv_line<'a>(cells: impl IntoIterator<Item = &'a str>) -> String {
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+    let cells: Vec<String> = cells.into_iter().map(|c| formula_safe(c).into_owned()).collect();
+    // Writing to a Vec cannot fail, and the record is never empty.
+    let _ = w.write_record(&cells);
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+fn slug(name: &str) -> String {
+    let s: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+    s.split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_are_quoted_and_defused() {
+        assert_eq!(csv_line(["a", "b,c", "say \"hi\""]), "a,\"b,c\",\"say \"\"hi\"\"\"\r\n");
+        assert_eq!(csv_line(["=1+1", "@x", "Ada"]), "'=1+1,'@x,Ada\r\n");
+    }
+
+    #[test]
+    fn pseudonyms_are_stable_per_key_and_distinct_per_person() {
+        assert_eq!(pseudonym("k", "a"), pseudonym("k", "a"));
+        assert_ne!(pseudonym("k", "a"), pseudonym("k", "b"));
+        assert_ne!(pseudonym("k", "a"), pseudonym("other", "a"));
+        assert_eq!(pseudonym("k", "a").len(), "user-".len() + 32);
+    }
+
+    #[test]
+    fn file_names_are_plain() {
+        assert_eq!(slug("Northwind Studio"), "northwind-studio");
+        assert_eq!(slug("  Ärger & Co. "), "rger-co");
+    }
+}
