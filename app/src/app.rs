@@ -2,7 +2,7 @@ use crate::components::layout::ConsoleLayout;
 use crate::pages::{
     accept_invite::AcceptInvite, by_product::ByProduct, by_user::ByUser, home::Home, import::Import,
     member::Member, not_found::NotFound, product::Product, root::RootRedirect, settings::Settings,
-    sign_in::SignIn,
+    sign_in::SignIn, usage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
@@ -61,6 +61,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("settings") view=Settings/>
                     <Route path=path!("apps") view=crate::pages::apps::Apps/>
                     <Route path=path!("flex") view=crate::pages::flex_tokens::FlexTokens/>
+                    <Route path=path!("usage") view=usage::UsageSummaryPage/>
+                    <Route path=path!("usage/products") view=usage::UsageProductsPage/>
+                    <Route path=path!("usage/products/:code") view=usage::UsageProductPage/>
+                    <Route path=path!("usage/users") view=usage::UsageUsersPage/>
+                    <Route path=path!("usage/seats") view=usage::SeatUsagePage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -68,6 +68,7 @@ fn Frame(me: Me) -> impl IntoView {
                     // Every member sees the team's tokens; moving them is for admins.
                     <li><A href=move || format!("/t/{}/flex", team.get())>"Flex tokens"</A></li>
                     <Show when=is_admin>
+                        <li><A href=move || format!("/t/{}/usage", team.get())>"Usage"</A></li>
                         <li><A href=move || format!("/t/{}/settings", team.get())>"Team settings"</A></li>
                         <li><A href=move || format!("/t/{}/apps", team.get())>"Apps and sign-on"</A></li>
                     </Show>

@@ -1,3 +1,4 @@
+pub mod chart;
 pub mod layout;
 pub mod modal;
 pub mod status;

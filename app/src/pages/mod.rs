@@ -11,3 +11,4 @@ pub mod product;
 pub mod root;
 pub mod settings;
 pub mod sign_in;
+pub mod usage;
