@@ -79,7 +79,7 @@ SELECT printf('00000000-0000-4000-a000-%012d', i), '00000000-0000-4000-8000-0000
        printf('00000000-0000-4000-9000-%012d', i % $PEOPLE), p.id, 'bench-device',
        CASE WHEN (i % $PEOPLE) % 5 = 0 THEN 'subscription' ELSE 'flex' END,
        strftime('%Y-%m-%dT%H:%M:%fZ', 'now', printf('-%d days', i / $PEOPLE), printf('-%d minutes', (i % $PEOPLE) % 600)),
-       strftime('%Y-%m-%dT%H:%M:%fZ', 'now', printf('-%d days', i / $PEOPLE - 1), printf('-%d minutes', (i % $PEOPLE) % 600)),
+       strftime('%Y-%m-%dT%H:%M:%fZ', 'now', printf('%+d days', 1 - i / $PEOPLE), printf('-%d minutes', (i % $PEOPLE) % 600)),
        CASE WHEN (i % $PEOPLE) % 5 = 0 THEN 0 ELSE p.rate END
 FROM n JOIN bench_products p ON p.k = (i % $PEOPLE) % 5;
 INSERT INTO token_ledger (id, team_id, purchase_id, kind, amount, at, window_id)

@@ -193,23 +193,6 @@ pub struct SeatsView {
     pub products: Vec<SeatProductView>,
 }
 
-/// `1234567` → `"1,234,567"`.
-pub fn thousands(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 {
-        format!("-{out}")
-    } else {
-        out
-    }
-}
-
 #[cfg(feature = "ssr")]
 mod ssr_impl {
     use super::*;
@@ -243,7 +226,7 @@ mod ssr_impl {
     }
 
     pub fn plural(n: i64, one: &str, many: &str) -> String {
-        format!("{} {}", thousands(n), if n == 1 { one } else { many })
+        format!("{} {}", crate::components::table::fmt_int(n), if n == 1 { one } else { many })
     }
 }
 
@@ -544,18 +527,4 @@ pub async fn seat_usage(team: String) -> Result<SeatsView, AppError> {
         })
         .collect();
     Ok(SeatsView { team_name: m.team_name, products })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::thousands;
-
-    #[test]
-    fn thousands_groups_digits() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(1234567), "1,234,567");
-        assert_eq!(thousands(-12345), "-12,345");
-    }
 }
