@@ -17,6 +17,10 @@ impl DbSessionStore {
         Self { db }
     }
 
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
     pub async fn delete_expired(&self) -> Result<u64> {
         let now = OffsetDateTime::now_utc().unix_timestamp();
         let done = sqlx::query("DELETE FROM sessions WHERE expires_at < $1")

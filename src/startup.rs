@@ -137,7 +137,8 @@ async fn location_means_redirect(mut res: axum::response::Response) -> axum::res
     res
 }
 
-/// Removes expired sessions now and then; the store ignores them on load anyway.
+/// Removes expired sessions and finished rate windows now and then; both are ignored on
+/// load anyway.
 pub fn spawn_session_sweeper(db: Db) {
     tokio::spawn(async move {
         let store = DbSessionStore::new(db);
@@ -148,6 +149,12 @@ pub fn spawn_session_sweeper(db: Db) {
                 Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "session sweep failed"),
+            }
+            // Rate windows are per subject and end after a minute; an hour's margin keeps the
+            // sweep away from windows still counting on a server whose clock runs behind.
+            let before = chrono::Utc::now() - chrono::Duration::hours(1);
+            if let Err(e) = store.db().forget_rate_windows(before).await {
+                tracing::warn!(error = %e, "rate window sweep failed");
             }
         }
     });

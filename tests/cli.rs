@@ -2,10 +2,33 @@
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
+/// The database of a data dir: its SQLite file, or on PostgreSQL runs a fresh database made
+/// for the dir on first use (its URL kept in the dir).
+fn database_url(dir: &std::path::Path) -> String {
+    let Some(admin) = app::store::test_postgres_url() else {
+        return format!("sqlite://{}/tessera.db", dir.display());
+    };
+    let file = dir.join("database_url");
+    if let Ok(url) = std::fs::read_to_string(&file) {
+        return url;
+    }
+    // A thread of its own: callers may already be inside a runtime.
+    let url = std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(app::store::create_postgres_database(&admin)).unwrap()
+    })
+    .join()
+    .unwrap();
+    std::fs::write(&file, &url).unwrap();
+    url
+}
+
 fn tessera(dir: &std::path::Path, args: &[&str], stdin: Option<&str>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_tessera"))
         .arg("--data-dir")
         .arg(dir)
+        .arg("--database-url")
+        .arg(database_url(dir))
         .args(args)
         .env_remove("DATABASE_URL")
         .stdin(Stdio::piped())
@@ -58,7 +81,9 @@ fn team_and_admin_create_print_json() {
     );
     assert!(admin.status.success(), "{}", String::from_utf8_lossy(&admin.stderr));
     assert_eq!(json(&admin)["user_id"].as_str().unwrap().len(), 36);
-    assert!(dir.path().join("tessera.db").exists());
+    if app::store::test_postgres_url().is_none() {
+        assert!(dir.path().join("tessera.db").exists());
+    }
 }
 
 #[test]
@@ -234,8 +259,7 @@ fn tokens_add_and_move_follow_the_contract_and_the_balances() {
     // The ledger: B now holds the 100 tokens, A none; both moves are entries.
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        let db =
-            app::store::Db::connect(&format!("sqlite://{}/tessera.db", dir.path().display())).await.unwrap();
+        let db = app::store::Db::connect(&database_url(dir.path())).await.unwrap();
         let when =
             chrono::DateTime::parse_from_rfc3339("2026-06-01T00:00:00Z").unwrap().with_timezone(&chrono::Utc);
         let team = |id: &str| app::domain::TeamId::parse(id).unwrap();

@@ -10,6 +10,7 @@ const TEAM: &str = "Northwind Studio";
 struct Env {
     dir: tempfile::TempDir,
     db: Db,
+    url: String,
 }
 
 /// A temp data dir holding a migrated database with the demo data (Northwind holds DRAFT2D
@@ -17,12 +18,16 @@ struct Env {
 /// are Flex products it does not hold; TERRAIN is neither held nor Flex).
 async fn setup() -> Env {
     let dir = tempfile::tempdir().unwrap();
-    let db = Db::connect(&format!("sqlite://{}/tessera.db", dir.path().display())).await.unwrap();
+    let url = match app::store::test_postgres_url() {
+        Some(admin) => app::store::create_postgres_database(&admin).await.unwrap(),
+        None => format!("sqlite://{}/tessera.db", dir.path().display()),
+    };
+    let db = Db::connect(&url).await.unwrap();
     db.migrate().await.unwrap();
     tessera::seed::seed_demo(&db, "pw-123456789", chrono::Utc::now()).await.unwrap();
     // The counts below start from no assignments: drop the demo's six Draft 2D seats.
     sqlx::query("DELETE FROM assignments").execute(&db.pool).await.unwrap();
-    Env { dir, db }
+    Env { dir, db, url }
 }
 
 impl Env {
@@ -36,6 +41,8 @@ impl Env {
         Command::new(env!("CARGO_BIN_EXE_tessera"))
             .arg("--data-dir")
             .arg(self.dir.path())
+            .arg("--database-url")
+            .arg(&self.url)
             .args(["import", "--team", TEAM])
             .arg(file)
             .args(flags)

@@ -19,7 +19,11 @@ const FROM: &str = "Tessera <no-reply@tessera.localhost>";
 
 async fn temp_db() -> (tempfile::TempDir, Db) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let db = Db::connect(&format!("sqlite://{}/t.db", dir.path().display())).await.expect("db");
+    let url = match app::store::test_postgres_url() {
+        Some(admin) => app::store::create_postgres_database(&admin).await.expect("PostgreSQL database"),
+        None => format!("sqlite://{}/t.db", dir.path().display()),
+    };
+    let db = Db::connect(&url).await.expect("db");
     db.migrate().await.expect("migrate");
     (dir, db)
 }

@@ -253,6 +253,10 @@ impl KeySet {
         if let Some(k) = self.cached().into_iter().find(|k| k.kid == kid) {
             return Ok(k);
         }
+        // Our kids are UUIDs: anything else cannot be ours and costs no query.
+        if uuid::Uuid::parse_str(kid).is_err() {
+            return Err(VerifyError::UnknownKey);
+        }
         let stale = self
             .cache
             .read()
@@ -260,8 +264,26 @@ impl KeySet {
             .unwrap_or(true);
         if stale {
             self.reload(now).await.map_err(|_| VerifyError::Unavailable)?;
+            return self.cached().into_iter().find(|k| k.kid == kid).ok_or(VerifyError::UnknownKey);
         }
-        self.cached().into_iter().find(|k| k.kid == kid).ok_or(VerifyError::UnknownKey)
+        // Loaded moments ago, yet another instance may have made this key since (it signs
+        // with it at once): one lookup by primary key settles it.
+        let row = match self.db.signing_key(kid).await {
+            Ok(row) => row,
+            Err(StoreError::NotFound) => return Err(VerifyError::UnknownKey),
+            Err(_) => return Err(VerifyError::Unavailable),
+        };
+        if row.created_at <= now - PUBLISH_FOR {
+            return Err(VerifyError::UnknownKey);
+        }
+        let key = Arc::new(Loaded::from_row(&row).map_err(|_| VerifyError::Unavailable)?);
+        if let Ok(mut c) = self.cache.write() {
+            if !c.keys.iter().any(|k| k.kid == key.kid) {
+                c.keys.push(key.clone());
+                c.keys.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+            }
+        }
+        Ok(key)
     }
 
     /// Verifies a token we signed and returns its claims. The header's `alg` must be the
@@ -328,6 +350,16 @@ impl KeySet {
     /// The published key set (RFC 7517): every key still published, newest first.
     pub async fn jwks(&self, now: DateTime<Utc>) -> Result<serde_json::Value, KeyError> {
         self.ensure_current(now).await?;
+        // Another instance may have made a key this one has not loaded: publish what the
+        // database holds, at most a few seconds old.
+        let stale = self
+            .cache
+            .read()
+            .map(|c| c.loaded_at.is_none_or(|t| t.elapsed() > RELOAD_AT_MOST_EVERY))
+            .unwrap_or(true);
+        if stale {
+            self.reload(now).await?;
+        }
         let keys: Vec<serde_json::Value> = self.cached().iter().map(|k| k.jwk.clone()).collect();
         Ok(serde_json::json!({ "keys": keys }))
     }

@@ -19,8 +19,25 @@ pub fn workspace_root() -> PathBuf {
 
 pub struct Server {
     pub url: String,
+    /// The server's own database: a SQLite file in `dir`, or a fresh PostgreSQL database
+    /// when `TESSERA_TEST_ENGINE=postgres`.
+    pub database_url: String,
     child: Child,
     pub dir: tempfile::TempDir,
+}
+
+/// A new, empty database for one server (see `app::store::test_postgres_url`).
+fn new_database_url(dir: &std::path::Path) -> String {
+    let Some(admin) = app::store::test_postgres_url() else {
+        return format!("sqlite://{}/tessera.db", dir.display());
+    };
+    // A thread of its own: the caller may be inside a runtime already.
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        rt.block_on(app::store::create_postgres_database(&admin)).expect("create a PostgreSQL test database")
+    })
+    .join()
+    .expect("database thread")
 }
 
 #[derive(Default)]
@@ -50,6 +67,7 @@ impl Server {
         );
         let dir = tempfile::tempdir().expect("temp dir");
         let log = std::fs::File::create(dir.path().join("server.log")).expect("log file");
+        let database_url = new_database_url(dir.path());
         let (addr, public_url) = match opts.public_host {
             // The port must be known before start to name it in the public URL.
             Some(host) => {
@@ -65,6 +83,7 @@ impl Server {
         let mut child = Command::new(&bin)
             .arg("--data-dir")
             .arg(dir.path())
+            .args(["--database-url", &database_url])
             .args(["serve", "--addr", &addr, "--demo-password", DEMO_PASSWORD, "--site-root"])
             .arg(&site)
             .args(public_url.iter().flat_map(|u| ["--public-url".to_string(), u.clone()]))
@@ -94,7 +113,7 @@ impl Server {
         };
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
-        Server { url, child, dir }
+        Server { url, database_url, child, dir }
     }
 
     /// Runs a `tessera` command against this server's database and returns its JSON.
@@ -105,6 +124,7 @@ impl Server {
         let out = Command::new(bin)
             .arg("--data-dir")
             .arg(self.dir.path())
+            .args(["--database-url", &self.database_url])
             .args(args)
             .env_remove("DATABASE_URL")
             .output()

@@ -6,9 +6,7 @@ use tessera_e2e::*;
 
 /// The server's own database, for data the console cannot create.
 async fn database(server: &Server) -> app::store::Db {
-    app::store::Db::connect(&format!("sqlite://{}/tessera.db", server.dir.path().display()))
-        .await
-        .expect("open the server's database")
+    app::store::Db::connect(&server.database_url).await.expect("open the server's database")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,9 +5,7 @@ use playwright_rs::expect;
 use tessera_e2e::*;
 
 async fn database(server: &Server) -> app::store::Db {
-    app::store::Db::connect(&format!("sqlite://{}/tessera.db", server.dir.path().display()))
-        .await
-        .expect("open the server's database")
+    app::store::Db::connect(&server.database_url).await.expect("open the server's database")
 }
 
 async fn count(db: &app::store::Db, sql: &str) -> i64 {

@@ -465,7 +465,20 @@ async fn userinfo(State(st): State<AppState>, headers: HeaderMap) -> Response {
             "The token is not a three-legged token (it was issued to an app, not for a user)",
         );
     }
-    if let Err(retry) = st.userinfo_limit.check(&claims.sub, now) {
+    let counted =
+        st.db.count_rate(&format!("userinfo:{}", claims.sub), now, st.userinfo_limit.window()).await;
+    let verdict = match counted {
+        Ok((count, started)) => st.userinfo_limit.verdict(count, started, now),
+        Err(e) => {
+            tracing::error!(error = %e, "userinfo rate count failed");
+            return userinfo_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "server_error",
+                "The request could not be counted; try again",
+            );
+        }
+    };
+    if let Err(retry) = verdict {
         let mut res = userinfo_error(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",

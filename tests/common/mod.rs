@@ -1,5 +1,6 @@
-//! Starts the real server in-process on a free port with its own temporary SQLite database
-//! and demo data, so tests run in parallel without sharing anything.
+//! Starts the real server in-process on a free port with its own temporary database and demo
+//! data, so tests run in parallel without sharing anything: a SQLite file by default, a fresh
+//! PostgreSQL database when `TESSERA_TEST_ENGINE=postgres` (see `store::test_postgres_url`).
 #![allow(dead_code)]
 use app::domain::TeamId;
 use app::state::ShiftedClock;
@@ -25,6 +26,16 @@ struct Running {
     task: tokio::task::JoinHandle<()>,
 }
 
+/// A new, empty database for one test: a file in `dir`, or a fresh PostgreSQL database.
+pub async fn test_database_url(dir: &tempfile::TempDir) -> String {
+    match app::store::test_postgres_url() {
+        Some(admin) => {
+            app::store::create_postgres_database(&admin).await.expect("create a PostgreSQL test database")
+        }
+        None => format!("sqlite://{}/tessera.db", dir.path().display()),
+    }
+}
+
 fn serve(listener: tokio::net::TcpListener, router: axum::Router) -> Running {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -45,7 +56,7 @@ pub async fn spawn_app() -> TestApp {
 /// host, not per port, so two instances on 127.0.0.1 would share (and clobber) a session.
 pub async fn spawn_app_on(host: &str) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
-    let db = Db::connect(&format!("sqlite://{}/tessera.db", dir.path().display())).await.expect("db");
+    let db = Db::connect(&test_database_url(&dir).await).await.expect("db");
     db.migrate().await.expect("migrate");
     tessera::seed::seed_demo(&db, PASSWORD, chrono::Utc::now()).await.expect("seed");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");

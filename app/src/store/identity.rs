@@ -356,6 +356,23 @@ impl Db {
         Ok(())
     }
 
+    pub async fn signing_key(&self, kid: &str) -> Result<SigningKeyRow> {
+        let r = sqlx::query(
+            "SELECT kid, alg, private_pem, public_jwk, created_at FROM signing_keys WHERE kid = $1",
+        )
+        .bind(kid)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        Ok(SigningKeyRow {
+            kid: r.try_get("kid")?,
+            alg: r.try_get("alg")?,
+            private_pem: r.try_get("private_pem")?,
+            public_jwk: r.try_get("public_jwk")?,
+            created_at: get_ts(&r, "created_at")?,
+        })
+    }
+
     /// Keys created after `since`, newest first.
     pub async fn signing_keys_since(&self, since: DateTime<Utc>) -> Result<Vec<SigningKeyRow>> {
         let rows = sqlx::query(

@@ -39,3 +39,39 @@ impl Db {
         Ok(())
     }
 }
+
+impl Db {
+    /// Counts one call for `key` in its fixed window and returns (count, window start) after
+    /// it; a window that began `window` or more ago starts again at 1. One statement, so
+    /// calls arriving at several instances at once each see their own increment.
+    pub async fn count_rate(
+        &self,
+        key: &str,
+        now: chrono::DateTime<chrono::Utc>,
+        window: chrono::Duration,
+    ) -> Result<(i64, chrono::DateTime<chrono::Utc>)> {
+        let r = sqlx::query(
+            "INSERT INTO rate_windows (key, window_start, count) VALUES ($1, $2, 1) \
+             ON CONFLICT (key) DO UPDATE SET \
+               count = CASE WHEN rate_windows.window_start <= $3 THEN 1 ELSE rate_windows.count + 1 END, \
+               window_start = CASE WHEN rate_windows.window_start <= $3 THEN excluded.window_start \
+                              ELSE rate_windows.window_start END \
+             RETURNING count, window_start",
+        )
+        .bind(key)
+        .bind(ts(now))
+        .bind(ts(now - window))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((r.try_get("count")?, get_ts(&r, "window_start")?))
+    }
+
+    /// Forgets windows that ended before `before` (the table keeps one row per subject).
+    pub async fn forget_rate_windows(&self, before: chrono::DateTime<chrono::Utc>) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM rate_windows WHERE window_start < $1")
+            .bind(ts(before))
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+}
