@@ -280,7 +280,7 @@ impl KeySet {
         if let Ok(mut c) = self.cache.write() {
             if !c.keys.iter().any(|k| k.kid == key.kid) {
                 c.keys.push(key.clone());
-                c.keys.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+                c.keys.sort_by_key(|k| std::cmp::Reverse(k.created_at));
             }
         }
         Ok(key)

@@ -150,7 +150,9 @@ pub fn check_claims(
         Some(v) => v.as_i64().ok_or(AssertionError::ExpNotNumber)?,
     };
     let exp = DateTime::<Utc>::from_timestamp(exp, 0).ok_or(AssertionError::ExpNotNumber)?;
-    if exp + SKEW < now {
+    // The arithmetic is on `now`, never on the client's `exp`: that may be the last second
+    // chrono can represent, and adding the skew to it would overflow (a panic).
+    if exp < now - SKEW {
         return Err(AssertionError::Expired);
     }
     if exp > now + MAX_LIFETIME + SKEW {
@@ -280,6 +282,21 @@ mod tests {
         for (claims, reason) in cases {
             let err = check_claims(&claims, "client-1", ENDPOINT, &allowed(), now()).unwrap_err();
             assert_eq!(err.description(), format!("The 'assertion' is invalid: {reason}"), "{claims}");
+        }
+    }
+
+    #[test]
+    fn exp_at_the_ends_of_time_is_refused_not_a_panic() {
+        let max = DateTime::<Utc>::MAX_UTC.timestamp();
+        let min = DateTime::<Utc>::MIN_UTC.timestamp();
+        for (exp, want) in [
+            (max, AssertionError::TooFar),
+            (max - 29, AssertionError::TooFar),
+            (min, AssertionError::Expired),
+            (max + 1, AssertionError::ExpNotNumber),
+        ] {
+            let got = check_claims(&claims_with("exp", json!(exp)), "client-1", ENDPOINT, &allowed(), now());
+            assert_eq!(got, Err(want), "exp {exp}");
         }
     }
 

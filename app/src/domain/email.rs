@@ -35,53 +35,64 @@ pub enum EmailError {
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, EmailError> {
         let s = raw.trim();
-        if s.is_empty() {
-            return Err(EmailError::Empty);
-        }
-        if s.chars().count() > 254 {
-            return Err(EmailError::TooLong);
-        }
-        if s.chars().any(char::is_whitespace) {
-            return Err(EmailError::Whitespace(s.to_string()));
-        }
-        let mut parts = s.split('@');
-        let local = parts.next().unwrap_or_default();
-        let Some(domain) = parts.next() else {
-            return Err(EmailError::MissingAt(s.to_string()));
-        };
-        if parts.next().is_some() {
-            return Err(EmailError::SeveralAt(s.to_string()));
-        }
-        if local.is_empty() {
-            return Err(EmailError::EmptyLocal(s.to_string()));
-        }
-        if domain.is_empty() {
-            return Err(EmailError::EmptyDomain(s.to_string()));
-        }
-        if let Some(ch) = local.chars().find(|c| {
-            c.is_control() || matches!(c, '<' | '>' | '(' | ')' | ',' | ';' | ':' | '"' | '[' | ']' | '\\')
-        }) {
-            return Err(EmailError::BadChar { addr: s.to_string(), ch });
-        }
-        if !domain.contains('.') {
-            return Err(EmailError::DomainWithoutDot(domain.to_string()));
-        }
-        let label_ok = |l: &str| {
-            !l.is_empty()
-                && l.len() <= 63
-                && !l.starts_with('-')
-                && !l.ends_with('-')
-                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
-        };
-        if !domain.split('.').all(label_ok) {
-            return Err(EmailError::BadDomain(domain.to_string()));
-        }
-        Ok(Email(s.to_lowercase()))
+        check(s)?;
+        // Lower-casing can change a character's length or class ('İ' becomes "i\u{307}", a
+        // letter and a combining mark), so the form we keep is checked too: a stored address
+        // must parse again to itself, as serde does when reading one back.
+        let lower = s.to_lowercase();
+        check(&lower)?;
+        Ok(Email(lower))
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// Every rule of [`Email::parse`] on an already trimmed address; errors quote it as given.
+fn check(s: &str) -> Result<(), EmailError> {
+    if s.is_empty() {
+        return Err(EmailError::Empty);
+    }
+    if s.chars().count() > 254 {
+        return Err(EmailError::TooLong);
+    }
+    if s.chars().any(char::is_whitespace) {
+        return Err(EmailError::Whitespace(s.to_string()));
+    }
+    let mut parts = s.split('@');
+    let local = parts.next().unwrap_or_default();
+    let Some(domain) = parts.next() else {
+        return Err(EmailError::MissingAt(s.to_string()));
+    };
+    if parts.next().is_some() {
+        return Err(EmailError::SeveralAt(s.to_string()));
+    }
+    if local.is_empty() {
+        return Err(EmailError::EmptyLocal(s.to_string()));
+    }
+    if domain.is_empty() {
+        return Err(EmailError::EmptyDomain(s.to_string()));
+    }
+    if let Some(ch) = local.chars().find(|c| {
+        c.is_control() || matches!(c, '<' | '>' | '(' | ')' | ',' | ';' | ':' | '"' | '[' | ']' | '\\')
+    }) {
+        return Err(EmailError::BadChar { addr: s.to_string(), ch });
+    }
+    if !domain.contains('.') {
+        return Err(EmailError::DomainWithoutDot(domain.to_string()));
+    }
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+    };
+    if !domain.split('.').all(label_ok) {
+        return Err(EmailError::BadDomain(domain.to_string()));
+    }
+    Ok(())
 }
 
 impl TryFrom<String> for Email {
@@ -143,6 +154,22 @@ mod tests {
     fn too_long_is_refused() {
         let long = format!("{}@example.com", "a".repeat(250));
         assert_eq!(Email::parse(&long), Err(EmailError::TooLong));
+    }
+
+    #[test]
+    fn the_kept_lower_case_form_parses_again_to_itself() {
+        // 'İ' lower-cases to 'i' + U+0307 (a combining mark, not allowed in a host name):
+        // once accepted and stored as "ada@i\u{307}.com", it could no longer be read back.
+        assert_eq!(Email::parse("ada@İ.com"), Err(EmailError::BadDomain("i\u{307}.com".into())));
+        // 242 × 'İ' + 12 = 254 characters as typed, 496 once lower-cased.
+        let grows = format!("{}@example.com", "İ".repeat(242));
+        assert_eq!(Email::parse(&grows), Err(EmailError::TooLong));
+        for raw in ["Ada.Lovelace@Example.COM", "ÅSA@EXÄMPLE.SE", "İ@example.com", "ΟΔΥΣΣΕΥΣ@example.gr"]
+        {
+            let e = Email::parse(raw).unwrap();
+            assert_eq!(Email::parse(e.as_str()), Ok(e.clone()), "{raw}");
+            assert_eq!(serde_json::from_str::<Email>(&serde_json::to_string(&e).unwrap()).unwrap(), e);
+        }
     }
 
     #[test]
