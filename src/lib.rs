@@ -4,6 +4,7 @@ pub mod api;
 pub mod cli;
 pub mod client;
 pub mod mail_worker;
+pub mod security;
 pub mod seed;
 pub mod session_store;
 pub mod startup;

@@ -83,6 +83,7 @@ pub fn router(state: AppState, cfg: &WebConfig) -> Router {
         .with_expiry(Expiry::OnInactivity(time::Duration::days(7)));
     let ctx_state = state.clone();
     let options = state.leptos_options.clone();
+    let security = Arc::new(crate::security::SecurityConfig::new(&cfg.public_url, cfg.secure_cookies));
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -103,13 +104,21 @@ pub fn router(state: AppState, cfg: &WebConfig) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(ctx_state.clone()),
+            move || {
+                provide_context(ctx_state.clone());
+                crate::security::provide_request_nonce();
+            },
             move || shell(options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            crate::security::provide_request_nonce,
+            shell,
+        ))
         .layer(sessions)
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, no_store_for_documents))
         .layer(axum::middleware::map_response(location_means_redirect))
+        // Outside the session layer: a refused cross-site request never touches a session.
+        .layer(axum::middleware::from_fn_with_state(security, crate::security::guard))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
