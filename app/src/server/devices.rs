@@ -29,13 +29,18 @@ pub struct RemovedDevice {
     pub product_name: String,
 }
 
-/// A member's devices, for anyone in the team; the member must belong to the team.
+/// A member's devices: team admins see anyone's, others only their own (member pages are
+/// for admins). The member must belong to the team.
 #[server(endpoint = "member_devices")]
 pub async fn member_devices(team: String, member: String) -> Result<MemberDevicesView, AppError> {
     use super::ssr::*;
     use crate::domain::licensing::session_lapsed;
     let st = state()?;
-    let (_, m) = require_member(&st, &team).await?;
+    let (acc, m) = require_member(&st, &team).await?;
+    // Checked before the member lookup, so a plain member cannot probe who is in the team.
+    if m.role != crate::store::teams::Role::Admin && acc.id.as_str() != member {
+        return Err(AppError::AdminOnly);
+    }
     st.db.member(&m.team_id, &member).await?.ok_or_else(|| AppError::not_found("This member"))?;
     let now = st.now();
     let devices = st
