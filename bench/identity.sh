@@ -4,46 +4,42 @@
 #
 #   bench/identity.sh            (BENCH_SECONDS, BENCH_CONNECTIONS… pass through; see
 #                                 bench/identity/README.md)
+#   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test bench/identity.sh
 #
-# Builds the release binary, starts `tessera serve` on a fresh demo database with the
-# userinfo limit lifted (R-OIDC1's 500/min per subject would answer 429) and request logs
-# off, creates an app, an SSA and a key with the CLI, then runs bench/identity/run.sh,
-# which starts oidc-provider itself and prints the Markdown table. Stops what it started.
+# Builds the release binaries (unless bench/run.sh did), starts `tessera serve` on a fresh
+# demo database (SQLite, or a new PostgreSQL database: bench/lib.sh) with the userinfo limit
+# lifted (R-OIDC1's 500/min per subject would answer 429) and request logs off, creates an
+# app, an SSA and a key with the CLI, then runs bench/identity/run.sh, which starts
+# oidc-provider itself and prints the Markdown table. Stops what it started.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
+source bench/lib.sh
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/tessera-bench-id.XXXXXX")
 SERVE_PID=
 cleanup() {
-    if [[ -n "$SERVE_PID" ]]; then kill "$SERVE_PID" 2>/dev/null || true; wait "$SERVE_PID" 2>/dev/null || true; fi
+    bench_stop "$SERVE_PID"
+    bench_db_drop
     rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
-echo "== building release binary" >&2
-cargo build --release -p tessera >&2
-BIN=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/tessera
+bench_build
+bench_db_setup "$WORK"
 
-echo "== starting tessera on a fresh demo database" >&2
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-TESSERA_USERINFO_LIMIT_PER_MINUTE=1000000000 RUST_LOG=warn \
-    "$BIN" --data-dir "$WORK/data" serve --addr "127.0.0.1:$PORT" --demo-password bench-password-123 \
-    >"$WORK/serve.log" 2>"$WORK/serve.err" &
-SERVE_PID=$!
-for _ in $(seq 1 300); do
-    grep -q "listening" "$WORK/serve.log" 2>/dev/null && break
-    kill -0 "$SERVE_PID" 2>/dev/null || { cat "$WORK/serve.err" >&2; exit 1; }
-    sleep 0.1
-done
-URL="http://127.0.0.1:$PORT"
+echo "== starting tessera on a fresh demo database ($ENGINE)" >&2
+SERVE_ENV=(env TESSERA_USERINFO_LIMIT_PER_MINUTE=1000000000 RUST_LOG=warn)
+bench_serve --demo-password bench-password-123
 
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)[sys.argv[1]])" "$1"; }
-APP=$("$BIN" --data-dir "$WORK/data" app create --team "Northwind Studio" --name "Bench" --scope data:read)
-SSA=$("$BIN" --data-dir "$WORK/data" ssa create --client "$(echo "$APP" | json client_id)" --name "Bench SSA")
-KEY=$("$BIN" --data-dir "$WORK/data" ssa key create --ssa "$(echo "$SSA" | json ssa_id)")
+APP=$(tessera app create --team "Northwind Studio" --name "Bench" --scope data:read)
+SSA=$(tessera ssa create --client "$(echo "$APP" | json client_id)" --name "Bench SSA")
+KEY=$(tessera ssa key create --ssa "$(echo "$SSA" | json ssa_id)")
 echo "$KEY" | json private_key_pem >"$WORK/key.pem"
 
 TESSERA_URL="$URL" \
+TESSERA_ENGINE="$ENGINE" \
 TESSERA_CLIENT_ID=$(echo "$APP" | json client_id) \
 TESSERA_CLIENT_SECRET=$(echo "$APP" | json client_secret) \
 TESSERA_SSA_ID=$(echo "$SSA" | json ssa_id) \

@@ -5,9 +5,11 @@
 #   flex          Flex users inside an open 24-hour window (nothing is charged)
 #
 #   bench/licensing.sh
+#   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test bench/licensing.sh
 #
-# Builds the release binary and examples/licensing_bench_prep.rs, starts `tessera serve`
-# on a fresh demo database (RUST_LOG=warn), adds the people, entitlements and access tokens
+# Builds the release binary and examples/licensing_bench_prep.rs (unless bench/run.sh did),
+# starts `tessera serve` on a fresh demo database (SQLite, or a new PostgreSQL database:
+# bench/lib.sh; RUST_LOG=warn), adds the people, entitlements and access tokens
 # (signed with the server's own key) with the prep program; then, per population, authorizes
 # every person once (this opens the Flex windows), warms up and measures. Prints a Markdown
 # table (also BENCH_OUT/results.md); exits non-zero if any request failed or if the Flex
@@ -36,6 +38,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 HERE="$ROOT/bench/licensing"
+source "$ROOT/bench/lib.sh"
 
 SECS="${BENCH_SECONDS:-10}"
 CONNS="${BENCH_CONNECTIONS:-16}"
@@ -68,6 +71,7 @@ PERF_PID=
 cleanup() {
     if [[ -n "$PERF_PID" ]]; then kill -INT "$PERF_PID" 2>/dev/null || true; wait "$PERF_PID" 2>/dev/null || true; fi
     if [[ -n "$SERVE_PID" ]]; then kill "$SERVE_PID" 2>/dev/null || true; wait "$SERVE_PID" 2>/dev/null || true; fi
+    bench_db_drop
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -81,13 +85,8 @@ WRK=(wrk)
 [ -n "${BENCH_WRK_CPUS:-}" ] && WRK=(taskset -c "$BENCH_WRK_CPUS" wrk)
 
 # --- build ----------------------------------------------------------------------------
-say "building the release binary and the prep program"
-# One invocation for both: the example pulls in dev-dependency features, and building the
-# two separately would rebuild shared crates back and forth.
-cargo build --release -p tessera --bin tessera --example licensing_bench_prep >&2
-TARGET=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
-BIN="$TARGET/release/tessera"
-PREP="$TARGET/release/examples/licensing_bench_prep"
+bench_build
+[ -n "$PREP" ] && [ -x "$PREP" ] || die "licensing_bench_prep not built (BENCH_PREP)"
 
 # --- the machine ----------------------------------------------------------------------
 cpu_busy_pct() {
@@ -115,11 +114,12 @@ say "$(nproc) CPUs, ${BUSY}% busy before the run (server and wrk share them); ou
 [ "$BUSY" -gt 15 ] && say "WARNING: the machine is busy (${BUSY}% CPU); figures will be depressed"
 
 # --- server ---------------------------------------------------------------------------
-say "starting tessera on a fresh demo database"
+bench_db_setup "$WORK"
+say "starting tessera on a fresh demo database ($ENGINE)"
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 URL="http://127.0.0.1:$PORT"
-DB="sqlite://$WORK/data/tessera.db"
-RUST_LOG=warn "${SERVER_CMD[@]}" "$BIN" --data-dir "$WORK/data" serve --addr "127.0.0.1:$PORT" \
+DB="$DB_URL"
+RUST_LOG=warn "${SERVER_CMD[@]}" "$BIN" --data-dir "$WORK/data" --database-url "$DB" serve --addr "127.0.0.1:$PORT" \
     >"$WORK/serve.log" 2>"$OUT/serve.err" &
 SERVE_PID=$!
 for _ in $(seq 1 600); do
@@ -149,6 +149,19 @@ pid_ticks() {
     st="$(cat "/proc/$1/stat" 2>/dev/null)" || { echo 0; return; }
     st="${st##*) }"
     awk -v s="$st" 'BEGIN { split(s, f, " "); print f[12] + f[13] }'
+}
+# user+system CPU ticks of all PostgreSQL server processes on this machine (0 if none), so
+# that the database's share is not counted as "everything else" on PostgreSQL runs
+pg_ticks() {
+    local t=0 f st
+    local -a x
+    for f in /proc/[0-9]*/stat; do
+        read -r st 2>/dev/null <"$f" || continue
+        [[ "$st" == *" (postgres) "* ]] || continue
+        read -ra x <<<"${st##*) }"
+        t=$(( t + x[11] + x[12] ))
+    done
+    echo "$t"
 }
 machine_ticks() { awk 'NR == 1 { t = 0; for (i = 2; i <= NF; i++) t += $i; print t, t - $5 - $6 }' /proc/stat; }
 
@@ -183,12 +196,12 @@ measure() {
         PERF_PID=$!
     fi
     say "$pop: measuring: ${WRK[*]} -t$THREADS -c$CONNS -d${SECS}s --latency -s authorize.lua $ENDPOINT"
-    local m0 m1 s0 s1
-    m0="$(machine_ticks)"; s0="$(pid_ticks "$SPID")"
+    local m0 m1 s0 s1 p0 p1
+    p0="$(pg_ticks)"; m0="$(machine_ticks)"; s0="$(pid_ticks "$SPID")"
     /usr/bin/time -f '%U %S' -o "$log.time" \
         "${WRK[@]}" -t"$THREADS" -c"$CONNS" -d"${SECS}s" --latency -s "$HERE/authorize.lua" "$ENDPOINT" \
         -- "$pairs" >"$log" 2>&1 || { cat "$log" >&2; die "wrk failed for $pop"; }
-    m1="$(machine_ticks)"; s1="$(pid_ticks "$SPID")"
+    m1="$(machine_ticks)"; s1="$(pid_ticks "$SPID")"; p1="$(pg_ticks)"
     if [ -n "$PERF_PID" ]; then
         wait "$PERF_PID" 2>/dev/null || true
         PERF_PID=
@@ -201,13 +214,14 @@ measure() {
     [ "$pop" = flex ] && after="$(ledger)"
     local span=$(( SECONDS - t0 ))
     [ "$span" -lt 60 ] || NOTES+=("$pop: the first authorizations were ${span}s before the end of the measurement: sessions' heartbeats came due during it (a write per person)")
-    NOTES+=("$(awk -v m0="$m0" -v m1="$m1" -v s0="$s0" -v s1="$s1" -v w="$(cat "$log.time")" \
+    NOTES+=("$(awk -v m0="$m0" -v m1="$m1" -v s0="$s0" -v s1="$s1" -v pg="$(( p1 - p0 ))" -v w="$(cat "$log.time")" \
         -v name="$pop" -v ncpu="$(nproc)" 'BEGIN {
       split(m0, a, " "); split(m1, b, " "); split(w, t, " ")
       tot = b[1] - a[1]; busy = b[2] - a[2]; srv = s1 - s0; wrk = (t[1] + t[2]) * 100
       if (tot <= 0) tot = 1
-      other = busy - srv - wrk; if (other < 0) other = 0
-      printf "%s: server %.0f%%, wrk %.0f%%, everything else %.0f%% of %d CPUs", name, 100 * srv / tot, 100 * wrk / tot, 100 * other / tot, ncpu
+      other = busy - srv - wrk - pg; if (other < 0) other = 0
+      db = (pg > 0) ? sprintf("PostgreSQL %.0f%%, ", 100 * pg / tot) : ""
+      printf "%s: server %.0f%%, wrk %.0f%%, %severything else %.0f%% of %d CPUs", name, 100 * srv / tot, 100 * wrk / tot, db, 100 * other / tot, ncpu
     }')")
     say "CPU: ${NOTES[-1]}"
     local other
@@ -244,6 +258,10 @@ measure() {
                printf "| %s | %.0f | %.2f | %.2f | %d%s%s |", s, n / (d / 1e6), p50 / 1000, p99 / 1000, st, extra, bad }')"
     ROWS+=("$row")
     say "$row"
+    bench_result "Licensing authorize: $pop ($product), $CONNS connections" "$(awk -v n="${r[requests]}" -v d="${r[duration_us]}" \
+        -v p50="${r[p50_us]}" -v p99="${r[p99_us]}" -v bad="$invalid" \
+        'function th(x) { x = sprintf("%.0f", x); while (x ~ /[0-9]{4}/) sub(/[0-9]{3}($|,)/, ",&", x); return x }
+         BEGIN { printf "%s/s, p50 %.2f ms, p99 %.2f ms%s", th(n / (d / 1e6)), p50 / 1000, p99 / 1000, bad }')"
 }
 
 for pop in $POPULATIONS; do measure "$pop"; done
@@ -253,7 +271,7 @@ for pop in $POPULATIONS; do measure "$pop"; done
     echo "## Licensing benchmark ($(date -u +%Y-%m-%dT%H:%M:%SZ))"
     echo
     echo "\`POST /licensing/v1/authorize\`, wrk $( (wrk -v 2>&1 || true) | head -1 | awk '{print $2}'), -t$THREADS -c$CONNS -d${SECS}s" \
-         "after a ${WARM}s warm-up, loopback only, release build, SQLite, RUST_LOG=warn." \
+         "after a ${WARM}s warm-up, loopback only, release build, $ENGINE, RUST_LOG=warn." \
          "$(nproc) CPUs shared by the server and wrk; ${BUSY}% busy just before the run." \
          "Each person was authorized once just before the warm-up (devices registered, sessions taken, Flex windows opened)."
     echo

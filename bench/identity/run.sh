@@ -98,6 +98,19 @@ pid_ticks() {
   st="${st##*) }"
   awk -v s="$st" 'BEGIN { split(s, f, " "); print f[12] + f[13] }'
 }
+# user+system CPU ticks of all PostgreSQL server processes on this machine (0 if none), so
+# that the database's share is not counted as "everything else" on PostgreSQL runs
+pg_ticks() {
+  local t=0 f st
+  local -a x
+  for f in /proc/[0-9]*/stat; do
+    read -r st 2>/dev/null <"$f" || continue
+    [[ "$st" == *" (postgres) "* ]] || continue
+    read -ra x <<<"${st##*) }"
+    t=$(( t + x[11] + x[12] ))
+  done
+  echo "$t"
+}
 # "total busy" CPU ticks of the whole machine
 machine_ticks() { awk 'NR == 1 { t = 0; for (i = 2; i <= NF; i++) t += $i; print t, t - $5 - $6 }' /proc/stat; }
 
@@ -133,18 +146,19 @@ measure() {
   say "run.sh: measuring $server / $op: ${WRK[*]} -t$THREADS -c$CONNS -d${SECS}s --latency $url"
   local spid m0 m1 s0 s1
   spid="$(listener_pid "$url")"
-  m0="$(machine_ticks)"; s0="$(pid_ticks "$spid")"
+  p0="$(pg_ticks)"; m0="$(machine_ticks)"; s0="$(pid_ticks "$spid")"
   /usr/bin/time -f '%U %S' -o "$log.time" \
     "${WRK[@]}" -t"$THREADS" -c"$CONNS" -d"${SECS}s" --latency -s "$HERE/rotate.lua" "$url" \
     -- "$mode" "$file" "$skip" "$limit" >"$log" 2>&1 || { cat "$log" >&2; die "wrk failed for $server / $op"; }
-  m1="$(machine_ticks)"; s1="$(pid_ticks "$spid")"
-  CPU_NOTES+=("$(awk -v m0="$m0" -v m1="$m1" -v s0="$s0" -v s1="$s1" -v w="$(cat "$log.time")" \
+  m1="$(machine_ticks)"; s1="$(pid_ticks "$spid")"; p1="$(pg_ticks)"
+  CPU_NOTES+=("$(awk -v m0="$m0" -v m1="$m1" -v s0="$s0" -v s1="$s1" -v pg="$(( p1 - p0 ))" -v w="$(cat "$log.time")" \
       -v known="${spid:+1}" -v name="$server / $op" -v ncpu="$(nproc)" 'BEGIN {
     split(m0, a, " "); split(m1, b, " "); split(w, t, " ")
     tot = b[1] - a[1]; busy = b[2] - a[2]; srv = s1 - s0; wrk = (t[1] + t[2]) * 100
     if (tot <= 0) tot = 1
-    other = busy - srv - wrk; if (other < 0) other = 0
-    if (known) printf "%s: server %.0f%%, wrk %.0f%%, everything else %.0f%% of %d CPUs", name, 100 * srv / tot, 100 * wrk / tot, 100 * other / tot, ncpu
+    other = busy - srv - wrk - pg; if (other < 0) other = 0
+    db = (pg > 0) ? sprintf("PostgreSQL %.0f%%, ", 100 * pg / tot) : ""
+    if (known) printf "%s: server %.0f%%, wrk %.0f%%, %severything else %.0f%% of %d CPUs", name, 100 * srv / tot, 100 * wrk / tot, db, 100 * other / tot, ncpu
     else printf "%s: wrk %.0f%%, server and everything else %.0f%% of %d CPUs (server pid not found)", name, 100 * wrk / tot, 100 * (busy - wrk) / tot, ncpu
   }')")
   say "run.sh: CPU: ${CPU_NOTES[-1]}"
@@ -178,6 +192,14 @@ measure() {
              printf "| %s | %s | %.0f | %.2f | %.2f | %d%s%s |", s, o, n / (d / 1e6), p50 / 1000, p99 / 1000, st, extra, bad }')"
   ROWS+=("$row")
   say "run.sh: $row"
+  # One line for bench/run.sh's summary table.
+  if [ -n "${BENCH_RESULTS:-}" ]; then
+    awk -v s="$server" -v o="$op" -v n="${r[requests]}" -v d="${r[duration_us]}" \
+        -v p50="${r[p50_us]}" -v p99="${r[p99_us]}" -v bad="$invalid" \
+      'function th(x) { x = sprintf("%.0f", x); while (x ~ /[0-9]{4}/) sub(/[0-9]{3}($|,)/, ",&", x); return x }
+       BEGIN { printf "Identity: %s, %s\t%s/s, p50 %.2f ms, p99 %.2f ms%s\n", s, o, th(n / (d / 1e6)), p50 / 1000, p99 / 1000, bad }' \
+      >>"$BENCH_RESULTS"
+  fi
 }
 
 # --- the machine ----------------------------------------------------------------------
@@ -250,7 +272,7 @@ else
   measure Tessera "userinfo" "$T_USERINFO_URL" bearer "$OUT/tessera-tokens.txt" 0 0 0
   T_TOK="$(head -1 "$OUT/tessera-tokens.txt")"
   case "$T_TOK" in *.*.*) T_FMT="JWT";; *) T_FMT="opaque";; esac
-  TESSERA_NOTE="Tessera: $TESSERA_URL (started by the caller; its process, threads and CPU placement are the caller's); its access tokens: $T_FMT, ${#T_TOK} chars"
+  TESSERA_NOTE="Tessera: $TESSERA_URL${TESSERA_ENGINE:+ on $TESSERA_ENGINE} (started by the caller; its process, threads and CPU placement are the caller's); its access tokens: $T_FMT, ${#T_TOK} chars"
 fi
 
 # --- oidc-provider --------------------------------------------------------------------
