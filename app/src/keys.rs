@@ -163,6 +163,14 @@ impl KeySet {
         }
     }
 
+    /// Whether the cache is older than `RELOAD_AT_MOST_EVERY` (or was never loaded).
+    fn cache_is_stale(&self) -> bool {
+        self.cache
+            .read()
+            .map(|c| c.loaded_at.is_none_or(|t| t.elapsed() > RELOAD_AT_MOST_EVERY))
+            .unwrap_or(true)
+    }
+
     fn cached(&self) -> Vec<Arc<Loaded>> {
         self.cache.read().map(|c| c.keys.clone()).unwrap_or_default()
     }
@@ -257,11 +265,7 @@ impl KeySet {
         if uuid::Uuid::parse_str(kid).is_err() {
             return Err(VerifyError::UnknownKey);
         }
-        let stale = self
-            .cache
-            .read()
-            .map(|c| c.loaded_at.is_none_or(|t| t.elapsed() > RELOAD_AT_MOST_EVERY))
-            .unwrap_or(true);
+        let stale = self.cache_is_stale();
         if stale {
             self.reload(now).await.map_err(|_| VerifyError::Unavailable)?;
             return self.cached().into_iter().find(|k| k.kid == kid).ok_or(VerifyError::UnknownKey);
@@ -352,11 +356,7 @@ impl KeySet {
         self.ensure_current(now).await?;
         // Another instance may have made a key this one has not loaded: publish what the
         // database holds, at most a few seconds old.
-        let stale = self
-            .cache
-            .read()
-            .map(|c| c.loaded_at.is_none_or(|t| t.elapsed() > RELOAD_AT_MOST_EVERY))
-            .unwrap_or(true);
+        let stale = self.cache_is_stale();
         if stale {
             self.reload(now).await?;
         }
