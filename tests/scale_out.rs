@@ -71,19 +71,6 @@ async fn pair() -> (Instance, Instance, app::store::Db, tempfile::TempDir) {
     (a, b, db, dir)
 }
 
-async fn call(c: &reqwest::Client, base: &str, func: &str, form: &[(&str, &str)]) -> (u16, Value) {
-    let res = c
-        .post(format!("{base}/api/{func}"))
-        .header("Accept", "application/json")
-        .form(form)
-        .send()
-        .await
-        .expect("request");
-    let status = res.status().as_u16();
-    let text = res.text().await.expect("body");
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
-}
-
 async fn eventually<F, Fut>(what: &str, mut check: F)
 where
     F: FnMut() -> Fut,
@@ -103,14 +90,15 @@ async fn a_session_made_on_one_instance_holds_on_the_other() {
     // address would send them to whichever instance answers.
     let c = reqwest::Client::builder().cookie_store(true).build().expect("client");
     let (status, body) =
-        call(&c, &a.url, "sign_in", &[("email", common::ADMIN), ("password", DEMO_PASSWORD)]).await;
+        common::call_at(&c, &a.url, "sign_in", &[("email", common::ADMIN), ("password", DEMO_PASSWORD)])
+            .await;
     assert_eq!(status, 200, "{body}");
-    let (_, me) = call(&c, &b.url, "whoami", &[]).await;
+    let (_, me) = common::call_at(&c, &b.url, "whoami", &[]).await;
     assert_eq!(me["email"], common::ADMIN, "{me}");
 
-    let (status, _) = call(&c, &b.url, "sign_out", &[]).await;
+    let (status, _) = common::call_at(&c, &b.url, "sign_out", &[]).await;
     assert_eq!(status, 200);
-    let (_, me) = call(&c, &a.url, "whoami", &[]).await;
+    let (_, me) = common::call_at(&c, &a.url, "whoami", &[]).await;
     assert_eq!(me, Value::Null, "signed out on B means signed out on A");
 }
 

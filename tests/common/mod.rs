@@ -36,6 +36,25 @@ pub async fn test_database_url(dir: &tempfile::TempDir) -> String {
     }
 }
 
+/// Calls the server function `func` of the server at `base` (form in, JSON out).
+pub async fn call_at(
+    c: &reqwest::Client,
+    base: &str,
+    func: &str,
+    form: &[(&str, &str)],
+) -> (u16, serde_json::Value) {
+    let res = c
+        .post(format!("{base}/api/{func}"))
+        .header("Accept", "application/json")
+        .form(form)
+        .send()
+        .await
+        .expect("request");
+    let status = res.status().as_u16();
+    let text = res.text().await.expect("body");
+    (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+}
+
 fn serve(listener: tokio::net::TcpListener, router: axum::Router) -> Running {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -115,16 +134,7 @@ impl TestApp {
         func: &str,
         form: &[(&str, &str)],
     ) -> (u16, serde_json::Value) {
-        let res = c
-            .post(format!("{}/api/{func}", self.url))
-            .header("Accept", "application/json")
-            .form(form)
-            .send()
-            .await
-            .expect("request");
-        let status = res.status().as_u16();
-        let text = res.text().await.expect("body");
-        (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+        call_at(c, &self.url, func, form).await
     }
 
     pub async fn sign_in(
