@@ -19,7 +19,8 @@ pub struct Cli {
     #[arg(long, global = true, default_value = "./data", env = "TESSERA_DATA_DIR")]
     pub data_dir: PathBuf,
     /// Database to use: sqlite://FILE or postgres://... [default: sqlite://<data-dir>/tessera.db]
-    #[arg(long, global = true, env = "DATABASE_URL")]
+    // The URL may carry a password: `--help` names the variable but never prints its value.
+    #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
     #[command(subcommand)]
     pub command: Command,

@@ -41,7 +41,8 @@ pub enum ClientCommand {
         server: String,
         #[arg(long)]
         client_id: String,
-        #[arg(long, env = "TESSERA_CLIENT_SECRET")]
+        // A secret: `--help` names the variable but never prints its value.
+        #[arg(long, env = "TESSERA_CLIENT_SECRET", hide_env_values = true)]
         client_secret: String,
         /// Loopback port for the redirect (0: any free port).
         #[arg(long, default_value_t = 0)]

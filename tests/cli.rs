@@ -274,3 +274,66 @@ fn tokens_add_and_move_follow_the_contract_and_the_balances() {
         assert_eq!(kinds, ["move_in", "move_out", "purchase"]);
     });
 }
+
+/// Runs `tessera <args> --help` with the secrets in the environment, as a shell that exports
+/// them would; returns the help text.
+fn help_with_secrets(args: &[&str], secrets: &[(&str, &str)]) -> String {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tessera"));
+    cmd.args(args).arg("--help");
+    for (k, v) in secrets {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run tessera --help");
+    assert!(out.status.success(), "{args:?} --help: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The subcommand names listed under "Commands:" in a help text (without `help`).
+fn subcommands(help: &str) -> Vec<String> {
+    help.lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|name| *name != "help")
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn help_never_prints_the_values_of_secret_variables() {
+    let db_password = "db-pass-7f3a9c";
+    let client_secret = "client-secret-41d8e2";
+    let smtp_password = "smtp-pass-93b1aa";
+    let demo_password = "demo-pass-5c2e70";
+    let secrets = [
+        ("DATABASE_URL", format!("postgres://tessera:{db_password}@db.example/tessera")),
+        ("TESSERA_CLIENT_SECRET", client_secret.to_string()),
+        ("SMTP_URL", format!("smtps://mailer:{smtp_password}@smtp.example")),
+        ("TESSERA_DEMO_PASSWORD", demo_password.to_string()),
+    ];
+    let secrets: Vec<(&str, &str)> = secrets.iter().map(|(k, v)| (*k, v.as_str())).collect();
+
+    // Every command and subcommand, walked from the top-level help.
+    let mut pending: Vec<Vec<String>> = vec![vec![]];
+    let mut seen = 0;
+    while let Some(path) = pending.pop() {
+        let args: Vec<&str> = path.iter().map(String::as_str).collect();
+        let text = help_with_secrets(&args, &secrets);
+        seen += 1;
+        for value in [db_password, client_secret, smtp_password, demo_password] {
+            assert!(!text.contains(value), "`tessera {} --help` prints a secret:\n{text}", args.join(" "));
+        }
+        for sub in subcommands(&text) {
+            let mut next = path.clone();
+            next.push(sub);
+            pending.push(next);
+        }
+    }
+    // The walk reached the commands that take the secrets.
+    assert!(seen > 10, "only {seen} help texts were read");
+    let sign_in = help_with_secrets(&["client", "sign-in"], &secrets);
+    assert!(sign_in.contains("TESSERA_CLIENT_SECRET"), "the variable is still named: {sign_in}");
+    let top = help_with_secrets(&[], &secrets);
+    assert!(top.contains("DATABASE_URL"), "the variable is still named: {top}");
+}
