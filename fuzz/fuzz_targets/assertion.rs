@@ -205,7 +205,8 @@ fn expected_grant(claims: &Map<String, Value>, now: i64) -> Option<Grant> {
         _ => false,
     };
     let exp = claims.get("exp")?.as_i64()?;
-    if !aud_ok || exp < now - 30 || exp > now + 5 * 60 + 30 {
+    // No clock skew: exp after now and at most 5 minutes ahead.
+    if !aud_ok || exp <= now || exp > now + 5 * 60 {
         return None;
     }
     let mut scopes = Vec::new();

@@ -171,7 +171,13 @@ async fn token(State(st): State<AppState>, headers: HeaderMap, body: Bytes) -> R
     let now = st.now();
     match required(&form, "grant_type")? {
         JWT_BEARER => {
-            let jwt = required(&form, "assertion")?;
+            // R-SSA2: every failure of the exchange, a missing assertion included, answers
+            // invalid_grant "The 'assertion' is invalid: ..." (the seed's wording).
+            let jwt = form
+                .get("assertion")
+                .map(String::as_str)
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| OAuthError::grant(app::domain::assertion::AssertionError::NotGiven.description()))?;
             let (ssa, grant) = match identity::check_assertion(&st.db, &client, jwt, &st.token_endpoint(), now).await {
                 Ok(ok) => ok,
                 Err(ExchangeError::Assertion(e)) => return Err(OAuthError::grant(e.description())),
