@@ -1,6 +1,9 @@
 //! Delivers the email outbox (`app::store::outbox`) in the background: claims due messages
 //! with a lease, sends each through SMTP or writes it as an `.eml` file, and records the
-//! result (sent, or failed with a retry time from `outbox::backoff`).
+//! result: sent; failed for now, with a retry time from `outbox::backoff`; or, when the
+//! address itself is refused (by lettre, or by the SMTP server with a permanent 5xx),
+//! undeliverable: marked failed once and never tried again (issue 15: such a message was
+//! retried for ever).
 //!
 //! A message is only marked sent after the transport accepted it, so a crash in between
 //! sends it again once the lease expires. The retry carries the same Message-ID (derived
@@ -65,21 +68,49 @@ impl Transport {
         }
     }
 
-    /// Hands one message over; Err carries a message fit for `outbox.last_error`.
-    async fn deliver(&self, msg: &OutboxMessage, email: Message) -> Result<(), String> {
+    /// Hands one message over; the failure says whether trying again could help.
+    async fn deliver(&self, msg: &OutboxMessage, email: Message) -> Result<(), Failure> {
         match self {
             Transport::Smtp(smtp) => {
-                smtp.send(email).await.map_err(|e| format!("SMTP: {e}"))?;
+                smtp.send(email).await.map_err(|e| Failure {
+                    permanent: refuses_the_message(&e, &msg.to_addr),
+                    error: format!("SMTP: {e}"),
+                })?;
                 tracing::info!(id = %msg.id, kind = %msg.kind, "email sent over SMTP");
                 Ok(())
             }
             Transport::Files(dir) => {
-                let path = write_eml(dir, msg, &email.formatted()).await?;
+                let path = write_eml(dir, msg, &email.formatted())
+                    .await
+                    .map_err(|error| Failure { error, permanent: false })?;
                 tracing::info!(id = %msg.id, kind = %msg.kind, path = %path.display(), "email written");
                 Ok(())
             }
         }
     }
+}
+
+/// Why a message was not handed over; `error` is fit for `outbox.last_error`.
+#[derive(Debug)]
+pub struct Failure {
+    pub error: String,
+    /// Trying again cannot help: the address (or this message) is refused for good.
+    pub permanent: bool,
+}
+
+/// Whether an SMTP error refuses this message for good rather than for now. A permanent
+/// reply (5xx) does, except the ones that say the server or our configuration is wrong
+/// (a command it does not know, authentication): those concern every message, and must
+/// be retried once the configuration is fixed. A non-ASCII address the server cannot take
+/// (no SMTPUTF8) is refused for good too. Everything else (4xx, connection, TLS, timeouts)
+/// is transient.
+fn refuses_the_message(e: &lettre::transport::smtp::Error, to: &str) -> bool {
+    if e.is_permanent() {
+        let code = e.status().map(|c| c.to_string());
+        let config = ["500", "502", "503", "504", "530", "534", "535", "538"];
+        return !code.is_some_and(|c| config.contains(&c.as_str()));
+    }
+    e.is_client() && !to.is_ascii()
 }
 
 /// `<dir>/<created, compact UTC>-<id>.eml`, written to a hidden temporary file, flushed
@@ -168,7 +199,8 @@ pub async fn deliver_due(db: &Db, transport: &Transport, clock: &dyn Clock, from
         n += 1;
         let result = match build_message(&msg, from, matches!(transport, Transport::Files(_))) {
             Ok(email) => transport.deliver(&msg, email).await,
-            Err(e) => Err(e),
+            // lettre refuses the recipient (or the message): no attempt can succeed.
+            Err(error) => Err(Failure { error, permanent: true }),
         };
         match result {
             Ok(()) => {
@@ -177,7 +209,14 @@ pub async fn deliver_due(db: &Db, transport: &Transport, clock: &dyn Clock, from
                     tracing::error!(id = %msg.id, error = %e, "outbox: delivered but cannot mark sent");
                 }
             }
-            Err(err) => {
+            Err(Failure { error, permanent: true }) => {
+                tracing::warn!(id = %msg.id, kind = %msg.kind, error = %error,
+                    "outbox: the message cannot be delivered; not retried");
+                if let Err(e) = db.mark_undeliverable(&msg.id, &error, clock.now()).await {
+                    tracing::error!(id = %msg.id, error = %e, "outbox: cannot record the failure");
+                }
+            }
+            Err(Failure { error: err, permanent: false }) => {
                 let attempts = msg.attempts + 1;
                 let next = clock.now() + outbox::backoff(attempts);
                 tracing::warn!(id = %msg.id, kind = %msg.kind, attempts, retry_at = %next, error = %err,
@@ -246,6 +285,7 @@ mod tests {
             claimed_until: None,
             sent_at: None,
             last_error: None,
+            failed_at: None,
         }
     }
 

@@ -108,7 +108,12 @@ fn MemberTable(page: MemberPage) -> impl IntoView {
                             <tr>
                                 <td><a href=href>{m.name.clone()}</a></td>
                                 <td class="muted">{m.email.clone()}</td>
-                                <td><MemberBadges status=m.status.clone() guest=m.guest admin=m.admin/></td>
+                                <td>
+                                    <MemberBadges status=m.status.clone() guest=m.guest admin=m.admin/>
+                                    {m.undeliverable.is_some().then(|| view! {
+                                        " " <span class="badge badge-expired">"Email could not be delivered"</span>
+                                    })}
+                                </td>
                                 <td class="num">{products}</td>
                                 <td>{m.joined_on.clone()}</td>
                             </tr>

@@ -81,6 +81,12 @@ fn MemberView(
                 <h1>{m.name.clone()}</h1>
                 <p class="lede">{m.email.clone()}" · joined "{m.joined_on.clone()}</p>
                 <p><MemberBadges status=m.status.clone() guest=m.guest admin=m.admin/></p>
+                // Issue 15: mail the address refused is given up once; the admin must know.
+                {m.undeliverable.clone().map(|why| view! {
+                    <p class="form-error" role="status" data-testid="mail-undeliverable">
+                        "Email to this address could not be delivered ("{why}"). Check the address with the person."
+                    </p>
+                })}
             </div>
             {can_resend.then(|| view! {
                 <ActionForm action=resend>

@@ -17,6 +17,10 @@ pub struct MemberView {
     pub assignments: i64,
     pub flex: bool,
     pub joined_on: String,
+    /// Set when mail to this address could not be delivered (the address was refused): the
+    /// mailer's reason. Cleared by the next message that is delivered to it.
+    #[serde(default)]
+    pub undeliverable: Option<String>,
 }
 
 impl MemberView {
@@ -96,7 +100,21 @@ pub(crate) mod ssr {
             assignments: m.assignments,
             flex: m.flex,
             joined_on: m.joined_at.format("%Y-%m-%d").to_string(),
+            undeliverable: None,
         }
+    }
+
+    /// Fills in `undeliverable` for a page of members with one query.
+    pub async fn with_delivery_state(
+        db: &crate::store::Db,
+        mut rows: Vec<MemberView>,
+    ) -> Result<Vec<MemberView>, crate::store::StoreError> {
+        let addresses: Vec<&str> = rows.iter().map(|r| r.email.as_str()).collect();
+        let failed = db.undeliverable_addresses(&addresses).await?;
+        for r in &mut rows {
+            r.undeliverable = failed.get(&r.email).cloned();
+        }
+        Ok(rows)
     }
 
     pub fn offer_view(o: &TeamOffer) -> OfferView {
@@ -146,8 +164,9 @@ pub async fn list_members(
         limit: PAGE_SIZE,
     };
     let (rows, total) = st.db.list_members(&m.team_id, &query, now).await?;
+    let rows = rows.into_iter().map(|r| self::ssr::member_view(r, now)).collect();
     Ok(MemberPage {
-        rows: rows.into_iter().map(|r| self::ssr::member_view(r, now)).collect(),
+        rows: self::ssr::with_delivery_state(&st.db, rows).await?,
         total,
         offset: query.offset,
         limit: query.limit,
@@ -165,12 +184,12 @@ pub async fn member_detail(team: String, member: String) -> Result<MemberProfile
     let row = st.db.member(&m.team_id, &member).await?.ok_or_else(|| AppError::not_found("This member"))?;
     let products = st.db.member_assignments(&m.team_id, &member).await?;
     let offers = st.db.team_offers(&m.team_id, now).await?.iter().map(self::ssr::offer_view).collect();
-    Ok(MemberProfile {
-        member: self::ssr::member_view(row, now),
-        products,
-        offers,
-        admin: m.role == Role::Admin,
-    })
+    let member = self::ssr::with_delivery_state(&st.db, vec![self::ssr::member_view(row, now)])
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| AppError::not_found("This member"))?;
+    Ok(MemberProfile { member, products, offers, admin: m.role == Role::Admin })
 }
 
 #[server(endpoint = "team_offers")]

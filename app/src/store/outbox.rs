@@ -9,6 +9,7 @@ use crate::domain::Email;
 use chrono::{DateTime, Duration, Utc};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
+use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
 use tokio::sync::Notify;
 
@@ -38,10 +39,12 @@ pub struct OutboxMessage {
     pub claimed_until: Option<DateTime<Utc>>,
     pub sent_at: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
+    /// When the message was given up as undeliverable (see [`Db::mark_undeliverable`]).
+    pub failed_at: Option<DateTime<Utc>>,
 }
 
 const COLS: &str = "id, kind, to_addr, subject, text_body, html_body, created_at, attempts, \
-                    next_attempt_at, claimed_until, sent_at, last_error";
+                    next_attempt_at, claimed_until, sent_at, last_error, failed_at";
 
 fn from_row(r: &AnyRow) -> Result<OutboxMessage> {
     Ok(OutboxMessage {
@@ -57,6 +60,7 @@ fn from_row(r: &AnyRow) -> Result<OutboxMessage> {
         claimed_until: get_opt_ts(r, "claimed_until")?,
         sent_at: get_opt_ts(r, "sent_at")?,
         last_error: r.try_get("last_error")?,
+        failed_at: get_opt_ts(r, "failed_at")?,
     })
 }
 
@@ -109,9 +113,9 @@ pub fn backoff(attempts: i64) -> Duration {
 
 impl Db {
     /// Claims up to `limit` due messages for `lease`, returning only the ones this caller
-    /// won. A message is due when it is unsent, its next attempt time has come and no
-    /// live lease holds it (an expired lease means its sender died: the message is
-    /// offered again).
+    /// won. A message is due when it is unsent and not given up as undeliverable, its next
+    /// attempt time has come and no live lease holds it (an expired lease means its sender
+    /// died: the message is offered again).
     pub async fn claim_due(
         &self,
         now: DateTime<Utc>,
@@ -120,7 +124,7 @@ impl Db {
     ) -> Result<Vec<OutboxMessage>> {
         let now_s = ts(now);
         let rows = sqlx::query(&format!(
-            "SELECT {COLS} FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= $1 \
+            "SELECT {COLS} FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1 \
                AND (claimed_until IS NULL OR claimed_until < $1) \
              ORDER BY next_attempt_at, id LIMIT $2"
         ))
@@ -136,7 +140,7 @@ impl Db {
             // sent or failed (and so rescheduled) the row since the SELECT.
             let res = sqlx::query(
                 "UPDATE outbox SET claimed_until = $2 WHERE id = $1 AND sent_at IS NULL \
-                   AND next_attempt_at <= $3 AND (claimed_until IS NULL OR claimed_until < $3)",
+                   AND failed_at IS NULL AND next_attempt_at <= $3 AND (claimed_until IS NULL OR claimed_until < $3)",
             )
             .bind(&msg.id)
             .bind(ts(until))
@@ -176,11 +180,57 @@ impl Db {
         Ok(())
     }
 
-    /// Messages not yet sent (due or waiting for a retry).
+    /// Records that a message can never be delivered (the address is refused): one more
+    /// attempt, the error, `failed_at`; the claim is released and the row is never claimed
+    /// again. A message that was sent meanwhile is left alone.
+    pub async fn mark_undeliverable(&self, id: &str, error: &str, now: DateTime<Utc>) -> Result<()> {
+        sqlx::query(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = $2, failed_at = $3, \
+               claimed_until = NULL WHERE id = $1 AND sent_at IS NULL",
+        )
+        .bind(id)
+        .bind(error)
+        .bind(ts(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Of `addresses`, those whose mail could not be delivered: a message to it was given up
+    /// and no message to it has been sent since. Each maps to the latest failure's error.
+    pub async fn undeliverable_addresses(&self, addresses: &[&str]) -> Result<HashMap<String, String>> {
+        let mut out = HashMap::new();
+        if addresses.is_empty() {
+            return Ok(out);
+        }
+        let marks: Vec<String> = (1..=addresses.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT f.to_addr, f.last_error, f.failed_at FROM outbox f \
+             WHERE f.to_addr IN ({}) AND f.failed_at IS NOT NULL \
+               AND NOT EXISTS (SELECT 1 FROM outbox s WHERE s.to_addr = f.to_addr \
+                               AND s.sent_at IS NOT NULL AND s.sent_at > f.failed_at) \
+             ORDER BY f.failed_at, f.id",
+            marks.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for a in addresses {
+            q = q.bind(*a);
+        }
+        // Oldest first, so the latest failure of each address is the one kept.
+        for row in q.fetch_all(&self.pool).await? {
+            let error: Option<String> = row.try_get("last_error")?;
+            out.insert(row.try_get("to_addr")?, error.unwrap_or_default());
+        }
+        Ok(out)
+    }
+
+    /// Messages not yet sent and not given up (due or waiting for a retry).
     pub async fn outbox_pending_count(&self) -> Result<i64> {
-        let row = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM outbox WHERE sent_at IS NULL")
-            .fetch_one(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL",
+        )
+        .fetch_one(&self.pool)
+        .await?;
         Ok(row.try_get("n")?)
     }
 
