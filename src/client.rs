@@ -1,13 +1,19 @@
 //! `tessera client …`: a reference product client (R-LIC1..4). It signs the person in with
 //! the three-legged flow on a loopback redirect (RFC 8252), keeps tokens and leases in a
 //! state file, authorizes at start and at every 24-hour check, verifies leases offline with
-//! the published keys, and applies the outage rules of `domain::licensing::when_unreachable`.
+//! the published keys, and applies the outage rules of `domain::licensing::during_outage`:
+//! a temporary licence only with a valid access token for a product the last successful
+//! check allowed; a refusal is remembered, so a refused person gets nothing offline.
+//!
+//! The state file holds a refresh token and the client secret: it is written with mode
+//! 0600 (owner only).
 //!
 //! Every command prints one JSON object on stdout (for scripts and tests) and a sentence on
 //! stderr (for people). Exit status 0: the product may run; 2: it must stop.
 use anyhow::{bail, Context};
 use app::domain::licensing::{
-    days_left, final_days, when_unreachable, Held, LeaseClaims, Moment, Unreachable,
+    days_left, during_outage, final_days, Held, LastAnswer, LeaseClaims, Moment, Outage, Standing,
+    Unreachable,
 };
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -99,6 +105,10 @@ struct State {
     jwks: Option<Value>,
     #[serde(default)]
     products: BTreeMap<String, ProductState>,
+    /// Set in this run once a refresh found the identity service unreachable, so it is not
+    /// tried (and waited for) twice.
+    #[serde(skip)]
+    identity_unreachable: bool,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -108,6 +118,16 @@ struct ProductState {
     next_check_at: Option<DateTime<Utc>>,
     #[serde(default)]
     held: Held,
+    /// The licensing service's last answer, when it was a refusal: remembered so that the
+    /// person gets nothing offline (no lease is kept, no temporary licence is given).
+    #[serde(default)]
+    refusal: Option<Refusal>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Refusal {
+    error: String,
+    description: String,
 }
 
 fn load(path: &PathBuf) -> anyhow::Result<State> {
@@ -117,9 +137,26 @@ fn load(path: &PathBuf) -> anyhow::Result<State> {
     serde_json::from_str(&text).with_context(|| format!("{} is not a client state file", path.display()))
 }
 
+/// Writes the state whole (a temporary file renamed over it), readable by its owner only:
+/// it holds the refresh token and the client secret.
 fn save(path: &PathBuf, state: &State) -> anyhow::Result<()> {
+    use std::io::Write;
     let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, serde_json::to_vec_pretty(state)?)?;
+    let cannot = || format!("cannot write {}", tmp.display());
+    // A leftover from a crashed run goes first: `create_new` then makes a fresh file with
+    // our mode (an existing file would keep its own) and never follows a planted symlink.
+    match std::fs::remove_file(&tmp) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e).with_context(cannot),
+        _ => {}
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&tmp).with_context(cannot)?;
+    file.write_all(&serde_json::to_vec_pretty(state)?).with_context(cannot)?;
+    file.sync_all().with_context(cannot)?;
+    drop(file);
     std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
 }
 
@@ -343,6 +380,33 @@ fn verify_lease(state: &State, product: &str, lease: &str) -> Option<LeaseClaims
         .then_some(claims)
 }
 
+/// Whether the stored access token is still valid at `now`: it verifies with the published
+/// keys (so its expiry cannot be edited), names the signed-in person and has not expired.
+fn access_token_valid(state: &State, now: DateTime<Utc>) -> bool {
+    #[derive(Deserialize)]
+    struct Claims {
+        sub: String,
+        exp: i64,
+    }
+    let check = || -> Option<bool> {
+        let token = state.access_token.as_deref()?;
+        let header = jsonwebtoken::decode_header(token).ok()?;
+        let jwk = state.jwks.as_ref()?["keys"]
+            .as_array()?
+            .iter()
+            .find(|k| k["kid"].as_str() == header.kid.as_deref() && k["alg"] == "ES256")?;
+        let key =
+            jsonwebtoken::DecodingKey::from_ec_components(jwk["x"].as_str()?, jwk["y"].as_str()?).ok()?;
+        let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
+        // Expiry is judged below on the client's clock (`--now`), like the lease's.
+        v.validate_exp = false;
+        v.validate_aud = false;
+        let claims = jsonwebtoken::decode::<Claims>(token, &key, &v).ok()?.claims;
+        Some(Some(&claims.sub) == state.subject.as_ref() && claims.exp > now.timestamp())
+    };
+    check().unwrap_or(false)
+}
+
 /// What the stored lease says: its end if it verifies, the epoch if it does not (a lease
 /// that fails verification allows nothing), `None` if there is none.
 fn lease_end(state: &State, product: &str) -> Option<DateTime<Utc>> {
@@ -411,11 +475,16 @@ async fn refresh(state: &mut State) -> anyhow::Result<Option<Outcome>> {
         .send()
         .await;
     let res = match sent {
-        // R-LIC4: no valid access token and no identity service: nobody can sign in.
-        Err(e) => return Ok(Some(Outcome::Unreachable(e.without_url().to_string()))),
+        // R-LIC4: without the identity service there is no new access token; the outage
+        // rules decide what the product may still do (`during_outage`).
+        Err(e) => {
+            state.identity_unreachable = true;
+            return Ok(Some(Outcome::Unreachable(e.without_url().to_string())));
+        }
         Ok(r) => r,
     };
     if res.status().is_server_error() {
+        state.identity_unreachable = true;
         return Ok(Some(Outcome::Unreachable(format!("the identity service answered {}", res.status()))));
     }
     let ok = res.status().is_success();
@@ -469,6 +538,7 @@ async fn authorize(
             entry.license_type = answer["license_type"].as_str().map(str::to_string);
             entry.next_check_at = DateTime::from_timestamp(claims.next_check_at, 0);
             entry.held = Held { offline_until: Some(until), ..Held::default() };
+            entry.refusal = None;
             let days = days_left(until, now);
             let kind = answer["license_type"].as_str().unwrap_or("?").to_string();
             let charged = answer["tokens_charged"].as_i64().unwrap_or(0);
@@ -490,7 +560,12 @@ async fn authorize(
             }
         }
         Outcome::Refused(code, text) => {
-            state.products.remove(&product);
+            // Nothing of the earlier grant survives a refusal; the refusal itself is kept, so
+            // an outage later gives this person nothing either.
+            let refusal = Refusal { error: code.clone(), description: text.clone() };
+            state
+                .products
+                .insert(product.clone(), ProductState { refusal: Some(refusal), ..ProductState::default() });
             Report {
                 body: json!({ "status": "refused", "error": code, "error_description": text }),
                 message: format!("{product} cannot start: {text}"),
@@ -503,12 +578,61 @@ async fn authorize(
             runs: false,
         },
         Outcome::Unreachable(why) => {
+            // Is the person still signed in? An expired token is refreshed first if the
+            // identity service answers (the outage may be the licensing service's alone).
+            if !access_token_valid(&state, now)
+                && !state.identity_unreachable
+                && state.refresh_token.is_some()
+            {
+                refresh(&mut state).await?;
+            }
+            let signed_in = access_token_valid(&state, now);
             let offline_until = lease_end(&state, &product);
             let entry = state.products.entry(product.clone()).or_default();
+            let last_answer = if entry.refusal.is_some() {
+                LastAnswer::Refused
+            } else if offline_until.is_some_and(|t| t > DateTime::<Utc>::UNIX_EPOCH) {
+                // Only a granted lease that verifies proves the product was allowed.
+                LastAnswer::Allowed
+            } else {
+                LastAnswer::Never
+            };
             let held = Held { offline_until, ..entry.held.clone() };
-            let (verdict, next) = when_unreachable(moment, &held, now);
+            let (verdict, next) = during_outage(Standing { signed_in, last_answer }, moment, &held, now);
             entry.held = next;
-            unreachable_report(&product, verdict, &why)
+            match verdict {
+                Outage::Verdict(v) => unreachable_report(&product, v, &why),
+                Outage::Refused => {
+                    let r = entry.refusal.clone().unwrap_or(Refusal {
+                        error: "refused".into(),
+                        description: String::new(),
+                    });
+                    Report {
+                        body: json!({ "status": "refused", "error": r.error, "error_description": r.description,
+                                      "reason": why }),
+                        message: format!(
+                            "{product} cannot start: {} (the last answer of the licensing service, which cannot be reached now).",
+                            r.description
+                        ),
+                        runs: false,
+                    }
+                }
+                Outage::SignInRequired => Report {
+                    body: json!({ "status": "sign_in_required",
+                                  "reason": format!("no valid access token and the identity service cannot be reached ({why})") }),
+                    message: format!(
+                        "{product} cannot start: sign in again when the identity service can be reached ({why})."
+                    ),
+                    runs: false,
+                },
+                Outage::NeverAuthorized => Report {
+                    body: json!({ "status": "not_authorized", "reason": why }),
+                    message: format!(
+                        "{product} cannot start: it has not been authorized on this device yet, and the licensing service cannot be reached ({why}). Try again when it is back."
+                    ),
+                    runs: false,
+                },
+            }
         }
     };
     save(&args.state, &state)?;

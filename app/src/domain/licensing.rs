@@ -298,6 +298,71 @@ pub fn when_unreachable(moment: Moment, held: &Held, now: DateTime<Utc>) -> (Unr
     }
 }
 
+/// What the client knows of itself when the licensing service does not answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Standing {
+    /// It holds an access token that verifies and has not expired (tokens last up to an
+    /// hour), refreshed first if the identity service still answers.
+    pub signed_in: bool,
+    /// The licensing service's last answer for this product on this device.
+    pub last_answer: LastAnswer,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LastAnswer {
+    /// No answer yet: the product was never authorized here.
+    Never,
+    /// The last answer granted a lease.
+    Allowed,
+    /// The last answer refused the person (`not_entitled`, a removed member, ...).
+    Refused,
+}
+
+/// The client's verdict during an outage, once its standing is taken into account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outage {
+    /// The verdict of [`when_unreachable`]: runs on the lease, in its grace period or on a
+    /// temporary licence, or stops when the lease has ended.
+    Verdict(Unreachable),
+    /// Nothing to run on and no valid access token: the identity service is needed.
+    SignInRequired,
+    /// The service refused this person last time: nothing offline.
+    Refused,
+    /// Signed in, but this product was never authorized here: the first authorization
+    /// needs the licensing service (R-LIC1: online required).
+    NeverAuthorized,
+}
+
+/// R-LIC4 with the trust rules of issue 15, on top of [`when_unreachable`]. A temporary
+/// licence needs both a valid access token and a product the last successful check
+/// allowed; without them there is no temporary licence, so nothing can be stretched
+/// indefinitely: a refused person gets nothing offline, a device that was never allowed
+/// the product gets nothing, and with no valid token (no identity service) sign-in is
+/// required. A verified lease is an offline credential of its own (R-LIC2) and needs no
+/// token: where a temporary licence is withheld from an open product, it runs on its lease
+/// exactly as a restart would, and stops when the lease ends.
+pub fn during_outage(standing: Standing, moment: Moment, held: &Held, now: DateTime<Utc>) -> (Outage, Held) {
+    if standing.last_answer == LastAnswer::Refused {
+        return (Outage::Refused, Held::default());
+    }
+    let (verdict, next) = when_unreachable(moment, held, now);
+    if !matches!(verdict, Unreachable::Temporary { .. }) {
+        return (Outage::Verdict(verdict), next);
+    }
+    if standing.signed_in && standing.last_answer == LastAnswer::Allowed {
+        return (Outage::Verdict(verdict), next);
+    }
+    // Withheld: the failed run is still recorded, no temporary licence is.
+    let next = Held { temporary_until: held.temporary_until, ..next };
+    match held.offline_until {
+        Some(until) if until > now => {
+            (Outage::Verdict(Unreachable::Offline { days_left: days_left(until, now) }), next)
+        }
+        _ if !standing.signed_in => (Outage::SignInRequired, next),
+        _ => (Outage::NeverAuthorized, next),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -417,5 +482,72 @@ mod tests {
         assert_eq!(v, Unreachable::Temporary { until: lease, renewed: true, days_left: Some(1) });
         let (v, _) = when_unreachable(Moment::Check, &held, lease);
         assert_eq!(v, Unreachable::Stopped);
+    }
+
+    const SIGNED_IN_ALLOWED: Standing = Standing { signed_in: true, last_answer: LastAnswer::Allowed };
+
+    #[test]
+    fn a_temporary_licence_needs_a_valid_token_and_a_product_allowed_last_time() {
+        let lease = t0() + OFFLINE_FOR;
+        let held = Held { offline_until: Some(lease), unreachable_since: Some(t0()), ..Held::default() };
+        let after_grace = t0() + OUTAGE_GRACE;
+        let (v, next) = during_outage(SIGNED_IN_ALLOWED, Moment::Check, &held, after_grace);
+        let until = after_grace + TEMPORARY_LICENSE;
+        assert_eq!(v, Outage::Verdict(Unreachable::Temporary { until, renewed: false, days_left: Some(29) }));
+        assert_eq!(next.temporary_until, Some(until));
+
+        // No valid token (the identity service is down too): no temporary licence; the open
+        // product runs on its lease as a restart would, and nothing new is recorded.
+        let offline = Standing { signed_in: false, last_answer: LastAnswer::Allowed };
+        let (v, next) = during_outage(offline, Moment::Check, &held, after_grace);
+        assert_eq!(v, Outage::Verdict(Unreachable::Offline { days_left: 29 }));
+        assert_eq!(next.temporary_until, None);
+        // ... and stops with it.
+        let (v, _) = during_outage(offline, Moment::Check, &held, lease);
+        assert_eq!(v, Outage::Verdict(Unreachable::Stopped));
+    }
+
+    #[test]
+    fn without_a_lease_nothing_is_granted_offline() {
+        for (standing, want) in [
+            (Standing { signed_in: false, last_answer: LastAnswer::Never }, Outage::SignInRequired),
+            (Standing { signed_in: false, last_answer: LastAnswer::Allowed }, Outage::SignInRequired),
+            (Standing { signed_in: true, last_answer: LastAnswer::Never }, Outage::NeverAuthorized),
+            (Standing { signed_in: true, last_answer: LastAnswer::Refused }, Outage::Refused),
+            (Standing { signed_in: false, last_answer: LastAnswer::Refused }, Outage::Refused),
+        ] {
+            for moment in [Moment::Start, Moment::Check] {
+                let (v, next) = during_outage(standing, moment, &Held::default(), t0());
+                assert_eq!(v, want, "{standing:?} {moment:?}");
+                assert_eq!(next.temporary_until, None, "{standing:?} {moment:?}: nothing granted");
+            }
+        }
+    }
+
+    #[test]
+    fn a_refusal_is_final_offline_whatever_was_held() {
+        let held = Held {
+            offline_until: Some(t0() + OFFLINE_FOR),
+            unreachable_since: Some(t0()),
+            temporary_until: Some(t0() + Duration::hours(2)),
+        };
+        let refused = Standing { signed_in: true, last_answer: LastAnswer::Refused };
+        for moment in [Moment::Start, Moment::Check] {
+            assert_eq!(
+                during_outage(refused, moment, &held, t0() + Duration::hours(1)),
+                (Outage::Refused, Held::default())
+            );
+        }
+    }
+
+    #[test]
+    fn the_lease_and_the_grace_need_no_token() {
+        let lease = t0() + OFFLINE_FOR;
+        let held = Held { offline_until: Some(lease), ..Held::default() };
+        let offline = Standing { signed_in: false, last_answer: LastAnswer::Allowed };
+        let (v, _) = during_outage(offline, Moment::Start, &held, t0() + Duration::days(10));
+        assert_eq!(v, Outage::Verdict(Unreachable::Offline { days_left: 20 }));
+        let (v, _) = during_outage(offline, Moment::Check, &held, t0() + Duration::days(1));
+        assert!(matches!(v, Outage::Verdict(Unreachable::Grace { .. })), "{v:?}");
     }
 }
