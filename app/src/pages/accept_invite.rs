@@ -67,7 +67,7 @@ fn AcceptForm(info: InvitationSummary) -> impl IntoView {
                     <p id="confirm-error" class="field-error">{move || field_error("confirm")}</p>
                 </div>
             })}
-            <p class="form-error" role="alert">{form_error}</p>
+            <p class="form-error" role="alert" data-testid="invite-error">{form_error}</p>
             <button type="submit" class="button primary wide" disabled=move || action.pending().get()>
                 {move || if action.pending().get() { "Joining…" } else { "Accept invitation" }}
             </button>

@@ -84,22 +84,14 @@ pub async fn sign_in(
     if password.is_empty() {
         return Err(AppError::invalid("password", "Enter your password."));
     }
-    let key = email.as_str().to_string();
-    let now = st.now();
-    // Counted before the password is checked: a burst of parallel guesses each gets its own
-    // count, and everything past the limit is refused without being checked.
-    let counted = st.db.count_sign_in_attempt(&key, now, st.throttle.window).await?;
-    if let Err(wait) = st.throttle.admit(counted, now) {
-        return Err(AppError::Throttled { retry_after_secs: wait.num_seconds() });
-    }
     let acc = st.db.account_by_email(&email).await?;
     let stored = acc.as_ref().and_then(|a| a.password_hash.clone());
-    let ok = crate::passwords::verify_blocking(password, stored).await;
+    // Unknown addresses are counted too (keyed by the address), so the answer does not tell
+    // whether an account exists.
+    let ok = check_password_throttled(&st, email.as_str(), password, stored, "sign-in").await?;
     let Some(acc) = acc.filter(|_| ok) else {
-        tracing::info!(email = %key, attempts = counted.count, "sign-in refused");
         return Err(AppError::BadCredentials);
     };
-    st.db.clear_sign_in_failures(&key).await?;
     let session = session().await?;
     // A new id at privilege change defeats session fixation.
     session.cycle_id().await.map_err(internal)?;
@@ -113,6 +105,37 @@ pub async fn sign_in(
     }
     leptos_axum::redirect(&target);
     Ok(None)
+}
+
+/// Checks a password for the account keyed by `email` (its normalised address, as stored)
+/// under the per-account throttle that every password check shares (sign-in, accepting an invitation as an existing account): the
+/// attempt is counted before the password is checked, so a burst of parallel guesses each
+/// gets its own count and everything past the limit is refused without being checked, and
+/// failures in one place count towards a lock-out in the other. `Ok(false)` for a wrong
+/// password, `Err(Throttled)` while locked out (even for the right password); a right one
+/// clears the record.
+#[cfg(feature = "ssr")]
+pub(crate) async fn check_password_throttled(
+    st: &crate::state::AppState,
+    email: &str,
+    password: String,
+    stored_hash: Option<String>,
+    what: &'static str,
+) -> Result<bool, AppError> {
+    let key = email;
+    let now = st.now();
+    let counted = st.db.count_sign_in_attempt(key, now, st.throttle.window).await?;
+    if let Err(wait) = st.throttle.admit(counted, now) {
+        tracing::info!(email = %key, attempts = counted.count, what, "password check refused: locked out");
+        return Err(AppError::Throttled { retry_after_secs: wait.num_seconds() });
+    }
+    let ok = crate::passwords::verify_blocking(password, stored_hash).await;
+    if ok {
+        st.db.clear_sign_in_failures(key).await?;
+    } else {
+        tracing::info!(email = %key, attempts = counted.count, what, "password refused");
+    }
+    Ok(ok)
 }
 
 #[server(endpoint = "sign_out")]

@@ -63,8 +63,12 @@ pub async fn accept_invitation(
     let inv = self::ssr::usable(&st, &token).await?;
     let uid = UserId::parse(&inv.account_id).map_err(internal)?;
     let new_hash = if inv.has_password {
-        let stored = st.db.account(&uid).await?.and_then(|a| a.password_hash);
-        if !crate::passwords::verify_blocking(password, stored).await {
+        let acc = st.db.account(&uid).await?.ok_or_else(|| internal("invited account missing"))?;
+        // The same per-account throttle as sign-in (a valid invitation link must not be a way
+        // around it), keyed by the account's stored (normalised) address as sign-in keys it.
+        if !super::auth::check_password_throttled(&st, &acc.email, password, acc.password_hash, "invitation")
+            .await?
+        {
             return Err(AppError::invalid(
                 "password",
                 "That is not the password of this account. Try again.",
