@@ -186,6 +186,9 @@ pub struct ServeArgs {
     /// Calls to /userinfo allowed per subject per minute (R-OIDC1: 500). Benchmarks lift it.
     #[arg(long, env = "TESSERA_USERINFO_LIMIT_PER_MINUTE", default_value_t = 500, hide = true)]
     pub userinfo_limit_per_minute: u32,
+    /// Per-client-IP limits on password checks and the token endpoint.
+    #[command(flatten)]
+    pub ip_limits: crate::startup::IpLimits,
     /// Sender address of outgoing email.
     #[arg(long, env = "TESSERA_MAIL_FROM", default_value = crate::mail_worker::DEFAULT_FROM)]
     pub mail_from: String,
@@ -484,6 +487,7 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
         secure_cookies: public_url.starts_with("https://"),
         public_url: public_url.clone(),
         userinfo_limit_per_minute: args.userinfo_limit_per_minute,
+        ip_limits: args.ip_limits.clone(),
     };
     if !std::path::Path::new(&cfg.site_root).join("pkg").is_dir() {
         tracing::warn!(site_root = %cfg.site_root, "no built console here: run `cargo leptos build` (pages will not hydrate)");
@@ -521,7 +525,10 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
         println!("Demo data seeded. Sign in as {admin} with password: {password}");
     }
     tracing::info!(%addr, "listening");
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    // The peer address is what the per-IP limits key on (startup::ClientIp).
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     Ok(())
 }
 

@@ -145,8 +145,8 @@ async fn every_bad_assertion_is_refused_with_its_reason() {
     let mut hs = Header::new(Algorithm::HS256);
     hs.kid = Some(ssa.kid.clone());
     let key_row = app.db.ssa_key(&ssa.kid).await.unwrap().unwrap();
-    let hs256 =
-        jsonwebtoken::encode(&hs, &good, &EncodingKey::from_secret(key_row.public_n.as_bytes())).unwrap();
+    let hs_key = EncodingKey::from_secret(key_row.public_n.as_bytes()).unwrap();
+    let hs256 = jsonwebtoken::encode(&hs, &good, &hs_key).unwrap();
     let mut no_kid = Header::new(Algorithm::RS256);
     no_kid.kid = None;
     let oversized = sign(&ssa.pem, rs256(&ssa.kid), &with("pad", json!("x".repeat(9000))));
@@ -306,9 +306,8 @@ async fn userinfo_answers_400_401_403_and_429_as_the_seed_says() {
     let real = body["access_token"].as_str().unwrap();
     let mut forged = Header::new(Algorithm::HS256);
     forged.kid = jsonwebtoken::decode_header(real).unwrap().kid;
-    let forged =
-        jsonwebtoken::encode(&forged, &payload(real), &EncodingKey::from_secret(b"public key bytes"))
-            .unwrap();
+    let hs_key = EncodingKey::from_secret(b"public key bytes").unwrap();
+    let forged = jsonwebtoken::encode(&forged, &payload(real), &hs_key).unwrap();
     let res = userinfo(&app, Some(&format!("Bearer {forged}"))).await;
     assert_eq!(res.status(), 401);
     assert_eq!(res.json::<Value>().await.unwrap()["error_description"], "the token's signature is not valid");

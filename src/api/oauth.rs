@@ -20,9 +20,15 @@ use std::collections::HashMap;
 
 pub const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
-pub fn routes() -> Router<AppState> {
+/// `token_limit`: the per-client-IP limit in front of the token endpoint
+/// (`startup::IpLimits`), none when turned off.
+pub fn routes(token_limit: Option<crate::startup::IpLimitLayer>) -> Router<AppState> {
+    let token_route = match token_limit {
+        Some(limit) => post(token).layer(limit),
+        None => post(token),
+    };
     Router::new()
-        .route("/authentication/v2/token", post(token))
+        .route("/authentication/v2/token", token_route)
         .route("/authentication/v2/revoke", post(revoke))
         .route("/authentication/v2/keys", get(jwks))
         .route("/.well-known/openid-configuration", get(discovery))

@@ -58,7 +58,8 @@ pub async fn call_at(
 fn serve(listener: tokio::net::TcpListener, router: axum::Router) -> Running {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, router)
+        // Peer addresses, as `tessera serve` gives them: the per-IP limits key on them.
+        let _ = axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
             .with_graceful_shutdown(async move {
                 let _ = stopped.await;
             })
@@ -74,6 +75,11 @@ pub async fn spawn_app() -> TestApp {
 /// As `spawn_app`, reached by another host name: browsers and cookie jars keep cookies per
 /// host, not per port, so two instances on 127.0.0.1 would share (and clobber) a session.
 pub async fn spawn_app_on(host: &str) -> TestApp {
+    spawn_app_with(host, startup::IpLimits::default()).await
+}
+
+/// As `spawn_app_on`, with other per-IP limits than production's (tests of those limits).
+pub async fn spawn_app_with(host: &str, ip_limits: startup::IpLimits) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = Db::connect(&test_database_url(&dir).await).await.expect("db");
     db.migrate().await.expect("migrate");
@@ -86,6 +92,7 @@ pub async fn spawn_app_on(host: &str) -> TestApp {
         secure_cookies: false,
         public_url: format!("http://{host}:{}", addr.port()),
         userinfo_limit_per_minute: 500,
+        ip_limits,
     };
     let clock = Arc::new(ShiftedClock::default());
     let state = startup::app_state(db.clone(), clock.clone(), &cfg);
