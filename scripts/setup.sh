@@ -48,6 +48,13 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " ${wb_version}\$"; then
   cargo install wasm-bindgen-cli --version "${wb_version}"
 fi
 
+# Supply-chain checks (deny.toml) in scripts/test.sh.
+deny_version=0.20.2
+if ! cargo deny --version 2>/dev/null | grep -q " ${deny_version}\$"; then
+  say "cargo install cargo-deny ${deny_version} (a few minutes, once)"
+  cargo install cargo-deny --locked --version "${deny_version}"
+fi
+
 if [ ! -x tools/node_modules/.bin/wasm-opt ]; then
   say "npm install binaryen (wasm-opt) into tools/"
   (cd tools && npm ci --no-fund --no-audit --silent)

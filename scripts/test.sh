@@ -18,10 +18,35 @@ if ! pg_ready && [ -d /etc/postgresql ] && command -v pg_ctlcluster >/dev/null 2
   for _ in $(seq 30); do pg_ready && break; sleep 1; done
 fi
 
+status=0
+
+# Supply chain (deny.toml): licences, banned/duplicate crates and sources need only the
+# lockfile and the local registry cache. Advisories need the RustSec database, a git
+# repository on GitHub: fetched when it can be reached, otherwise the last copy under
+# ~/.cargo/advisory-dbs is used (cargo-deny refuses one older than 30 days). With neither,
+# advisories cannot be checked: said loudly, and fatal when TESSERA_REQUIRE_ADVISORIES=1.
+echo "== cargo deny check licenses bans sources"
+cargo deny --offline check licenses bans sources || status=$?
+deny_log=$(mktemp)
+echo "== cargo deny check advisories"
+if cargo deny check advisories 2>&1 | tee "$deny_log"; then
+  :
+elif grep -q 'failed to fetch advisory database' "$deny_log"; then
+  if ls -d "$HOME"/.cargo/advisory-dbs/advisory-db-* >/dev/null 2>&1; then
+    echo "== the advisory database cannot be fetched: checking against the local copy"
+    cargo deny --offline check advisories || status=$?
+  else
+    echo "== ADVISORIES NOT CHECKED: the RustSec advisory database cannot be fetched from here and there is no local copy" >&2
+    if [ -n "${TESSERA_REQUIRE_ADVISORIES:-}" ]; then status=1; fi
+  fi
+else
+  status=1
+fi
+rm -f "$deny_log"
+
 # Builds target/debug/tessera and the wasm bundle in target/site that the browser tests serve.
 cargo leptos build
 
-status=0
 e2e_log=$(mktemp)
 trap 'rm -f "$e2e_log"' EXIT
 browser_total=0
