@@ -48,7 +48,7 @@ const SELF_SERVICE: [(&str, &str); 5] = [
 ];
 
 /// HTTP routes outside the matrix, and why.
-const OPEN_ROUTES: [(&str, &str); 12] = [
+const OPEN_ROUTES: [(&str, &str); 15] = [
     ("/healthz", "liveness, no data"),
     ("/readyz", "readiness, no data"),
     ("/authentication/v2/keys", "public key set (JWKS)"),
@@ -59,6 +59,9 @@ const OPEN_ROUTES: [(&str, &str); 12] = [
     ("/authentication/v2/authorize", "consent for the signed-in person's own account"),
     ("/sso", "public start of single sign-on"),
     ("/sso/callback", "the provider's answer (tests/sso.rs)"),
+    ("/sso/link", "the owner's password proof for a pending link, in this session only (tests/attacks/sso.rs)"),
+    ("/sso/link/email", "mails the owner a link for the pending link in this session (tests/attacks/sso.rs)"),
+    ("/sso/link/confirm", "the mailed link, completes only in the session that asked (tests/attacks/sso.rs)"),
     ("/api/{*fn_name}", "the server functions: the matrix below"),
     ("/testing/clock", "mounted only with `serve --test-clock`"),
 ];

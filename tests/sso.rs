@@ -64,7 +64,14 @@ async fn a_member_signs_in_through_the_company_provider() {
     let back = location(&res);
     assert!(back.starts_with(&format!("{}/sso/callback?code=", a.url)), "{back}");
 
+    // The first time, the provider's word alone signs nobody in (R-SSO1): Bruno proves the
+    // account is his with his Tessera password, which links the identity to it.
     let res = c.get(&back).send().await.unwrap();
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap_or_default());
+    assert_eq!(location(&res), "/sso/link");
+    let (status, me) = a.call(&c, "whoami", &[]).await;
+    assert_eq!((status, &me), (200, &serde_json::Value::Null), "not signed in before the proof");
+    let res = c.post(format!("{}/sso/link", a.url)).form(&[("password", PASSWORD)]).send().await.unwrap();
     assert_eq!(res.status(), 303, "{}", res.text().await.unwrap_or_default());
     let (status, me) = a.call(&c, "whoami", &[]).await;
     assert_eq!(status, 200);

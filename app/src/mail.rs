@@ -154,6 +154,39 @@ pub fn flex_access(team: &str, name: &str, products: Option<&[String]>, console_
     Rendered { subject, text, html }
 }
 
+/// The owner of an account is asked to connect it to their company's sign-in service
+/// (R-SSO1). Sent only when somebody signed in at that provider with this address; the link
+/// completes only in the browser that started that sign-in, so a stranger who triggers the
+/// mail gains nothing from the owner clicking it.
+pub fn sso_link(name: &str, team: &str, provider: &str, confirm_url: &str, minutes: i64) -> Rendered {
+    let subject = one_line(&format!("Connect your Tessera account to {team}'s sign-in"));
+    let text = format!(
+        "Hello {name},\n\n\
+         Somebody signed in at {provider}, the sign-in service of the team \"{team}\", with this \
+         email address and asked to use it for your Tessera account from now on.\n\n\
+         If that was you, open this link in the same browser within {minutes} minutes:\n\n\
+         {confirm_url}\n\n\
+         If it was not you, ignore this message: nothing changes, and tell an administrator of \
+         your team.\n"
+    );
+    let body = format!(
+        "<p>Hello {name},</p>\n\
+         <p>Somebody signed in at <strong>{provider}</strong>, the sign-in service of the team \
+         <strong>{team}</strong>, with this email address and asked to use it for your Tessera \
+         account from now on.</p>\n\
+         <p>If that was you, open the link below in the same browser within {minutes} minutes.</p>\n\
+         {button}\
+         <p style=\"color:#57606a\">If it was not you, ignore this message: nothing changes, and \
+         tell an administrator of your team.</p>\n",
+        name = escape_html(name),
+        provider = escape_html(provider),
+        team = escape_html(team),
+        button = button(confirm_url, "Connect my account"),
+    );
+    let html = page(&subject, &body);
+    Rendered { subject, text, html }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,5 +251,15 @@ mod tests {
         assert!(all.text.contains("all of the team's Flex products"));
         assert!(all.html.contains("<strong>A &amp; B</strong>"));
         assert!(!all.html.contains("<ul>"));
+    }
+
+    #[test]
+    fn sso_link_names_the_team_and_provider_and_escapes_them() {
+        let url = "https://tessera.example/sso/link/confirm?token=abc";
+        let r = sso_link("Bo", EVIL, "idp.example", url, 30);
+        assert!(r.text.lines().any(|l| l == url), "{}", r.text);
+        assert!(r.text.contains("idp.example") && r.text.contains("within 30 minutes"));
+        assert!(!r.html.contains("<script>"));
+        assert!(!r.subject.contains('\n'));
     }
 }

@@ -253,6 +253,11 @@ async fn a_member_signs_in_through_the_company_provider() {
     member.locator("button[type=submit]").click(None).await.unwrap();
     expect(member.locator("h1")).to_have_text("Allow Northwind console to use your account?").await.unwrap();
     member.get_by_text("Allow", true).click(None).await.unwrap();
+    // First time through this provider: Bruno proves the Tessera account is his (R-SSO1).
+    wait_for_path(&member, "/sso/link").await;
+    expect(member.locator("h1")).to_have_text("Connect your Tessera account").await.unwrap();
+    member.locator("#password").fill(DEMO_PASSWORD, None).await.unwrap();
+    member.get_by_text("Connect and sign in", true).click(None).await.unwrap();
     wait_for_path(&member, "/t/").await;
     assert!(member.url().starts_with(&console.url), "{}", member.url());
     expect(member.locator("body")).to_contain_text("Bruno Schmidt").await.unwrap();

@@ -3,15 +3,21 @@
 //! (the oauth2 crate), `state` and `nonce` checked, the id_token's signature verified
 //! against the provider's published keys, then `iss`, `aud`, `exp` and `nonce`.
 use crate::api::authorize::{esc, page};
-use app::domain::Email;
+use app::domain::sso::{self as sso_rule, Asserted, Decision, Facts, Proof, Refusal};
+use app::domain::{Email, TeamId, UserId};
 use app::server::ssr::SESSION_USER;
 use app::state::AppState;
+use app::store::audit::{self, Actor};
 use app::store::identity::SsoConfig;
+use app::store::invitations::InvitationRow;
+use app::store::outbox::NewMessage;
+use app::store::sso::{self as store_sso, LinkProof};
+use app::store::StoreError;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use oauth2::basic::{
     BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenType,
@@ -28,7 +34,12 @@ use tower_sessions::Session;
 const PENDING_KEY: &str = "sso_pending";
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/sso", get(ask_email).post(start)).route("/sso/callback", get(callback))
+    Router::new()
+        .route("/sso", get(ask_email).post(start))
+        .route("/sso/callback", get(callback))
+        .route("/sso/link", get(link_form).post(link_with_password))
+        .route("/sso/link/email", post(link_by_email))
+        .route("/sso/link/confirm", get(link_confirm))
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -66,6 +77,9 @@ struct Pending {
     nonce: String,
     verifier: String,
     next: String,
+    /// The invitation being accepted through single sign-on, if any (its mailed token).
+    #[serde(default)]
+    invitation: Option<String>,
 }
 
 fn fail(status: StatusCode, message: &str) -> Response {
@@ -132,6 +146,8 @@ async fn provider(
 #[derive(Deserialize)]
 struct NextQuery {
     next: Option<String>,
+    /// The token of an invitation mail, to accept it through single sign-on.
+    invitation: Option<String>,
 }
 
 fn email_form(next: &str, error: Option<&str>) -> String {
@@ -148,7 +164,10 @@ fn email_form(next: &str, error: Option<&str>) -> String {
     )
 }
 
-async fn ask_email(Query(q): Query<NextQuery>) -> Response {
+async fn ask_email(State(st): State<AppState>, session: Session, Query(q): Query<NextQuery>) -> Response {
+    if let Some(token) = q.invitation {
+        return start_invitation(&st, &session, &token).await;
+    }
     Html(page("Single sign-on", &email_form(q.next.as_deref().unwrap_or("/"), None))).into_response()
 }
 
@@ -164,15 +183,46 @@ async fn start(State(st): State<AppState>, session: Session, body: Bytes) -> Res
     let configs = match st.db.account_by_email(&email).await {
         Ok(Some(acc)) => st.db.sso_configs_of(&acc.id).await.unwrap_or_default(),
         Ok(None) => vec![],
-        Err(e) => {
-            tracing::error!(error = %e, "sso start");
-            return fail(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side. Try again.");
-        }
+        Err(e) => return oops(e),
     };
     let Some(cfg) = configs.into_iter().next() else {
         return again("Single sign-on is not set up for this address. Sign in with your password instead.");
     };
-    let (_, _, oidc) = match provider(&st, &cfg).await {
+    to_provider(&st, &session, &cfg, &email, next, None).await
+}
+
+/// Accepting an invitation through the team's provider: the invitation's mailed token
+/// proves the address, so the identity is linked as the invitation is accepted.
+async fn start_invitation(st: &AppState, session: &Session, token: &str) -> Response {
+    let inv = match usable_invitation(st, token).await {
+        Ok(inv) => inv,
+        Err(r) => return r.into_response(),
+    };
+    let Ok(team) = TeamId::parse(&inv.team_id) else { return fail(StatusCode::BAD_REQUEST, "Start again.") };
+    let cfg = match st.db.sso_config(&team).await {
+        Ok(Some(c)) if c.enabled => c,
+        Ok(_) => {
+            return fail(
+                StatusCode::NOT_FOUND,
+                "This team does not use single sign-on. Accept with a password.",
+            )
+        }
+        Err(e) => return oops(e),
+    };
+    let Ok(email) = Email::parse(&inv.email) else { return fail(StatusCode::BAD_REQUEST, "Start again.") };
+    to_provider(st, session, &cfg, &email, format!("/t/{team}"), Some(token.trim().to_string())).await
+}
+
+/// Sends the browser to the provider, remembering state, nonce and PKCE verifier.
+async fn to_provider(
+    st: &AppState,
+    session: &Session,
+    cfg: &SsoConfig,
+    email: &Email,
+    next: String,
+    invitation: Option<String>,
+) -> Response {
+    let (_, _, oidc) = match provider(st, cfg).await {
         Ok(p) => p,
         Err(r) => return r.into_response(),
     };
@@ -193,6 +243,7 @@ async fn start(State(st): State<AppState>, session: Session, body: Bytes) -> Res
         nonce: nonce.secret().clone(),
         verifier: verifier.secret().clone(),
         next,
+        invitation,
     };
     if session.insert(PENDING_KEY, &pending).await.is_err() {
         return fail(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side. Try again.");
@@ -211,10 +262,12 @@ struct CallbackQuery {
 #[derive(Deserialize)]
 struct IdClaims {
     iss: String,
+    sub: String,
     aud: serde_json::Value,
     exp: i64,
     nonce: Option<String>,
     email: Option<String>,
+    email_verified: Option<serde_json::Value>,
 }
 
 async fn callback(State(st): State<AppState>, session: Session, Query(q): Query<CallbackQuery>) -> Response {
@@ -266,8 +319,6 @@ async fn callback(State(st): State<AppState>, session: Session, Query(q): Query<
             );
         }
     };
-    use oauth2::TokenResponse as _;
-    let _ = token.access_token();
     let Some(id_token) = token.extra_fields().id_token.clone() else {
         return fail(StatusCode::BAD_GATEWAY, "The sign-in service sent no id_token.");
     };
@@ -279,36 +330,472 @@ async fn callback(State(st): State<AppState>, session: Session, Query(q): Query<
             return fail(StatusCode::FORBIDDEN, &format!("The sign-in could not be trusted: {msg}."));
         }
     };
-    let Some(email) = claims.email.as_deref().and_then(|e| Email::parse(e).ok()) else {
-        return fail(
-            StatusCode::FORBIDDEN,
-            "The sign-in service did not say which email address you signed in with.",
-        );
+    let email = claims.email.as_deref().and_then(|e| Email::parse(e).ok());
+    let invitation = match &pending.invitation {
+        Some(t) => match usable_invitation(&st, t).await {
+            Ok(inv) => Some(inv),
+            Err(r) => return r.into_response(),
+        },
+        None => None,
     };
-    let account = match st.db.account_by_email(&email).await {
-        Ok(Some(a)) => a,
-        _ => {
-            return fail(
-                StatusCode::FORBIDDEN,
-                "There is no Tessera account for the address you signed in with.",
-            )
+    let facts = match gather(&st, &cfg, &claims, email.as_ref(), invitation.as_ref()).await {
+        Ok(f) => f,
+        Err(e) => return oops(e),
+    };
+    let who = Identity { issuer: cfg.issuer.clone(), subject: claims.sub.clone(), team: team.clone() };
+    match sso_rule::decide(&facts) {
+        Decision::SignIn(account) => {
+            tracing::info!(user = %account, team = %team, "signed in through single sign-on");
+            sign_in_as(&st, &session, &account, &pending.next).await
         }
-    };
-    match st.db.membership(&team, &account.id).await {
-        Ok(Some(_)) => {}
-        _ => {
-            return fail(
-                StatusCode::FORBIDDEN,
-                "The account you signed in with is not a member of this team.",
-            )
+        Decision::AcceptInvitationAndLink(account) => {
+            let Some(inv) = invitation else { return fail(StatusCode::BAD_REQUEST, "Start again.") };
+            match accept_and_link(&st, &who, &account, &inv).await {
+                Ok(true) => sign_in_as(&st, &session, &account, &format!("/t/{team}")).await,
+                Ok(false) => fail(StatusCode::GONE, "This invitation was already used. Sign in instead."),
+                Err(e) => oops(e),
+            }
+        }
+        Decision::ProveOwnership(account, proof) => {
+            let Some(email) = email else { return fail(StatusCode::FORBIDDEN, Refusal::NoEmail.message()) };
+            let link = LinkPending {
+                team_id: team.to_string(),
+                issuer: who.issuer,
+                subject: who.subject,
+                account_id: account.to_string(),
+                email: email.as_str().to_string(),
+                password: proof == Proof::PasswordOrEmail,
+                next: pending.next,
+                request_id: None,
+            };
+            if session.insert(LINK_KEY, &link).await.is_err() {
+                return fail(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong on our side. Try again.",
+                );
+            }
+            Redirect::to("/sso/link").into_response()
+        }
+        Decision::Refuse(r) => {
+            tracing::info!(reason = r.code(), team = %team, "sso sign-in refused");
+            fail(StatusCode::FORBIDDEN, r.message())
         }
     }
-    if session.cycle_id().await.is_err() || session.insert(SESSION_USER, account.id.as_str()).await.is_err() {
+}
+
+fn oops(e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "sso");
+    fail(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side. Try again.")
+}
+
+/// The identity a provider asserted, through one team's configuration.
+struct Identity {
+    issuer: String,
+    subject: String,
+    team: TeamId,
+}
+
+/// What `domain::sso::decide` needs, read from the store.
+async fn gather(
+    st: &AppState,
+    cfg: &SsoConfig,
+    claims: &IdClaims,
+    email: Option<&Email>,
+    invitation: Option<&InvitationRow>,
+) -> Result<Facts, StoreError> {
+    let asserted = Asserted {
+        // Only a JSON `true` counts: a missing claim or the string "true" is not an assertion
+        // this provider verified the address.
+        email_verified: claims.email_verified == Some(serde_json::Value::Bool(true)),
+        has_email: email.is_some(),
+    };
+    let linked = match st.db.sso_linked_account(&cfg.issuer, &claims.sub).await? {
+        Some(uid) => st.db.sso_candidate(&uid, &cfg.team_id, &cfg.issuer, &claims.sub).await?,
+        None => None,
+    };
+    let by_email = match (email, &linked) {
+        (Some(e), None) => match st.db.account_by_email(e).await? {
+            Some(acc) => st.db.sso_candidate(&acc.id, &cfg.team_id, &cfg.issuer, &claims.sub).await?,
+            None => None,
+        },
+        _ => None,
+    };
+    let invitation_for = invitation
+        .filter(|inv| inv.team_id == cfg.team_id.as_str())
+        .and_then(|inv| UserId::parse(&inv.account_id).ok());
+    Ok(Facts { asserted, linked, by_email, invitation_for })
+}
+
+async fn sign_in_as(st: &AppState, session: &Session, account: &UserId, next: &str) -> Response {
+    // A new session id at the change of privilege defeats session fixation.
+    if session.cycle_id().await.is_err() || session.insert(SESSION_USER, account.as_str()).await.is_err() {
         return fail(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side. Try again.");
     }
-    let _ = st.db.touch_last_login(&account.id, st.now()).await;
-    tracing::info!(user = %account.id, team = %team, "signed in through single sign-on");
-    Redirect::to(&pending.next).into_response()
+    let _ = session.remove::<LinkPending>(LINK_KEY).await;
+    let _ = st.db.touch_last_login(account, st.now()).await;
+    Redirect::to(next).into_response()
+}
+
+/// Writes the link and its audit entry in one transaction.
+async fn complete_link(
+    st: &AppState,
+    who: &Identity,
+    account: &UserId,
+    proof: LinkProof,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+) -> Result<(), StoreError> {
+    let now = st.now();
+    store_sso::link(tx, &who.issuer, &who.subject, account, &who.team, proof, now).await?;
+    let label = match st.db.account(account).await? {
+        Some(a) => format!("{} <{}>", a.name, a.email),
+        None => account.to_string(),
+    };
+    audit::record(
+        tx,
+        &who.team,
+        &Actor { id: Some(account.as_str()), label: &label },
+        "sso_link",
+        &label,
+        None,
+        Some(&serde_json::json!({"issuer": who.issuer, "subject": who.subject, "proof": proof.as_str()})),
+        now,
+    )
+    .await
+}
+
+/// The mailed invitation proved the address: accept it and link, in one transaction.
+/// `false` when the invitation was used or replaced meanwhile.
+async fn accept_and_link(
+    st: &AppState,
+    who: &Identity,
+    account: &UserId,
+    inv: &InvitationRow,
+) -> Result<bool, StoreError> {
+    let now = st.now();
+    let mut tx = st.db.pool.begin().await?;
+    if !app::store::invitations::accept(&mut tx, inv, now).await? {
+        return Ok(false);
+    }
+    let label = format!("{} <{}>", inv.name, inv.email);
+    audit::record(
+        &mut tx,
+        &who.team,
+        &Actor { id: Some(account.as_str()), label: &label },
+        "accept",
+        &label,
+        None,
+        Some(&serde_json::json!({"status": "active", "through": "single sign-on"})),
+        now,
+    )
+    .await?;
+    complete_link(st, who, account, LinkProof::Invitation, &mut tx).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// The invitation behind a token from the invitation mail, if it can still be accepted.
+async fn usable_invitation(st: &AppState, token: &str) -> Result<InvitationRow, Failure> {
+    use app::domain::invitation::{check_accept, InvitationState};
+    let hash = app::secrets::hash_token(token.trim());
+    let gone =
+        Failure(StatusCode::GONE, "This invitation link is not valid any more. Ask your admin to resend it.");
+    let inv = match st.db.invitation_by_token_hash(&hash).await {
+        Ok(Some(inv)) => inv,
+        Ok(None) => return Err(gone),
+        Err(e) => {
+            tracing::error!(error = %e, "sso invitation");
+            return Err(Failure(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong on our side. Try again.",
+            ));
+        }
+    };
+    let state = InvitationState {
+        sent_at: inv.sent_at,
+        accepted_at: inv.accepted_at,
+        superseded_at: inv.superseded_at,
+    };
+    check_accept(&state, st.now()).map_err(|_| gone)?;
+    Ok(inv)
+}
+
+/// A first sign-in waiting for the account owner's proof, kept in this browser's session
+/// only: the mailed link completes nowhere else.
+#[derive(Debug, Deserialize, Serialize)]
+struct LinkPending {
+    team_id: String,
+    issuer: String,
+    subject: String,
+    account_id: String,
+    email: String,
+    /// The account has a password to prove itself with.
+    password: bool,
+    next: String,
+    /// The mailed link request, once one was sent.
+    request_id: Option<String>,
+}
+
+impl LinkPending {
+    fn parts(&self) -> Option<(Identity, UserId)> {
+        let team = TeamId::parse(&self.team_id).ok()?;
+        let account = UserId::parse(&self.account_id).ok()?;
+        Some((Identity { issuer: self.issuer.clone(), subject: self.subject.clone(), team }, account))
+    }
+}
+
+const LINK_KEY: &str = "sso_link";
+/// How long a mailed link works.
+const LINK_MINUTES: i64 = 30;
+/// Mailed links per account and hour: whoever can make a provider assert an address can
+/// make Tessera write to it, so the owner is not flooded.
+const LINK_MAILS_PER_HOUR: i64 = 3;
+
+fn provider_host(issuer: &str) -> String {
+    let after = issuer.split_once("://").map(|(_, a)| a).unwrap_or(issuer);
+    after.split('/').next().unwrap_or(after).to_string()
+}
+
+fn link_page(p: &LinkPending, error: Option<&str>, sent: bool) -> String {
+    let err =
+        error.map(|e| format!("<p class=\"form-error\" role=\"alert\">{}</p>", esc(e))).unwrap_or_default();
+    let password = if p.password {
+        format!(
+            "<form method=\"post\" action=\"/sso/link\">\
+             <div class=\"field\"><label for=\"password\">Your Tessera password</label>\
+             <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required autofocus></div>{err}\
+             <button type=\"submit\" class=\"button primary wide\">Connect and sign in</button></form>\
+             <p>Or, without your password:</p>"
+        )
+    } else {
+        err
+    };
+    let mail = if sent {
+        format!(
+            "<p role=\"status\" data-testid=\"sso-link-sent\">We sent a link to <strong>{}</strong>. Open it in this \
+             browser within {LINK_MINUTES} minutes.</p>",
+            esc(&p.email)
+        )
+    } else {
+        format!(
+            "<form method=\"post\" action=\"/sso/link/email\"><button type=\"submit\" class=\"button wide\">\
+             Email a link to {}</button></form>",
+            esc(&p.email)
+        )
+    };
+    format!(
+        "<h1>Connect your Tessera account</h1>\
+         <p class=\"lede\">You signed in at <strong>{}</strong> as <strong>{}</strong>. This is the first time that \
+         sign-in is used for your Tessera account: prove once that the account is yours, and it will sign you \
+         in from now on.</p>{password}{mail}<p><a href=\"/sign-in\">Cancel</a></p>",
+        esc(&provider_host(&p.issuer)),
+        esc(&p.email)
+    )
+}
+
+async fn link_pending(session: &Session) -> Result<LinkPending, Response> {
+    match session.get::<LinkPending>(LINK_KEY).await {
+        Ok(Some(p)) => Ok(p),
+        _ => Err(fail(
+            StatusCode::BAD_REQUEST,
+            "There is no single sign-on waiting in this browser. Open the link in the browser where you \
+             started signing in, or start again.",
+        )),
+    }
+}
+
+async fn link_form(session: Session) -> Response {
+    match link_pending(&session).await {
+        Ok(p) => {
+            Html(page("Connect your account", &link_page(&p, None, p.request_id.is_some()))).into_response()
+        }
+        Err(r) => r,
+    }
+}
+
+/// The owner proves the account with its password (throttled like sign-in, same counter).
+async fn link_with_password(State(st): State<AppState>, session: Session, body: Bytes) -> Response {
+    let p = match link_pending(&session).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let Some((who, account)) = p.parts() else { return fail(StatusCode::BAD_REQUEST, "Start again.") };
+    let form: HashMap<String, String> = form_urlencoded::parse(&body).into_owned().collect();
+    let password = form.get("password").cloned().unwrap_or_default();
+    let again = |status: StatusCode, msg: &str| {
+        (status, Html(page("Connect your account", &link_page(&p, Some(msg), p.request_id.is_some()))))
+            .into_response()
+    };
+    if password.is_empty() {
+        return again(StatusCode::BAD_REQUEST, "Enter your password.");
+    }
+    let now = st.now();
+    let counted = match st.db.count_sign_in_attempt(&p.email, now, st.throttle.window).await {
+        Ok(c) => c,
+        Err(e) => return oops(e),
+    };
+    if let Err(wait) = st.throttle.admit(counted, now) {
+        let minutes = (wait.num_seconds() + 59) / 60;
+        return again(
+            StatusCode::TOO_MANY_REQUESTS,
+            &format!("Too many attempts. Try again in {minutes} minute(s), or use the emailed link."),
+        );
+    }
+    let stored = match st.db.account(&account).await {
+        Ok(a) => a.and_then(|a| a.password_hash),
+        Err(e) => return oops(e),
+    };
+    if !app::passwords::verify_blocking(password, stored).await {
+        tracing::info!(user = %account, "sso link: wrong password");
+        return again(StatusCode::UNAUTHORIZED, "That is not the password of this account. Try again.");
+    }
+    let _ = st.db.clear_sign_in_failures(&p.email).await;
+    finish_link(&st, &session, &p, &who, &account, LinkProof::Password, None).await
+}
+
+/// Mails the owner a single-use link that completes the link in this browser.
+async fn link_by_email(State(st): State<AppState>, session: Session) -> Response {
+    let mut p = match link_pending(&session).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let Some((who, account)) = p.parts() else { return fail(StatusCode::BAD_REQUEST, "Start again.") };
+    let now = st.now();
+    match st.db.count_rate(&format!("sso-link-mail:{account}"), now, chrono::Duration::hours(1)).await {
+        Ok((n, _)) if n > LINK_MAILS_PER_HOUR => return (
+            StatusCode::TOO_MANY_REQUESTS,
+            Html(page(
+                "Connect your account",
+                &link_page(
+                    &p,
+                    Some("Several links were sent in the last hour. Use the newest one, or try again later."),
+                    false,
+                ),
+            )),
+        )
+            .into_response(),
+        Ok(_) => {}
+        Err(e) => return oops(e),
+    }
+    let Ok(to) = Email::parse(&p.email) else { return fail(StatusCode::BAD_REQUEST, "Start again.") };
+    let (name, team_name) = match (st.db.account(&account).await, st.db.team(&who.team).await) {
+        (Ok(Some(a)), Ok(Some(t))) => (a.name, t.name),
+        (Err(e), _) | (_, Err(e)) => return oops(e),
+        _ => return fail(StatusCode::BAD_REQUEST, "Start again."),
+    };
+    let (token, hash) = app::secrets::new_token();
+    let url = format!("{}/sso/link/confirm?token={token}", st.public_url);
+    let mail = app::mail::sso_link(&name, &team_name, &provider_host(&who.issuer), &url, LINK_MINUTES);
+    let sent: Result<String, StoreError> = async {
+        let mut tx = st.db.pool.begin().await?;
+        let id = store_sso::create_request(
+            &mut tx,
+            &hash,
+            &who.issuer,
+            &who.subject,
+            &account,
+            &who.team,
+            now,
+            now + chrono::Duration::minutes(LINK_MINUTES),
+        )
+        .await?;
+        let msg = NewMessage {
+            kind: "sso_link",
+            to: &to,
+            subject: &mail.subject,
+            text: &mail.text,
+            html: &mail.html,
+        };
+        app::store::outbox::enqueue(&mut tx, &msg, now).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+    .await;
+    let id = match sent {
+        Ok(id) => id,
+        Err(e) => return oops(e),
+    };
+    app::store::outbox::wake();
+    p.request_id = Some(id);
+    if session.insert(LINK_KEY, &p).await.is_err() {
+        return fail(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side. Try again.");
+    }
+    Html(page("Connect your account", &link_page(&p, None, true))).into_response()
+}
+
+#[derive(Deserialize)]
+struct ConfirmQuery {
+    token: Option<String>,
+}
+
+/// The mailed link: completes only in the browser whose session asked for it, so the owner
+/// clicking a link somebody else triggered links nothing.
+async fn link_confirm(
+    State(st): State<AppState>,
+    session: Session,
+    Query(q): Query<ConfirmQuery>,
+) -> Response {
+    let p = match link_pending(&session).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let Some((who, account)) = p.parts() else { return fail(StatusCode::BAD_REQUEST, "Start again.") };
+    let Some(token) = q.token else { return fail(StatusCode::BAD_REQUEST, "The link is incomplete.") };
+    let hash = app::secrets::hash_token(token.trim());
+    finish_link(&st, &session, &p, &who, &account, LinkProof::Email, Some(&hash)).await
+}
+
+/// Makes the link (after using up the mailed request, when that is the proof) and signs in.
+/// The account must still be an active member of the team.
+async fn finish_link(
+    st: &AppState,
+    session: &Session,
+    p: &LinkPending,
+    who: &Identity,
+    account: &UserId,
+    proof: LinkProof,
+    request_hash: Option<&str>,
+) -> Response {
+    let now = st.now();
+    let still = st.db.sso_candidate(account, &who.team, &who.issuer, &who.subject).await;
+    match still {
+        Ok(Some(c)) if c.active_in_team && !c.linked_to_other_subject => {}
+        Ok(_) => return fail(StatusCode::FORBIDDEN, Refusal::NotActiveMember.message()),
+        Err(e) => return oops(e),
+    }
+    let done: Result<bool, StoreError> = async {
+        let mut tx = st.db.pool.begin().await?;
+        if let Some(hash) = request_hash {
+            let Some(req) = store_sso::take_request(&mut tx, hash, now).await? else { return Ok(false) };
+            let same = p.request_id.as_deref() == Some(req.id.as_str())
+                && req.account_id == *account
+                && req.team_id == who.team
+                && req.issuer == who.issuer
+                && req.subject == who.subject;
+            if !same {
+                // Rolled back: somebody else's request stays usable by its own browser.
+                return Ok(false);
+            }
+        }
+        complete_link(st, who, account, proof, &mut tx).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+    .await;
+    match done {
+        Ok(true) => {
+            tracing::info!(user = %account, proof = proof.as_str(), "single sign-on linked");
+            sign_in_as(st, session, account, &p.next).await
+        }
+        Ok(false) => fail(
+            StatusCode::GONE,
+            "This link is not valid: it expired, was used already, or belongs to another sign-in. Start again.",
+        ),
+        Err(StoreError::Duplicate(_)) => fail(
+            StatusCode::CONFLICT,
+            "This sign-in or this account is already connected. Start again.",
+        ),
+        Err(e) => oops(e),
+    }
 }
 
 async fn verify_id_token(

@@ -13,6 +13,7 @@ pub mod licensing;
 pub mod names;
 pub mod oauth;
 pub mod password;
+pub mod sso;
 pub mod throttle;
 pub mod tokens;
 pub mod usage;

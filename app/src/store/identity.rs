@@ -557,7 +557,7 @@ impl Db {
                     p.phone_number, p.job_title, p.industry, p.industry_code, p.about_me, p.company,
                     p.opt_in, p.updated_at,
                     (SELECT MIN(s.issuer) FROM team_sso s JOIN memberships m ON m.team_id = s.team_id
-                      WHERE m.account_id = a.id AND s.enabled = 1) AS sso_issuer
+                      WHERE m.account_id = a.id AND m.status = 'active' AND s.enabled = 1) AS sso_issuer
              FROM accounts a LEFT JOIN account_profiles p ON p.account_id = a.id
              WHERE a.id = $1",
         )
@@ -618,12 +618,13 @@ impl Db {
         Ok(())
     }
 
-    /// The enabled SSO configurations of the teams an account belongs to.
+    /// The enabled SSO configurations of the teams an account is an *active* member of: an
+    /// invitation (which needs nobody's consent) must not route anyone to a provider.
     pub async fn sso_configs_of(&self, account: &UserId) -> Result<Vec<SsoConfig>> {
         let rows = sqlx::query(
             "SELECT s.team_id, s.issuer, s.client_id, s.client_secret, s.enabled
              FROM team_sso s JOIN memberships m ON m.team_id = s.team_id
-             WHERE m.account_id = $1 AND s.enabled = 1 ORDER BY s.team_id",
+             WHERE m.account_id = $1 AND m.status = 'active' AND s.enabled = 1 ORDER BY s.team_id",
         )
         .bind(account.as_str())
         .fetch_all(&self.pool)

@@ -18,6 +18,7 @@ pub mod invitations;
 pub mod licensing;
 pub mod outbox;
 pub mod people;
+pub mod sso;
 pub mod teams;
 pub mod throttle;
 pub mod tokens;

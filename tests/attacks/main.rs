@@ -1,0 +1,13 @@
+//! The attack suite (issue 15): each test acts as a hostile admin of another team, a plain
+//! member, an invitee or an outsider would, and asserts both the refusal and that nothing
+//! changed. One binary, one module per area, on whichever engine `TESSERA_TEST_ENGINE` names.
+#[path = "../common/mod.rs"]
+mod common;
+
+mod client;
+mod devices;
+mod idp;
+mod identity;
+mod sso;
+mod throttle;
+mod tokens;
