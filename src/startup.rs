@@ -423,6 +423,10 @@ pub fn spawn_session_sweeper(db: Db) {
             if let Err(e) = store.db().forget_rate_windows(before).await {
                 tracing::warn!(error = %e, "rate window sweep failed");
             }
+            // Mailed single sign-on link requests live 30 minutes; the same margin.
+            if let Err(e) = store.db().forget_sso_link_requests(before).await {
+                tracing::warn!(error = %e, "sso link request sweep failed");
+            }
         }
     });
 }

@@ -339,6 +339,12 @@ async fn an_invitee_accepts_through_single_sign_on_and_only_for_their_own_addres
     .unwrap();
     tx.commit().await.unwrap();
 
+    // The invitation page offers the team's provider (rendered on the server, no script).
+    let page =
+        app.client().get(format!("{}/invite/{token}", app.url)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Accept with single sign-on"), "{page}");
+    assert!(page.contains(&format!("href=\"/sso?invitation={token}\"")), "{page}");
+
     // The provider asserts somebody else's address with Elif's invitation: the invitation
     // proves only Elif's mailbox, so Amara's account asks for Amara's own proof.
     idp.will_say(says("elif-at-idp", AMARA, true));

@@ -47,9 +47,18 @@ fn AcceptForm(info: InvitationSummary) -> impl IntoView {
     let field_error = move |f: &'static str| error().filter(|e| e.field() == Some(f)).map(|e| e.to_string());
     let form_error = move || error().filter(|e| e.field().is_none()).map(|e| e.to_string());
     let needs_password = info.needs_password;
+    // The browser must load /sso (a server page), not route to it.
+    let sso = info.sso.then(|| {
+        let href = format!("/sso?invitation={}", crate::components::layout::urlencode(&token));
+        view! {
+            <a class="button wide" rel="external" href=href data-testid="accept-sso">"Accept with single sign-on"</a>
+            <p class="help">{if needs_password { "Or choose a password for your Tessera account:" } else { "Or accept with your Tessera password:" }}</p>
+        }
+    });
     view! {
         <h1>{format!("Join {}", info.team_name)}</h1>
         <p class="lede">{format!("You were invited as {} ({}).", info.name, info.email)}</p>
+        {sso}
         <ActionForm action=action>
             <input type="hidden" name="token" value=token/>
             <div class="field">

@@ -10,6 +10,9 @@ pub struct InvitationSummary {
     pub email: String,
     /// The account has no password yet: accepting sets one. Otherwise the person signs in.
     pub needs_password: bool,
+    /// The team signs in through its company's provider: the invitation can be accepted
+    /// there instead (R-SSO1; the mailed token proves the address).
+    pub sso: bool,
 }
 
 #[cfg(feature = "ssr")]
@@ -40,11 +43,14 @@ pub async fn invitation_info(token: String) -> Result<InvitationSummary, AppErro
     use super::ssr::*;
     let st = state()?;
     let inv = self::ssr::usable(&st, &token).await?;
+    let team = crate::domain::TeamId::parse(&inv.team_id).map_err(internal)?;
+    let sso_enabled = st.db.sso_config(&team).await?.is_some_and(|c| c.enabled);
     Ok(InvitationSummary {
         team_name: inv.team_name,
         name: inv.name,
         email: inv.email,
         needs_password: !inv.has_password,
+        sso: sso_enabled,
     })
 }
 
