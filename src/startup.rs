@@ -233,7 +233,7 @@ fn password_checks_limited(e: GovernorError) -> axum::response::Response {
     let (status, err) = match retry_after_secs(&e) {
         Some(secs) => (
             StatusCode::TOO_MANY_REQUESTS,
-            app::error::AppError::Throttled { retry_after_secs: i64::try_from(secs).unwrap_or(i64::MAX) },
+            app::error::AppError::RateLimited { retry_after_secs: i64::try_from(secs).unwrap_or(i64::MAX) },
         ),
         None => {
             let reference = app::store::new_id()[24..].to_string();
@@ -353,11 +353,14 @@ pub fn router(state: AppState, cfg: &WebConfig) -> Router {
         .with_state(state)
 }
 
-/// The server functions that check a password. (leptos_axum registers every server
-/// function's route itself, so the limit cannot be a layer on these routes alone.)
-fn checks_a_password(path: &str) -> bool {
+/// The requests that check a password: two server functions and the single sign-on link
+/// proof. (leptos_axum registers every server function's route itself, so the limit cannot
+/// be a layer on these routes alone.)
+fn checks_a_password(method: &axum::http::Method, path: &str) -> bool {
     use leptos::server_fn::ServerFn as _;
-    path == app::server::auth::SignIn::PATH || path == app::server::invitations::AcceptInvitation::PATH
+    path == app::server::auth::SignIn::PATH
+        || path == app::server::invitations::AcceptInvitation::PATH
+        || (method == axum::http::Method::POST && path == "/sso/link")
 }
 
 /// Puts the password-check requests through the per-IP limit (one bucket per client address
@@ -368,7 +371,7 @@ async fn limit_password_checks(
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     use tower::{Layer as _, ServiceExt as _};
-    if !checks_a_password(req.uri().path()) {
+    if !checks_a_password(req.method(), req.uri().path()) {
         return next.run(req).await;
     }
     let rest = tower::service_fn(move |req: Request<Body>| {
@@ -508,5 +511,16 @@ mod tests {
         let off = IpLimits { sign_in_limit_per_minute: 0, token_limit_per_minute: 0, ..IpLimits::default() };
         assert!(off.sign_in_layer().is_none() && off.token_layer().is_none());
         assert!(IpLimits::default().sign_in_layer().is_some());
+    }
+
+    #[test]
+    fn every_password_check_is_behind_the_per_ip_limit() {
+        use axum::http::Method;
+        assert!(checks_a_password(&Method::POST, "/api/sign_in"));
+        assert!(checks_a_password(&Method::POST, "/api/accept_invitation"));
+        assert!(checks_a_password(&Method::POST, "/sso/link"));
+        // Showing the form checks nothing.
+        assert!(!checks_a_password(&Method::GET, "/sso/link"));
+        assert!(!checks_a_password(&Method::POST, "/api/whoami"));
     }
 }

@@ -21,6 +21,9 @@ pub enum AppError {
     Invalid { field: String, message: String },
     #[error("Too many failed sign-in attempts for this address. Try again in {} minute(s).", minutes_ceil(*retry_after_secs))]
     Throttled { retry_after_secs: i64 },
+    /// Too many password checks from one network address, whatever the accounts.
+    #[error("Too many sign-in attempts from your network. Try again in {} minute(s).", minutes_ceil(*retry_after_secs))]
+    RateLimited { retry_after_secs: i64 },
     #[error("{message}")]
     Conflict { message: String },
     /// A link that worked once and no longer does (used, expired, replaced).
@@ -57,6 +60,7 @@ impl AppError {
             AppError::NotFound { .. } => "not_found",
             AppError::Invalid { .. } => "invalid",
             AppError::Throttled { .. } => "throttled",
+            AppError::RateLimited { .. } => "rate_limited",
             AppError::Conflict { .. } => "conflict",
             AppError::Gone { .. } => "gone",
             AppError::Internal { .. } => "internal",
@@ -70,7 +74,7 @@ impl AppError {
             AppError::NotAMember | AppError::AdminOnly => 403,
             AppError::NotFound { .. } => 404,
             AppError::Invalid { .. } => 422,
-            AppError::Throttled { .. } => 429,
+            AppError::Throttled { .. } | AppError::RateLimited { .. } => 429,
             AppError::Conflict { .. } => 409,
             AppError::Gone { .. } => 410,
             AppError::Internal { .. } => 500,
@@ -114,5 +118,12 @@ mod tests {
         );
         let back: AppError = serde_json::from_value(json).unwrap();
         assert_eq!(back.code(), "throttled");
+    }
+
+    #[test]
+    fn a_per_ip_limit_does_not_blame_the_address() {
+        let e = AppError::RateLimited { retry_after_secs: 30 };
+        assert_eq!((e.code(), e.status()), ("rate_limited", 429));
+        assert_eq!(e.to_string(), "Too many sign-in attempts from your network. Try again in 1 minute(s).");
     }
 }

@@ -172,7 +172,7 @@ async fn spraying_one_password_over_many_addresses_from_one_ip_gets_429() {
         assert_eq!((code.as_str(), *status < 429 || *status >= 500), ("bad_credentials", true), "{body}");
     }
     for (status, code, retry_after, body) in &answers[3..] {
-        assert_eq!((*status, code.as_str()), (429, "throttled"), "{body}");
+        assert_eq!((*status, code.as_str()), (429, "rate_limited"), "{body}");
         let secs: i64 = retry_after.as_deref().and_then(|s| s.parse().ok()).expect("Retry-After");
         assert!((1..=60).contains(&secs), "Retry-After {secs}");
         assert_eq!(body["retry_after_secs"].as_i64(), Some(secs), "{body}");
@@ -182,10 +182,10 @@ async fn spraying_one_password_over_many_addresses_from_one_ip_gets_429() {
     // right password of a real account is refused too without signing in.
     assert_eq!(failures(&app).await - before, 3);
     let (status, body) = app.sign_in(&c, ADMIN, PASSWORD).await;
-    assert_eq!((status, body["code"].as_str()), (429, Some("throttled")), "{body}");
+    assert_eq!((status, body["code"].as_str()), (429, Some("rate_limited")), "{body}");
     // Accepting an invitation checks passwords too and shares the address's allowance.
     let (status, body) = accept(&app, &c, "any-token", PASSWORD).await;
-    assert_eq!((status, body["code"].as_str()), (429, Some("throttled")), "{body}");
+    assert_eq!((status, body["code"].as_str()), (429, Some("rate_limited")), "{body}");
     let (_, me) = app.call(&c, "whoami", &[]).await;
     assert_eq!(me, Value::Null, "nobody was signed in");
 }
