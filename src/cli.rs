@@ -296,15 +296,40 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Tokens(TokensCommand::Move { purchase, to_team }) => {
+            use app::domain::ledger::MoveRefusal;
+            use app::store::tokens::{move_purchase, purchase_team, MoveRefused};
             let db = open_db(&cli).await?;
             let to = resolve_team(&db, to_team).await?;
-            match app::store::tokens::move_purchase(&db, purchase, &to, chrono::Utc::now()).await {
-                Ok(_) => {}
-                Err(app::store::StoreError::NotFound) => {
-                    bail!("--purchase: no purchase with id {purchase:?}")
+            let actor = app::store::audit::Actor { id: None, label: "support (command line)" };
+            // Where the purchase is now is only a starting point: the move checks it again
+            // under both teams' locks, and one that lost a race to another move starts over
+            // from where the purchase went.
+            let mut attempts = 0;
+            loop {
+                let from = purchase_team(&db.pool, purchase)
+                    .await?
+                    .ok_or_else(|| anyhow!("--purchase: no purchase with id {purchase:?}"))?;
+                let mut tx = db.pool.begin().await?;
+                match move_purchase(&mut tx, purchase, &from, &to, &actor, chrono::Utc::now()).await? {
+                    Ok(_) => {
+                        tx.commit().await?;
+                        break;
+                    }
+                    Err(MoveRefused::NotInTeam) if attempts < 3 => attempts += 1,
+                    Err(MoveRefused::NotInTeam) => {
+                        bail!("--purchase: {purchase:?} is being moved by someone else; try again")
+                    }
+                    Err(MoveRefused::Rule(MoveRefusal::SameTeam)) => {
+                        bail!("--to-team: the purchase already belongs to that team")
+                    }
+                    Err(MoveRefused::Rule(MoveRefusal::Expired { expires_at })) => bail!(
+                        "--purchase: the purchase expired at {}; expired tokens cannot be moved",
+                        app::store::ts(expires_at)
+                    ),
+                    Err(MoveRefused::Rule(MoveRefusal::NothingLeft)) => {
+                        bail!("--purchase: nothing is left of this purchase to move")
+                    }
                 }
-                Err(app::store::StoreError::Duplicate(why)) => bail!("--to-team: {why}"),
-                Err(e) => return Err(e.into()),
             }
             print_json(json!({"purchase_id": purchase, "team": to.as_str()}));
             Ok(())
@@ -364,8 +389,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = open_db(&cli).await?;
             let team = resolve_team(&db, team).await?;
             let on = *state == OnOff::On;
-            db.set_guest_defaults(&team, on).await?;
+            // The switch and its audit entry commit together.
             let mut tx = db.pool.begin().await?;
+            app::store::flex::set_guest_defaults(&mut *tx, &team, on).await?;
             app::store::audit::record(
                 &mut tx,
                 &team,

@@ -245,8 +245,10 @@ fn tokens_add_and_move_follow_the_contract_and_the_balances() {
         None,
     ));
     assert_eq!(added["expires_at"], "2027-03-01T09:30:00.000Z", "exactly one year later");
-    let purchase = added["purchase_id"].as_str().unwrap();
 
+    // The purchase moved is one bought now, so the test does not depend on today's date.
+    let fresh = json(&tessera(dir.path(), &["tokens", "add", "--team", a, "--amount", "100"], None));
+    let purchase = fresh["purchase_id"].as_str().unwrap();
     let moved = json(&tessera(dir.path(), &["tokens", "move", "--purchase", purchase, "--to-team", b], None));
     assert_eq!(moved, serde_json::json!({"purchase_id": purchase, "team": b}));
     let again =
@@ -255,16 +257,26 @@ fn tokens_add_and_move_follow_the_contract_and_the_balances() {
     assert!(String::from_utf8_lossy(&again.stderr).contains("already belongs to that team"));
     let unknown = tessera(dir.path(), &["tokens", "move", "--purchase", "nope", "--to-team", b], None);
     assert_eq!(unknown.status.code(), Some(1));
+    // Expired tokens stay where they lapsed.
+    let old = json(&tessera(
+        dir.path(),
+        &["tokens", "add", "--team", a, "--amount", "40", "--purchased-at", "2020-01-01T00:00:00Z"],
+        None,
+    ));
+    let old = old["purchase_id"].as_str().unwrap();
+    let expired = tessera(dir.path(), &["tokens", "move", "--purchase", old, "--to-team", b], None);
+    assert_eq!(expired.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&expired.stderr).contains("expired"), "{expired:?}");
 
-    // The ledger: B now holds the 100 tokens, A none; both moves are entries.
+    // The ledger: B now holds the 100 tokens, A none of them; both moves are entries, and
+    // both teams' audit logs name the support operator.
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let db = app::store::Db::connect(&database_url(dir.path())).await.unwrap();
-        let when =
-            chrono::DateTime::parse_from_rfc3339("2026-06-01T00:00:00Z").unwrap().with_timezone(&chrono::Utc);
+        let now = chrono::Utc::now();
         let team = |id: &str| app::domain::TeamId::parse(id).unwrap();
-        assert_eq!(app::domain::tokens::available(&db.purchases(&team(a)).await.unwrap(), when), 0);
-        assert_eq!(app::domain::tokens::available(&db.purchases(&team(b)).await.unwrap(), when), 100);
+        assert_eq!(app::domain::tokens::available(&db.purchases(&team(b)).await.unwrap(), now), 100);
+        assert_eq!(db.purchases(&team(a)).await.unwrap().len(), 2, "the 2026 and the expired purchase");
         let kinds: Vec<String> =
             sqlx::query_scalar("SELECT kind FROM token_ledger WHERE purchase_id = $1 ORDER BY kind")
                 .bind(purchase)
@@ -272,6 +284,13 @@ fn tokens_add_and_move_follow_the_contract_and_the_balances() {
                 .await
                 .unwrap();
         assert_eq!(kinds, ["move_in", "move_out", "purchase"]);
+        for (t, arrow) in [(a, "→ Studio B"), (b, "← Studio A")] {
+            let (rows, total) = db.audit_entries(&team(t), Some("move_tokens"), 0, 10).await.unwrap();
+            assert_eq!(total, 1, "{rows:?}");
+            assert_eq!(rows[0].actor, "support (command line)");
+            assert!(rows[0].target.starts_with("100 tokens of the Flex purchase of "), "{}", rows[0].target);
+            assert!(rows[0].target.ends_with(arrow), "{}", rows[0].target);
+        }
     });
 }
 

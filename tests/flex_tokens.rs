@@ -291,6 +291,12 @@ async fn devices_are_listed_by_product_and_removed_only_by_an_admin() {
     let now = app.clock.now();
     let draft = app.db.product_by_code("DRAFT2D").await.unwrap().unwrap();
     let model = app.db.product_by_code("MODEL3D").await.unwrap().unwrap();
+    // Bruno holds both through Northwind (its subscriptions): its admins manage those devices.
+    let mut tx = app.db.pool.begin().await.unwrap();
+    for p in [&draft.id, &model.id] {
+        app::store::assignments::assign(&mut tx, &north, &bruno, p, None, now).await.unwrap();
+    }
+    tx.commit().await.unwrap();
     app.db
         .register_device(&bruno, &model.id, "dev-laptop", "Bruno's laptop", now - Duration::days(3))
         .await

@@ -85,6 +85,10 @@ async fn an_admin_removes_a_members_device_after_confirming() {
     let north = db.teams_named("Northwind Studio").await.unwrap().remove(0);
     let draft = db.product_by_code("DRAFT2D").await.unwrap().expect("demo product");
     let now = chrono::Utc::now();
+    // Admins see only devices of products the person holds through their team: a seat here.
+    let mut tx = db.pool.begin().await.unwrap();
+    app::store::assignments::assign(&mut tx, &north, &bruno, &draft.id, None, now).await.unwrap();
+    tx.commit().await.unwrap();
     db.register_device(&bruno, &draft.id, "e2e-laptop", "Bruno's laptop", now).await.unwrap();
     db.register_device(&bruno, &draft.id, "e2e-desk", "Studio workstation", now).await.unwrap();
 

@@ -103,6 +103,44 @@ pub fn allows(f: &FlexFacts) -> bool {
     flex_products(&individual, f.guest, &team, &catalogue).contains(&product)
 }
 
+/// What one team gives a person for one product, as a single query returns it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TeamHolding {
+    /// An assigned subscription or trial seat of a live team product, as an active member.
+    pub live_seat: bool,
+    /// The Flex facts when the person is an active Flex user of the team and the product is
+    /// a Flex product; `None` otherwise.
+    pub flex: Option<FlexFacts>,
+}
+
+/// Whether the person holds the product through this team: the same seat and Flex rules
+/// the licensing check applies, for one team only.
+pub fn held_through_team(h: &TeamHolding) -> bool {
+    h.live_seat || h.flex.as_ref().is_some_and(allows)
+}
+
+/// Which of a person's devices (R-LIC3) a viewer of their page in a team may see and remove.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeviceScope {
+    /// The person themself: all their devices, whichever team licenses them.
+    Own,
+    /// An admin of the team: only devices of products the person holds through that team,
+    /// so one team's admin learns nothing about, and ends no session of, another team's use.
+    HeldThroughTeam,
+}
+
+/// `None` when the viewer may not see the person's devices at all (a plain member looking
+/// at someone else).
+pub fn device_scope(viewer_is_person: bool, viewer_is_admin: bool) -> Option<DeviceScope> {
+    if viewer_is_person {
+        Some(DeviceScope::Own)
+    } else if viewer_is_admin {
+        Some(DeviceScope::HeldThroughTeam)
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,6 +245,26 @@ mod tests {
             serde_json::to_string(&Individual::Products(set(&["a", "b"]))).unwrap(),
             r#"{"products":["a","b"]}"#
         );
+    }
+
+    #[test]
+    fn a_team_holds_a_product_through_a_live_seat_or_its_flex_access() {
+        assert!(!held_through_team(&TeamHolding::default()));
+        assert!(held_through_team(&TeamHolding { live_seat: true, flex: None }));
+        let all = FlexFacts { all_products: true, ..FlexFacts::default() };
+        assert!(held_through_team(&TeamHolding { live_seat: false, flex: Some(all) }));
+        // A Flex user without this product (nothing selected) holds nothing through Flex.
+        assert!(!held_through_team(&TeamHolding { live_seat: false, flex: Some(FlexFacts::default()) }));
+        let other_default = FlexFacts { all_products: true, has_defaults: true, ..FlexFacts::default() };
+        assert!(!held_through_team(&TeamHolding { live_seat: false, flex: Some(other_default) }));
+    }
+
+    #[test]
+    fn the_person_sees_their_own_devices_admins_the_teams_and_members_none() {
+        assert_eq!(device_scope(true, false), Some(DeviceScope::Own));
+        assert_eq!(device_scope(true, true), Some(DeviceScope::Own));
+        assert_eq!(device_scope(false, true), Some(DeviceScope::HeldThroughTeam));
+        assert_eq!(device_scope(false, false), None);
     }
 
     #[test]

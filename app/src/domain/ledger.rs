@@ -108,6 +108,32 @@ pub fn expiries_due(lots: &[Lot], now: DateTime<Utc>) -> Vec<Entry> {
         .collect()
 }
 
+/// Why what is left of a purchase cannot be moved to another team (R-TOK1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MoveRefusal {
+    /// The purchase is already the destination team's.
+    SameTeam,
+    /// Expired tokens are gone; moving them would only carry the lapse along.
+    Expired { expires_at: DateTime<Utc> },
+    /// Charges and earlier moves have used it up.
+    NothingLeft,
+}
+
+/// Whether `lot` (as the team it is moved from holds it) may move to another team at `now`.
+/// Checked under both teams' locks, so the lot is the one the move will empty.
+pub fn check_move(lot: &Lot, same_team: bool, now: DateTime<Utc>) -> Result<(), MoveRefusal> {
+    if same_team {
+        return Err(MoveRefusal::SameTeam);
+    }
+    if now >= lot.expires_at {
+        return Err(MoveRefusal::Expired { expires_at: lot.expires_at });
+    }
+    if lot.remaining <= 0 {
+        return Err(MoveRefusal::NothingLeft);
+    }
+    Ok(())
+}
+
 /// R-PRI1: how a user is entitled to a product, in order of precedence. A subscription
 /// seat or an active trial never costs tokens.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -149,6 +175,23 @@ mod tests {
 
     fn buy(id: &str, amount: i64, at: DateTime<Utc>) -> Entry {
         Entry { purchase_id: id.into(), kind: EntryKind::Purchase, amount, at }
+    }
+
+    #[test]
+    fn only_unexpired_leftovers_move_and_never_to_the_same_team() {
+        let lot = |remaining| Lot {
+            purchase_id: "p".into(),
+            purchased_at: t(0),
+            expires_at: super::super::tokens::expiry_of(t(0)),
+            remaining,
+        };
+        assert_eq!(check_move(&lot(10), false, t(100)), Ok(()));
+        assert_eq!(check_move(&lot(10), true, t(100)), Err(MoveRefusal::SameTeam));
+        assert_eq!(check_move(&lot(0), false, t(100)), Err(MoveRefusal::NothingLeft));
+        assert_eq!(check_move(&lot(-3), false, t(100)), Err(MoveRefusal::NothingLeft));
+        let expires_at = lot(10).expires_at;
+        assert_eq!(check_move(&lot(10), false, expires_at), Err(MoveRefusal::Expired { expires_at }));
+        assert_eq!(check_move(&lot(10), false, expires_at - Duration::seconds(1)), Ok(()));
     }
 
     #[test]

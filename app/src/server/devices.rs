@@ -29,24 +29,28 @@ pub struct RemovedDevice {
     pub product_name: String,
 }
 
-/// A member's devices: team admins see anyone's, others only their own (member pages are
-/// for admins). The member must belong to the team.
+/// A member's devices (R-LIC3). The person sees all their own; a team admin sees only the
+/// devices of products the person holds through this team (`access::device_scope`), so an
+/// admin who adds someone of another team to theirs learns nothing of that team's use.
+/// The member must belong to the team.
 #[server(endpoint = "member_devices")]
 pub async fn member_devices(team: String, member: String) -> Result<MemberDevicesView, AppError> {
     use super::ssr::*;
+    use crate::domain::access::{device_scope, DeviceScope};
     use crate::domain::licensing::session_lapsed;
+    use crate::store::licensing::{member_devices, team_member_devices};
     let st = state()?;
     let (acc, m) = require_member(&st, &team).await?;
+    let admin = m.role == crate::store::teams::Role::Admin;
     // Checked before the member lookup, so a plain member cannot probe who is in the team.
-    if m.role != crate::store::teams::Role::Admin && acc.id.as_str() != member {
-        return Err(AppError::AdminOnly);
-    }
+    let scope = device_scope(acc.id.as_str() == member, admin).ok_or(AppError::AdminOnly)?;
     st.db.member(&m.team_id, &member).await?.ok_or_else(|| AppError::not_found("This member"))?;
     let now = st.now();
-    let devices = st
-        .db
-        .member_devices(&member)
-        .await?
+    let devices = match scope {
+        DeviceScope::Own => member_devices(&st.db.pool, &member).await?,
+        DeviceScope::HeldThroughTeam => team_member_devices(&st.db.pool, &m.team_id, &member, now).await?,
+    };
+    let devices = devices
         .into_iter()
         .map(|d| DeviceView {
             product_code: d.product_code,
@@ -58,11 +62,13 @@ pub async fn member_devices(team: String, member: String) -> Result<MemberDevice
             in_use: d.session_heartbeat.is_some_and(|hb| hb <= now && !session_lapsed(hb, now)),
         })
         .collect();
-    Ok(MemberDevicesView { devices, admin: m.role == crate::store::teams::Role::Admin })
+    Ok(MemberDevicesView { devices, admin })
 }
 
 /// Removes one of a member's devices (and the session it holds), freeing its place: team
-/// admins only. `product` is the product's code.
+/// admins only, and only a device they may see (`member_devices`); any other device answers
+/// as one that does not exist. `product` is the product's code. The removal and its audit
+/// entry commit together.
 #[server(endpoint = "remove_member_device")]
 pub async fn remove_member_device(
     team: String,
@@ -71,18 +77,28 @@ pub async fn remove_member_device(
     device: String,
 ) -> Result<RemovedDevice, AppError> {
     use super::ssr::*;
+    use crate::domain::access::{device_scope, DeviceScope};
     use crate::store::audit::{record, Actor};
+    use crate::store::licensing::{member_devices, remove_device, team_member_devices};
     let st = state()?;
     let (acc, m) = require_admin(&st, &team).await?;
     let row = st.db.member(&m.team_id, &member).await?.ok_or_else(|| AppError::not_found("This member"))?;
-    let found = st
-        .db
-        .member_devices(&member)
-        .await?
+    let now = st.now();
+    let mut tx = st.db.pool.begin().await?;
+    // The team's lock first: on SQLite it takes the write lock before the reads below (a read
+    // snapshot cannot be upgraded to a write later); on PostgreSQL it serialises the team's
+    // removals and holds off assignments (which take it) until the device is gone.
+    crate::store::teams::lock_team(&mut tx, &m.team_id).await?;
+    let scope = device_scope(acc.id.as_str() == member, true).ok_or(AppError::AdminOnly)?;
+    let visible = match scope {
+        DeviceScope::Own => member_devices(&mut *tx, &member).await?,
+        DeviceScope::HeldThroughTeam => team_member_devices(&mut *tx, &m.team_id, &member, now).await?,
+    };
+    let found = visible
         .into_iter()
         .find(|d| d.product_code.eq_ignore_ascii_case(&product) && d.device_id == device)
         .ok_or_else(|| AppError::not_found("This device"))?;
-    if !st.db.remove_device(&member, &found.product_id, &found.device_id).await? {
+    if !remove_device(&mut tx, &member, &found.product_id, &found.device_id).await? {
         // Removed by someone else between the lookup and now.
         return Err(AppError::not_found("This device"));
     }
@@ -94,7 +110,6 @@ pub async fn remove_member_device(
         "device_id": found.device_id,
         "registered_at": crate::store::ts(found.registered_at),
     });
-    let mut tx = st.db.pool.begin().await?;
     record(
         &mut tx,
         &m.team_id,
@@ -103,7 +118,7 @@ pub async fn remove_member_device(
         &target,
         Some(&before),
         None,
-        st.now(),
+        now,
     )
     .await?;
     tx.commit().await?;

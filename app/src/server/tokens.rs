@@ -149,7 +149,10 @@ pub async fn flex_tokens(team: String) -> Result<FlexTokensView, AppError> {
 }
 
 /// Moves what is left of one purchase to another team; its expiry date travels with it.
-/// The viewer must be an admin of both teams. Recorded in both teams' audit logs.
+/// The viewer must be an admin of both teams. The move and both teams' audit entries commit
+/// together; the purchase's team, expiry and what is left are checked under both teams'
+/// locks (`store::tokens::move_purchase`), so a Flex charge racing the move cannot spend
+/// the same tokens.
 #[server(endpoint = "move_flex_purchase")]
 pub async fn move_flex_purchase(
     team: String,
@@ -157,20 +160,24 @@ pub async fn move_flex_purchase(
     to_team: String,
 ) -> Result<MovedView, AppError> {
     use super::ssr::*;
-    use crate::store::audit::{record, Actor};
+    use crate::domain::ledger::MoveRefusal;
+    use crate::store::audit::Actor;
     use crate::store::teams::Role;
-    use crate::store::StoreError;
+    use crate::store::tokens::{move_purchase, MoveRefused};
     let st = state()?;
     let (acc, from) = require_admin(&st, &team).await?;
     if to_team.trim().is_empty() {
         return Err(AppError::invalid("to_team", "Pick the team to move the tokens to."));
     }
     let to_id = parse_team(to_team.trim())?;
-    if to_id == from.team_id {
-        return Err(AppError::invalid(
+    let same_team = || {
+        AppError::invalid(
             "to_team",
             format!("These tokens already belong to {}. Pick another team.", from.team_name),
-        ));
+        )
+    };
+    if to_id == from.team_id {
+        return Err(same_team());
     }
     let to = match st.db.membership(&to_id, &acc.id).await? {
         Some(t) if t.active && t.role == Role::Admin => t,
@@ -178,62 +185,32 @@ pub async fn move_flex_purchase(
         _ => return Err(AppError::NotAMember),
     };
     let now = st.now();
-    let lot = crate::store::licensing::team_lots(&st.db.pool, from.team_id.as_str())
-        .await?
-        .into_iter()
-        .find(|l| l.purchase_id == purchase)
-        .ok_or_else(|| AppError::not_found("This purchase"))?;
-    if now >= lot.expires_at {
-        return Err(AppError::Conflict {
-            message: format!(
-                "This purchase expired on {}; expired tokens cannot be moved.",
-                day(lot.expires_at)
-            ),
-        });
-    }
-    if lot.remaining <= 0 {
-        return Err(AppError::Conflict { message: "Nothing is left of this purchase to move.".into() });
-    }
-    let moved = match crate::store::tokens::move_purchase(&st.db, &purchase, &to.team_id, now).await {
-        Ok(n) => n,
-        Err(StoreError::NotFound) => {
-            return Err(AppError::Conflict {
-                message: "This purchase was moved a moment ago by someone else. Reload the page to see where it is now."
-                    .into(),
-            })
-        }
-        Err(StoreError::Duplicate(_)) => {
-            return Err(AppError::invalid(
-                "to_team",
-                format!("These tokens already belong to {}. Pick another team.", to.team_name),
-            ))
-        }
-        Err(e) => return Err(e.into()),
-    };
     let label = format!("{} <{}>", acc.name, acc.email);
     let actor = Actor { id: Some(acc.id.as_str()), label: &label };
-    let what = format!("{moved} tokens of the Flex purchase of {}", day(lot.purchased_at));
-    let before = serde_json::json!({ "team": from.team_name, "tokens": moved });
-    let after = serde_json::json!({
-        "team": to.team_name,
-        "tokens": moved,
-        "purchase": purchase,
-        "expires_on": day(lot.expires_at),
-    });
-    // The store commits the move in its own transaction; both audit entries go in one more.
     let mut tx = st.db.pool.begin().await?;
-    for (team_id, target) in [
-        (&from.team_id, format!("{what} → {}", to.team_name)),
-        (&to.team_id, format!("{what} ← {}", from.team_name)),
-    ] {
-        record(&mut tx, team_id, &actor, "move_tokens", &target, Some(&before), Some(&after), now).await?;
-    }
+    let moved = match move_purchase(&mut tx, &purchase, &from.team_id, &to.team_id, &actor, now).await? {
+        Ok(moved) => moved,
+        // Not this team's (never, or moved away meanwhile): the same answer as an unknown id.
+        Err(MoveRefused::NotInTeam) => return Err(AppError::not_found("This purchase")),
+        Err(MoveRefused::Rule(MoveRefusal::SameTeam)) => return Err(same_team()),
+        Err(MoveRefused::Rule(MoveRefusal::Expired { expires_at })) => {
+            return Err(AppError::Conflict {
+                message: format!(
+                    "This purchase expired on {}; expired tokens cannot be moved.",
+                    day(expires_at)
+                ),
+            })
+        }
+        Err(MoveRefused::Rule(MoveRefusal::NothingLeft)) => {
+            return Err(AppError::Conflict { message: "Nothing is left of this purchase to move.".into() })
+        }
+    };
     tx.commit().await?;
     Ok(MovedView {
-        tokens: moved,
+        tokens: moved.tokens,
         team_id: to.team_id.to_string(),
         team_name: to.team_name,
-        expires_on: day(lot.expires_at),
+        expires_on: day(moved.expires_at),
     })
 }
 

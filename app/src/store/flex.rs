@@ -72,15 +72,21 @@ impl Db {
                 .collect::<std::result::Result<BTreeSet<String>, _>>()?;
         Ok(Some(Individual::Products(products)))
     }
+}
 
-    pub async fn set_guest_defaults(&self, team: &TeamId, on: bool) -> Result<bool> {
-        let done = sqlx::query("UPDATE teams SET guest_defaults = $1 WHERE id = $2")
-            .bind(i64::from(on))
-            .bind(team.as_str())
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected() == 1)
-    }
+/// R-FX2's guest switch (support operators only), in the caller's transaction so its audit
+/// entry commits with it.
+pub async fn set_guest_defaults<'e, E: sqlx::Executor<'e, Database = Any>>(
+    ex: E,
+    team: &TeamId,
+    on: bool,
+) -> Result<bool> {
+    let done = sqlx::query("UPDATE teams SET guest_defaults = $1 WHERE id = $2")
+        .bind(i64::from(on))
+        .bind(team.as_str())
+        .execute(ex)
+        .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 pub async fn set_individual(

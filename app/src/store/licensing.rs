@@ -1,7 +1,7 @@
 //! Licensing data (R-LIC1..5): products by code, what a person holds, devices, the one
 //! active session, usage windows and Flex charges.
 use super::{get_opt_ts, get_ts, new_id, tokens::ledger_entry, ts, Db, Result, StoreError};
-use crate::domain::access::FlexFacts;
+use crate::domain::access::{held_through_team, FlexFacts, TeamHolding};
 use crate::domain::ledger::{self, Lot};
 use crate::domain::licensing::{LicenseType, MAX_DEVICES};
 use crate::domain::tokens::expiry_of;
@@ -111,6 +111,19 @@ async fn lock_account(tx: &mut Transaction<'_, Any>, account: &str) -> Result<()
         .await?;
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// Takes the locks of several teams (`teams::lock_team`) in ascending id order: the one
+/// order every transaction that locks more than one team uses, so two of them never wait
+/// on each other. Flex charges and purchase moves both lock this way.
+pub async fn lock_teams(tx: &mut Transaction<'_, Any>, teams: &[TeamId]) -> Result<()> {
+    let mut ordered: Vec<&TeamId> = teams.iter().collect();
+    ordered.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    ordered.dedup();
+    for team in ordered {
+        super::teams::lock_team(tx, team).await?;
     }
     Ok(())
 }
@@ -509,8 +522,13 @@ impl Db {
 
     /// R-LIC5's charge, in one transaction: under the person's lock, a window another
     /// request opened meanwhile covers this one; otherwise the first team (in `teams`
-    /// order) whose balance covers `rate` pays it, its oldest tokens first, under that team's
-    /// lock so no two charges spend the same tokens.
+    /// order) whose balance covers `rate` pays it, its oldest tokens first, under the teams'
+    /// locks so no two charges (and no move of a purchase) spend the same tokens.
+    ///
+    /// Lock order, shared with `tokens::move_purchase`: the person first, then every team
+    /// in ascending id order, all before any team's lots are read. A charge that tried its
+    /// teams one by one in `teams` order could hold one team and wait for another while a
+    /// move held them the other way round.
     pub async fn charge_flex(
         &self,
         account: &str,
@@ -526,9 +544,13 @@ impl Db {
             return Ok(Charge::Covered(w));
         }
         let mut best_available = 0;
-        for team in teams {
-            let team_id = TeamId::parse(team).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            super::teams::lock_team(&mut tx, &team_id).await?;
+        let team_ids = teams
+            .iter()
+            .map(|t| TeamId::parse(t))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        lock_teams(&mut tx, &team_ids).await?;
+        for (team, team_id) in teams.iter().zip(team_ids) {
             let lots = team_lots(&mut *tx, team).await?;
             for e in ledger::expiries_due(&lots, now) {
                 ledger_entry(&mut tx, &team_id, &e.purchase_id, "expiry", e.amount, e.at, None).await?;
@@ -575,51 +597,130 @@ impl Db {
 
     /// Every device of a person, across products, with whether it holds a live session.
     pub async fn member_devices(&self, account: &str) -> Result<Vec<MemberDevice>> {
-        let rows = sqlx::query(
-            "SELECT d.product_id, p.code, p.name AS product_name, d.device_id, d.name, d.registered_at, d.last_seen_at, \
-               s.heartbeat_at \
-             FROM devices d JOIN products p ON p.id = d.product_id \
-             LEFT JOIN license_sessions s ON s.account_id = d.account_id AND s.product_id = d.product_id AND s.device_id = d.device_id \
-             WHERE d.account_id = $1 ORDER BY p.name, d.registered_at",
-        )
-        .bind(account)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(MemberDevice {
-                    product_id: r.try_get("product_id")?,
-                    product_code: r.try_get("code")?,
-                    product_name: r.try_get("product_name")?,
-                    device_id: r.try_get("device_id")?,
-                    name: r.try_get("name")?,
-                    registered_at: get_ts(r, "registered_at")?,
-                    last_seen_at: get_ts(r, "last_seen_at")?,
-                    session_heartbeat: get_opt_ts(r, "heartbeat_at")?,
-                })
-            })
-            .collect()
+        member_devices(&self.pool, account).await
     }
 
     /// Removes a device (and the session it holds), freeing its place (R-LIC3).
     pub async fn remove_device(&self, account: &str, product_id: &str, device: &str) -> Result<bool> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "DELETE FROM license_sessions WHERE account_id = $1 AND product_id = $2 AND device_id = $3",
-        )
+        let done = remove_device(&mut tx, account, product_id, device).await?;
+        tx.commit().await?;
+        Ok(done)
+    }
+}
+
+const DEVICE_COLS: &str =
+    "d.product_id, p.code, p.name AS product_name, d.device_id, d.name, d.registered_at, \
+     d.last_seen_at, s.heartbeat_at";
+const DEVICE_FROM: &str = "FROM devices d JOIN products p ON p.id = d.product_id \
+     LEFT JOIN license_sessions s ON s.account_id = d.account_id AND s.product_id = d.product_id AND s.device_id = d.device_id";
+
+fn member_device_from(r: &sqlx::any::AnyRow) -> Result<MemberDevice> {
+    Ok(MemberDevice {
+        product_id: r.try_get("product_id")?,
+        product_code: r.try_get("code")?,
+        product_name: r.try_get("product_name")?,
+        device_id: r.try_get("device_id")?,
+        name: r.try_get("name")?,
+        registered_at: get_ts(r, "registered_at")?,
+        last_seen_at: get_ts(r, "last_seen_at")?,
+        session_heartbeat: get_opt_ts(r, "heartbeat_at")?,
+    })
+}
+
+/// Every device of a person, across products (what the person sees of their own).
+pub async fn member_devices<'e, E: sqlx::Executor<'e, Database = Any>>(
+    ex: E,
+    account: &str,
+) -> Result<Vec<MemberDevice>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {DEVICE_COLS} {DEVICE_FROM} WHERE d.account_id = $1 ORDER BY p.name, d.registered_at"
+    ))
+    .bind(account)
+    .fetch_all(ex)
+    .await?;
+    rows.iter().map(member_device_from).collect()
+}
+
+/// The person's devices of products they hold through `team` at `now` (a live seat there,
+/// or that team's Flex access to the product), what the team's admins may see and remove.
+/// Devices belong to the person and product, not to a team: a product held through two
+/// teams shows to both teams' admins, one held only elsewhere to neither.
+pub async fn team_member_devices<'e, E: sqlx::Executor<'e, Database = Any>>(
+    ex: E,
+    team: &TeamId,
+    account: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<MemberDevice>> {
+    // The seat and Flex facts for this one team, per device; the rule itself is
+    // `access::held_through_team` (the same facts `licensing_snapshot` and `flex_facts` read).
+    let sql = format!(
+        "SELECT {DEVICE_COLS}, \
+           CASE WHEN EXISTS (SELECT 1 FROM assignments a \
+               JOIN memberships am ON am.team_id = a.team_id AND am.account_id = a.account_id \
+               JOIN team_products tp ON tp.team_id = a.team_id AND tp.product_id = a.product_id \
+             WHERE a.team_id = $2 AND a.account_id = d.account_id AND a.product_id = d.product_id \
+               AND am.status = 'active' AND tp.starts_at <= $3 AND tp.ends_at > $3) THEN 1 ELSE 0 END AS live_seat, \
+           CASE WHEN p.flex_daily_rate IS NOT NULL AND m.status = 'active' AND fu.account_id IS NOT NULL \
+             THEN 1 ELSE 0 END AS flex_user, \
+           COALESCE(m.guest, 0) AS guest, t.guest_defaults, COALESCE(fu.all_products, 0) AS all_products, \
+           CASE WHEN EXISTS (SELECT 1 FROM flex_defaults fd WHERE fd.team_id = $2) THEN 1 ELSE 0 END AS has_defaults, \
+           CASE WHEN EXISTS (SELECT 1 FROM flex_defaults fd WHERE fd.team_id = $2 AND fd.product_id = d.product_id) \
+             THEN 1 ELSE 0 END AS in_defaults, \
+           CASE WHEN EXISTS (SELECT 1 FROM flex_user_products fp WHERE fp.team_id = $2 \
+               AND fp.account_id = d.account_id AND fp.product_id = d.product_id) THEN 1 ELSE 0 END AS in_individual \
+         {DEVICE_FROM} \
+         JOIN teams t ON t.id = $2 \
+         LEFT JOIN memberships m ON m.team_id = $2 AND m.account_id = d.account_id \
+         LEFT JOIN flex_users fu ON fu.team_id = $2 AND fu.account_id = d.account_id \
+         WHERE d.account_id = $1 ORDER BY p.name, d.registered_at"
+    );
+    let rows = sqlx::query(&sql).bind(account).bind(team.as_str()).bind(ts(now)).fetch_all(ex).await?;
+    let mut held = Vec::new();
+    for r in &rows {
+        let flag = |c: &str| super::get_flag(r, c);
+        let holding = TeamHolding {
+            live_seat: flag("live_seat")?,
+            flex: if flag("flex_user")? {
+                Some(FlexFacts {
+                    guest: flag("guest")?,
+                    guest_defaults: flag("guest_defaults")?,
+                    has_defaults: flag("has_defaults")?,
+                    in_defaults: flag("in_defaults")?,
+                    all_products: flag("all_products")?,
+                    in_individual: flag("in_individual")?,
+                })
+            } else {
+                None
+            },
+        };
+        if held_through_team(&holding) {
+            held.push(member_device_from(r)?);
+        }
+    }
+    Ok(held)
+}
+
+/// Removes a device (and the session it holds) in the caller's transaction, so the caller's
+/// audit entry commits with it. False when there was no such device.
+pub async fn remove_device(
+    tx: &mut Transaction<'_, Any>,
+    account: &str,
+    product_id: &str,
+    device: &str,
+) -> Result<bool> {
+    sqlx::query("DELETE FROM license_sessions WHERE account_id = $1 AND product_id = $2 AND device_id = $3")
         .bind(account)
         .bind(product_id)
         .bind(device)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-        let done =
-            sqlx::query("DELETE FROM devices WHERE account_id = $1 AND product_id = $2 AND device_id = $3")
-                .bind(account)
-                .bind(product_id)
-                .bind(device)
-                .execute(&mut *tx)
-                .await?;
-        tx.commit().await?;
-        Ok(done.rows_affected() == 1)
-    }
+    let done =
+        sqlx::query("DELETE FROM devices WHERE account_id = $1 AND product_id = $2 AND device_id = $3")
+            .bind(account)
+            .bind(product_id)
+            .bind(device)
+            .execute(&mut **tx)
+            .await?;
+    Ok(done.rows_affected() == 1)
 }

@@ -1,4 +1,6 @@
+use super::audit::{record, Actor};
 use super::{get_ts, new_id, ts, Db, Result, StoreError};
+use crate::domain::ledger::{check_move, MoveRefusal};
 use crate::domain::tokens::{expiry_of, Purchase};
 use crate::domain::TeamId;
 use chrono::{DateTime, Utc};
@@ -96,44 +98,103 @@ impl Db {
     }
 }
 
-/// Moves a purchase's remaining tokens to another team (R-TOK1). The ledger records it as a
-/// `move_out` in the old team and a `move_in` in the new one; the purchase then belongs to
-/// the new team (so its expiry travels with it). Returns the number of tokens moved.
-pub async fn move_purchase(db: &Db, purchase: &str, to: &TeamId, now: DateTime<Utc>) -> Result<i64> {
-    let mut tx = db.pool.begin().await?;
-    let from: String = sqlx::query("SELECT team_id FROM token_purchases WHERE id = $1")
+/// A purchase moved to another team: what went where, for the caller's answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Moved {
+    pub tokens: i64,
+    pub from_name: String,
+    pub to_name: String,
+    pub purchased_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Why a move did not happen. Nothing was written; the caller drops its transaction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MoveRefused {
+    /// No such purchase, or it does not belong (any more) to the team it is moved from: one
+    /// answer for both, so a team's admin learns nothing about other teams' purchases.
+    NotInTeam,
+    Rule(MoveRefusal),
+}
+
+/// The team a purchase belongs to now, read without a lock: a starting point for callers
+/// that know only the purchase (the command line); `move_purchase` checks it again.
+pub async fn purchase_team<'e, E: sqlx::Executor<'e, Database = Any>>(
+    ex: E,
+    purchase: &str,
+) -> Result<Option<TeamId>> {
+    let row = sqlx::query("SELECT team_id FROM token_purchases WHERE id = $1")
         .bind(purchase)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(ex)
+        .await?;
+    row.map(|r| {
+        let id: String = r.try_get("team_id")?;
+        TeamId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string()))
+    })
+    .transpose()
+}
+
+/// Moves what is left of a purchase from `from` to `to` (R-TOK1), in the caller's
+/// transaction, with both teams' audit entries beside it. The ledger records a `move_out`
+/// in the old team and a `move_in` in the new one; the purchase then belongs to the new
+/// team (so its expiry travels with it).
+///
+/// The transaction must not hold locks yet: this takes both teams' locks in the order Flex
+/// charges take them (`licensing::lock_teams`) and only then reads the purchase's team and
+/// what is left of it, so a charge racing the move either spends its tokens first (and the
+/// move takes the rest) or waits and finds them gone; nothing is spent twice.
+pub async fn move_purchase(
+    tx: &mut Transaction<'_, Any>,
+    purchase: &str,
+    from: &TeamId,
+    to: &TeamId,
+    actor: &Actor<'_>,
+    now: DateTime<Utc>,
+) -> Result<std::result::Result<Moved, MoveRefused>> {
+    super::licensing::lock_teams(tx, &[from.clone(), to.clone()]).await?;
+    let Some(lot) = super::licensing::team_lots(&mut **tx, from.as_str())
         .await?
-        .map(|r| r.try_get("team_id"))
-        .transpose()?
-        .ok_or(StoreError::NotFound)?;
-    if from == to.as_str() {
-        return Err(StoreError::Duplicate("the purchase already belongs to that team".into()));
+        .into_iter()
+        .find(|l| l.purchase_id == purchase)
+    else {
+        return Ok(Err(MoveRefused::NotInTeam));
+    };
+    if let Err(why) = check_move(&lot, from == to, now) {
+        return Ok(Err(MoveRefused::Rule(why)));
     }
-    // The UPDATE is the claim: of two racing moves, only one still finds the old team.
+    // Under both locks nobody else moves it; the team in the WHERE clause says so again.
     let claimed = sqlx::query("UPDATE token_purchases SET team_id = $1 WHERE id = $2 AND team_id = $3")
         .bind(to.as_str())
         .bind(purchase)
-        .bind(&from)
-        .execute(&mut *tx)
+        .bind(from.as_str())
+        .execute(&mut **tx)
         .await?;
     if claimed.rows_affected() == 0 {
-        return Err(StoreError::NotFound);
+        return Ok(Err(MoveRefused::NotInTeam));
     }
-    let remaining: i64 = sqlx::query(
-        "SELECT COALESCE((SELECT remaining FROM lot_balances WHERE purchase_id = $1 AND team_id = $2), 0) AS left_over",
-    )
-    .bind(purchase)
-    .bind(&from)
-    .fetch_one(&mut *tx)
-    .await?
-    .try_get("left_over")?;
-    let from = TeamId::parse(&from).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    ledger_entry(&mut tx, &from, purchase, "move_out", -remaining, now, None).await?;
-    ledger_entry(&mut tx, to, purchase, "move_in", remaining, now, None).await?;
-    tx.commit().await?;
-    Ok(remaining)
+    let tokens = lot.remaining;
+    ledger_entry(tx, from, purchase, "move_out", -tokens, now, None).await?;
+    ledger_entry(tx, to, purchase, "move_in", tokens, now, None).await?;
+    let name =
+        |team: &TeamId| sqlx::query("SELECT name FROM teams WHERE id = $1").bind(team.as_str().to_string());
+    let from_name: String = name(from).fetch_one(&mut **tx).await?.try_get("name")?;
+    let to_name: String = name(to).fetch_one(&mut **tx).await?.try_get("name")?;
+    let moved =
+        Moved { tokens, from_name, to_name, purchased_at: lot.purchased_at, expires_at: lot.expires_at };
+    let what = format!("{tokens} tokens of the Flex purchase of {}", moved.purchased_at.format("%Y-%m-%d"));
+    let before = serde_json::json!({ "team": moved.from_name, "tokens": tokens });
+    let after = serde_json::json!({
+        "team": moved.to_name,
+        "tokens": tokens,
+        "purchase": purchase,
+        "expires_on": moved.expires_at.format("%Y-%m-%d").to_string(),
+    });
+    for (team, target) in
+        [(from, format!("{what} → {}", moved.to_name)), (to, format!("{what} ← {}", moved.from_name))]
+    {
+        record(tx, team, actor, "move_tokens", &target, Some(&before), Some(&after), now).await?;
+    }
+    Ok(Ok(moved))
 }
 
 /// One purchase of a team with its ledger summed by kind, as the Flex tokens page shows it.
