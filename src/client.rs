@@ -586,6 +586,13 @@ async fn authorize(
             {
                 refresh(&mut state).await?;
             }
+            if state.access_token.is_some() && !state.identity_unreachable && !access_token_valid(&state, now)
+            {
+                // Perhaps signed with a key we have not seen yet (rotation): fetch the set once.
+                if let Ok(jwks) = fetch_jwks(&state.server).await {
+                    state.jwks = Some(jwks);
+                }
+            }
             let signed_in = access_token_valid(&state, now);
             let offline_until = lease_end(&state, &product);
             let entry = state.products.entry(product.clone()).or_default();
