@@ -311,7 +311,8 @@ mod tests {
     #[test]
     fn exp_must_be_strictly_within_0_to_5_minutes_ahead() {
         let t = now().timestamp();
-        let check = |exp: i64| check_claims(&claims_with("exp", json!(exp)), "client-1", ENDPOINT, &allowed(), now());
+        let check =
+            |exp: i64| check_claims(&claims_with("exp", json!(exp)), "client-1", ENDPOINT, &allowed(), now());
         for ok in [t + 1, t + 60, t + 5 * 60 - 1, t + 5 * 60] {
             assert!(check(ok).is_ok(), "exp now + {} s is accepted", ok - t);
         }
@@ -327,7 +328,8 @@ mod tests {
         }
         // Sub-second: at 12:00:00.5 an exp of 12:00:00 has passed, 12:05:00 is within 5 min.
         let half = now() + Duration::milliseconds(500);
-        let at = |exp: i64| check_claims(&claims_with("exp", json!(exp)), "client-1", ENDPOINT, &allowed(), half);
+        let at =
+            |exp: i64| check_claims(&claims_with("exp", json!(exp)), "client-1", ENDPOINT, &allowed(), half);
         assert_eq!(at(t), Err(AssertionError::Expired));
         assert!(at(t + 5 * 60).is_ok());
         assert_eq!(at(t + 5 * 60 + 1), Err(AssertionError::TooFar));
