@@ -237,6 +237,43 @@ async fn flex_charges_once_per_24_hour_window_oldest_tokens_first() {
     assert_eq!(left, vec![0, 95]);
 }
 
+/// R-LIC5 when one person's requests get the person's lock out of arrival order (each takes
+/// its time on arrival): the one that arrived first but is charged second finds the window
+/// the later arrival opened "in its future" and pays nothing. This is the interleaving
+/// `concurrent_flex_authorizations_never_overdraw` hit at random ("user N charged twice").
+/// Windows written newest first a day apart, as the demo history is, are still each charged.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_request_charged_after_a_later_arrival_is_covered_by_its_window() {
+    use app::store::licensing::Charge;
+    let app = spawn_app().await;
+    let (team, users) = flex_team(&app, "Queue Team", 1, &[100]).await;
+    let product = product_id(&app, "MODEL3D").await;
+    let teams = [team.as_str().to_string()];
+    let arrived = app.clock.now();
+    let later = arrived + Duration::milliseconds(5);
+
+    let first = app.db.charge_flex(&users[0], &product, "dev-q", &teams, 10, later).await.unwrap();
+    let opened = match first {
+        Charge::Charged { window, .. } => window,
+        _ => panic!("the first request to get the lock pays"),
+    };
+    let second = app.db.charge_flex(&users[0], &product, "dev-q", &teams, 10, arrived).await.unwrap();
+    match second {
+        Charge::Covered(w) => assert_eq!(w.id, opened.id),
+        Charge::Charged { window, .. } => {
+            panic!("charged twice: windows at {} and {}", opened.opened_at, window.opened_at)
+        }
+        Charge::Insufficient { .. } => panic!("100 tokens cover a second window"),
+    }
+    assert_eq!(balance(&app, &team).await, 90);
+
+    // The day before, written afterwards: its own window, charged.
+    let day_before = later - Duration::hours(24);
+    let back = app.db.charge_flex(&users[0], &product, "dev-q", &teams, 10, day_before).await.unwrap();
+    assert!(matches!(back, Charge::Charged { .. }), "a day earlier is another window");
+    assert_eq!(balance(&app, &team).await, 80);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn too_few_tokens_is_refused_and_nothing_is_charged_or_held() {
     let app = spawn_app().await;

@@ -159,9 +159,18 @@ pub fn resolve(subscription_seat: bool, active_trial_seat: bool, flex_rate: Opti
 /// R-LIC5: one charge opens a 24-hour window per user and product.
 pub const FLEX_WINDOW: Duration = Duration::hours(24);
 
-/// Whether a window opened at `opened_at` still covers `now` (then nothing is charged).
+/// Whether a window opened at `opened_at` covers a use at `now` (then nothing is charged):
+/// the window opened at most 24 hours before `now`, or less than 24 hours after it.
+///
+/// A window opened after `now` is one a concurrent request of the same person opened: the
+/// requests take their time when they arrive and then queue for the person's lock, so one
+/// that arrived first may get the lock last, and then finds a window opened "in its future".
+/// Opening another window at `now` would overlap that one and charge the person twice for
+/// the same day (R-LIC5). Put the other way round: no two windows of a person and product
+/// ever overlap; windows written in any order (the demo's history is written newest first)
+/// each cover their own 24 hours as long as they do not overlap.
 pub fn window_covers(opened_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
-    opened_at.is_some_and(|t| t <= now && now < t + FLEX_WINDOW)
+    opened_at.is_some_and(|t| now < t + FLEX_WINDOW && t < now + FLEX_WINDOW)
 }
 
 #[cfg(test)]
@@ -255,6 +264,17 @@ mod tests {
         assert!(window_covers(Some(opened), opened + Duration::hours(24) - Duration::seconds(1)));
         assert!(!window_covers(Some(opened), opened + Duration::hours(24)));
         assert!(!window_covers(None, opened));
+    }
+
+    #[test]
+    fn a_window_opened_just_after_a_request_arrived_covers_it() {
+        // Two requests of one person: the later one got the lock first and opened the window.
+        let opened = t(5);
+        assert!(window_covers(Some(opened), opened - Duration::milliseconds(5)));
+        assert!(window_covers(Some(opened), opened - Duration::hours(24) + Duration::seconds(1)));
+        // Windows written newest first, a day apart, do not overlap: each is charged.
+        assert!(!window_covers(Some(opened), opened - Duration::hours(24)));
+        assert!(!window_covers(Some(opened), opened - Duration::days(3)));
     }
 
     /// Property: over random purchases, charges and expiries, the derived balance always

@@ -128,6 +128,19 @@ pub async fn lock_teams(tx: &mut Transaction<'_, Any>, teams: &[TeamId]) -> Resu
     Ok(())
 }
 
+/// `ledger::window_covers` in SQL, with `$4` the request's time and `$5` that time plus
+/// `FLEX_WINDOW` (bind them with `covers_binds`). Every window lasts `FLEX_WINDOW`, so
+/// `closes_at > $4` is "opened less than 24 hours before" and uses the index on `closes_at`;
+/// `opened_at < $5` also counts a window a concurrent request opened after this one arrived.
+const COVERS: &str = "closes_at > $4 AND opened_at < $5";
+
+fn covers_binds(now: DateTime<Utc>) -> (String, String) {
+    (ts(now), ts(now + ledger::FLEX_WINDOW))
+}
+
+/// The person's window for the product and licence that covers `now`. Read under the
+/// person's lock it decides whether to open one: it sees every window committed before the
+/// lock was granted, including one opened by a request that arrived after this one.
 async fn open_window_in<'e, E: sqlx::Executor<'e, Database = Any>>(
     ex: E,
     account: &str,
@@ -135,15 +148,17 @@ async fn open_window_in<'e, E: sqlx::Executor<'e, Database = Any>>(
     license: LicenseType,
     now: DateTime<Utc>,
 ) -> Result<Option<WindowRow>> {
-    let row = sqlx::query(
+    let (from, until) = covers_binds(now);
+    let row = sqlx::query(&format!(
         "SELECT id, team_id, opened_at, closes_at, tokens FROM usage_windows \
-         WHERE account_id = $1 AND product_id = $2 AND license_type = $3 AND closes_at > $4 AND opened_at <= $4 \
-         ORDER BY closes_at DESC LIMIT 1",
-    )
+         WHERE account_id = $1 AND product_id = $2 AND license_type = $3 AND {COVERS} \
+         ORDER BY closes_at DESC LIMIT 1"
+    ))
     .bind(account)
     .bind(product_id)
     .bind(license.as_str())
-    .bind(ts(now))
+    .bind(from)
+    .bind(until)
     .fetch_optional(ex)
     .await?;
     row.as_ref().map(window_from).transpose()
@@ -297,8 +312,8 @@ impl Db {
               JOIN team_products tp ON tp.team_id = a.team_id AND tp.product_id = a.product_id \
              WHERE a.account_id = $1 AND a.product_id = $2 AND m.status = 'active' \
                AND tp.starts_at <= $4 AND tp.ends_at > $4";
-        const OPEN: &str =
-            "FROM usage_windows WHERE account_id = $1 AND product_id = $2 AND closes_at > $4 AND opened_at <= $4";
+        let (from, until) = covers_binds(now);
+        let open = format!("FROM usage_windows WHERE account_id = $1 AND product_id = $2 AND {COVERS}");
         let sql = format!(
             "SELECT \
                (SELECT a.team_id {SEAT} AND tp.access = 'subscription' ORDER BY a.team_id LIMIT 1) AS sub_team, \
@@ -310,15 +325,16 @@ impl Db {
                (SELECT last_seen_at FROM devices WHERE account_id = $1 AND product_id = $2 AND device_id = $3) AS device_seen, \
                (SELECT device_id FROM license_sessions WHERE account_id = $1 AND product_id = $2) AS session_device, \
                (SELECT heartbeat_at FROM license_sessions WHERE account_id = $1 AND product_id = $2) AS session_beat, \
-               (SELECT CAST(COUNT(*) AS BIGINT) {OPEN} AND license_type = 'subscription') AS open_sub, \
-               (SELECT CAST(COUNT(*) AS BIGINT) {OPEN} AND license_type = 'trial') AS open_trial, \
-               (SELECT CAST(COUNT(*) AS BIGINT) {OPEN} AND license_type = 'flex') AS open_flex"
+               (SELECT CAST(COUNT(*) AS BIGINT) {open} AND license_type = 'subscription') AS open_sub, \
+               (SELECT CAST(COUNT(*) AS BIGINT) {open} AND license_type = 'trial') AS open_trial, \
+               (SELECT CAST(COUNT(*) AS BIGINT) {open} AND license_type = 'flex') AS open_flex"
         );
         let r = sqlx::query(&sql)
             .bind(account)
             .bind(product_id)
             .bind(device)
-            .bind(ts(now))
+            .bind(from)
+            .bind(until)
             .fetch_one(&self.pool)
             .await?;
         let seat = |team: &str, used: &str| -> Result<Option<(String, Option<DateTime<Utc>>)>> {
@@ -521,9 +537,11 @@ impl Db {
     }
 
     /// R-LIC5's charge, in one transaction: under the person's lock, a window another
-    /// request opened meanwhile covers this one; otherwise the first team (in `teams`
-    /// order) whose balance covers `rate` pays it, its oldest tokens first, under the teams'
-    /// locks so no two charges (and no move of a purchase) spend the same tokens.
+    /// request opened meanwhile covers this one (`ledger::window_covers`: also one opened
+    /// after `now`, by a request that arrived later but got the lock first); otherwise the
+    /// first team (in `teams` order) whose balance covers `rate` pays it, its oldest tokens
+    /// first, under the teams' locks so no two charges (and no move of a purchase) spend the
+    /// same tokens.
     ///
     /// Lock order, shared with `tokens::move_purchase`: the person first, then every team
     /// in ascending id order, all before any team's lots are read. A charge that tried its
