@@ -250,6 +250,10 @@ fn redact(url: &str) -> String {
     }
 }
 
+/// Who the audit log names for changes made here.
+const SUPPORT: app::store::audit::Actor<'static> =
+    app::store::audit::Actor { id: None, label: "support (command line)" };
+
 fn print_json(v: serde_json::Value) {
     println!("{v}");
 }
@@ -289,8 +293,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let db = open_db(&cli).await?;
             let team = resolve_team(&db, team).await?;
+            // The purchase and its audit entry commit together.
             let mut tx = db.pool.begin().await?;
             let (id, expires_at) = app::store::tokens::add_purchase(&mut tx, &team, *amount, at).await?;
+            let day = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d").to_string();
+            app::store::audit::record(
+                &mut tx,
+                &team,
+                &SUPPORT,
+                "add_tokens",
+                &format!("{amount} tokens bought {}", day(at)),
+                None,
+                Some(&json!({
+                    "tokens": amount,
+                    "purchase": id,
+                    "purchased_on": day(at),
+                    "expires_on": day(expires_at),
+                })),
+                chrono::Utc::now(),
+            )
+            .await?;
             tx.commit().await?;
             print_json(json!({"purchase_id": id, "expires_at": app::store::ts(expires_at)}));
             Ok(())
@@ -347,16 +369,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let db = open_db(&cli).await?;
             let team = resolve_team(&db, team).await?;
-            let (client, secret) = app::identity::create_client(
-                &db,
+            let now = chrono::Utc::now();
+            let (client, secret) = app::identity::new_client(&team, name, scopes, redirect_uris.clone(), now)
+                .map_err(|e| anyhow!("{e}"))?;
+            let mut tx = db.pool.begin().await?;
+            app::store::identity::create_client(&mut *tx, &client).await?;
+            let target = format!("App {} ({})", client.name, client.id);
+            app::store::audit::record(
+                &mut tx,
                 &team,
-                name,
-                scopes,
-                redirect_uris.clone(),
-                chrono::Utc::now(),
+                &SUPPORT,
+                "app",
+                &target,
+                None,
+                Some(&json!({"created": true})),
+                now,
             )
-            .await
-            .map_err(|e| anyhow!("{e}"))?;
+            .await?;
+            tx.commit().await?;
             print_json(json!({"client_id": client.id, "client_secret": secret}));
             Ok(())
         }
@@ -366,9 +396,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .client(client)
                 .await?
                 .ok_or_else(|| anyhow!("--client: no app with client id {client:?}"))?;
-            let ssa = app::identity::create_ssa(&db, &client, name, chrono::Utc::now())
-                .await
-                .map_err(|e| anyhow!("{e}"))?;
+            let now = chrono::Utc::now();
+            let ssa = app::identity::new_ssa(&client, name, now).map_err(|e| anyhow!("{e}"))?;
+            let mut tx = db.pool.begin().await?;
+            app::store::identity::create_ssa(&mut *tx, &ssa).await?;
+            let target = format!("Service account {} ({})", ssa.name, ssa.id);
+            app::store::audit::record(
+                &mut tx,
+                &client.team_id,
+                &SUPPORT,
+                "ssa",
+                &target,
+                None,
+                Some(&json!({"created": true})),
+                now,
+            )
+            .await?;
+            tx.commit().await?;
             print_json(json!({"ssa_id": ssa.id, "email": ssa.email}));
             Ok(())
         }
@@ -379,10 +423,30 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if ssa.disabled_at.is_some() {
                 bail!("--ssa: the service account {} is disabled", ssa.id);
             }
-            let (kid, pem) = app::identity::create_ssa_key(&db, &ssa, chrono::Utc::now())
-                .await
-                .map_err(|e| anyhow!("{e}"))?;
-            print_json(json!({"kid": kid, "private_key_pem": pem}));
+            // The app's team is where the audit entry goes; the foreign key means it is there.
+            let team = db
+                .client(&ssa.client_id)
+                .await?
+                .map(|c| c.team_id)
+                .ok_or_else(|| anyhow!("the service account {} has no app", ssa.id))?;
+            let now = chrono::Utc::now();
+            let (key, pem) = app::identity::new_ssa_key(&ssa, now).await.map_err(|e| anyhow!("{e}"))?;
+            let mut tx = db.pool.begin().await?;
+            app::store::identity::create_ssa_key(&mut *tx, &key).await?;
+            let target = format!("Key {} of {}", key.kid, ssa.name);
+            app::store::audit::record(
+                &mut tx,
+                &team,
+                &SUPPORT,
+                "ssa",
+                &target,
+                None,
+                Some(&json!({"key_created": key.kid})),
+                now,
+            )
+            .await?;
+            tx.commit().await?;
+            print_json(json!({"kid": key.kid, "private_key_pem": pem}));
             Ok(())
         }
         Command::Support(SupportCommand::GuestDefaults { team, state }) => {

@@ -227,6 +227,42 @@ fn app_ssa_and_key_create_print_the_contract_json() {
     let missing = tessera(dir.path(), &["ssa", "key", "create", "--ssa", "NOPE"], None);
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no service account"));
+
+    // Each creation, and only those that happened, is in the team's audit log under the
+    // support operator, as the console records an admin's.
+    let kid = key["kid"].as_str().unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let db = app::store::Db::connect(&database_url(dir.path())).await.unwrap();
+        let team = app::domain::TeamId::parse(team).unwrap();
+        let (rows, _) = db.audit_entries(&team, None, 0, 10).await.unwrap();
+        let rows: Vec<_> = rows
+            .iter()
+            .rev()
+            .map(|e| {
+                (e.actor.as_str(), e.action.as_str(), e.target.clone(), e.after.clone().unwrap_or_default())
+            })
+            .collect();
+        let support = "support (command line)";
+        assert_eq!(
+            rows,
+            [
+                (support, "app", format!("App Sync ({client_id})"), r#"{"created":true}"#.to_string()),
+                (
+                    support,
+                    "ssa",
+                    format!("Service account Nightly export ({ssa_id})"),
+                    r#"{"created":true}"#.to_string()
+                ),
+                (
+                    support,
+                    "ssa",
+                    format!("Key {kid} of Nightly export"),
+                    format!(r#"{{"key_created":"{kid}"}}"#)
+                ),
+            ]
+        );
+    });
 }
 
 #[test]
@@ -267,6 +303,27 @@ fn tokens_add_and_move_follow_the_contract_and_the_balances() {
     let expired = tessera(dir.path(), &["tokens", "move", "--purchase", old, "--to-team", b], None);
     assert_eq!(expired.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&expired.stderr).contains("expired"), "{expired:?}");
+
+    // Each purchase added, and only those, is in A's audit log under the support operator.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let db = app::store::Db::connect(&database_url(dir.path())).await.unwrap();
+        let team = app::domain::TeamId::parse(a).unwrap();
+        let (rows, total) = db.audit_entries(&team, Some("add_tokens"), 0, 10).await.unwrap();
+        assert_eq!(total, 3, "{rows:?}");
+        assert!(rows.iter().all(|e| e.actor == "support (command line)"), "{rows:?}");
+        let first =
+            rows.iter().find(|e| e.target == "100 tokens bought 2026-03-01").expect("the 2026 purchase");
+        let after: serde_json::Value = serde_json::from_str(first.after.as_deref().unwrap()).unwrap();
+        assert_eq!(after["purchase"], added["purchase_id"]);
+        assert_eq!((after["tokens"].as_i64(), after["expires_on"].as_str()), (Some(100), Some("2027-03-01")));
+        assert!(rows.iter().any(|e| e.target == "40 tokens bought 2020-01-01"), "{rows:?}");
+        let (_, in_b) = db
+            .audit_entries(&app::domain::TeamId::parse(b).unwrap(), Some("add_tokens"), 0, 10)
+            .await
+            .unwrap();
+        assert_eq!(in_b, 0, "B bought nothing");
+    });
 
     // The ledger: B now holds the 100 tokens, A none of them; both moves are entries, and
     // both teams' audit logs name the support operator.

@@ -767,3 +767,140 @@ async fn without_javascript_sign_in_returns_to_the_authorization_request() {
     assert_eq!(res.status(), 302);
     assert!(res.headers()["location"].to_str().unwrap().starts_with("/t/"));
 }
+
+/// The team's audit entries for `action`, oldest first.
+async fn audit_of(
+    app: &TestApp,
+    team: &app::domain::TeamId,
+    action: &str,
+) -> Vec<app::store::audit::AuditEntry> {
+    let (mut rows, _) = app.db.audit_entries(team, Some(action), 0, 1000).await.unwrap();
+    rows.reverse();
+    rows
+}
+
+/// Makes every insert into the audit log fail, as a crash between the change and its entry
+/// would leave it: whatever a console function changes must then not be there either.
+async fn refuse_audit_entries(app: &TestApp) {
+    let statements: &[&str] = match app.db.engine {
+        app::store::Engine::Sqlite => &["CREATE TRIGGER audit_refused BEFORE INSERT ON audit_log \
+             BEGIN SELECT RAISE(ABORT, 'audit refused'); END"],
+        app::store::Engine::Postgres => &[
+            "CREATE FUNCTION audit_refused() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'audit refused'; END $$",
+            "CREATE TRIGGER audit_refused BEFORE INSERT ON audit_log \
+             FOR EACH ROW EXECUTE FUNCTION audit_refused()",
+        ],
+    };
+    for sql in statements {
+        sqlx::query(sql).execute(&app.db.pool).await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_change_to_apps_and_sso_is_audited_in_its_own_transaction() {
+    let app = spawn_app().await;
+    let north = app.team_id("Northwind Studio").await;
+    let amara = app.client();
+    assert_eq!(app.sign_in(&amara, "amara.okafor0@northwind.example", common::PASSWORD).await.0, 200);
+    let t = north.as_str();
+    let by_amara = |e: &app::store::audit::AuditEntry| e.actor.contains("amara.okafor0@northwind.example");
+
+    // Refused changes leave no entry.
+    let (_, body) =
+        app.call(&amara, "create_app", &[("team", t), ("name", " "), ("redirect_uris", "")]).await;
+    assert_eq!(body["code"], "invalid", "{body}");
+    assert!(audit_of(&app, &north, "app").await.is_empty());
+
+    let (status, created) =
+        app.call(&amara, "create_app", &[("team", t), ("name", "Farm"), ("redirect_uris", "")]).await;
+    assert_eq!(status, 200, "{created}");
+    let client = created["id"].as_str().unwrap();
+    let apps = audit_of(&app, &north, "app").await;
+    assert_eq!(apps.len(), 1, "{apps:?}");
+    assert_eq!(apps[0].target, format!("App Farm ({client})"));
+    assert!(by_amara(&apps[0]), "{:?}", apps[0]);
+
+    let (status, ssa) =
+        app.call(&amara, "create_ssa", &[("team", t), ("client", client), ("name", "Export")]).await;
+    assert_eq!(status, 200, "{ssa}");
+    let ssa = ssa.as_str().unwrap().to_string();
+    let (status, key) = app.call(&amara, "create_ssa_key", &[("team", t), ("ssa", &ssa)]).await;
+    assert_eq!(status, 200, "{key}");
+    let kid = key["id"].as_str().unwrap().to_string();
+    let (_, body) =
+        app.call(&amara, "delete_ssa_key", &[("team", t), ("ssa", &ssa), ("kid", "no-such-key")]).await;
+    assert_eq!(body["code"], "not_found", "{body}");
+    let (status, body) =
+        app.call(&amara, "delete_ssa_key", &[("team", t), ("ssa", &ssa), ("kid", &kid)]).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) =
+        app.call(&amara, "set_ssa_enabled", &[("team", t), ("ssa", &ssa), ("enabled", "false")]).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, body) = app.call(&amara, "create_ssa_key", &[("team", t), ("ssa", &ssa)]).await;
+    assert_eq!(body["code"], "conflict", "a disabled account gets no key: {body}");
+
+    let entries = audit_of(&app, &north, "ssa").await;
+    let summary: Vec<(String, Option<String>)> =
+        entries.iter().map(|e| (e.target.clone(), e.after.clone())).collect();
+    assert_eq!(
+        summary,
+        [
+            (format!("Service account Export ({ssa})"), Some(r#"{"created":true}"#.to_string())),
+            (format!("Key {kid} of Export"), Some(format!(r#"{{"key_created":"{kid}"}}"#))),
+            (format!("Key {kid} of Export"), Some(format!(r#"{{"key_deleted":"{kid}"}}"#))),
+            (format!("Service account Export ({ssa})"), Some(r#"{"enabled":false}"#.to_string())),
+        ]
+    );
+    assert!(entries.iter().all(by_amara), "{entries:?}");
+
+    let sso = |issuer: &'static str| {
+        [
+            ("team", t),
+            ("issuer", issuer),
+            ("client_id", "tessera"),
+            ("client_secret", "s3cret"),
+            ("enabled", "true"),
+        ]
+    };
+    let (_, body) = app.call(&amara, "save_sso", &sso("ftp://idp.example")).await;
+    assert_eq!(body["code"], "invalid", "{body}");
+    assert!(audit_of(&app, &north, "sso").await.is_empty());
+    let (status, body) = app.call(&amara, "save_sso", &sso("https://idp.example")).await;
+    assert_eq!(status, 200, "{body}");
+    let entries = audit_of(&app, &north, "sso").await;
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0].after.as_deref(), Some(r#"{"enabled":true,"issuer":"https://idp.example"}"#));
+
+    // When the entry cannot be written, the change is not made either.
+    let (_, spare) =
+        app.call(&amara, "create_ssa", &[("team", t), ("client", client), ("name", "Spare")]).await;
+    let spare = spare.as_str().unwrap().to_string();
+    let (_, spare_key) = app.call(&amara, "create_ssa_key", &[("team", t), ("ssa", &spare)]).await;
+    let spare_kid = spare_key["id"].as_str().unwrap().to_string();
+    refuse_audit_entries(&app).await;
+    let (status, _) = app.call(&amara, "create_ssa_key", &[("team", t), ("ssa", &spare)]).await;
+    assert_eq!(status, 500);
+    let (status, _) =
+        app.call(&amara, "delete_ssa_key", &[("team", t), ("ssa", &spare), ("kid", &spare_kid)]).await;
+    assert_eq!(status, 500);
+    let kids: Vec<String> = app.db.keys_of_ssa(&spare).await.unwrap().into_iter().map(|k| k.kid).collect();
+    assert_eq!(kids, [spare_kid], "no key added, none deleted");
+    let (status, _) =
+        app.call(&amara, "create_app", &[("team", t), ("name", "Lost"), ("redirect_uris", "")]).await;
+    assert_eq!(status, 500);
+    let names: Vec<String> =
+        app.db.clients_of_team(&north).await.unwrap().into_iter().map(|c| c.name).collect();
+    assert_eq!(names, ["Farm"]);
+    let (status, _) =
+        app.call(&amara, "create_ssa", &[("team", t), ("client", client), ("name", "Lost")]).await;
+    assert_eq!(status, 500);
+    assert_eq!(app.db.ssas_of_client(client).await.unwrap().len(), 2, "Export and Spare");
+    let (status, _) =
+        app.call(&amara, "set_ssa_enabled", &[("team", t), ("ssa", &ssa), ("enabled", "true")]).await;
+    assert_eq!(status, 500);
+    assert!(app.db.ssa(&ssa).await.unwrap().unwrap().disabled_at.is_some(), "still disabled");
+    let (status, _) = app.call(&amara, "save_sso", &sso("https://other.example")).await;
+    assert_eq!(status, 500);
+    assert_eq!(app.db.sso_config(&north).await.unwrap().unwrap().issuer, "https://idp.example");
+}

@@ -36,9 +36,10 @@ pub enum IdentityError {
     Invalid(String),
 }
 
-/// A new OAuth client and its secret (shown once; only the hash is kept).
-pub async fn create_client(
-    db: &Db,
+/// A new OAuth client and its secret (shown once; only the hash is kept), not stored yet:
+/// the caller stores it with `store::identity::create_client` in the transaction of its
+/// audit entry.
+pub fn new_client(
     team: &TeamId,
     name: &str,
     scopes: Scopes,
@@ -62,53 +63,79 @@ pub async fn create_client(
         redirect_uris,
         created_at: now,
     };
-    db.create_client(&client).await?;
     Ok((client, secret))
 }
 
-/// A new Secure Service Account under a client (R-SSA1).
-pub async fn create_ssa(
+/// `new_client`, stored on its own with no audit entry: for tests and tools.
+pub async fn create_client(
     db: &Db,
-    client: &ClientRow,
+    team: &TeamId,
     name: &str,
+    scopes: Scopes,
+    redirect_uris: Vec<String>,
     now: DateTime<Utc>,
-) -> Result<SsaRow, IdentityError> {
+) -> Result<(ClientRow, String), IdentityError> {
+    let (client, secret) = new_client(team, name, scopes, redirect_uris, now)?;
+    crate::store::identity::create_client(&db.pool, &client).await?;
+    Ok((client, secret))
+}
+
+/// A new Secure Service Account under a client (R-SSA1), not stored yet (see `new_client`).
+pub fn new_ssa(client: &ClientRow, name: &str, now: DateTime<Utc>) -> Result<SsaRow, IdentityError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(IdentityError::Invalid("the service account name must be 1 to 100 characters".into()));
     }
     let id = random_id(16, true);
-    let ssa = SsaRow {
+    Ok(SsaRow {
         email: format!("{}@ssa.tessera.invalid", id.to_ascii_lowercase()),
         id,
         client_id: client.id.clone(),
         name: name.to_string(),
         created_at: now,
         disabled_at: None,
-    };
-    db.create_ssa(&ssa).await?;
+    })
+}
+
+/// `new_ssa`, stored on its own with no audit entry: for tests and tools.
+pub async fn create_ssa(
+    db: &Db,
+    client: &ClientRow,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<SsaRow, IdentityError> {
+    let ssa = new_ssa(client, name, now)?;
+    crate::store::identity::create_ssa(&db.pool, &ssa).await?;
     Ok(ssa)
 }
 
-/// A new RSA key for an SSA: returns (kid, private key PEM). The private half is not kept.
-pub async fn create_ssa_key(
-    db: &Db,
-    ssa: &SsaRow,
-    now: DateTime<Utc>,
-) -> Result<(String, String), IdentityError> {
+/// A new RSA key for an SSA, not stored yet: the row and the private key PEM (the private
+/// half is never kept). Generating takes a while, so callers do it before they open the
+/// transaction that stores the key and its audit entry.
+pub async fn new_ssa_key(ssa: &SsaRow, now: DateTime<Utc>) -> Result<(SsaKeyRow, String), IdentityError> {
     let generated = crate::keys::generate_rsa_2048_blocking().await?;
-    let kid = uuid::Uuid::new_v4().to_string();
-    db.create_ssa_key(&SsaKeyRow {
-        kid: kid.clone(),
+    let key = SsaKeyRow {
+        kid: uuid::Uuid::new_v4().to_string(),
         ssa_id: ssa.id.clone(),
         public_n: generated.n,
         public_e: generated.e,
         created_at: now,
         last_used_at: None,
         deleted_at: None,
-    })
-    .await?;
-    Ok((kid, generated.private_pem))
+    };
+    Ok((key, generated.private_pem))
+}
+
+/// `new_ssa_key`, stored on its own with no audit entry: for tests and tools. Returns
+/// (kid, private key PEM).
+pub async fn create_ssa_key(
+    db: &Db,
+    ssa: &SsaRow,
+    now: DateTime<Utc>,
+) -> Result<(String, String), IdentityError> {
+    let (key, pem) = new_ssa_key(ssa, now).await?;
+    crate::store::identity::create_ssa_key(&db.pool, &key).await?;
+    Ok((key.kid, pem))
 }
 
 /// Checks a client's credentials; `None` when the id is unknown or the secret wrong.

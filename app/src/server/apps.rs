@@ -88,29 +88,20 @@ mod ssr {
         Ok(row)
     }
 
+    /// The admin's audit entry, in the transaction that makes the change.
     pub async fn audit(
-        st: &crate::state::AppState,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
         team: &TeamId,
         acc: &crate::store::accounts::Account,
         action: &str,
         target: &str,
         after: serde_json::Value,
+        now: chrono::DateTime<chrono::Utc>,
     ) -> Result<(), AppError> {
         use crate::store::audit::{record, Actor};
         let label = format!("{} <{}>", acc.name, acc.email);
-        let mut tx = st.db.pool.begin().await?;
-        record(
-            &mut tx,
-            team,
-            &Actor { id: Some(acc.id.as_str()), label: &label },
-            action,
-            target,
-            None,
-            Some(&after),
-            st.now(),
-        )
-        .await?;
-        tx.commit().await?;
+        let actor = Actor { id: Some(acc.id.as_str()), label: &label };
+        record(tx, team, &actor, action, target, None, Some(&after), now).await?;
         Ok(())
     }
 }
@@ -181,19 +172,22 @@ pub async fn create_app(team: String, name: String, redirect_uris: String) -> Re
         RedirectUri::parse(u)
             .map_err(|e| AppError::invalid("redirect_uris", format!("Line {}: {e}.", i + 1)))?;
     }
-    let (client, secret) =
-        crate::identity::create_client(&st.db, &m.team_id, &name, Scopes::all_api(), uris, st.now())
-            .await
-            .map_err(self::ssr::name_error)?;
+    let now = st.now();
+    let (client, secret) = crate::identity::new_client(&m.team_id, &name, Scopes::all_api(), uris, now)
+        .map_err(self::ssr::name_error)?;
+    let mut tx = st.db.pool.begin().await?;
+    crate::store::identity::create_client(&mut *tx, &client).await?;
     self::ssr::audit(
-        &st,
+        &mut tx,
         &m.team_id,
         &acc,
         "app",
         &format!("App {} ({})", client.name, client.id),
         serde_json::json!({"created": true}),
+        now,
     )
     .await?;
+    tx.commit().await?;
     Ok(ShownOnce { id: client.id, secret })
 }
 
@@ -206,17 +200,21 @@ pub async fn create_ssa(team: String, client: String, name: String) -> Result<St
     if name.trim().is_empty() {
         return Err(AppError::invalid("name", "Give the service account a name."));
     }
-    let ssa =
-        crate::identity::create_ssa(&st.db, &client, &name, st.now()).await.map_err(self::ssr::name_error)?;
+    let now = st.now();
+    let ssa = crate::identity::new_ssa(&client, &name, now).map_err(self::ssr::name_error)?;
+    let mut tx = st.db.pool.begin().await?;
+    crate::store::identity::create_ssa(&mut *tx, &ssa).await?;
     self::ssr::audit(
-        &st,
+        &mut tx,
         &m.team_id,
         &acc,
         "ssa",
         &format!("Service account {} ({})", ssa.name, ssa.id),
         serde_json::json!({"created": true}),
+        now,
     )
     .await?;
+    tx.commit().await?;
     Ok(ssa.id)
 }
 
@@ -232,17 +230,22 @@ pub async fn create_ssa_key(team: String, ssa: String) -> Result<ShownOnce, AppE
             message: "The service account is disabled. Enable it before creating keys.".into(),
         });
     }
-    let (kid, pem) = crate::identity::create_ssa_key(&st.db, &ssa, st.now()).await.map_err(internal)?;
+    let now = st.now();
+    let (key, pem) = crate::identity::new_ssa_key(&ssa, now).await.map_err(internal)?;
+    let mut tx = st.db.pool.begin().await?;
+    crate::store::identity::create_ssa_key(&mut *tx, &key).await?;
     self::ssr::audit(
-        &st,
+        &mut tx,
         &m.team_id,
         &acc,
         "ssa",
-        &format!("Key {kid} of {}", ssa.name),
-        serde_json::json!({"key_created": kid}),
+        &format!("Key {} of {}", key.kid, ssa.name),
+        serde_json::json!({"key_created": key.kid}),
+        now,
     )
     .await?;
-    Ok(ShownOnce { id: kid, secret: pem })
+    tx.commit().await?;
+    Ok(ShownOnce { id: key.kid, secret: pem })
 }
 
 #[server(endpoint = "delete_ssa_key")]
@@ -251,19 +254,24 @@ pub async fn delete_ssa_key(team: String, ssa: String, kid: String) -> Result<()
     let st = state()?;
     let (acc, m) = require_admin(&st, &team).await?;
     let ssa = self::ssr::team_ssa(&st.db, &m.team_id, &ssa).await?;
-    st.db.delete_ssa_key(&ssa.id, &kid, st.now()).await.map_err(|e| match e {
+    let now = st.now();
+    let mut tx = st.db.pool.begin().await?;
+    crate::store::identity::delete_ssa_key(&mut *tx, &ssa.id, &kid, now).await.map_err(|e| match e {
         crate::store::StoreError::NotFound => AppError::not_found("The key"),
         other => other.into(),
     })?;
     self::ssr::audit(
-        &st,
+        &mut tx,
         &m.team_id,
         &acc,
         "ssa",
         &format!("Key {kid} of {}", ssa.name),
         serde_json::json!({"key_deleted": kid}),
+        now,
     )
-    .await
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 #[server(endpoint = "set_ssa_enabled")]
@@ -272,16 +280,21 @@ pub async fn set_ssa_enabled(team: String, ssa: String, enabled: bool) -> Result
     let st = state()?;
     let (acc, m) = require_admin(&st, &team).await?;
     let ssa = self::ssr::team_ssa(&st.db, &m.team_id, &ssa).await?;
-    st.db.set_ssa_disabled(&ssa.id, (!enabled).then(|| st.now())).await?;
+    let now = st.now();
+    let mut tx = st.db.pool.begin().await?;
+    crate::store::identity::set_ssa_disabled(&mut *tx, &ssa.id, (!enabled).then_some(now)).await?;
     self::ssr::audit(
-        &st,
+        &mut tx,
         &m.team_id,
         &acc,
         "ssa",
         &format!("Service account {} ({})", ssa.name, ssa.id),
         serde_json::json!({"enabled": enabled}),
+        now,
     )
-    .await
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// R-SSO1: the team's OpenID Connect provider. An empty secret keeps the stored one.
@@ -326,14 +339,19 @@ pub async fn save_sso(
         client_secret: secret,
         enabled,
     };
-    st.db.save_sso_config(&cfg, st.now()).await?;
+    let now = st.now();
+    let mut tx = st.db.pool.begin().await?;
+    crate::store::identity::save_sso_config(&mut *tx, &cfg, now).await?;
     self::ssr::audit(
-        &st,
+        &mut tx,
         &m.team_id,
         &acc,
         "sso",
         "Single sign-on",
         serde_json::json!({"issuer": issuer, "enabled": enabled}),
+        now,
     )
-    .await
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }

@@ -5,7 +5,7 @@ use crate::domain::oauth::Scopes;
 use crate::domain::{TeamId, UserId};
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::{Any, Executor, Row};
 
 fn corrupt(e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(e.to_string())
@@ -207,11 +207,12 @@ pub async fn insert_profile<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     Ok(())
 }
 
-impl Db {
-    pub async fn create_client(&self, client: &ClientRow) -> Result<()> {
-        sqlx::query(&format!(
-            "INSERT INTO oauth_clients ({CLIENT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-        ))
+// The writes below take the caller's executor: the console and the command line run them in
+// the transaction that also records the audit entry, so the change and its entry commit
+// together.
+
+pub async fn create_client<'e, E: Executor<'e, Database = Any>>(ex: E, client: &ClientRow) -> Result<()> {
+    sqlx::query(&format!("INSERT INTO oauth_clients ({CLIENT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"))
         .bind(&client.id)
         .bind(client.team_id.as_str())
         .bind(&client.name)
@@ -219,12 +220,110 @@ impl Db {
         .bind(client.scopes.to_string())
         .bind(client.redirect_uris.join("\n"))
         .bind(ts(client.created_at))
-        .execute(&self.pool)
+        .execute(ex)
         .await
         .map_err(|e| StoreError::from(e).on_unique("a client with this id"))?;
-        Ok(())
+    Ok(())
+}
+
+pub async fn create_ssa<'e, E: Executor<'e, Database = Any>>(ex: E, ssa: &SsaRow) -> Result<()> {
+    sqlx::query(&format!("INSERT INTO service_accounts ({SSA_COLS}) VALUES ($1, $2, $3, $4, $5, $6)"))
+        .bind(&ssa.id)
+        .bind(&ssa.client_id)
+        .bind(&ssa.name)
+        .bind(&ssa.email)
+        .bind(ts(ssa.created_at))
+        .bind(ssa.disabled_at.map(ts))
+        .execute(ex)
+        .await
+        .map_err(|e| StoreError::from(e).on_unique("a service account with this id"))?;
+    Ok(())
+}
+
+pub async fn set_ssa_disabled<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+    at: Option<DateTime<Utc>>,
+) -> Result<()> {
+    let done = sqlx::query("UPDATE service_accounts SET disabled_at = $1 WHERE id = $2")
+        .bind(at.map(ts))
+        .bind(id)
+        .execute(ex)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+pub async fn create_ssa_key<'e, E: Executor<'e, Database = Any>>(ex: E, key: &SsaKeyRow) -> Result<()> {
+    sqlx::query(&format!("INSERT INTO ssa_keys ({KEY_COLS}) VALUES ($1, $2, $3, $4, $5, NULL, NULL)"))
+        .bind(&key.kid)
+        .bind(&key.ssa_id)
+        .bind(&key.public_n)
+        .bind(&key.public_e)
+        .bind(ts(key.created_at))
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// Marks a key deleted (kept so a later assertion naming it gets "deleted key").
+pub async fn delete_ssa_key<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    ssa: &str,
+    kid: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE ssa_keys SET deleted_at = $1 WHERE kid = $2 AND ssa_id = $3 AND deleted_at IS NULL",
+    )
+    .bind(ts(now))
+    .bind(kid)
+    .bind(ssa)
+    .execute(ex)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+pub async fn save_sso_config<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    c: &SsoConfig,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO team_sso (team_id, issuer, client_id, client_secret, enabled, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (team_id) DO UPDATE SET issuer = $2, client_id = $3, client_secret = $4, enabled = $5, updated_at = $6",
+    )
+    .bind(c.team_id.as_str())
+    .bind(&c.issuer)
+    .bind(&c.client_id)
+    .bind(&c.client_secret)
+    .bind(i64::from(c.enabled))
+    .bind(ts(now))
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+impl Db {
+    // Outside a transaction, with no audit entry: for tests and tools only. The console and
+    // the command line use the free functions above in the transaction of their audit entry.
+
+    pub async fn set_ssa_disabled(&self, id: &str, at: Option<DateTime<Utc>>) -> Result<()> {
+        set_ssa_disabled(&self.pool, id, at).await
     }
 
+    pub async fn delete_ssa_key(&self, ssa: &str, kid: &str, now: DateTime<Utc>) -> Result<()> {
+        delete_ssa_key(&self.pool, ssa, kid, now).await
+    }
+
+    pub async fn save_sso_config(&self, c: &SsoConfig, now: DateTime<Utc>) -> Result<()> {
+        save_sso_config(&self.pool, c, now).await
+    }
     pub async fn client(&self, id: &str) -> Result<Option<ClientRow>> {
         let row = sqlx::query(&format!("SELECT {CLIENT_COLS} FROM oauth_clients WHERE id = $1"))
             .bind(id)
@@ -241,20 +340,6 @@ impl Db {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(client_from).collect()
-    }
-
-    pub async fn create_ssa(&self, ssa: &SsaRow) -> Result<()> {
-        sqlx::query(&format!("INSERT INTO service_accounts ({SSA_COLS}) VALUES ($1, $2, $3, $4, $5, $6)"))
-            .bind(&ssa.id)
-            .bind(&ssa.client_id)
-            .bind(&ssa.name)
-            .bind(&ssa.email)
-            .bind(ts(ssa.created_at))
-            .bind(ssa.disabled_at.map(ts))
-            .execute(&self.pool)
-            .await
-            .map_err(|e| StoreError::from(e).on_unique("a service account with this id"))?;
-        Ok(())
     }
 
     pub async fn ssa(&self, id: &str) -> Result<Option<SsaRow>> {
@@ -275,30 +360,6 @@ impl Db {
         rows.iter().map(ssa_from).collect()
     }
 
-    pub async fn set_ssa_disabled(&self, id: &str, at: Option<DateTime<Utc>>) -> Result<()> {
-        let done = sqlx::query("UPDATE service_accounts SET disabled_at = $1 WHERE id = $2")
-            .bind(at.map(ts))
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
-    }
-
-    pub async fn create_ssa_key(&self, key: &SsaKeyRow) -> Result<()> {
-        sqlx::query(&format!("INSERT INTO ssa_keys ({KEY_COLS}) VALUES ($1, $2, $3, $4, $5, NULL, NULL)"))
-            .bind(&key.kid)
-            .bind(&key.ssa_id)
-            .bind(&key.public_n)
-            .bind(&key.public_e)
-            .bind(ts(key.created_at))
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
     pub async fn ssa_key(&self, kid: &str) -> Result<Option<SsaKeyRow>> {
         let row = sqlx::query(&format!("SELECT {KEY_COLS} FROM ssa_keys WHERE kid = $1"))
             .bind(kid)
@@ -315,22 +376,6 @@ impl Db {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(key_from).collect()
-    }
-
-    /// Marks a key deleted (kept so a later assertion naming it gets "deleted key").
-    pub async fn delete_ssa_key(&self, ssa: &str, kid: &str, now: DateTime<Utc>) -> Result<()> {
-        let done = sqlx::query(
-            "UPDATE ssa_keys SET deleted_at = $1 WHERE kid = $2 AND ssa_id = $3 AND deleted_at IS NULL",
-        )
-        .bind(ts(now))
-        .bind(kid)
-        .bind(ssa)
-        .execute(&self.pool)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
     }
 
     pub async fn touch_ssa_key(&self, kid: &str, now: DateTime<Utc>) -> Result<()> {
@@ -600,22 +645,6 @@ impl Db {
         .fetch_optional(&self.pool)
         .await?;
         row.as_ref().map(sso_from).transpose()
-    }
-
-    pub async fn save_sso_config(&self, c: &SsoConfig, now: DateTime<Utc>) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO team_sso (team_id, issuer, client_id, client_secret, enabled, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
-             ON CONFLICT (team_id) DO UPDATE SET issuer = $2, client_id = $3, client_secret = $4, enabled = $5, updated_at = $6",
-        )
-        .bind(c.team_id.as_str())
-        .bind(&c.issuer)
-        .bind(&c.client_id)
-        .bind(&c.client_secret)
-        .bind(i64::from(c.enabled))
-        .bind(ts(now))
-        .execute(&self.pool)
-        .await?;
-        Ok(())
     }
 
     /// The enabled SSO configurations of the teams an account is an *active* member of: an
