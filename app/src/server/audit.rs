@@ -20,7 +20,7 @@ pub struct AuditPage {
     pub limit: i64,
 }
 
-pub const AUDIT_ACTIONS: [(&str, &str); 14] = [
+pub const AUDIT_ACTIONS: [(&str, &str); 17] = [
     ("", "All changes"),
     ("assign", "Assign"),
     ("unassign", "Unassign"),
@@ -29,12 +29,15 @@ pub const AUDIT_ACTIONS: [(&str, &str); 14] = [
     ("accept", "Accept"),
     ("flex_access", "Flex access"),
     ("defaults", "Default assignments"),
+    ("guest_defaults", "Guest defaults"),
     ("move_tokens", "Flex tokens"),
+    ("add_tokens", "Flex purchases"),
     ("remove_device", "Devices"),
     ("import", "Import"),
     ("app", "Apps"),
     ("ssa", "Service accounts"),
     ("sso", "Single sign-on"),
+    ("sso_link", "Single sign-on links"),
 ];
 
 /// The team's audit log, newest first (admins only).
