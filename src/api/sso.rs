@@ -164,15 +164,38 @@ fn email_form(next: &str, error: Option<&str>) -> String {
     )
 }
 
-async fn ask_email(State(st): State<AppState>, session: Session, Query(q): Query<NextQuery>) -> Response {
+/// Asks before going to the provider with an invitation: a GET only shows this page, so a
+/// mail scanner that follows the invitation page's links starts nothing.
+fn invitation_form(inv: &InvitationRow, token: &str) -> String {
+    format!(
+        "<h1>Join {team} with single sign-on</h1>\
+         <p class=\"lede\">You were invited as {name} ({email}). Continue to sign in at your company's sign-in \
+         service; from then on it signs you in to Tessera.</p>\
+         <form method=\"post\" action=\"/sso\"><input type=\"hidden\" name=\"invitation\" value=\"{token}\">\
+         <button type=\"submit\" class=\"button primary wide\">Continue to single sign-on</button></form>\
+         <p><a href=\"/invite/{token}\">Accept with a password instead</a></p>",
+        team = esc(&inv.team_name),
+        name = esc(&inv.name),
+        email = esc(&inv.email),
+        token = esc(token),
+    )
+}
+
+async fn ask_email(State(st): State<AppState>, Query(q): Query<NextQuery>) -> Response {
     if let Some(token) = q.invitation {
-        return start_invitation(&st, &session, &token).await;
+        return match usable_invitation(&st, &token).await {
+            Ok(inv) => Html(page("Single sign-on", &invitation_form(&inv, token.trim()))).into_response(),
+            Err(r) => r.into_response(),
+        };
     }
     Html(page("Single sign-on", &email_form(q.next.as_deref().unwrap_or("/"), None))).into_response()
 }
 
 async fn start(State(st): State<AppState>, session: Session, body: Bytes) -> Response {
     let form: HashMap<String, String> = form_urlencoded::parse(&body).into_owned().collect();
+    if let Some(token) = form.get("invitation").filter(|t| !t.is_empty()) {
+        return start_invitation(&st, &session, token).await;
+    }
     let next = app::server::auth::safe_next(form.get("next").map(String::as_str));
     let again = |msg: &str| {
         (StatusCode::BAD_REQUEST, Html(page("Single sign-on", &email_form(&next, Some(msg))))).into_response()
@@ -436,26 +459,24 @@ async fn sign_in_as(st: &AppState, session: &Session, account: &UserId, next: &s
     Redirect::to(next).into_response()
 }
 
-/// Writes the link and its audit entry in one transaction.
+/// Writes the link and its audit entry in the caller's transaction. `label` names the
+/// account ("Name <email>"), read before the transaction so it holds one connection only.
 async fn complete_link(
     st: &AppState,
     who: &Identity,
     account: &UserId,
+    label: &str,
     proof: LinkProof,
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
 ) -> Result<(), StoreError> {
     let now = st.now();
     store_sso::link(tx, &who.issuer, &who.subject, account, &who.team, proof, now).await?;
-    let label = match st.db.account(account).await? {
-        Some(a) => format!("{} <{}>", a.name, a.email),
-        None => account.to_string(),
-    };
     audit::record(
         tx,
         &who.team,
-        &Actor { id: Some(account.as_str()), label: &label },
+        &Actor { id: Some(account.as_str()), label },
         "sso_link",
-        &label,
+        label,
         None,
         Some(&serde_json::json!({"issuer": who.issuer, "subject": who.subject, "proof": proof.as_str()})),
         now,
@@ -488,7 +509,7 @@ async fn accept_and_link(
         now,
     )
     .await?;
-    complete_link(st, who, account, LinkProof::Invitation, &mut tx).await?;
+    complete_link(st, who, account, &label, LinkProof::Invitation, &mut tx).await?;
     tx.commit().await?;
     Ok(true)
 }
@@ -628,27 +649,20 @@ async fn link_with_password(State(st): State<AppState>, session: Session, body: 
     if password.is_empty() {
         return again(StatusCode::BAD_REQUEST, "Enter your password.");
     }
-    let now = st.now();
-    let counted = match st.db.count_sign_in_attempt(&p.email, now, st.throttle.window).await {
-        Ok(c) => c,
-        Err(e) => return oops(e),
-    };
-    if let Err(wait) = st.throttle.admit(counted, now) {
-        let minutes = (wait.num_seconds() + 59) / 60;
-        return again(
-            StatusCode::TOO_MANY_REQUESTS,
-            &format!("Too many attempts. Try again in {minutes} minute(s), or use the emailed link."),
-        );
-    }
     let stored = match st.db.account(&account).await {
         Ok(a) => a.and_then(|a| a.password_hash),
         Err(e) => return oops(e),
     };
-    if !app::passwords::verify_blocking(password, stored).await {
-        tracing::info!(user = %account, "sso link: wrong password");
-        return again(StatusCode::UNAUTHORIZED, "That is not the password of this account. Try again.");
+    match app::server::auth::check_password_throttled(&st, &p.email, password, stored, "sso link").await {
+        Ok(true) => {}
+        Ok(false) => {
+            return again(StatusCode::UNAUTHORIZED, "That is not the password of this account. Try again.")
+        }
+        Err(e @ app::error::AppError::Throttled { .. }) => {
+            return again(StatusCode::TOO_MANY_REQUESTS, &format!("{e} Or use the emailed link."))
+        }
+        Err(e) => return oops(e),
     }
-    let _ = st.db.clear_sign_in_failures(&p.email).await;
     finish_link(&st, &session, &p, &who, &account, LinkProof::Password, None).await
 }
 
@@ -762,6 +776,11 @@ async fn finish_link(
         Ok(_) => return fail(StatusCode::FORBIDDEN, Refusal::NotActiveMember.message()),
         Err(e) => return oops(e),
     }
+    let label = match st.db.account(account).await {
+        Ok(Some(a)) => format!("{} <{}>", a.name, a.email),
+        Ok(None) => return fail(StatusCode::FORBIDDEN, Refusal::NotActiveMember.message()),
+        Err(e) => return oops(e),
+    };
     let done: Result<bool, StoreError> = async {
         let mut tx = st.db.pool.begin().await?;
         if let Some(hash) = request_hash {
@@ -776,7 +795,7 @@ async fn finish_link(
                 return Ok(false);
             }
         }
-        complete_link(st, who, account, proof, &mut tx).await?;
+        complete_link(st, who, account, &label, proof, &mut tx).await?;
         tx.commit().await?;
         Ok(true)
     }

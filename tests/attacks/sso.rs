@@ -92,6 +92,29 @@ async fn sso(app: &TestApp, c: &reqwest::Client, email: &str) -> reqwest::Respon
     through_provider(app, c, start).await
 }
 
+/// The invitation's way to the provider: a GET shows a page (a mail scanner following
+/// links starts nothing); its button posts.
+async fn sso_with_invitation(app: &TestApp, c: &reqwest::Client, token: &str) -> reqwest::Response {
+    let res = c.get(format!("{}/sso?invitation={token}", app.url)).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("Continue to single sign-on"));
+    let start = c.post(format!("{}/sso", app.url)).form(&[("invitation", token)]).send().await.unwrap();
+    through_provider(app, c, start).await
+}
+
+/// An invitation of `account` to `team` whose token the test knows (the mail's link).
+async fn invitation(app: &TestApp, team: &TeamId, account: &UserId) -> String {
+    let (token, hash) = app::secrets::new_token();
+    let now = app.clock.now();
+    let mut tx = app.db.pool.begin().await.unwrap();
+    let expires = now + chrono::Duration::days(7);
+    app::store::invitations::create(&mut tx, team, account.as_str(), &hash, now, expires, true, None)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    token
+}
+
 async fn outbox_to(app: &TestApp, to: &str, kind: &str) -> Vec<String> {
     app.db
         .outbox_messages()
@@ -178,6 +201,9 @@ async fn a_hostile_admin_cannot_sign_in_as_another_teams_admin_through_their_own
 
     // 4. A forged invitation token gets nowhere near the provider.
     let res = c.get(format!("{}/sso?invitation=forged-token", app.url)).send().await.unwrap();
+    assert_eq!(res.status(), 410);
+    let res =
+        c.post(format!("{}/sso", app.url)).form(&[("invitation", "forged-token")]).send().await.unwrap();
     assert_eq!(res.status(), 410);
 
     // 5. The victim really is an active member of the attacker's team too: the provider's
@@ -300,7 +326,7 @@ async fn the_mailed_link_works_once_and_only_in_the_browser_that_asked() {
     assert_eq!((res.status().as_u16(), location(&res).as_str()), (303, "/"));
     assert_eq!(whoami(&app, &c).await.as_deref(), Some(BRUNO));
     assert_eq!(links(&app, BRUNO).await.len(), 1);
-    // Used once.
+    // Done: this browser has nothing waiting any more, so the link completes nothing again.
     assert!(c.get(&url).send().await.unwrap().status().is_client_error());
 
     // Nobody can make Tessera flood the owner's mailbox.
@@ -322,22 +348,7 @@ async fn an_invitee_accepts_through_single_sign_on_and_only_for_their_own_addres
     let idp = Idp::start(says("elif-at-idp", ELIF, true)).await;
     use_provider(&app, &north, &idp).await;
     let elif = account(&app, ELIF).await;
-    let (token, hash) = app::secrets::new_token();
-    let now = app.clock.now();
-    let mut tx = app.db.pool.begin().await.unwrap();
-    app::store::invitations::create(
-        &mut tx,
-        &north,
-        elif.as_str(),
-        &hash,
-        now,
-        now + chrono::Duration::days(7),
-        true,
-        None,
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
+    let token = invitation(&app, &north, &elif).await;
 
     // The invitation page offers the team's provider (rendered on the server, no script).
     let page =
@@ -349,16 +360,14 @@ async fn an_invitee_accepts_through_single_sign_on_and_only_for_their_own_addres
     // proves only Elif's mailbox, so Amara's account asks for Amara's own proof.
     idp.will_say(says("elif-at-idp", AMARA, true));
     let c = app.client();
-    let start = c.get(format!("{}/sso?invitation={token}", app.url)).send().await.unwrap();
-    let res = through_provider(&app, &c, start).await;
+    let res = sso_with_invitation(&app, &c, &token).await;
     assert_eq!(location(&res), "/sso/link");
     assert_eq!(whoami(&app, &c).await, None);
     assert!(!app.db.membership(&north, &elif).await.unwrap().unwrap().active);
 
     idp.will_say(says("elif-at-idp", ELIF, true));
     let c = app.client();
-    let start = c.get(format!("{}/sso?invitation={token}", app.url)).send().await.unwrap();
-    let res = through_provider(&app, &c, start).await;
+    let res = sso_with_invitation(&app, &c, &token).await;
     assert_eq!((res.status().as_u16(), location(&res)), (303, format!("/t/{north}")));
     assert_eq!(whoami(&app, &c).await.as_deref(), Some(ELIF));
     assert!(app.db.membership(&north, &elif).await.unwrap().unwrap().active);
@@ -369,4 +378,55 @@ async fn an_invitee_accepts_through_single_sign_on_and_only_for_their_own_addres
     // The invitation is used up.
     let res = app.client().get(format!("{}/sso?invitation={token}", app.url)).send().await.unwrap();
     assert_eq!(res.status(), 410);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invitation_from_a_hostile_team_never_links_an_account_in_use() {
+    // Mallory invites Amara (another team's admin) to Harbor and hopes she clicks "Accept
+    // with single sign-on": Harbor's provider is Mallory's, so that would hand Mallory the
+    // account. Amara's account is in use, so only her password accepts.
+    let app = spawn_app().await;
+    let harbor = app.team_id("Harbor Engineering").await;
+    let north = app.team_id("Northwind Studio").await;
+    let idp = Idp::start(says("whoever-mallory-likes", AMARA, true)).await;
+    use_provider(&app, &harbor, &idp).await;
+    let amara = account(&app, AMARA).await;
+    let now = app.clock.now();
+    app::store::teams::add_member(
+        &app.db.pool,
+        &harbor,
+        &amara,
+        Role::Member,
+        false,
+        MemberStatus::Invited,
+        now,
+    )
+    .await
+    .unwrap();
+    let token = invitation(&app, &harbor, &amara).await;
+
+    let c = app.client();
+    let res = sso_with_invitation(&app, &c, &token).await;
+    assert_eq!(res.status(), 403);
+    assert!(res.text().await.unwrap().contains("Accept the invitation with your Tessera password"));
+    assert_eq!(whoami(&app, &c).await, None);
+    assert!(links(&app, AMARA).await.is_empty());
+    assert!(!app.db.membership(&harbor, &amara).await.unwrap().unwrap().active, "still only invited");
+    assert!(app.db.membership(&north, &amara).await.unwrap().unwrap().active);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mailed_link_expires_after_thirty_minutes() {
+    let app = spawn_app().await;
+    let north = app.team_id("Northwind Studio").await;
+    let idp = Idp::start(says("bruno-at-idp", BRUNO, true)).await;
+    use_provider(&app, &north, &idp).await;
+    let c = app.client();
+    assert_eq!(location(&sso(&app, &c, BRUNO).await), "/sso/link");
+    assert_eq!(c.post(format!("{}/sso/link/email", app.url)).send().await.unwrap().status(), 200);
+    let url = link_in(&outbox_to(&app, BRUNO, "sso_link").await[0]);
+    app.clock.advance(chrono::Duration::minutes(31));
+    assert_eq!(c.get(&url).send().await.unwrap().status(), 410);
+    assert_eq!(whoami(&app, &c).await, None);
+    assert!(links(&app, BRUNO).await.is_empty());
 }

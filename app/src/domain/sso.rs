@@ -30,6 +30,10 @@ pub struct Candidate {
     /// The account is already linked to another subject at the same issuer: the provider
     /// would be re-pointing the account at a different person.
     pub linked_to_other_subject: bool,
+    /// Nobody has used the account yet: no password, no active membership in any team, no
+    /// link. Only such an account may be linked by accepting an invitation; an account
+    /// with anything to lose needs its owner's own proof.
+    pub fresh: bool,
 }
 
 /// The facts a decision needs, gathered by the caller from the store.
@@ -75,6 +79,9 @@ pub enum Refusal {
     NotActiveMember,
     /// The account is linked to someone else at this provider.
     LinkedToAnotherIdentity,
+    /// An invitation was accepted through the provider for an account that is already in
+    /// use: that owner accepts with their password, then links.
+    ExistingAccountAcceptsWithPassword,
 }
 
 impl Refusal {
@@ -86,6 +93,7 @@ impl Refusal {
             Refusal::NoAccount => "no_account",
             Refusal::NotActiveMember => "not_active_member",
             Refusal::LinkedToAnotherIdentity => "linked_to_another_identity",
+            Refusal::ExistingAccountAcceptsWithPassword => "existing_account",
         }
     }
 
@@ -105,6 +113,10 @@ impl Refusal {
             Refusal::LinkedToAnotherIdentity => {
                 "This Tessera account is already connected to a different person at your company's \
                  sign-in service. Sign in with your password, or ask your admin."
+            }
+            Refusal::ExistingAccountAcceptsWithPassword => {
+                "You already have a Tessera account. Accept the invitation with your Tessera password; \
+                 after that you can sign in with single sign-on."
             }
         }
     }
@@ -134,7 +146,13 @@ pub fn decide(f: &Facts) -> Decision {
         return Decision::Refuse(Refusal::LinkedToAnotherIdentity);
     }
     if f.invitation_for.as_ref() == Some(&acc.account) {
-        return Decision::AcceptInvitationAndLink(acc.account.clone());
+        // The invitation proves the mailbox, not consent to let this team's provider act
+        // for an account that already holds other rights (any admin can invite anyone).
+        return if acc.fresh {
+            Decision::AcceptInvitationAndLink(acc.account.clone())
+        } else {
+            Decision::Refuse(Refusal::ExistingAccountAcceptsWithPassword)
+        };
     }
     if !acc.active_in_team {
         return Decision::Refuse(Refusal::NotActiveMember);
@@ -159,6 +177,7 @@ mod tests {
             active_in_team: active,
             has_password: true,
             linked_to_other_subject: false,
+            fresh: false,
         }
     }
     fn facts() -> Facts {
@@ -215,13 +234,25 @@ mod tests {
         assert_eq!(decide(&facts()), Decision::Refuse(Refusal::NoAccount));
     }
 
+    fn fresh(n: u8) -> Candidate {
+        Candidate { has_password: false, fresh: true, ..cand(n, false) }
+    }
+
     #[test]
-    fn an_invitation_mailed_to_the_address_proves_it() {
-        let f = Facts { by_email: Some(cand(4, false)), invitation_for: Some(uid(4)), ..facts() };
+    fn an_invitation_mailed_to_the_address_links_an_account_nobody_uses_yet() {
+        let f = Facts { by_email: Some(fresh(4)), invitation_for: Some(uid(4)), ..facts() };
         assert_eq!(decide(&f), Decision::AcceptInvitationAndLink(uid(4)));
         // An invitation for someone else proves nothing about this address.
-        let f = Facts { by_email: Some(cand(4, false)), invitation_for: Some(uid(5)), ..facts() };
+        let f = Facts { by_email: Some(fresh(4)), invitation_for: Some(uid(5)), ..facts() };
         assert_eq!(decide(&f), Decision::Refuse(Refusal::NotActiveMember));
+    }
+
+    #[test]
+    fn an_invitation_never_links_an_account_already_in_use() {
+        // A hostile admin invites another team's admin and hopes they click "Accept with
+        // single sign-on": the provider is the admin's, so the owner must use their password.
+        let f = Facts { by_email: Some(cand(4, false)), invitation_for: Some(uid(4)), ..facts() };
+        assert_eq!(decide(&f), Decision::Refuse(Refusal::ExistingAccountAcceptsWithPassword));
     }
 
     #[test]

@@ -108,14 +108,15 @@ pub async fn sign_in(
 }
 
 /// Checks a password for the account keyed by `email` (its normalised address, as stored)
-/// under the per-account throttle that every password check shares (sign-in, accepting an invitation as an existing account): the
+/// under the per-account throttle that every password check shares (sign-in, accepting an
+/// invitation as an existing account, proving an account for single sign-on): the
 /// attempt is counted before the password is checked, so a burst of parallel guesses each
 /// gets its own count and everything past the limit is refused without being checked, and
 /// failures in one place count towards a lock-out in the other. `Ok(false)` for a wrong
 /// password, `Err(Throttled)` while locked out (even for the right password); a right one
 /// clears the record.
 #[cfg(feature = "ssr")]
-pub(crate) async fn check_password_throttled(
+pub async fn check_password_throttled(
     st: &crate::state::AppState,
     email: &str,
     password: String,

@@ -153,7 +153,10 @@ impl Db {
                     (SELECT COUNT(*) FROM memberships m
                       WHERE m.account_id = a.id AND m.team_id = $2 AND m.status = 'active') AS active,
                     (SELECT COUNT(*) FROM sso_links l
-                      WHERE l.account_id = a.id AND l.issuer = $3 AND l.subject <> $4) AS other
+                      WHERE l.account_id = a.id AND l.issuer = $3 AND l.subject <> $4) AS other,
+                    (SELECT COUNT(*) FROM memberships m
+                      WHERE m.account_id = a.id AND m.status = 'active') AS active_anywhere,
+                    (SELECT COUNT(*) FROM sso_links l WHERE l.account_id = a.id) AS links
              FROM accounts a WHERE a.id = $1",
         )
         .bind(account.as_str())
@@ -165,11 +168,15 @@ impl Db {
         let Some(r) = row else { return Ok(None) };
         let active: i64 = r.try_get("active")?;
         let other: i64 = r.try_get("other")?;
+        let active_anywhere: i64 = r.try_get("active_anywhere")?;
+        let links: i64 = r.try_get("links")?;
+        let has_password = get_flag(&r, "has_password")?;
         Ok(Some(Candidate {
             account: account.clone(),
             active_in_team: active > 0,
-            has_password: get_flag(&r, "has_password")?,
+            has_password,
             linked_to_other_subject: other > 0,
+            fresh: !has_password && active_anywhere == 0 && links == 0,
         }))
     }
 
