@@ -322,7 +322,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             use app::store::tokens::{move_purchase, purchase_team, MoveRefused};
             let db = open_db(&cli).await?;
             let to = resolve_team(&db, to_team).await?;
-            let actor = app::store::audit::Actor { id: None, label: "support (command line)" };
             // Where the purchase is now is only a starting point: the move checks it again
             // under both teams' locks, and one that lost a race to another move starts over
             // from where the purchase went.
@@ -332,7 +331,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     .await?
                     .ok_or_else(|| anyhow!("--purchase: no purchase with id {purchase:?}"))?;
                 let mut tx = db.pool.begin().await?;
-                match move_purchase(&mut tx, purchase, &from, &to, &actor, chrono::Utc::now()).await? {
+                match move_purchase(&mut tx, purchase, &from, &to, &SUPPORT, chrono::Utc::now()).await? {
                     Ok(_) => {
                         tx.commit().await?;
                         break;
@@ -459,7 +458,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             app::store::audit::record(
                 &mut tx,
                 &team,
-                &app::store::audit::Actor { id: None, label: "support (command line)" },
+                &SUPPORT,
                 "guest_defaults",
                 "Default assignments for guest users",
                 None,
@@ -537,16 +536,27 @@ pub async fn create_admin(
 ) -> anyhow::Result<String> {
     let now = chrono::Utc::now();
     let hash = app::passwords::hash_blocking(password.expose().to_string()).await.map_err(|e| anyhow!(e))?;
+    // The account and membership are read, changed and audited in one transaction, under
+    // the team's lock (the order every change to a team's members takes).
     let mut tx = db.pool.begin().await?;
-    let user = match db.account_by_email(email).await? {
+    app::store::teams::lock_team(&mut tx, team).await?;
+    let (user, label, created) = match app::store::accounts::by_email(&mut *tx, email).await? {
         Some(existing) => {
             eprintln!("note: {email} already has an account; its password is left unchanged");
-            existing.id
+            let label = format!("{} <{}>", existing.name, existing.email);
+            (existing.id, label, false)
         }
-        None => app::store::accounts::create(&mut *tx, email, name, Some(&hash), now).await?,
+        None => {
+            let id = app::store::accounts::create(&mut *tx, email, name, Some(&hash), now).await?;
+            (id, format!("{} <{email}>", name.as_str()), true)
+        }
     };
-    match db.membership(team, &user).await? {
-        Some(_) => app::store::teams::set_role(&mut *tx, team, &user, Role::Admin).await?,
+    let before = match app::store::teams::membership(&mut *tx, team, &user).await? {
+        Some(m) => {
+            app::store::teams::set_role(&mut *tx, team, &user, Role::Admin).await?;
+            let status = if m.active { "active" } else { "invited" };
+            Some(json!({"role": m.role.as_str(), "status": status}))
+        }
         None => {
             app::store::teams::add_member(
                 &mut *tx,
@@ -557,9 +567,16 @@ pub async fn create_admin(
                 MemberStatus::Active,
                 now,
             )
-            .await?
+            .await?;
+            None
         }
+    };
+    let mut after = json!({"role": "admin", "status": "active"});
+    if created {
+        after["account_created"] = json!(true);
     }
+    app::store::audit::record(&mut tx, team, &SUPPORT, "role", &label, before.as_ref(), Some(&after), now)
+        .await?;
     tx.commit().await?;
     Ok(user.to_string())
 }

@@ -80,10 +80,65 @@ fn team_and_admin_create_print_json() {
         Some("a long secret password\n"),
     );
     assert!(admin.status.success(), "{}", String::from_utf8_lossy(&admin.stderr));
-    assert_eq!(json(&admin)["user_id"].as_str().unwrap().len(), 36);
+    let grace = json(&admin)["user_id"].as_str().unwrap().to_string();
+    assert_eq!(grace.len(), 36);
     if app::store::test_postgres_url().is_none() {
         assert!(dir.path().join("tessera.db").exists());
     }
+
+    // A second team; Grace's existing account is made its admin too (added, not created),
+    // then once more (already its admin: the role is set again, and that is recorded too).
+    let other = json(&tessera(dir.path(), &["team", "create", "--name", "Acme Print"], None));
+    let other = other["id"].as_str().unwrap();
+    for _ in 0..2 {
+        let again = tessera(
+            dir.path(),
+            &[
+                "admin",
+                "create",
+                "--team",
+                other,
+                "--email",
+                "grace@acme.example",
+                "--name",
+                "G",
+                "--password-stdin",
+            ],
+            Some("another long password\n"),
+        );
+        assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
+        assert_eq!(json(&again)["user_id"], grace.as_str(), "the same account");
+    }
+
+    // Each team's audit log has the changes, oldest first, under the support operator.
+    let parse = |s: Option<&str>| s.map(|s| serde_json::from_str::<serde_json::Value>(s).unwrap());
+    let admin = serde_json::json!({"role": "admin", "status": "active"});
+    let created = serde_json::json!({"role": "admin", "status": "active", "account_created": true});
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let db = app::store::Db::connect(&database_url(dir.path())).await.unwrap();
+        for (team, expected) in [
+            (id, vec![(None, created.clone())]),
+            (other, vec![(None, admin.clone()), (Some(admin.clone()), admin.clone())]),
+        ] {
+            let team = app::domain::TeamId::parse(team).unwrap();
+            let (rows, total) = db.audit_entries(&team, None, 0, 10).await.unwrap();
+            assert_eq!(total as usize, expected.len(), "{rows:?}");
+            for (e, (before, after)) in rows.iter().rev().zip(expected) {
+                assert_eq!(
+                    (e.actor.as_str(), e.action.as_str(), e.target.as_str()),
+                    ("support (command line)", "role", "Grace Hopper <grace@acme.example>"),
+                );
+                assert_eq!(
+                    (parse(e.before.as_deref()), parse(e.after.as_deref())),
+                    (before, Some(after)),
+                    "{e:?}"
+                );
+            }
+            let (_, roles) = db.audit_entries(&team, Some("role"), 0, 10).await.unwrap();
+            assert_eq!(roles, total, "the audit log's Roles filter finds them");
+        }
+    });
 }
 
 #[test]

@@ -159,3 +159,91 @@ async fn a_valid_token_and_an_allowed_product_get_a_four_hour_licence_in_a_licen
     assert_eq!(body["until"], iso(due + Duration::hours(4)));
     assert_eq!(client.held("MODEL3D"), (true, Some(iso(due + Duration::hours(4)))));
 }
+
+/// The case: a person who was allowed MODEL3D here loses the seat; the next online
+/// check is refused (`not_entitled`), and that refusal takes the lease with it. Keeping the
+/// licensing service (or both services) out of reach afterwards gains nothing: the client
+/// answers the remembered refusal, no temporary licence and no running on the old lease,
+/// even when the person copies the old lease back into the state file.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_person_whose_seat_was_taken_away_gets_nothing_offline() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let client = signed_in_client(&app, dir.path()).await;
+    let proxy = Proxy::start(&app.url).await;
+    client.use_server(&proxy.url);
+    let t0 = app.clock.now();
+    let (code, body) = client.start(t0).await;
+    assert_eq!((code, body["status"].as_str(), body["days_left"].as_i64()), (0, Some("licensed"), Some(30)));
+    let old_lease = client.state_json()["products"]["MODEL3D"]["lease"].clone();
+    assert!(old_lease.is_string(), "a 30-day lease is held");
+
+    // The team's admin takes the seat away.
+    let team = app.team_id("Northwind Studio").await;
+    let person = app
+        .db
+        .account_by_email(&app::domain::Email::parse(harness::PERSON).unwrap())
+        .await
+        .unwrap()
+        .expect("the person")
+        .id;
+    let product = app.db.product_by_code("MODEL3D").await.unwrap().expect("MODEL3D");
+    let mut tx = app.db.pool.begin().await.unwrap();
+    assert!(app::store::assignments::unassign(&mut tx, &team, person.as_str(), &product.id).await.unwrap());
+    tx.commit().await.unwrap();
+
+    // The next check is refused online: the product stops, the lease is dropped and the
+    // refusal is remembered in its place.
+    let (code, body) = client.check(t0 + Duration::minutes(30)).await;
+    assert_eq!(
+        (code, body["status"].as_str(), body["error"].as_str()),
+        (2, Some("refused"), Some("not_entitled")),
+        "{body}"
+    );
+    nothing_held(&client, "MODEL3D");
+    assert_eq!(client.state_json()["products"]["MODEL3D"]["refusal"]["error"], "not_entitled");
+
+    // Licensing out, identity answering (the token is refreshed, so it is valid): every
+    // start and check, including those that would be a restart on the lease, the grace
+    // period or a temporary licence had the lease been kept, gets the refusal again.
+    let refused = |code: i32, body: &Value, what: &str| {
+        assert_eq!(
+            (code, body["status"].as_str(), body["error"].as_str()),
+            (2, Some("refused"), Some("not_entitled")),
+            "{what}: {body}"
+        );
+    };
+    proxy.licensing_down(true);
+    for at in [t0 + Duration::hours(1), t0 + Duration::hours(5), t0 + Duration::hours(49)] {
+        for command in ["start", "check"] {
+            let (code, body) =
+                client.run(at, &[command, "--product", "MODEL3D", "--device-name", "Studio PC"]).await;
+            refused(code, &body, &format!("{command} at {} (licensing out)", iso(at)));
+            nothing_held(&client, "MODEL3D");
+        }
+    }
+
+    // Both services out, days later (the token has expired): the same.
+    app.stop().await;
+    for at in [t0 + Duration::days(3), t0 + Duration::days(29)] {
+        let (code, body) = client.start(at).await;
+        refused(code, &body, &format!("start at {} (both out)", iso(at)));
+        nothing_held(&client, "MODEL3D");
+        let (code, body) = client.check(at).await;
+        refused(code, &body, &format!("check at {} (both out)", iso(at)));
+        nothing_held(&client, "MODEL3D");
+    }
+
+    // The person puts the old lease (still within its 30 days, and it verifies) back into
+    // the state file: the remembered refusal still stands, and no temporary licence is given.
+    let mut state = client.state_json();
+    state["products"]["MODEL3D"]["lease"] = old_lease;
+    client.write_state(&state);
+    for at in [t0 + Duration::days(3), t0 + Duration::days(29)] {
+        let (code, body) = client.start(at).await;
+        refused(code, &body, &format!("start on the old lease at {}", iso(at)));
+        let (code, body) = client.check(at).await;
+        refused(code, &body, &format!("check on the old lease at {}", iso(at)));
+        assert_eq!(client.held("MODEL3D").1, None, "no temporary licence");
+    }
+}

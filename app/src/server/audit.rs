@@ -20,7 +20,7 @@ pub struct AuditPage {
     pub limit: i64,
 }
 
-pub const AUDIT_ACTIONS: [(&str, &str); 17] = [
+pub const AUDIT_ACTIONS: [(&str, &str); 18] = [
     ("", "All changes"),
     ("assign", "Assign"),
     ("unassign", "Unassign"),
@@ -38,6 +38,7 @@ pub const AUDIT_ACTIONS: [(&str, &str); 17] = [
     ("ssa", "Service accounts"),
     ("sso", "Single sign-on"),
     ("sso_link", "Single sign-on links"),
+    ("role", "Roles"),
 ];
 
 /// The team's audit log, newest first (admins only).

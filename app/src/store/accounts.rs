@@ -26,6 +26,15 @@ fn from_row(r: &AnyRow) -> Result<Account> {
 
 const COLS: &str = "id, email, name, password_hash, created_at";
 
+/// The account with this address, read through `ex` (a transaction that goes on to change it).
+pub async fn by_email<'e, E: Executor<'e, Database = Any>>(ex: E, email: &Email) -> Result<Option<Account>> {
+    let row = sqlx::query(&format!("SELECT {COLS} FROM accounts WHERE email = $1"))
+        .bind(email.as_str())
+        .fetch_optional(ex)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
 pub async fn create<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     email: &Email,
@@ -50,11 +59,7 @@ pub async fn create<'e, E: Executor<'e, Database = Any>>(
 
 impl Db {
     pub async fn account_by_email(&self, email: &Email) -> Result<Option<Account>> {
-        let row = sqlx::query(&format!("SELECT {COLS} FROM accounts WHERE email = $1"))
-            .bind(email.as_str())
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(from_row).transpose()
+        by_email(&self.pool, email).await
     }
 
     pub async fn account(&self, id: &UserId) -> Result<Option<Account>> {

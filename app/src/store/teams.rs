@@ -155,25 +155,7 @@ impl Db {
     }
 
     pub async fn membership(&self, team: &TeamId, account: &UserId) -> Result<Option<Membership>> {
-        let row = sqlx::query(
-            "SELECT m.team_id, t.name, m.role, m.guest, m.status FROM memberships m \
-             JOIN teams t ON t.id = m.team_id WHERE m.team_id = $1 AND m.account_id = $2",
-        )
-        .bind(team.as_str())
-        .bind(account.as_str())
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| {
-            let status: String = r.try_get("status")?;
-            Ok(Membership {
-                team_id: team_id(r.try_get("team_id")?)?,
-                team_name: r.try_get("name")?,
-                role: Role::parse(&r.try_get::<String, _>("role")?)?,
-                guest: get_flag(&r, "guest")?,
-                active: status == "active",
-            })
-        })
-        .transpose()
+        membership(&self.pool, team, account).await
     }
 
     pub async fn member_counts(&self, team: &TeamId) -> Result<MemberCounts> {
@@ -195,6 +177,34 @@ impl Db {
             admins: r.try_get("admins")?,
         })
     }
+}
+
+/// A person's membership of a team (any status), read through `ex` (a transaction that goes
+/// on to change it).
+pub async fn membership<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    team: &TeamId,
+    account: &UserId,
+) -> Result<Option<Membership>> {
+    let row = sqlx::query(
+        "SELECT m.team_id, t.name, m.role, m.guest, m.status FROM memberships m \
+         JOIN teams t ON t.id = m.team_id WHERE m.team_id = $1 AND m.account_id = $2",
+    )
+    .bind(team.as_str())
+    .bind(account.as_str())
+    .fetch_optional(ex)
+    .await?;
+    row.map(|r| {
+        let status: String = r.try_get("status")?;
+        Ok(Membership {
+            team_id: team_id(r.try_get("team_id")?)?,
+            team_name: r.try_get("name")?,
+            role: Role::parse(&r.try_get::<String, _>("role")?)?,
+            guest: get_flag(&r, "guest")?,
+            active: status == "active",
+        })
+    })
+    .transpose()
 }
 
 pub async fn set_role<'e, E: Executor<'e, Database = Any>>(
