@@ -59,7 +59,7 @@ const OPEN_ROUTES: [(&str, &str); 15] = [
     ("/authentication/v2/authorize", "consent for the signed-in person's own account"),
     ("/sso", "public start of single sign-on"),
     ("/sso/callback", "the provider's answer (tests/sso.rs)"),
-    ("/sso/link", "the owner's password proof for a pending link, in this session only (tests/attacks/sso.rs)"),
+    ("/sso/link", "the owner's password proof for this session's pending link (tests/attacks/sso.rs)"),
     ("/sso/link/email", "mails the owner a link for the pending link in this session (tests/attacks/sso.rs)"),
     ("/sso/link/confirm", "the mailed link, completes only in the session that asked (tests/attacks/sso.rs)"),
     ("/api/{*fn_name}", "the server functions: the matrix below"),

@@ -6,8 +6,8 @@ mod common;
 
 mod client;
 mod devices;
-mod idp;
 mod identity;
+mod idp;
 mod sso;
 mod throttle;
 mod tokens;
