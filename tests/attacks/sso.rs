@@ -3,9 +3,9 @@
 //! that address: the takeover below worked before issue 15. Each attack asserts the
 //! refusal and that nothing changed (no session, no link); the positive paths prove the
 //! refusals are not a blanket "no".
-use crate::common::{spawn_app, TestApp, PASSWORD};
+use crate::common::{new_account, spawn_app, TestApp, PASSWORD};
 use crate::idp::{says, Idp};
-use app::domain::{Email, PersonName, TeamId, UserId};
+use app::domain::{Email, TeamId, UserId};
 use app::state::Clock;
 use app::store::identity::SsoConfig;
 use app::store::teams::{MemberStatus, Role};
@@ -22,28 +22,6 @@ fn location(res: &reqwest::Response) -> String {
 
 async fn account(app: &TestApp, email: &str) -> UserId {
     app.db.account_by_email(&Email::parse(email).unwrap()).await.unwrap().unwrap().id
-}
-
-async fn new_account(app: &TestApp, email: &str, name: &str, team: Option<(&TeamId, Role)>) -> UserId {
-    let hash = app::passwords::hash_blocking(PASSWORD.to_string()).await.unwrap();
-    let now = app.clock.now();
-    let mut tx = app.db.pool.begin().await.unwrap();
-    let id = app::store::accounts::create(
-        &mut *tx,
-        &Email::parse(email).unwrap(),
-        &PersonName::parse(name).unwrap(),
-        Some(&hash),
-        now,
-    )
-    .await
-    .unwrap();
-    if let Some((team, role)) = team {
-        app::store::teams::add_member(&mut *tx, team, &id, role, false, MemberStatus::Active, now)
-            .await
-            .unwrap();
-    }
-    tx.commit().await.unwrap();
-    id
 }
 
 async fn signed_in(app: &TestApp, email: &str) -> reqwest::Client {
@@ -136,7 +114,7 @@ async fn a_hostile_admin_cannot_sign_in_as_another_teams_admin_through_their_own
     let app = spawn_app().await;
     let harbor = app.team_id("Harbor Engineering").await;
     let north = app.team_id("Northwind Studio").await;
-    new_account(&app, MALLORY, "Mallory Harbor", Some((&harbor, Role::Admin))).await;
+    new_account(&app, MALLORY, "Mallory Harbor", Some((&harbor, Role::Admin, MemberStatus::Active))).await;
     new_account(&app, OTTO, "Otto Outsider", None).await;
     let idp = Idp::start(says("victim", AMARA, true)).await;
 
@@ -429,4 +407,57 @@ async fn a_mailed_link_expires_after_thirty_minutes() {
     assert_eq!(c.get(&url).send().await.unwrap().status(), 410);
     assert_eq!(whoami(&app, &c).await, None);
     assert!(links(&app, BRUNO).await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nobody_else_can_use_or_complete_a_pending_link() {
+    // Bruno has a link waiting for his proof (a mail sent). Another team's admin, a plain
+    // member, an invitee, an outsider and an anonymous browser each try every /sso/link
+    // route, with his mailed link and his password: each is refused, and his request is
+    // untouched, so it still completes in his own browser afterwards.
+    let app = spawn_app().await;
+    let north = app.team_id("Northwind Studio").await;
+    let harbor = app.team_id("Harbor Engineering").await;
+    let idp = Idp::start(says("bruno-at-idp", BRUNO, true)).await;
+    use_provider(&app, &north, &idp).await;
+    new_account(&app, MALLORY, "Mallory Harbor", Some((&harbor, Role::Admin, MemberStatus::Active))).await;
+    new_account(
+        &app,
+        "ivan.invitee@elsewhere.example",
+        "Ivan Invitee",
+        Some((&north, Role::Member, MemberStatus::Invited)),
+    )
+    .await;
+    new_account(&app, OTTO, "Otto Outsider", None).await;
+
+    let bruno = app.client();
+    assert_eq!(location(&sso(&app, &bruno, BRUNO).await), "/sso/link");
+    assert_eq!(bruno.post(format!("{}/sso/link/email", app.url)).send().await.unwrap().status(), 200);
+    let url = link_in(&outbox_to(&app, BRUNO, "sso_link").await[0]);
+
+    let mut callers = vec![("anonymous", app.client(), None)];
+    for who in [MALLORY, "farid.haddad5@northwind.example", "ivan.invitee@elsewhere.example", OTTO] {
+        callers.push((who, signed_in(&app, who).await, Some(who.to_string())));
+    }
+    for (who, c, me) in &callers {
+        let answers = [
+            c.get(format!("{}/sso/link", app.url)).send().await.unwrap(),
+            c.post(format!("{}/sso/link", app.url)).form(&[("password", PASSWORD)]).send().await.unwrap(),
+            c.post(format!("{}/sso/link/email", app.url)).send().await.unwrap(),
+            c.get(&url).send().await.unwrap(),
+        ];
+        for res in answers {
+            let status = res.status();
+            let page = res.text().await.unwrap();
+            assert_eq!(status, 400, "{who}: {page}");
+            assert!(page.contains("no single sign-on waiting in this browser"), "{who}: {page}");
+        }
+        assert_eq!(whoami(&app, c).await, *me, "{who} is still who they were");
+    }
+    assert!(links(&app, BRUNO).await.is_empty());
+    assert_eq!(outbox_to(&app, BRUNO, "sso_link").await.len(), 1, "no further mail to Bruno");
+
+    let res = bruno.get(&url).send().await.unwrap();
+    assert_eq!((res.status().as_u16(), location(&res).as_str()), (303, "/"));
+    assert_eq!(whoami(&app, &bruno).await.as_deref(), Some(BRUNO));
 }

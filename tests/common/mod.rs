@@ -157,3 +157,30 @@ impl TestApp {
         self.db.teams_named(name).await.expect("query").into_iter().next().expect("team exists")
     }
 }
+
+/// An account with the test password, optionally in `team` with a role and status.
+pub async fn new_account(
+    app: &TestApp,
+    email: &str,
+    name: &str,
+    team: Option<(&TeamId, app::store::teams::Role, app::store::teams::MemberStatus)>,
+) -> app::domain::UserId {
+    use app::state::Clock as _;
+    let hash = app::passwords::hash_blocking(PASSWORD.to_string()).await.expect("hash");
+    let now = app.clock.now();
+    let mut tx = app.db.pool.begin().await.expect("begin");
+    let id = app::store::accounts::create(
+        &mut *tx,
+        &app::domain::Email::parse(email).expect("email"),
+        &app::domain::PersonName::parse(name).expect("name"),
+        Some(&hash),
+        now,
+    )
+    .await
+    .expect("account");
+    if let Some((team, role, status)) = team {
+        app::store::teams::add_member(&mut *tx, team, &id, role, false, status, now).await.expect("member");
+    }
+    tx.commit().await.expect("commit");
+    id
+}
