@@ -19,7 +19,7 @@
 //! fails until you do.
 mod common;
 
-use app::domain::{Email, PersonName, TeamId};
+use app::domain::{Email, TeamId};
 use app::state::Clock;
 use app::store::teams::{MemberStatus, Role};
 use common::*;
@@ -379,26 +379,6 @@ impl Callers {
 
 async fn account_id(app: &TestApp, email: &str) -> String {
     app.db.account_by_email(&Email::parse(email).unwrap()).await.unwrap().unwrap().id.as_str().to_string()
-}
-
-/// An account with the test password, optionally in `team`.
-async fn new_account(app: &TestApp, email: &str, name: &str, team: Option<(&TeamId, Role, MemberStatus)>) {
-    let hash = app::passwords::hash_blocking(PASSWORD.to_string()).await.unwrap();
-    let now = app.clock.now();
-    let mut tx = app.db.pool.begin().await.unwrap();
-    let id = app::store::accounts::create(
-        &mut *tx,
-        &Email::parse(email).unwrap(),
-        &PersonName::parse(name).unwrap(),
-        Some(&hash),
-        now,
-    )
-    .await
-    .unwrap();
-    if let Some((team, role, status)) = team {
-        app::store::teams::add_member(&mut *tx, team, &id, role, false, status, now).await.unwrap();
-    }
-    tx.commit().await.unwrap();
 }
 
 async fn signed_in(app: &TestApp, email: &str) -> reqwest::Client {
