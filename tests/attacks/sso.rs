@@ -104,6 +104,18 @@ async fn outbox_to(app: &TestApp, to: &str, kind: &str) -> Vec<String> {
         .collect()
 }
 
+/// A first sign-in as `email` through the provider, waiting for proof, and the mailed link
+/// this browser asked for (the only one sent to `email`).
+async fn mailed_link(app: &TestApp, c: &reqwest::Client, email: &str) -> String {
+    assert_eq!(location(&sso(app, c, email).await), "/sso/link");
+    let res = c.post(format!("{}/sso/link/email", app.url)).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("We sent a link to"));
+    let mails = outbox_to(app, email, "sso_link").await;
+    assert_eq!(mails.len(), 1);
+    link_in(&mails[0])
+}
+
 /// The address on its own line in a mail's text (the confirm link).
 fn link_in(text: &str) -> String {
     text.lines().find(|l| l.contains("/sso/link/confirm?token=")).expect("a link").trim().to_string()
@@ -286,13 +298,7 @@ async fn the_mailed_link_works_once_and_only_in_the_browser_that_asked() {
     use_provider(&app, &north, &idp).await;
 
     let c = app.client();
-    assert_eq!(location(&sso(&app, &c, BRUNO).await), "/sso/link");
-    let res = c.post(format!("{}/sso/link/email", app.url)).send().await.unwrap();
-    assert_eq!(res.status(), 200);
-    assert!(res.text().await.unwrap().contains("We sent a link to"));
-    let mails = outbox_to(&app, BRUNO, "sso_link").await;
-    assert_eq!(mails.len(), 1);
-    let url = link_in(&mails[0]);
+    let url = mailed_link(&app, &c, BRUNO).await;
 
     // Another browser: refused, and the link is not used up by it.
     let other = app.client();
@@ -400,9 +406,7 @@ async fn a_mailed_link_expires_after_thirty_minutes() {
     let idp = Idp::start(says("bruno-at-idp", BRUNO, true)).await;
     use_provider(&app, &north, &idp).await;
     let c = app.client();
-    assert_eq!(location(&sso(&app, &c, BRUNO).await), "/sso/link");
-    assert_eq!(c.post(format!("{}/sso/link/email", app.url)).send().await.unwrap().status(), 200);
-    let url = link_in(&outbox_to(&app, BRUNO, "sso_link").await[0]);
+    let url = mailed_link(&app, &c, BRUNO).await;
     app.clock.advance(chrono::Duration::minutes(31));
     assert_eq!(c.get(&url).send().await.unwrap().status(), 410);
     assert_eq!(whoami(&app, &c).await, None);
@@ -431,9 +435,7 @@ async fn nobody_else_can_use_or_complete_a_pending_link() {
     new_account(&app, OTTO, "Otto Outsider", None).await;
 
     let bruno = app.client();
-    assert_eq!(location(&sso(&app, &bruno, BRUNO).await), "/sso/link");
-    assert_eq!(bruno.post(format!("{}/sso/link/email", app.url)).send().await.unwrap().status(), 200);
-    let url = link_in(&outbox_to(&app, BRUNO, "sso_link").await[0]);
+    let url = mailed_link(&app, &bruno, BRUNO).await;
 
     let mut callers = vec![("anonymous", app.client(), None)];
     for who in [MALLORY, "farid.haddad5@northwind.example", "ivan.invitee@elsewhere.example", OTTO] {
