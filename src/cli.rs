@@ -666,6 +666,31 @@ mod tests {
     }
 
     #[test]
+    fn a_client_secret_starting_with_a_dash_is_a_value() {
+        for secret in ["-V3xq", "--x", "-"] {
+            let cli = Cli::try_parse_from([
+                "tessera",
+                "client",
+                "sign-in",
+                "--server",
+                "http://127.0.0.1:3000",
+                "--client-id",
+                "abc",
+                "--client-secret",
+                secret,
+                "--timeout",
+                "5",
+            ])
+            .unwrap_or_else(|e| panic!("{secret:?}: {e}"));
+            let Command::Client(args) = cli.command else { panic!("not the client command") };
+            let crate::client::ClientCommand::SignIn { client_secret, timeout, .. } = args.command else {
+                panic!("not sign-in")
+            };
+            assert_eq!((client_secret.as_str(), timeout), (secret, 5));
+        }
+    }
+
+    #[test]
     fn redacts_passwords() {
         assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
         assert_eq!(redact("sqlite://./data/t.db"), "sqlite://./data/t.db");

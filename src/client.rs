@@ -47,8 +47,9 @@ pub enum ClientCommand {
         server: String,
         #[arg(long)]
         client_id: String,
-        // A secret: `--help` names the variable but never prints its value.
-        #[arg(long, env = "TESSERA_CLIENT_SECRET", hide_env_values = true)]
+        // A secret: `--help` names the variable but never prints its value. Secrets are
+        // base64url, so one in 64 starts with '-': still a value, never an option.
+        #[arg(long, env = "TESSERA_CLIENT_SECRET", hide_env_values = true, allow_hyphen_values = true)]
         client_secret: String,
         /// Loopback port for the redirect (0: any free port).
         #[arg(long, default_value_t = 0)]

@@ -134,10 +134,20 @@ pub async fn signed_in_client(app: &TestApp, dir: &Path) -> Client {
         .spawn()
         .expect("start sign-in");
     let mut lines = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut said = Vec::new();
     let url = loop {
-        let line = lines.next_line().await.unwrap().expect("the client prints the sign-in address");
-        if line.starts_with("http") {
-            break line;
+        match lines.next_line().await.unwrap() {
+            Some(line) if line.starts_with("http") => break line,
+            Some(line) => said.push(line),
+            None => {
+                // Say why: what the client printed before it ended, and how it ended.
+                let out = child.wait_with_output().await.unwrap();
+                panic!(
+                    "the client ended ({}) without printing the sign-in address; stderr: {said:?}; stdout: {}",
+                    out.status,
+                    String::from_utf8_lossy(&out.stdout)
+                );
+            }
         }
     };
 
