@@ -871,6 +871,12 @@ async fn every_change_to_apps_and_sso_is_audited_in_its_own_transaction() {
     let entries = audit_of(&app, &north, "sso").await;
     assert_eq!(entries.len(), 1, "{entries:?}");
     assert_eq!(entries[0].after.as_deref(), Some(r#"{"enabled":true,"issuer":"https://idp.example"}"#));
+    // A blank secret keeps the stored one (the form never shows it back).
+    let mut keep = sso("https://idp.example");
+    keep[3].1 = "";
+    let (status, body) = app.call(&amara, "save_sso", &keep).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(app.db.sso_config(&north).await.unwrap().unwrap().client_secret, "s3cret");
 
     // When the entry cannot be written, the change is not made either.
     let (_, spare) =

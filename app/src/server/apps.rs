@@ -323,7 +323,12 @@ pub async fn save_sso(
     if client_id.trim().is_empty() {
         return Err(AppError::invalid("client_id", "Enter the client id the provider gave you."));
     }
-    let existing = st.db.sso_config(&m.team_id).await?;
+    let now = st.now();
+    // The kept secret is read under the team's lock, so two admins saving at once cannot
+    // pair one's issuer with a secret the other has just replaced.
+    let mut tx = st.db.pool.begin().await?;
+    crate::store::teams::lock_team(&mut tx, &m.team_id).await?;
+    let existing = crate::store::identity::sso_config(&mut *tx, &m.team_id).await?;
     let secret = if client_secret.is_empty() {
         existing.map(|e| e.client_secret).unwrap_or_default()
     } else {
@@ -339,8 +344,6 @@ pub async fn save_sso(
         client_secret: secret,
         enabled,
     };
-    let now = st.now();
-    let mut tx = st.db.pool.begin().await?;
     crate::store::identity::save_sso_config(&mut *tx, &cfg, now).await?;
     self::ssr::audit(
         &mut tx,

@@ -289,6 +289,19 @@ pub async fn delete_ssa_key<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
+pub async fn sso_config<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    team: &TeamId,
+) -> Result<Option<SsoConfig>> {
+    let row = sqlx::query(
+        "SELECT team_id, issuer, client_id, client_secret, enabled FROM team_sso WHERE team_id = $1",
+    )
+    .bind(team.as_str())
+    .fetch_optional(ex)
+    .await?;
+    row.as_ref().map(sso_from).transpose()
+}
+
 pub async fn save_sso_config<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     c: &SsoConfig,
@@ -638,13 +651,7 @@ impl Db {
     }
 
     pub async fn sso_config(&self, team: &TeamId) -> Result<Option<SsoConfig>> {
-        let row = sqlx::query(
-            "SELECT team_id, issuer, client_id, client_secret, enabled FROM team_sso WHERE team_id = $1",
-        )
-        .bind(team.as_str())
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(sso_from).transpose()
+        sso_config(&self.pool, team).await
     }
 
     /// The enabled SSO configurations of the teams an account is an *active* member of: an
