@@ -1,4 +1,4 @@
-use super::{get_ts, new_id, ts, Db, Result, StoreError};
+use super::{changed_a_row, get_ts, new_id, ts, Db, Result, StoreError};
 use crate::domain::{Email, PersonName, UserId};
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
@@ -76,9 +76,6 @@ impl Db {
             .bind(id.as_str())
             .execute(&self.pool)
             .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        changed_a_row(&done)
     }
 }

@@ -1,6 +1,6 @@
 //! Clients, Secure Service Accounts and their keys, signing keys, authorization codes,
 //! refresh tokens, revocations, profiles and team SSO settings.
-use super::{get_flag, get_opt_ts, get_ts, ts, Db, Result, StoreError};
+use super::{changed_a_row, get_flag, get_opt_ts, get_ts, ts, Db, Result, StoreError};
 use crate::domain::oauth::Scopes;
 use crate::domain::{TeamId, UserId};
 use chrono::{DateTime, Utc};
@@ -250,10 +250,7 @@ pub async fn set_ssa_disabled<'e, E: Executor<'e, Database = Any>>(
         .bind(id)
         .execute(ex)
         .await?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
+    changed_a_row(&done)
 }
 
 pub async fn create_ssa_key<'e, E: Executor<'e, Database = Any>>(ex: E, key: &SsaKeyRow) -> Result<()> {
@@ -283,10 +280,7 @@ pub async fn delete_ssa_key<'e, E: Executor<'e, Database = Any>>(
     .bind(ssa)
     .execute(ex)
     .await?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
+    changed_a_row(&done)
 }
 
 pub async fn sso_config<'e, E: Executor<'e, Database = Any>>(

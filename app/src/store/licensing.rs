@@ -1,6 +1,6 @@
 //! Licensing data (R-LIC1..5): products by code, what a person holds, devices, the one
 //! active session, usage windows and Flex charges.
-use super::{get_opt_ts, get_ts, new_id, tokens::ledger_entry, ts, Db, Result, StoreError};
+use super::{changed_a_row, get_opt_ts, get_ts, new_id, tokens::ledger_entry, ts, Db, Result, StoreError};
 use crate::domain::access::{held_through_team, FlexFacts, TeamHolding};
 use crate::domain::ledger::{self, Lot};
 use crate::domain::licensing::{LicenseType, MAX_DEVICES};
@@ -109,10 +109,7 @@ async fn lock_account(tx: &mut Transaction<'_, Any>, account: &str) -> Result<()
         .bind(account)
         .execute(&mut **tx)
         .await?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
+    changed_a_row(&done)
 }
 
 /// Takes the locks of several teams (`teams::lock_team`) in ascending id order: the one

@@ -40,6 +40,14 @@ pub enum StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+/// For a statement meant to change one existing row: `NotFound` when it changed none.
+fn changed_a_row(done: &sqlx::any::AnyQueryResult) -> Result<()> {
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
 impl StoreError {
     /// Maps a unique-constraint violation to `Duplicate(what)`; leaves other errors alone.
     pub fn on_unique(self, what: &str) -> Self {

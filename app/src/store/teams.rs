@@ -1,4 +1,4 @@
-use super::{get_flag, get_ts, new_id, ts, Db, Result, StoreError};
+use super::{changed_a_row, get_flag, get_ts, new_id, ts, Db, Result, StoreError};
 use crate::domain::{TeamId, TeamName, UserId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -238,8 +238,5 @@ pub async fn lock_team(tx: &mut sqlx::Transaction<'_, Any>, team: &TeamId) -> Re
         .bind(team.as_str())
         .execute(&mut **tx)
         .await?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
+    changed_a_row(&done)
 }
