@@ -12,7 +12,7 @@ mod harness;
 use app::state::Clock;
 use chrono::{Duration, Utc};
 use common::spawn_app;
-use harness::{iso, signed_in_client, Proxy};
+use harness::{iso, signed_in_client, signed_in_client_behind_proxy};
 use serde_json::Value;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -54,9 +54,7 @@ async fn offline_for_29_days_warns_and_for_30_days_stops() {
 async fn a_first_start_during_an_outage_gets_nothing_until_the_service_has_answered_once() {
     let app = spawn_app().await;
     let dir = tempfile::tempdir().unwrap();
-    let client = signed_in_client(&app, dir.path()).await;
-    let proxy = Proxy::start(&app.url).await;
-    client.use_server(&proxy.url);
+    let (client, proxy) = signed_in_client_behind_proxy(&app, dir.path()).await;
     let t0 = app.clock.now();
 
     // Signed in, the licensing service out: the product was never allowed on this device,
@@ -84,9 +82,7 @@ async fn a_first_start_during_an_outage_gets_nothing_until_the_service_has_answe
 async fn an_outage_while_open_gives_24_hours_then_temporary_licences_then_recovery() {
     let app = spawn_app().await;
     let dir = tempfile::tempdir().unwrap();
-    let client = signed_in_client(&app, dir.path()).await;
-    let proxy = Proxy::start(&app.url).await;
-    client.use_server(&proxy.url);
+    let (client, proxy) = signed_in_client_behind_proxy(&app, dir.path()).await;
     let t0 = app.clock.now();
     assert_eq!(client.start(t0).await.1["status"], "licensed");
     // Only the licensing service is out: the identity service renews the access token, so

@@ -17,7 +17,7 @@ use app::state::Clock;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::Duration;
-use harness::{iso, signed_in_client, Client, Proxy};
+use harness::{iso, signed_in_client, signed_in_client_behind_proxy, Client};
 use serde_json::Value;
 
 /// Nothing was granted or stored for `product`: no lease, no temporary licence.
@@ -83,9 +83,7 @@ async fn an_expired_access_token_gets_nothing_even_when_its_expiry_is_edited() {
 async fn a_refused_person_gets_nothing_offline() {
     let app = spawn_app().await;
     let dir = tempfile::tempdir().expect("dir");
-    let client = signed_in_client(&app, dir.path()).await;
-    let proxy = Proxy::start(&app.url).await;
-    client.use_server(&proxy.url);
+    let (client, proxy) = signed_in_client_behind_proxy(&app, dir.path()).await;
     let t0 = app.clock.now();
     // RENDER is not theirs: refused online.
     let (code, body) = client.start_product(t0, "RENDER").await;
@@ -125,9 +123,7 @@ async fn a_refused_person_gets_nothing_offline() {
 async fn a_product_never_allowed_here_gets_no_temporary_licence_by_blocking_licensing() {
     let app = spawn_app().await;
     let dir = tempfile::tempdir().expect("dir");
-    let client = signed_in_client(&app, dir.path()).await;
-    let proxy = Proxy::start(&app.url).await;
-    client.use_server(&proxy.url);
+    let (client, proxy) = signed_in_client_behind_proxy(&app, dir.path()).await;
     let t0 = app.clock.now();
     // The person blocks the licensing service themself, keeping identity (a valid token).
     proxy.licensing_down(true);
@@ -142,9 +138,7 @@ async fn a_product_never_allowed_here_gets_no_temporary_licence_by_blocking_lice
 async fn a_valid_token_and_an_allowed_product_get_a_four_hour_licence_in_a_licensing_outage() {
     let app = spawn_app().await;
     let dir = tempfile::tempdir().expect("dir");
-    let client = signed_in_client(&app, dir.path()).await;
-    let proxy = Proxy::start(&app.url).await;
-    client.use_server(&proxy.url);
+    let (client, proxy) = signed_in_client_behind_proxy(&app, dir.path()).await;
     let t0 = app.clock.now();
     assert_eq!(client.start(t0).await.1["status"], "licensed");
     proxy.licensing_down(true);
@@ -169,9 +163,7 @@ async fn a_valid_token_and_an_allowed_product_get_a_four_hour_licence_in_a_licen
 async fn a_person_whose_seat_was_taken_away_gets_nothing_offline() {
     let app = spawn_app().await;
     let dir = tempfile::tempdir().expect("dir");
-    let client = signed_in_client(&app, dir.path()).await;
-    let proxy = Proxy::start(&app.url).await;
-    client.use_server(&proxy.url);
+    let (client, proxy) = signed_in_client_behind_proxy(&app, dir.path()).await;
     let t0 = app.clock.now();
     let (code, body) = client.start(t0).await;
     assert_eq!((code, body["status"].as_str(), body["days_left"].as_i64()), (0, Some("licensed"), Some(30)));

@@ -176,6 +176,15 @@ pub async fn signed_in_client(app: &TestApp, dir: &Path) -> Client {
     Client { state, server_clock: app.clock.clone() }
 }
 
+/// A signed-in client whose server is a proxy in front of `app`, so the test can take the
+/// licensing service out of reach.
+pub async fn signed_in_client_behind_proxy(app: &TestApp, dir: &Path) -> (Client, Proxy) {
+    let client = signed_in_client(app, dir).await;
+    let proxy = Proxy::start(&app.url).await;
+    client.use_server(&proxy.url);
+    (client, proxy)
+}
+
 /// A reverse proxy in front of a test server. While `licensing_down`, every
 /// `/licensing/...` request answers 503 (the licensing service is out) and the rest, the
 /// identity service included, is passed through. A server that is stopped answers 502.
