@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building (and, with --browser, testing) Tessera needs. Idempotent: each
-# step checks what is already there. Versions are pinned in docs/TOOLCHAIN facts:
+# step checks what is already there. Versions are pinned here, each for a reason:
 # cargo-leptos 0.3.10 (0.3.11 needs a newer rustc), wasm-bindgen-cli equal to the
 # wasm-bindgen crate in Cargo.lock, npm binaryen for wasm-opt (Debian's v108 breaks
 # hydration), npm playwright equal to the playwright-rs driver version.

@@ -44,27 +44,30 @@ else
 fi
 rm -f "$deny_log"
 
-# Builds target/debug/tessera and the wasm bundle in target/site that the browser tests serve.
-cargo leptos build
+# The wasm bundle and the stylesheet in target/site that the browser tests serve. The server
+# they start, target/debug/tessera, is the one `cargo test` builds for the integration tests:
+# built once, not a second time with other features by cargo-leptos.
+cargo leptos build --frontend-only
 
-e2e_log=$(mktemp)
-trap 'rm -f "$e2e_log"' EXIT
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 browser_total=0
 
-# $1 = engine name; the rest = cargo test arguments.
+# Every test binary for both engines is built once: the two runs are the same cargo command
+# (same packages, so the same features), which the second time builds nothing. There are
+# three kinds of test: unit tests beside the rules, `tests/api` (the integration tests, one
+# binary) and `end2end/tests/browser` (the browser tests, one binary); the PostgreSQL run
+# repeats the two kinds that reach a database. $1 = engine name; the rest = which targets.
 suite() {
   local engine=$1
   shift
-  echo "== ${engine}: cargo test $*"
-  TESSERA_TEST_ENGINE=$engine TESSERA_TEST_POSTGRES_URL=$pg_url cargo test "$@" --no-fail-fast || status=$?
-}
-browser() {
-  local engine=$1
-  echo "== ${engine}: browser tests"
-  TESSERA_TEST_ENGINE=$engine TESSERA_TEST_POSTGRES_URL=$pg_url cargo test -p tessera-e2e --no-fail-fast 2>&1 \
-    | tee "$e2e_log" || status=$?
+  echo "== ${engine}: cargo test --workspace $*"
+  TESSERA_TEST_ENGINE=$engine TESSERA_TEST_POSTGRES_URL=$pg_url cargo test --workspace --no-fail-fast "$@" 2>&1 \
+    | tee "$log" || status=$?
   local n
-  n=$(awk '/^test result:/ { for (i = 1; i <= NF; i++) if ($(i+1) ~ /^passed/) n += $i } END { print n + 0 }' "$e2e_log")
+  n=$(awk '/^ *Running tests\/browser\/main\.rs/ { browser = 1 }
+           /^test result:/ && browser { for (i = 1; i <= NF; i++) if ($(i+1) ~ /^passed/) n += $i; browser = 0 }
+           END { print n + 0 }' "$log")
   echo "== ${engine}: browser tests passed: ${n}"
   if [ "$n" -eq 0 ]; then
     echo "== ${engine}: no browser test ran: failing" >&2
@@ -73,16 +76,14 @@ browser() {
   browser_total=$((browser_total + n))
 }
 
-suite sqlite --workspace --exclude tessera-e2e
-browser sqlite
+suite sqlite
 
 if pg_ready; then
   # Each test made its own database; drop the last run's before making new ones.
   for db in $(psql -d "$pg_url" -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'tessera\_t\_%'"); do
     psql -q -d "$pg_url" -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null || true
   done
-  suite postgres -p tessera --tests
-  browser postgres
+  suite postgres --test api --test browser
 else
   echo "== PostgreSQL not reachable at ${pg_url}: its suite did not run" >&2
   if [ -n "${CI:-}" ] || [ -n "${TESSERA_REQUIRE_POSTGRES:-}" ]; then status=1; fi

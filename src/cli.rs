@@ -1,4 +1,4 @@
-//! The `tessera` command line (names fixed by CONTRACT.md: add, never rename).
+//! The `tessera` command line (names fixed by docs/CONTRACT.md: add, never rename).
 use crate::startup::{self, WebConfig};
 use anyhow::{anyhow, bail, Context};
 use app::domain::{Email, NewPassword, PersonName, TeamId, TeamName};

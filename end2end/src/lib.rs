@@ -26,18 +26,9 @@ pub struct Server {
     pub dir: tempfile::TempDir,
 }
 
-/// A new, empty database for one server (see `app::store::test_postgres_url`).
+/// A new, empty database for one server (see `tessera_testkit`).
 fn new_database_url(dir: &std::path::Path) -> String {
-    let Some(admin) = app::store::test_postgres_url() else {
-        return format!("sqlite://{}/tessera.db", dir.display());
-    };
-    // A thread of its own: the caller may be inside a runtime already.
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Runtime::new().expect("runtime");
-        rt.block_on(app::store::create_postgres_database(&admin)).expect("create a PostgreSQL test database")
-    })
-    .join()
-    .expect("database thread")
+    tessera_testkit::fresh_database_blocking(dir)
 }
 
 #[derive(Default)]

@@ -3,7 +3,7 @@
 //!
 //! - an admin of another team only (Harbor Engineering),
 //! - a plain Northwind member,
-//! - a Northwind guest (PRODUCT.md: a team member may be a guest user of the team; the demo
+//! - a Northwind guest (docs/RULES.md: a team member may be a guest user of the team; the demo
 //!   data has active guests with passwords),
 //! - someone invited to Northwind who has not accepted yet (an account with a password from
 //!   elsewhere, so they can sign in),
@@ -17,7 +17,7 @@
 //! Adding a server function: add a row to `ops()` (or, for one that is public or acts only on
 //! the caller's own account, to `SELF_SERVICE`); `every_server_function_is_in_the_matrix`
 //! fails until you do.
-mod common;
+use crate::common;
 
 use app::domain::{Email, TeamId};
 use app::state::Clock;
@@ -54,14 +54,20 @@ const OPEN_ROUTES: [(&str, &str); 15] = [
     ("/authentication/v2/keys", "public key set (JWKS)"),
     ("/.well-known/openid-configuration", "public discovery document"),
     ("/avatars/{sub}/{file}", "the same placeholder image for everyone"),
-    ("/authentication/v2/token", "OAuth client authentication and grants (tests/identity.rs)"),
-    ("/authentication/v2/revoke", "OAuth client authentication (tests/identity.rs)"),
+    ("/authentication/v2/token", "OAuth client authentication and grants (tests/api/identity.rs)"),
+    ("/authentication/v2/revoke", "OAuth client authentication (tests/api/identity.rs)"),
     ("/authentication/v2/authorize", "consent for the signed-in person's own account"),
     ("/sso", "public start of single sign-on"),
-    ("/sso/callback", "the provider's answer (tests/sso.rs)"),
-    ("/sso/link", "the owner's password proof for this session's pending link (tests/attacks/sso.rs)"),
-    ("/sso/link/email", "mails the owner a link for the pending link in this session (tests/attacks/sso.rs)"),
-    ("/sso/link/confirm", "the mailed link, completes only in the session that asked (tests/attacks/sso.rs)"),
+    ("/sso/callback", "the provider's answer (tests/api/sso.rs)"),
+    ("/sso/link", "the owner's password proof for this session's pending link (tests/api/attacks/sso.rs)"),
+    (
+        "/sso/link/email",
+        "mails the owner a link for the pending link in this session (tests/api/attacks/sso.rs)",
+    ),
+    (
+        "/sso/link/confirm",
+        "the mailed link, completes only in the session that asked (tests/api/attacks/sso.rs)",
+    ),
     ("/api/{*fn_name}", "the server functions: the matrix below"),
     ("/testing/clock", "mounted only with `serve --test-clock`"),
 ];

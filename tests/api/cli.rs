@@ -1,24 +1,18 @@
-//! The `tessera` command line as scripts use it (CONTRACT.md).
+//! The `tessera` command line as scripts use it (docs/CONTRACT.md).
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 /// The database of a data dir: its SQLite file, or on PostgreSQL runs a fresh database made
 /// for the dir on first use (its URL kept in the dir).
 fn database_url(dir: &std::path::Path) -> String {
-    let Some(admin) = app::store::test_postgres_url() else {
-        return format!("sqlite://{}/tessera.db", dir.display());
-    };
+    if !tessera_testkit::engine().is_postgres() {
+        return tessera_testkit::fresh_database_blocking(dir);
+    }
     let file = dir.join("database_url");
     if let Ok(url) = std::fs::read_to_string(&file) {
         return url;
     }
-    // A thread of its own: callers may already be inside a runtime.
-    let url = std::thread::spawn(move || {
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        rt.block_on(app::store::create_postgres_database(&admin)).unwrap()
-    })
-    .join()
-    .unwrap();
+    let url = tessera_testkit::fresh_database_blocking(dir);
     std::fs::write(&file, &url).unwrap();
     url
 }
@@ -82,7 +76,7 @@ fn team_and_admin_create_print_json() {
     assert!(admin.status.success(), "{}", String::from_utf8_lossy(&admin.stderr));
     let grace = json(&admin)["user_id"].as_str().unwrap().to_string();
     assert_eq!(grace.len(), 36);
-    if app::store::test_postgres_url().is_none() {
+    if !tessera_testkit::engine().is_postgres() {
         assert!(dir.path().join("tessera.db").exists());
     }
 

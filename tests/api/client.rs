@@ -5,9 +5,8 @@
 //! then temporary licences while the identity service still answers, the lease when it
 //! does not) and recovery, a remembered refusal, and the state file's permissions. The
 //! client's clock is moved with `--now`.
-mod common;
-#[path = "support/client_harness.rs"]
-mod harness;
+use crate::client_harness as harness;
+use crate::common;
 
 use app::state::Clock;
 use chrono::{Duration, Utc};

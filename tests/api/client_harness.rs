@@ -1,4 +1,4 @@
-//! Shared by `tests/client.rs` and the attack suite: the product client (`tessera client …`)
+//! Shared by `tests/api/client.rs` and the attack suite: the product client (`tessera client …`)
 //! run as a separate process against a test server, a person signed in through the real
 //! browser flow, and a proxy in front of the server that can take the licensing service
 //! down while the identity service keeps answering (R-LIC4 tells the two outages apart).
@@ -25,13 +25,23 @@ pub fn iso(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
+/// What `iso` keeps of an instant: the client's `--now` is given to the second.
+fn to_the_second(t: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t)
+}
+
 impl Client {
     /// Runs `tessera client <args>` at the client's time `now`; returns (exit code, JSON).
+    /// The server's clock holds still at that same second while the client runs, then flows
+    /// on from there: a lease's end is stamped to the second, so a server a moment ahead (a
+    /// second boundary crossed between the test reading the time and the server issuing)
+    /// would grant "31 days".
     pub async fn run(&self, now: DateTime<Utc>, args: &[&str]) -> (i32, Value) {
-        let behind = now - self.server_clock.now();
-        if behind > Duration::zero() {
-            self.server_clock.advance(behind);
-        }
+        let now = to_the_second(now);
+        let server_now = self.server_clock.now();
+        // A server only the moments ahead that the test took since reading the time is put
+        // back to the client's second; one a test deliberately moved further stays there.
+        self.server_clock.hold_at(if server_now - now < Duration::seconds(5) { now } else { server_now });
         let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_tessera"))
             .arg("client")
             .arg("--state")
@@ -43,6 +53,7 @@ impl Client {
             .output()
             .await
             .expect("run the client");
+        self.server_clock.resume();
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
         let json = serde_json::from_str(stdout.trim())

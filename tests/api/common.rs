@@ -1,6 +1,6 @@
 //! Starts the real server in-process on a free port with its own temporary database and demo
 //! data, so tests run in parallel without sharing anything: a SQLite file by default, a fresh
-//! PostgreSQL database when `TESSERA_TEST_ENGINE=postgres` (see `store::test_postgres_url`).
+//! PostgreSQL database when `TESSERA_TEST_ENGINE=postgres` (see `tessera_testkit`).
 #![allow(dead_code)]
 use app::domain::TeamId;
 use app::state::ShiftedClock;
@@ -28,12 +28,7 @@ struct Running {
 
 /// A new, empty database for one test: a file in `dir`, or a fresh PostgreSQL database.
 pub async fn test_database_url(dir: &tempfile::TempDir) -> String {
-    match app::store::test_postgres_url() {
-        Some(admin) => {
-            app::store::create_postgres_database(&admin).await.expect("create a PostgreSQL test database")
-        }
-        None => format!("sqlite://{}/tessera.db", dir.path().display()),
-    }
+    tessera_testkit::fresh_database(dir.path()).await
 }
 
 /// Calls the server function `func` of the server at `base` (form in, JSON out).

@@ -1,7 +1,7 @@
 //! The Flex tokens page's server functions (R-TOK1) and a member's devices (R-LIC3) over
 //! real HTTP. Demo data: Northwind Studio holds 500 tokens bought 300 days ago (180 used)
 //! and 1,000 bought 60 days ago; Harbor Engineering 300 bought 10 days ago.
-mod common;
+use crate::common;
 use app::domain::Email;
 use app::state::Clock;
 use chrono::Duration;

@@ -1,7 +1,7 @@
 //! The identity API over HTTP: JWT-bearer exchange (R-SSA2) with every refusal of the
 //! seed, /userinfo (R-OIDC1) with its status codes and rate limit, JWKS, discovery,
 //! revocation, and an outside client written with PyJWT.
-mod common;
+use crate::common;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;

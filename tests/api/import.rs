@@ -18,10 +18,7 @@ struct Env {
 /// are Flex products it does not hold; TERRAIN is neither held nor Flex).
 async fn setup() -> Env {
     let dir = tempfile::tempdir().unwrap();
-    let url = match app::store::test_postgres_url() {
-        Some(admin) => app::store::create_postgres_database(&admin).await.unwrap(),
-        None => format!("sqlite://{}/tessera.db", dir.path().display()),
-    };
+    let url = tessera_testkit::fresh_database(dir.path()).await;
     let db = Db::connect(&url).await.unwrap();
     db.migrate().await.unwrap();
     tessera::seed::seed_demo(&db, "pw-123456789", chrono::Utc::now()).await.unwrap();

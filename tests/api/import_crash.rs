@@ -55,14 +55,15 @@ impl Target {
     /// the import is the only process touching it.
     async fn new() -> Target {
         let dir = tempfile::tempdir().unwrap();
-        let (url, engine) = match postgres_server() {
-            Some(server) => {
+        let (url, engine) = match tessera_testkit::engine() {
+            tessera_testkit::Engine::Postgres { server } => {
                 let admin = Db::connect(&server).await.expect("connect to TESSERA_TEST_POSTGRES_URL");
-                let name = format!("tessera_t_{}", uuid::Uuid::new_v4().simple());
-                sqlx::raw_sql(&format!("CREATE DATABASE {name}")).execute(&admin.pool).await.unwrap();
-                (with_database(&server, &name), Engine::Postgres { server, admin, name })
+                let db = tessera_testkit::create_postgres_database(&server).await;
+                (db.url, Engine::Postgres { server, admin, name: db.name })
             }
-            None => (format!("sqlite://{}/tessera.db", dir.path().display()), Engine::Sqlite),
+            tessera_testkit::Engine::Sqlite => {
+                (tessera_testkit::fresh_database(dir.path()).await, Engine::Sqlite)
+            }
         };
         let db = Db::connect(&url).await.unwrap();
         db.migrate().await.unwrap();
@@ -165,30 +166,6 @@ impl Drop for Target {
             }
         }
     }
-}
-
-/// The PostgreSQL server to test on, when asked for.
-fn postgres_server() -> Option<String> {
-    if std::env::var("TESSERA_TEST_ENGINE").ok()? != "postgres" {
-        return None;
-    }
-    Some(
-        std::env::var("TESSERA_TEST_POSTGRES_URL")
-            .expect("TESSERA_TEST_ENGINE=postgres needs TESSERA_TEST_POSTGRES_URL"),
-    )
-}
-
-/// `url` with its database name replaced by `name` (query parameters kept).
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
-    let authority_start = base.find("://").map_or(0, |i| i + 3);
-    let path_start = base[authority_start..].find('/').map_or(base.len(), |i| authority_start + i);
-    let mut out = format!("{}/{name}", &base[..path_start]);
-    if let Some(q) = query {
-        out.push('?');
-        out.push_str(q);
-    }
-    out
 }
 
 fn csv(path: &Path) -> PathBuf {
@@ -384,15 +361,4 @@ async fn import_killed_mid_write_leaves_all_or_nothing_and_a_rerun_completes() {
     assert_no_orphans(&db).await;
     assert_eq!(census(&db).await, everything);
     db.pool.close().await;
-}
-
-#[test]
-fn database_name_is_replaced_in_postgres_urls() {
-    assert_eq!(with_database("postgres://u:p@h:5432/postgres", "x"), "postgres://u:p@h:5432/x");
-    assert_eq!(with_database("postgres://u@h/db?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
-    assert_eq!(with_database("postgresql://h", "x"), "postgresql://h/x");
-    assert_eq!(
-        with_database("postgres:///postgres?host=/var/run/postgresql", "x"),
-        "postgres:///x?host=/var/run/postgresql"
-    );
 }

@@ -2,7 +2,7 @@
 //! the published keys, Flex charging once per 24-hour window and never past the balance
 //! (also under 1,000 concurrent authorizations), devices, the one active session, release,
 //! heartbeat lapse, and bad requests.
-mod common;
+use crate::common;
 
 use app::domain::licensing::LeaseClaims;
 use app::domain::oauth::GrantKind;

@@ -3,7 +3,7 @@
 //! exactly once even with two workers on one database, and retried later when SMTP fails
 //! for now; an address that is refused for good (by lettre, or by the SMTP server with a
 //! permanent 5xx) fails once, is not retried, and shows on the person's page (issue 15).
-mod common;
+use crate::common;
 
 use app::domain::Email;
 use app::state::{Clock, SystemClock};
@@ -23,10 +23,7 @@ const FROM: &str = "Tessera <no-reply@tessera.localhost>";
 
 async fn temp_db() -> (tempfile::TempDir, Db) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = match app::store::test_postgres_url() {
-        Some(admin) => app::store::create_postgres_database(&admin).await.expect("PostgreSQL database"),
-        None => format!("sqlite://{}/t.db", dir.path().display()),
-    };
+    let url = tessera_testkit::fresh_database(dir.path()).await;
     let db = Db::connect(&url).await.expect("db");
     db.migrate().await.expect("migrate");
     (dir, db)

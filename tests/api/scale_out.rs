@@ -3,7 +3,7 @@
 //! outbox message is sent by exactly one of them, and a signing key one makes after a
 //! rotation verifies on the other. Runs on SQLite (one file) and, in the PostgreSQL half of
 //! the suite, on one PostgreSQL database.
-mod common;
+use crate::common;
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};

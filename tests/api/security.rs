@@ -1,5 +1,5 @@
 //! Security headers on every answer and the Origin check on state-changing requests.
-mod common;
+use crate::common;
 use common::*;
 
 const EVIL: &str = "https://evil.example";

@@ -1,6 +1,6 @@
 //! R-SSO1 end to end over HTTP: instance A's team signs in through instance B acting as
 //! the company's OpenID Connect provider (discovery, PKCE, state, nonce, id_token).
-mod common;
+use crate::common;
 
 use app::store::identity::SsoConfig;
 use common::{spawn_app, spawn_app_on, TestApp, PASSWORD};

@@ -2,7 +2,7 @@
 //! the way the licensing service writes it (seed::usage_history): Draft 2D seats for six
 //! people, a Render Studio trial, and Flex windows costing 180 tokens in all (Motion Forge
 //! 10 × 9, Plant Designer 5 × 8, Survey Pro 2 × 5 × 5).
-mod common;
+use crate::common;
 use app::domain::Email;
 use app::state::Clock;
 use chrono::Duration;

@@ -1,4 +1,4 @@
-//! R-IMP1: validation of a CSV import file (format in CONTRACT.md, "CSV import format").
+//! R-IMP1: validation of a CSV import file (format in docs/CONTRACT.md, "CSV import format").
 //!
 //! UTF-8 (a leading BOM is accepted), comma-separated, a header row first, columns in any
 //! order: `name`, `email` (required), `products` (codes separated by `;`, or `*` for all Flex
@@ -77,7 +77,7 @@ pub struct RowError {
     pub reason: String,
 }
 
-/// The import's outcome. JSON keys follow CONTRACT.md (`rows`, `created`, `updated`,
+/// The import's outcome. JSON keys follow docs/CONTRACT.md (`rows`, `created`, `updated`,
 /// `unchanged`, `errors`), plus `imported` and `dry_run`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportReport {

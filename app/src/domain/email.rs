@@ -10,7 +10,7 @@ use std::fmt;
 /// bytes, a domain of at most 254 bytes in labels of at most 63. An address the mailer
 /// refuses could never be delivered, and the outbox would try it for ever. The rules are
 /// restated by hand because this module also compiles to wasm for the browser, where the
-/// mailer is not available; `tests/mail_outbox.rs` cross-checks them against lettre.
+/// mailer is not available; `tests/api/mail_outbox.rs` cross-checks them against lettre.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Email(String);

@@ -5,7 +5,7 @@ use base64::Engine;
 use std::collections::BTreeSet;
 use std::fmt;
 
-/// The scopes an app may hold (CONTRACT `app create`: the default is all of them).
+/// The scopes an app may hold (docs/CONTRACT.md, `app create`: the default is all of them).
 pub const API_SCOPES: [&str; 7] = [
     "user-profile:read",
     "user:read",

@@ -115,45 +115,6 @@ impl Db {
     }
 }
 
-/// The engine the test suites run on: `TESSERA_TEST_ENGINE=postgres` together with
-/// `TESSERA_TEST_POSTGRES_URL` selects PostgreSQL, anything else the embedded SQLite.
-pub fn test_postgres_url() -> Option<String> {
-    let engine = std::env::var("TESSERA_TEST_ENGINE").unwrap_or_default();
-    if engine != "postgres" {
-        return None;
-    }
-    std::env::var("TESSERA_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty())
-}
-
-/// Creates an empty PostgreSQL database `tessera_t_<random>` on the server that `admin_url`
-/// reaches and returns the URL of the new database. Tests get one each, so they run in
-/// parallel without sharing rows; the test command drops them all before a run.
-pub async fn create_postgres_database(admin_url: &str) -> Result<String> {
-    use sqlx::Connection;
-    let name = format!("tessera_t_{}", uuid::Uuid::new_v4().simple());
-    let mut conn = sqlx::postgres::PgConnection::connect(admin_url).await?;
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await?;
-    conn.close().await?;
-    Ok(with_database(admin_url, &name))
-}
-
-/// `postgres://u@h:5432/db?x=1` with its database replaced by `name`.
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let host_part = match base[scheme_end..].find('/') {
-        Some(i) => &base[..scheme_end + i],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{host_part}/{name}?{q}"),
-        None => format!("{host_part}/{name}"),
-    }
-}
-
 /// `sqlite://path` → `sqlite://path?mode=rwc` and the parent folder created, so a fresh
 /// checkout needs no manual step.
 fn sqlite_url_creating(url: &str) -> Result<String> {
@@ -219,16 +180,6 @@ mod tests {
         assert!(got.ends_with("/sub/t.db?mode=rwc"), "{got}");
         assert!(dir.join("sub").is_dir());
         assert_eq!(sqlite_url_creating("sqlite::memory:").unwrap(), "sqlite://:memory:?mode=rwc");
-    }
-
-    #[test]
-    fn postgres_urls_get_another_database() {
-        assert_eq!(with_database("postgres://u@h:5432/test", "x"), "postgres://u@h:5432/x");
-        assert_eq!(
-            with_database("postgres://u@h/test?sslmode=disable", "x"),
-            "postgres://u@h/x?sslmode=disable"
-        );
-        assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
     }
 
     #[test]

@@ -9,8 +9,7 @@
 //! The client runs as its own process (`tessera client …`) against this test's server,
 //! signed in through the real browser flow; a proxy in front of the server takes the
 //! licensing service down while the identity service keeps answering.
-#[path = "../support/client_harness.rs"]
-mod harness;
+use crate::client_harness as harness;
 
 use crate::common::spawn_app;
 use app::state::Clock;

@@ -1,9 +1,6 @@
 //! The attack suite (issue 15): each test acts as a hostile admin of another team, a plain
 //! member, an invitee or an outsider would, and asserts both the refusal and that nothing
-//! changed. One binary, one module per area, on whichever engine `TESSERA_TEST_ENGINE` names.
-#[path = "../common/mod.rs"]
-mod common;
-
+//! changed. One module per area, on whichever engine `TESSERA_TEST_ENGINE` names.
 mod client;
 mod devices;
 mod identity;

@@ -3,8 +3,8 @@
 //! that address: the takeover below worked before issue 15. Each attack asserts the
 //! refusal and that nothing changed (no session, no link); the positive paths prove the
 //! refusals are not a blanket "no".
+use super::idp::{says, Idp};
 use crate::common::{new_account, spawn_app, TestApp, PASSWORD};
-use crate::idp::{says, Idp};
 use app::domain::{Email, TeamId, UserId};
 use app::state::Clock;
 use app::store::identity::SsoConfig;

@@ -5,8 +5,8 @@
 //! serialised anyway, so they prove something only on PostgreSQL. Hostile moves (another
 //! team's admin, an admin merely invited to the target, a plain member, an outsider) are
 //! refused with nothing changed.
+use super::devices::{authorize, join, new_team, person, signed_in, Licensing};
 use crate::common::{call_at, spawn_app, TestApp};
-use crate::devices::{authorize, join, new_team, person, signed_in, Licensing};
 use app::domain::TeamId;
 use app::state::Clock;
 use app::store::audit::Actor;
@@ -182,7 +182,7 @@ async fn moves_both_ways_racing_charges_across_both_teams_neither_deadlock_nor_o
     let mut teams = vec![a.to_string(), b.to_string()];
     teams.sort();
     teams.reverse();
-    let product = crate::devices::product_id(&app, "DRAFT2D").await;
+    let product = super::devices::product_id(&app, "DRAFT2D").await;
 
     for round in 0..4i64 {
         let from_a = buy(&app, &a, 30).await;

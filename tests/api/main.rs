@@ -1,0 +1,24 @@
+//! Every integration test of the server, in one test binary: each test binary links the whole
+//! server and its dependencies, so one binary instead of fifteen is most of what building the
+//! tests costs in time and disk. Each test starts the real server (in-process, or the built
+//! `tessera` binary) on its own temporary database, on whichever engine
+//! `TESSERA_TEST_ENGINE` names, so they run in parallel without sharing anything.
+mod client_harness;
+mod common;
+
+mod access_matrix;
+mod attacks;
+mod cli;
+mod client;
+mod console_api;
+mod flex_tokens;
+mod identity;
+mod import;
+mod import_crash;
+mod licensing;
+mod mail_outbox;
+mod references;
+mod scale_out;
+mod security;
+mod sso;
+mod usage;
