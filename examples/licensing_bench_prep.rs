@@ -179,17 +179,17 @@ async fn prep(
     // server's current key from `signing_keys`.
     let scopes = Scopes::parse("user:read").map_err(|e| anyhow::anyhow!("{e}"))?;
     let (client, _) =
-        app::identity::create_client(db, &sub_team, "Licensing bench desktop", scopes, vec![], now)
+        app::service::identity::create_client(db, &sub_team, "Licensing bench desktop", scopes, vec![], now)
             .await
             .map_err(|e| anyhow::anyhow!("create client: {e}"))?;
-    let keys = app::keys::KeySet::new(db.clone());
+    let keys = app::service::keys::KeySet::new(db.clone());
     std::fs::create_dir_all(out)?;
     for (file, people, code, slug) in
         [("subscription.tsv", &subscribers, sub_code, "sub"), ("flex.tsv", &flexers, flex_code, "flex")]
     {
         let mut w = std::io::BufWriter::new(std::fs::File::create(out.join(file))?);
         for (i, acc) in people.iter().enumerate() {
-            let issued = app::identity::issue_access_token(
+            let issued = app::service::identity::issue_access_token(
                 &keys,
                 issuer,
                 &client,
@@ -254,7 +254,7 @@ async fn warm(url: &str, pairs: &std::path::Path) -> anyhow::Result<()> {
 }
 
 async fn ledger(db: &Db, team: &str) -> anyhow::Result<()> {
-    let lots = app::store::licensing::team_lots(&db.pool, team).await?;
+    let lots = app::store::ledger::team_lots(&db.pool, team).await?;
     let balance = app::domain::ledger::balance(&lots, Utc::now());
     let count = |sql: &'static str| async move {
         anyhow::Ok(sqlx::query(sql).bind(team).fetch_one(&db.pool).await?.try_get::<i64, _>("n")?)

@@ -2,7 +2,7 @@
 use crate::startup::{self, WebConfig};
 use anyhow::{anyhow, bail, Context};
 use app::domain::{Email, NewPassword, PersonName, TeamId, TeamName};
-use app::state::{Clock, ShiftedClock, SystemClock};
+use app::service::state::{Clock, ShiftedClock, SystemClock};
 use app::store::teams::{MemberStatus, Role};
 use app::store::Db;
 use clap::{Args, Parser, Subcommand};
@@ -188,7 +188,7 @@ pub struct ServeArgs {
     pub userinfo_limit_per_minute: u32,
     /// Per-client-IP limits on password checks and the token endpoint.
     #[command(flatten)]
-    pub ip_limits: crate::startup::IpLimits,
+    pub ip_limits: crate::ip_limits::IpLimits,
     /// Sender address of outgoing email.
     #[arg(long, env = "TESSERA_MAIL_FROM", default_value = crate::mail_worker::DEFAULT_FROM)]
     pub mail_from: String,
@@ -369,23 +369,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = open_db(&cli).await?;
             let team = resolve_team(&db, team).await?;
             let now = chrono::Utc::now();
-            let (client, secret) = app::identity::new_client(&team, name, scopes, redirect_uris.clone(), now)
-                .map_err(|e| anyhow!("{e}"))?;
-            let mut tx = db.pool.begin().await?;
-            app::store::identity::create_client(&mut *tx, &client).await?;
-            let target = format!("App {} ({})", client.name, client.id);
-            app::store::audit::record(
-                &mut tx,
-                &team,
+            let (client, secret) = app::service::identity::add_app(
+                &db,
                 &SUPPORT,
-                "app",
-                &target,
-                None,
-                Some(&json!({"created": true})),
+                &team,
+                name,
+                scopes,
+                redirect_uris.clone(),
                 now,
             )
-            .await?;
-            tx.commit().await?;
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
             print_json(json!({"client_id": client.id, "client_secret": secret}));
             Ok(())
         }
@@ -396,22 +390,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await?
                 .ok_or_else(|| anyhow!("--client: no app with client id {client:?}"))?;
             let now = chrono::Utc::now();
-            let ssa = app::identity::new_ssa(&client, name, now).map_err(|e| anyhow!("{e}"))?;
-            let mut tx = db.pool.begin().await?;
-            app::store::identity::create_ssa(&mut *tx, &ssa).await?;
-            let target = format!("Service account {} ({})", ssa.name, ssa.id);
-            app::store::audit::record(
-                &mut tx,
-                &client.team_id,
-                &SUPPORT,
-                "ssa",
-                &target,
-                None,
-                Some(&json!({"created": true})),
-                now,
-            )
-            .await?;
-            tx.commit().await?;
+            let ssa = app::service::identity::add_ssa(&db, &SUPPORT, &client, name, now)
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
             print_json(json!({"ssa_id": ssa.id, "email": ssa.email}));
             Ok(())
         }
@@ -429,22 +410,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .map(|c| c.team_id)
                 .ok_or_else(|| anyhow!("the service account {} has no app", ssa.id))?;
             let now = chrono::Utc::now();
-            let (key, pem) = app::identity::new_ssa_key(&ssa, now).await.map_err(|e| anyhow!("{e}"))?;
-            let mut tx = db.pool.begin().await?;
-            app::store::identity::create_ssa_key(&mut *tx, &key).await?;
-            let target = format!("Key {} of {}", key.kid, ssa.name);
-            app::store::audit::record(
-                &mut tx,
-                &team,
-                &SUPPORT,
-                "ssa",
-                &target,
-                None,
-                Some(&json!({"key_created": key.kid})),
-                now,
-            )
-            .await?;
-            tx.commit().await?;
+            let (key, pem) = app::service::identity::add_ssa_key(&db, &SUPPORT, &team, &ssa, now)
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
             print_json(json!({"kid": key.kid, "private_key_pem": pem}));
             Ok(())
         }
@@ -535,7 +503,9 @@ pub async fn create_admin(
     password: &NewPassword,
 ) -> anyhow::Result<String> {
     let now = chrono::Utc::now();
-    let hash = app::passwords::hash_blocking(password.expose().to_string()).await.map_err(|e| anyhow!(e))?;
+    let hash = app::service::passwords::hash_blocking(password.expose().to_string())
+        .await
+        .map_err(|e| anyhow!(e))?;
     // The account and membership are read, changed and audited in one transaction, under
     // the team's lock (the order every change to a team's members takes).
     let mut tx = db.pool.begin().await?;
@@ -632,7 +602,7 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
         println!("Demo data seeded. Sign in as {admin} with password: {password}");
     }
     tracing::info!(%addr, "listening");
-    // The peer address is what the per-IP limits key on (startup::ClientIp).
+    // The peer address is what the per-IP limits key on (ip_limits::ClientIp).
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await?;

@@ -2,9 +2,12 @@
 //! Business rules and the store live in the `app` crate (shared with the console).
 pub mod api;
 pub mod cli;
-pub mod client;
+pub mod ip_limits;
 pub mod mail_worker;
 pub mod security;
 pub mod seed;
 pub mod session_store;
 pub mod startup;
+
+/// `tessera client …`, the reference product client, is its own crate (domain only).
+pub use tessera_client as client;

@@ -9,7 +9,7 @@
 //! sends it again once the lease expires. The retry carries the same Message-ID (derived
 //! from the outbox id) and Date, so receivers can recognise it; the file transport writes
 //! the same file name again, replacing the earlier copy.
-use app::state::Clock;
+use app::service::state::Clock;
 use app::store::outbox::{self, OutboxMessage};
 use app::store::Db;
 use lettre::message::header::{ContentTransferEncoding, ContentType};
@@ -18,7 +18,6 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
-use tokio::sync::Notify;
 
 /// How long a claimed message is reserved for its sender before another may take it.
 pub const LEASE: Duration = Duration::from_secs(120);
@@ -133,12 +132,6 @@ async fn write_eml(dir: &Path, msg: &OutboxMessage, bytes: &[u8]) -> Result<Path
     Ok(path)
 }
 
-/// The signal that wakes the worker(s) of this process at once; the same one that
-/// `app::store::outbox::wake()` triggers (server functions live in the `app` crate).
-pub fn notifier() -> Arc<Notify> {
-    outbox::notifier()
-}
-
 /// Builds the message as sent: multipart/alternative (text, then HTML), with a
 /// Message-ID and Date fixed by the outbox row so a resend is the same message.
 /// `eight_bit`: the bodies may be stored as raw UTF-8 (fine in a file; over SMTP, only
@@ -231,7 +224,7 @@ pub async fn deliver_due(db: &Db, transport: &Transport, clock: &dyn Clock, from
 }
 
 /// Runs the worker until the runtime stops: a round every second, at once when woken
-/// through [`notifier`], and straight again while rounds come back full.
+/// through `Db::wake_outbox`, and straight again while rounds come back full.
 pub fn spawn(
     db: Db,
     transport: Transport,
@@ -247,7 +240,7 @@ pub fn spawn(
             }
         };
         tracing::info!(transport = %transport.describe(), "outbox: delivery worker started");
-        let notify = notifier();
+        let notify = db.outbox_notifier();
         loop {
             // Registered before the round, so a wake-up during it is not lost.
             let notified = notify.notified();

@@ -36,7 +36,8 @@ const LAST: [&str; 10] =
 /// Seeds and returns the demo admin's email. `password` is also given to the active demo
 /// members, so one can sign in as a plain member too.
 pub async fn seed_demo(db: &Db, password: &str, now: DateTime<Utc>) -> anyhow::Result<String> {
-    let hash = app::passwords::hash_blocking(password.to_string()).await.map_err(anyhow::Error::msg)?;
+    let hash =
+        app::service::passwords::hash_blocking(password.to_string()).await.map_err(anyhow::Error::msg)?;
     let mut tx = db.pool.begin().await?;
 
     let mut product_ids = Vec::new();
@@ -110,7 +111,7 @@ pub async fn seed_demo(db: &Db, password: &str, now: DateTime<Utc>) -> anyhow::R
             // Two recent invitations and older ones already expired, so every status shows.
             // Not emailed: demo links are never sent, only their hashes exist.
             let sent = if i < 20 { now - Duration::days(2) } else { now - Duration::days(10) };
-            let (_, hash) = app::secrets::new_token();
+            let (_, hash) = app::service::secrets::new_token();
             app::store::invitations::create(
                 &mut tx,
                 team,

@@ -1,8 +1,7 @@
-//! tower-sessions store over the application's own database pool, so sessions work on
-//! SQLite and PostgreSQL alike and survive restarts (and, later, span several instances).
-use app::store::Db;
+//! tower-sessions store over the application's own database (`app::store::sessions`), so
+//! sessions work on SQLite and PostgreSQL alike, survive restarts and span several instances.
+use app::store::{sessions, Db};
 use async_trait::async_trait;
-use sqlx::Row;
 use time::OffsetDateTime;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{Error, Result, SessionStore};
@@ -22,13 +21,9 @@ impl DbSessionStore {
     }
 
     pub async fn delete_expired(&self) -> Result<u64> {
-        let now = OffsetDateTime::now_utc().unix_timestamp();
-        let done = sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
-            .bind(now)
-            .execute(&self.db.pool)
+        sessions::delete_expired(&self.db.pool, OffsetDateTime::now_utc().unix_timestamp())
             .await
-            .map_err(backend)?;
-        Ok(done.rows_affected())
+            .map_err(backend)
     }
 }
 
@@ -36,22 +31,18 @@ fn backend(e: impl std::fmt::Display) -> Error {
     Error::Backend(e.to_string())
 }
 
+fn encode(record: &Record) -> Result<String> {
+    serde_json::to_string(&record.data).map_err(|e| Error::Encode(e.to_string()))
+}
+
 #[async_trait]
 impl SessionStore for DbSessionStore {
     async fn create(&self, record: &mut Record) -> Result<()> {
         // Ids are 128 random bits; on the off chance of a collision, draw again.
         loop {
-            let data = serde_json::to_string(&record.data).map_err(|e| Error::Encode(e.to_string()))?;
-            let inserted = sqlx::query(
-                "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
-            )
-            .bind(record.id.to_string())
-            .bind(data)
-            .bind(record.expiry_date.unix_timestamp())
-            .execute(&self.db.pool)
-            .await
-            .map_err(backend)?;
-            if inserted.rows_affected() == 1 {
+            let (id, data) = (record.id.to_string(), encode(record)?);
+            let expires = record.expiry_date.unix_timestamp();
+            if sessions::insert_new(&self.db.pool, &id, &data, expires).await.map_err(backend)? {
                 return Ok(());
             }
             record.id = Id::default();
@@ -59,31 +50,19 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn save(&self, record: &Record) -> Result<()> {
-        let data = serde_json::to_string(&record.data).map_err(|e| Error::Encode(e.to_string()))?;
-        sqlx::query(
-            "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
-        )
-        .bind(record.id.to_string())
-        .bind(data)
-        .bind(record.expiry_date.unix_timestamp())
-        .execute(&self.db.pool)
-        .await
-        .map_err(backend)?;
-        Ok(())
+        let expires = record.expiry_date.unix_timestamp();
+        sessions::save(&self.db.pool, &record.id.to_string(), &encode(record)?, expires)
+            .await
+            .map_err(backend)
     }
 
     async fn load(&self, id: &Id) -> Result<Option<Record>> {
         let now = OffsetDateTime::now_utc().unix_timestamp();
-        let row = sqlx::query("SELECT data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2")
-            .bind(id.to_string())
-            .bind(now)
-            .fetch_optional(&self.db.pool)
-            .await
-            .map_err(backend)?;
-        let Some(row) = row else { return Ok(None) };
-        let data: String = row.try_get("data").map_err(backend)?;
-        let expires: i64 = row.try_get("expires_at").map_err(backend)?;
+        let Some((data, expires)) =
+            sessions::load(&self.db.pool, &id.to_string(), now).await.map_err(backend)?
+        else {
+            return Ok(None);
+        };
         Ok(Some(Record {
             id: *id,
             data: serde_json::from_str(&data).map_err(|e| Error::Decode(e.to_string()))?,
@@ -93,11 +72,6 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn delete(&self, id: &Id) -> Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE id = $1")
-            .bind(id.to_string())
-            .execute(&self.db.pool)
-            .await
-            .map_err(backend)?;
-        Ok(())
+        sessions::delete(&self.db.pool, &id.to_string()).await.map_err(backend)
     }
 }

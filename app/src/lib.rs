@@ -4,27 +4,16 @@
 
 pub mod app;
 pub mod components;
-pub mod domain;
 pub mod error;
 pub mod pages;
 pub mod server;
 
+/// The business rules live in their own crate (no I/O), shared with the wasm bundle and the
+/// product client; re-exported so the console names them `crate::domain::…`.
+pub use tessera_domain as domain;
+
 #[cfg(feature = "ssr")]
-pub mod identity;
-#[cfg(feature = "ssr")]
-pub mod keys;
-#[cfg(feature = "ssr")]
-pub mod licensing;
-#[cfg(feature = "ssr")]
-pub mod mail;
-#[cfg(feature = "ssr")]
-pub mod passwords;
-#[cfg(feature = "ssr")]
-pub mod ratelimit;
-#[cfg(feature = "ssr")]
-pub mod secrets;
-#[cfg(feature = "ssr")]
-pub mod state;
+pub mod service;
 #[cfg(feature = "ssr")]
 pub mod store;
 

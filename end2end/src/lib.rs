@@ -13,9 +13,8 @@ pub use playwright_rs;
 pub const DEMO_ADMIN: &str = "admin@northwind.example";
 pub const DEMO_PASSWORD: &str = "e2e-demo-password";
 
-pub fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+pub use tessera_testkit::smtp::SmtpSink;
+pub use tessera_testkit::workspace_root;
 
 pub struct Server {
     pub url: String,
@@ -238,73 +237,6 @@ pub async fn wait_for_path(page: &Page, prefix: &str) {
         .unwrap_or_else(|e| panic!("path never started with {prefix}: {e}; at {}", page.url()));
 }
 
-/// A real SMTP server (aiosmtpd, from tests/support/smtp_sink.py) that stores each message
-/// it receives as an .eml file. It exits when this handle is dropped.
-pub struct SmtpSink {
-    pub port: u16,
-    child: Child,
-    dir: tempfile::TempDir,
-}
-
-impl SmtpSink {
-    pub fn start() -> SmtpSink {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let script = workspace_root().join("tests/support/smtp_sink.py");
-        // Debian's python3 has aiosmtpd (python3-aiosmtpd); a pyenv python on PATH may not.
-        let python = std::env::var("TESSERA_TEST_PYTHON").unwrap_or_else(|_| "/usr/bin/python3".into());
-        let mut child = Command::new(python)
-            .arg(&script)
-            .arg(dir.path())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start the SMTP sink (needs python3-aiosmtpd)");
-        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-        let port = match lines.next() {
-            Some(Ok(line)) => line.trim_start_matches("PORT ").trim().parse().expect("port"),
-            other => panic!("SMTP sink did not start: {other:?}"),
-        };
-        SmtpSink { port, child, dir }
-    }
-
-    pub fn url(&self) -> String {
-        format!("smtp://127.0.0.1:{}", self.port)
-    }
-
-    /// The raw messages received so far, oldest first.
-    pub fn messages(&self) -> Vec<String> {
-        let mut files: Vec<_> = std::fs::read_dir(self.dir.path())
-            .map(|d| {
-                d.filter_map(Result::ok)
-                    .map(|e| e.path())
-                    .filter(|p| p.extension().is_some_and(|x| x == "eml"))
-                    .collect()
-            })
-            .unwrap_or_default();
-        files.sort();
-        files.iter().filter_map(|p| std::fs::read_to_string(p).ok()).collect()
-    }
-
-    /// Waits (up to 15 s) until `n` messages have arrived and returns them.
-    pub async fn wait_for(&self, n: usize) -> Vec<String> {
-        for _ in 0..150 {
-            let m = self.messages();
-            if m.len() >= n {
-                return m;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        panic!("expected {n} messages, got {}", self.messages().len());
-    }
-}
-
-impl Drop for SmtpSink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// The first `/invite/...` link in a message, with quoted-printable soft breaks undone.
 pub fn invite_link(message: &str) -> String {
     let unfolded = message.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
@@ -332,6 +264,21 @@ pub async fn screenshot(page: &Page, name: &str) {
 }
 
 /// Signs in as the demo admin and switches to Northwind Studio (the team most tests use).
+/// A new page of `chromium`, signed in as the demo admin, in Northwind Studio.
+pub async fn admin_page(chromium: &Chromium, server: &Server) -> Page {
+    let page = chromium.page().await;
+    admin_in_northwind(&page, server).await;
+    page
+}
+
+/// A server that sends its mail to a new SMTP sink (the sink first: it must outlive it).
+pub fn server_with_mail() -> (SmtpSink, Server) {
+    let smtp = SmtpSink::start();
+    let server =
+        Server::start_with(Options { smtp_url: Some(smtp.url()), test_clock: false, ..Default::default() });
+    (smtp, server)
+}
+
 pub async fn admin_in_northwind(page: &Page, server: &Server) {
     use playwright_rs::{expect, SelectOption};
     page.goto(&server.at("/sign-in"), None).await.expect("open sign-in");

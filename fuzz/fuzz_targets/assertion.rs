@@ -46,7 +46,7 @@ fn fixed() -> &'static Fixed {
     })
 }
 
-/// As `app::keys::verify_rs256` (behind `ssr`, so not linked here).
+/// As `app::service::keys::verify_rs256` (behind `ssr`, so not linked here).
 fn verify_rs256(signing_input: &str, signature: &[u8], n: &str, e: &str) -> bool {
     let Ok(key) = DecodingKey::from_rsa_components(n, e) else { return false };
     let sig = URL_SAFE_NO_PAD.encode(signature);

@@ -1,4 +1,4 @@
-use app::state::AppState;
+use app::service::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;

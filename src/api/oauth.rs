@@ -1,11 +1,12 @@
 //! The OAuth 2.0 token, revocation, key-set and discovery endpoints, and /userinfo.
-//! Thin: parse the request, authenticate the client, call `app::identity`, map errors to
+//! Thin: parse the request, authenticate the client, call `app::service::identity`, map errors to
 //! RFC 6749 JSON (`{"error","error_description"}`) with a stable code.
+use crate::api::error::ApiError;
+use crate::api::extract::{Bearer, Person};
 use app::domain::oauth::{check_pkce, AccessClaims, GrantKind, Scopes, ACCESS_TOKEN_SECONDS};
 use app::domain::UserId;
-use app::identity::{self, ExchangeError};
-use app::keys::VerifyError;
-use app::state::AppState;
+use app::service::identity::{self, ExchangeError};
+use app::service::state::AppState;
 use app::store::identity::{ClientRow, RefreshUse};
 use axum::body::Bytes;
 use axum::extract::State;
@@ -21,8 +22,8 @@ use std::collections::HashMap;
 pub const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
 /// `token_limit`: the per-client-IP limit in front of the token endpoint
-/// (`startup::IpLimits`), none when turned off.
-pub fn routes(token_limit: Option<crate::startup::IpLimitLayer>) -> Router<AppState> {
+/// (`ip_limits::IpLimits`), none when turned off.
+pub fn routes(token_limit: Option<crate::ip_limits::IpLimitLayer>) -> Router<AppState> {
     let token_route = match token_limit {
         Some(limit) => post(token).layer(limit),
         None => post(token),
@@ -53,65 +54,21 @@ async fn avatar(axum::extract::Path((_sub, file)): axum::extract::Path<(String, 
         .into_response()
 }
 
-/// An RFC 6749 5.2 error answer.
-#[derive(Debug)]
-pub struct OAuthError {
-    status: StatusCode,
-    code: &'static str,
-    description: String,
-}
-
-impl OAuthError {
-    pub fn new(status: StatusCode, code: &'static str, description: impl Into<String>) -> Self {
-        OAuthError { status, code, description: description.into() }
-    }
-    fn request(d: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "invalid_request", d)
-    }
-    fn grant(d: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "invalid_grant", d)
-    }
-    fn client() -> Self {
-        Self::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "Client authentication failed (unknown client or wrong secret)",
-        )
-    }
-    fn server(cause: impl std::fmt::Display) -> Self {
-        tracing::error!(error = %cause, "identity endpoint failed");
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "server_error",
-            "The server could not complete the request; try again",
-        )
-    }
-}
-
-impl IntoResponse for OAuthError {
-    fn into_response(self) -> Response {
-        let mut res =
-            (self.status, Json(json!({ "error": self.code, "error_description": self.description })))
-                .into_response();
-        let h = res.headers_mut();
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        if self.code == "invalid_client" {
-            h.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"tessera\""));
-        }
-        res
-    }
+/// A failure on our side at an identity endpoint (logged once, by `ApiError::internal`).
+fn server(cause: impl std::fmt::Display) -> ApiError {
+    ApiError::internal("identity endpoint", cause, "The server could not complete the request; try again")
 }
 
 /// Form parameters; RFC 6749 3.2: a parameter sent twice is an error.
-pub fn parse_form(headers: &HeaderMap, body: &[u8]) -> Result<HashMap<String, String>, OAuthError> {
+pub fn parse_form(headers: &HeaderMap, body: &[u8]) -> Result<HashMap<String, String>, ApiError> {
     let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     if !ct.starts_with("application/x-www-form-urlencoded") {
-        return Err(OAuthError::request("The body must be application/x-www-form-urlencoded"));
+        return Err(ApiError::invalid_request("The body must be application/x-www-form-urlencoded"));
     }
     let mut out = HashMap::new();
     for (k, v) in form_urlencoded::parse(body) {
         if out.insert(k.to_string(), v.to_string()).is_some() {
-            return Err(OAuthError::request(format!("The parameter '{k}' is given more than once")));
+            return Err(ApiError::invalid_request(format!("The parameter '{k}' is given more than once")));
         }
     }
     Ok(out)
@@ -129,39 +86,39 @@ pub async fn authenticate_client(
     st: &AppState,
     headers: &HeaderMap,
     form: &HashMap<String, String>,
-) -> Result<ClientRow, OAuthError> {
+) -> Result<ClientRow, ApiError> {
     let basic = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Basic ").or_else(|| v.strip_prefix("basic ")));
     let (id, secret) = match (basic, form.get("client_id"), form.get("client_secret")) {
         (Some(b), _, None) => {
-            let raw = STANDARD.decode(b.trim()).map_err(|_| OAuthError::client())?;
-            let raw = String::from_utf8(raw).map_err(|_| OAuthError::client())?;
-            let (id, secret) = raw.split_once(':').ok_or_else(OAuthError::client)?;
+            let raw = STANDARD.decode(b.trim()).map_err(|_| ApiError::invalid_client())?;
+            let raw = String::from_utf8(raw).map_err(|_| ApiError::invalid_client())?;
+            let (id, secret) = raw.split_once(':').ok_or_else(ApiError::invalid_client)?;
             let id = form_decode(id);
             if form.get("client_id").is_some_and(|f| *f != id) {
-                return Err(OAuthError::request("client_id differs from the authenticated client"));
+                return Err(ApiError::invalid_request("client_id differs from the authenticated client"));
             }
             (id, form_decode(secret))
         }
         (None, Some(id), Some(secret)) => (id.clone(), secret.clone()),
         (Some(_), _, Some(_)) => {
-            return Err(OAuthError::request("Use one client authentication method, not two"))
+            return Err(ApiError::invalid_request("Use one client authentication method, not two"))
         }
-        _ => return Err(OAuthError::client()),
+        _ => return Err(ApiError::invalid_client()),
     };
     identity::authenticate_client(&st.db, &id, &secret)
         .await
-        .map_err(OAuthError::server)?
-        .ok_or_else(OAuthError::client)
+        .map_err(server)?
+        .ok_or_else(ApiError::invalid_client)
 }
 
-fn required<'a>(form: &'a HashMap<String, String>, name: &str) -> Result<&'a str, OAuthError> {
+fn required<'a>(form: &'a HashMap<String, String>, name: &str) -> Result<&'a str, ApiError> {
     form.get(name)
         .map(String::as_str)
         .filter(|v| !v.is_empty())
-        .ok_or_else(|| OAuthError::request(format!("The parameter '{name}' is required")))
+        .ok_or_else(|| ApiError::invalid_request(format!("The parameter '{name}' is required")))
 }
 
 fn no_store(v: Value) -> Response {
@@ -171,7 +128,7 @@ fn no_store(v: Value) -> Response {
     res
 }
 
-async fn token(State(st): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, OAuthError> {
+async fn token(State(st): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
     let form = parse_form(&headers, &body)?;
     let client = authenticate_client(&st, &headers, &form).await?;
     let now = st.now();
@@ -183,35 +140,35 @@ async fn token(State(st): State<AppState>, headers: HeaderMap, body: Bytes) -> R
                 .get("assertion")
                 .map(String::as_str)
                 .filter(|v| !v.is_empty())
-                .ok_or_else(|| OAuthError::grant(app::domain::assertion::AssertionError::NotGiven.description()))?;
+                .ok_or_else(|| ApiError::invalid_grant(app::domain::assertion::AssertionError::NotGiven.description()))?;
             let (ssa, grant) = match identity::check_assertion(&st.db, &client, jwt, &st.token_endpoint(), now).await {
                 Ok(ok) => ok,
-                Err(ExchangeError::Assertion(e)) => return Err(OAuthError::grant(e.description())),
-                Err(ExchangeError::Store(e)) => return Err(OAuthError::server(e)),
+                Err(ExchangeError::Assertion(e)) => return Err(ApiError::invalid_grant(e.description())),
+                Err(ExchangeError::Store(e)) => return Err(server(e)),
             };
             let scope = grant.scopes.join(" ");
             let issued = identity::issue_access_token(&st.keys, &st.public_url, &client, &ssa.id, scope, GrantKind::ServiceAccount, now)
                 .await
-                .map_err(OAuthError::server)?;
+                .map_err(server)?;
             Ok(access_answer(&issued.token, &issued.claims.scope, None, None))
         }
         "client_credentials" => {
             let scopes = match form.get("scope") {
-                Some(s) => Scopes::parse(s).map_err(|e| OAuthError::new(StatusCode::BAD_REQUEST, "invalid_scope", e.to_string()))?,
+                Some(s) => Scopes::parse(s).map_err(|e| ApiError::invalid_scope(e.to_string()))?,
                 None => client.scopes.clone(),
             };
             scopes
                 .granted_by(&client.scopes)
-                .map_err(|e| OAuthError::new(StatusCode::BAD_REQUEST, "invalid_scope", e.to_string()))?;
+                .map_err(|e| ApiError::invalid_scope(e.to_string()))?;
             let issued =
                 identity::issue_access_token(&st.keys, &st.public_url, &client, &client.id, scopes.to_string(), GrantKind::Client, now)
                     .await
-                    .map_err(OAuthError::server)?;
+                    .map_err(server)?;
             Ok(access_answer(&issued.token, &issued.claims.scope, None, None))
         }
         "authorization_code" => authorization_code(&st, &client, &form).await,
         "refresh_token" => refresh(&st, &client, &form).await,
-        other => Err(OAuthError::new(
+        other => Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "unsupported_grant_type",
             format!("grant_type '{other}' is not supported (use authorization_code, refresh_token, client_credentials or {JWT_BEARER})"),
@@ -239,33 +196,34 @@ async fn authorization_code(
     st: &AppState,
     client: &ClientRow,
     form: &HashMap<String, String>,
-) -> Result<Response, OAuthError> {
+) -> Result<Response, ApiError> {
     let code = required(form, "code")?;
     let redirect_uri = required(form, "redirect_uri")?;
     let verifier = required(form, "code_verifier")?;
     let now = st.now();
-    let grant = st
-        .db
-        .take_code(&app::secrets::hash_token(code), now)
-        .await
-        .map_err(OAuthError::server)?
-        .ok_or_else(|| OAuthError::grant("The authorization code is unknown, expired or already used"))?;
+    let grant =
+        st.db.take_code(&app::service::secrets::hash_token(code), now).await.map_err(server)?.ok_or_else(
+            || ApiError::invalid_grant("The authorization code is unknown, expired or already used"),
+        )?;
     if grant.client_id != client.id {
-        return Err(OAuthError::grant("The authorization code was issued to another client"));
+        return Err(ApiError::invalid_grant("The authorization code was issued to another client"));
     }
     if grant.redirect_uri != redirect_uri {
-        return Err(OAuthError::grant("redirect_uri differs from the one used in the authorization request"));
+        return Err(ApiError::invalid_grant(
+            "redirect_uri differs from the one used in the authorization request",
+        ));
     }
-    check_pkce(verifier, &grant.code_challenge, sha256).map_err(|e| OAuthError::grant(e.to_string()))?;
+    check_pkce(verifier, &grant.code_challenge, sha256)
+        .map_err(|e| ApiError::invalid_grant(e.to_string()))?;
     let family = identity::new_refresh_family(client, &grant.account_id, &grant.scope);
-    let refresh = identity::issue_refresh_token(&st.db, &family, now).await.map_err(OAuthError::server)?;
+    let refresh = identity::issue_refresh_token(&st.db, &family, now).await.map_err(server)?;
     let issued = user_token(st, client, &grant.account_id, &grant.scope).await?;
     let id_token = if grant.scope.split(' ').any(|s| s == "openid") {
         Some(id_token(st, client, &grant.account_id, &grant.scope, grant.nonce.as_deref()).await?)
     } else {
         None
     };
-    st.db.touch_last_login(&grant.account_id, now).await.map_err(OAuthError::server)?;
+    st.db.touch_last_login(&grant.account_id, now).await.map_err(server)?;
     Ok(access_answer(&issued.token, &issued.claims.scope, Some(&refresh), id_token.as_deref()))
 }
 
@@ -274,7 +232,7 @@ async fn user_token(
     client: &ClientRow,
     account: &UserId,
     scope: &str,
-) -> Result<identity::Issued, OAuthError> {
+) -> Result<identity::Issued, ApiError> {
     identity::issue_access_token(
         &st.keys,
         &st.public_url,
@@ -285,7 +243,7 @@ async fn user_token(
         st.now(),
     )
     .await
-    .map_err(OAuthError::server)
+    .map_err(server)
 }
 
 /// OpenID Connect Core 2: who signed in, for the client (`aud`), bound to its `nonce`.
@@ -295,14 +253,14 @@ async fn id_token(
     account: &UserId,
     scope: &str,
     nonce: Option<&str>,
-) -> Result<String, OAuthError> {
+) -> Result<String, ApiError> {
     let now = st.now();
     let profile = st
         .db
         .profile(account.as_str())
         .await
-        .map_err(OAuthError::server)?
-        .ok_or_else(|| OAuthError::grant("The account no longer exists"))?;
+        .map_err(server)?
+        .ok_or_else(|| ApiError::invalid_grant("The account no longer exists"))?;
     let mut claims = json!({
         "iss": st.public_url, "sub": account.as_str(), "aud": client.id,
         "iat": now.timestamp(), "exp": now.timestamp() + ACCESS_TOKEN_SECONDS, "auth_time": now.timestamp(),
@@ -319,45 +277,37 @@ async fn id_token(
         claims["name"] = json!(profile.name);
         claims["locale"] = json!(profile.locale);
     }
-    st.keys.sign_id_token(&claims, now).await.map_err(OAuthError::server)
+    st.keys.sign_id_token(&claims, now).await.map_err(server)
 }
 
 async fn refresh(
     st: &AppState,
     client: &ClientRow,
     form: &HashMap<String, String>,
-) -> Result<Response, OAuthError> {
+) -> Result<Response, ApiError> {
     let presented = required(form, "refresh_token")?;
     let now = st.now();
     let grant =
-        match st
-            .db
-            .use_refresh(&app::secrets::hash_token(presented), now)
-            .await
-            .map_err(OAuthError::server)?
-        {
+        match st.db.use_refresh(&app::service::secrets::hash_token(presented), now).await.map_err(server)? {
             RefreshUse::Rotated(g) => g,
-            RefreshUse::Replayed => return Err(OAuthError::grant(
+            RefreshUse::Replayed => return Err(ApiError::invalid_grant(
                 "The refresh token was already used or revoked; every token of this sign-in is now revoked",
             )),
-            RefreshUse::Unknown => return Err(OAuthError::grant("The refresh token is unknown or expired")),
+            RefreshUse::Unknown => {
+                return Err(ApiError::invalid_grant("The refresh token is unknown or expired"))
+            }
         };
     if grant.client_id != client.id {
-        st.db.revoke_refresh_family(&grant.family_id, now).await.map_err(OAuthError::server)?;
-        return Err(OAuthError::grant("The refresh token was issued to another client"));
+        st.db.revoke_refresh_family(&grant.family_id, now).await.map_err(server)?;
+        return Err(ApiError::invalid_grant("The refresh token was issued to another client"));
     }
     // RFC 6749 6: a narrower scope may be asked for, never a wider one.
     let scope = match form.get("scope") {
         Some(s) => {
-            let asked = Scopes::parse(s)
-                .map_err(|e| OAuthError::new(StatusCode::BAD_REQUEST, "invalid_scope", e.to_string()))?;
-            let held = Scopes::parse(&grant.scope).map_err(OAuthError::server)?;
+            let asked = Scopes::parse(s).map_err(|e| ApiError::invalid_scope(e.to_string()))?;
+            let held = Scopes::parse(&grant.scope).map_err(server)?;
             if let Some(extra) = asked.iter().find(|s| !held.contains(s)) {
-                return Err(OAuthError::new(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_scope",
-                    format!("scope \"{extra}\" was not granted"),
-                ));
+                return Err(ApiError::invalid_scope(format!("scope \"{extra}\" was not granted")));
             }
             asked.to_string()
         }
@@ -365,28 +315,28 @@ async fn refresh(
     };
     // The new refresh token keeps the family and the full granted scope, even when this
     // access token was narrowed.
-    let next = identity::issue_refresh_token(&st.db, &grant, now).await.map_err(OAuthError::server)?;
+    let next = identity::issue_refresh_token(&st.db, &grant, now).await.map_err(server)?;
     let issued = user_token(st, client, &grant.account_id, &scope).await?;
     Ok(access_answer(&issued.token, &issued.claims.scope, Some(&next), None))
 }
 
 /// RFC 7009: revokes a refresh token (its whole family) or an access token. Answers 200
 /// whether or not the token was known, so the endpoint reveals nothing.
-async fn revoke(State(st): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, OAuthError> {
+async fn revoke(State(st): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
     let form = parse_form(&headers, &body)?;
     let client = authenticate_client(&st, &headers, &form).await?;
     let token = required(&form, "token")?;
     let now = st.now();
     let was_refresh = st
         .db
-        .revoke_refresh(&app::secrets::hash_token(token), &client.id, now)
+        .revoke_refresh(&app::service::secrets::hash_token(token), &client.id, now)
         .await
-        .map_err(OAuthError::server)?;
+        .map_err(server)?;
     if !was_refresh {
         if let Ok(claims) = st.keys.verify::<AccessClaims>(token, now).await {
             if claims.client_id == client.id {
                 let exp = chrono::DateTime::from_timestamp(claims.exp, 0).unwrap_or(now);
-                st.db.revoke_access_token(&claims.jti, exp).await.map_err(OAuthError::server)?;
+                st.db.revoke_access_token(&claims.jti, exp).await.map_err(server)?;
                 st.revocations.add(&claims.jti);
             }
         }
@@ -394,8 +344,8 @@ async fn revoke(State(st): State<AppState>, headers: HeaderMap, body: Bytes) -> 
     Ok(no_store(json!({})))
 }
 
-async fn jwks(State(st): State<AppState>) -> Result<Response, OAuthError> {
-    let set = st.keys.jwks(st.now()).await.map_err(OAuthError::server)?;
+async fn jwks(State(st): State<AppState>) -> Result<Response, ApiError> {
+    let set = st.keys.jwks(st.now()).await.map_err(server)?;
     let mut res = Json(set).into_response();
     // Verifiers may cache the set briefly; a rotation adds the next key long before use.
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
@@ -430,87 +380,31 @@ async fn discovery(State(st): State<AppState>) -> Response {
     res
 }
 
-/// A /userinfo refusal: JSON body, and for 401 the RFC 6750 challenge.
-fn userinfo_error(status: StatusCode, code: &'static str, description: &str) -> Response {
-    let mut res = (status, Json(json!({ "error": code, "error_description": description }))).into_response();
-    if status == StatusCode::UNAUTHORIZED {
-        let challenge = format!("Bearer error=\"{code}\", error_description=\"{description}\"");
-        if let Ok(v) = HeaderValue::from_str(&challenge) {
-            res.headers_mut().insert(header::WWW_AUTHENTICATE, v);
-        }
-    }
-    res
-}
-
-/// R-OIDC1: the profile of the token's subject (a person, or an SSA's own profile).
-async fn userinfo(State(st): State<AppState>, headers: HeaderMap) -> Response {
-    let Some(auth) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
-        return userinfo_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "The Authorization header is missing (expected: Bearer <token>)",
-        );
+/// R-OIDC1: the profile of the token's subject (a person, or an SSA's own profile). A
+/// missing or non-Bearer Authorization header is a 400, as the seed's service answers.
+async fn userinfo(State(st): State<AppState>, bearer: Option<Bearer>) -> Result<Response, ApiError> {
+    let Some(Bearer(token)) = bearer else {
+        return Err(ApiError::invalid_request("The Authorization header must be: Bearer <token>"));
     };
-    let Some(token) = auth.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty()) else {
-        return userinfo_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "The Authorization header must be: Bearer <token>",
-        );
-    };
+    let Person(claims) = Person::verify(&st, &token).await?;
     let now = st.now();
-    let claims: AccessClaims = match st.keys.verify_access(token, now).await {
-        Ok(c) => c,
-        Err(VerifyError::Unavailable) => {
-            return userinfo_error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "server_error",
-                "The token could not be checked; try again",
-            )
-        }
-        Err(e) => return userinfo_error(StatusCode::UNAUTHORIZED, "invalid_token", &e.to_string()),
-    };
-    if !claims.three_legged() {
-        return userinfo_error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_token",
-            "The token is not a three-legged token (it was issued to an app, not for a user)",
-        );
-    }
-    let counted =
-        st.db.count_rate(&format!("userinfo:{}", claims.sub), now, st.userinfo_limit.window()).await;
-    let verdict = match counted {
-        Ok((count, started)) => st.userinfo_limit.verdict(count, started, now),
-        Err(e) => {
-            tracing::error!(error = %e, "userinfo rate count failed");
-            return userinfo_error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "server_error",
-                "The request could not be counted; try again",
-            );
-        }
-    };
-    if let Err(retry) = verdict {
-        let mut res = userinfo_error(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
+    let (count, started) = st
+        .db
+        .count_rate(&format!("userinfo:{}", claims.sub), now, st.userinfo_limit.window())
+        .await
+        .map_err(|e| {
+            ApiError::internal("counting /userinfo calls", e, "The request could not be counted; try again")
+        })?;
+    if let Err(retry) = st.userinfo_limit.verdict(count, started, now) {
+        return Err(ApiError::rate_limited(
+            u64::try_from(retry).unwrap_or(1),
             "More than 500 calls in a minute for this user; wait before retrying",
-        );
-        res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry.max(1)));
-        return res;
+        ));
     }
-    match userinfo_body(&st, &claims).await {
-        Ok(Ok(body)) => no_store(body),
-        Ok(Err((status, code, msg))) => userinfo_error(status, code, msg),
-        Err(e) => {
-            tracing::error!(error = %e, "userinfo failed");
-            userinfo_error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "server_error",
-                "The profile could not be read; try again",
-            )
-        }
-    }
+    userinfo_body(&st, &claims)
+        .await
+        .map_err(|e| ApiError::internal("userinfo", e, "The profile could not be read; try again"))?
+        .map(no_store)
 }
 
 /// The seed's date form: "2017-12-11T20:54:18Z".
@@ -518,15 +412,11 @@ fn iso_seconds(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-type Refusal = (StatusCode, &'static str, &'static str);
-
+/// The profile, or the refusal when the token's subject is gone or disabled.
 async fn userinfo_body(
     st: &AppState,
     claims: &AccessClaims,
-) -> Result<Result<Value, Refusal>, app::store::StoreError> {
-    if st.revocations.is_revoked(&claims.jti, st.now()).await? {
-        return Ok(Err((StatusCode::UNAUTHORIZED, "invalid_token", "The token has been revoked")));
-    }
+) -> Result<Result<Value, ApiError>, app::store::StoreError> {
     let thumbs = |sub: &str| -> Value {
         let sizes = [20, 40, 50, 58, 80, 120, 160, 176, 240, 360];
         let map: serde_json::Map<String, Value> = sizes
@@ -537,14 +427,14 @@ async fn userinfo_body(
     };
     if claims.grant == GrantKind::ServiceAccount {
         let Some(ssa) = st.db.ssa(&claims.sub).await? else {
-            return Ok(Err((
-                StatusCode::UNAUTHORIZED,
-                "invalid_token",
-                "The service account no longer exists",
-            )));
+            return Ok(Err(ApiError::invalid_token("The service account no longer exists")));
         };
         if ssa.disabled_at.is_some() {
-            return Ok(Err((StatusCode::FORBIDDEN, "access_denied", "The service account is disabled")));
+            return Ok(Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "access_denied",
+                "The service account is disabled",
+            )));
         }
         let t = thumbs(&ssa.id);
         return Ok(Ok(json!({
@@ -560,7 +450,7 @@ async fn userinfo_body(
         })));
     }
     let Some(p) = st.db.profile(&claims.sub).await? else {
-        return Ok(Err((StatusCode::UNAUTHORIZED, "invalid_token", "The account no longer exists")));
+        return Ok(Err(ApiError::invalid_token("The account no longer exists")));
     };
     let (given, family) = match p.name.rsplit_once(' ') {
         Some((g, f)) => (g.to_string(), f.to_string()),

@@ -2,11 +2,11 @@
 //! Connect provider. Tessera is the relying party: discovery, authorization code with PKCE
 //! (the oauth2 crate), `state` and `nonce` checked, the id_token's signature verified
 //! against the provider's published keys, then `iss`, `aud`, `exp` and `nonce`.
-use crate::api::authorize::{esc, page};
+use crate::api::html::{self, LinkView};
 use app::domain::sso::{self as sso_rule, Asserted, Decision, Facts, Proof, Refusal};
 use app::domain::{Email, TeamId, UserId};
 use app::server::ssr::SESSION_USER;
-use app::state::AppState;
+use app::service::state::AppState;
 use app::store::audit::{self, Actor};
 use app::store::identity::SsoConfig;
 use app::store::invitations::InvitationRow;
@@ -83,12 +83,7 @@ struct Pending {
 }
 
 fn fail(status: StatusCode, message: &str) -> Response {
-    let body = format!(
-        "<h1>Single sign-on did not work</h1><p class=\"form-error\" role=\"alert\">{}</p>\
-         <p><a href=\"/sign-in\">Back to sign-in</a></p>",
-        esc(message)
-    );
-    (status, Html(page("Single sign-on", &body))).into_response()
+    (status, Html(html::sso_refusal(message))).into_response()
 }
 
 /// A refusal before anything was done: status and message, rendered by `fail`.
@@ -150,45 +145,15 @@ struct NextQuery {
     invitation: Option<String>,
 }
 
-fn email_form(next: &str, error: Option<&str>) -> String {
-    let err =
-        error.map(|e| format!("<p class=\"form-error\" role=\"alert\">{}</p>", esc(e))).unwrap_or_default();
-    format!(
-        "<h1>Sign in with single sign-on</h1><p class=\"lede\">Enter your work email; Tessera sends you to your company's sign-in page.</p>\
-         <form method=\"post\" action=\"/sso\"><input type=\"hidden\" name=\"next\" value=\"{}\">\
-         <div class=\"field\"><label for=\"email\">Work email</label>\
-         <input id=\"email\" name=\"email\" type=\"email\" autocomplete=\"email\" required autofocus></div>{err}\
-         <button type=\"submit\" class=\"button primary wide\">Continue</button></form>\
-         <p><a href=\"/sign-in\">Sign in with a password instead</a></p>",
-        esc(next)
-    )
-}
-
-/// Asks before going to the provider with an invitation: a GET only shows this page, so a
-/// mail scanner that follows the invitation page's links starts nothing.
-fn invitation_form(inv: &InvitationRow, token: &str) -> String {
-    format!(
-        "<h1>Join {team} with single sign-on</h1>\
-         <p class=\"lede\">You were invited as {name} ({email}). Continue to sign in at your company's sign-in \
-         service; from then on it signs you in to Tessera.</p>\
-         <form method=\"post\" action=\"/sso\"><input type=\"hidden\" name=\"invitation\" value=\"{token}\">\
-         <button type=\"submit\" class=\"button primary wide\">Continue to single sign-on</button></form>\
-         <p><a href=\"/invite/{token}\">Accept with a password instead</a></p>",
-        team = esc(&inv.team_name),
-        name = esc(&inv.name),
-        email = esc(&inv.email),
-        token = esc(token),
-    )
-}
-
 async fn ask_email(State(st): State<AppState>, Query(q): Query<NextQuery>) -> Response {
     if let Some(token) = q.invitation {
         return match usable_invitation(&st, &token).await {
-            Ok(inv) => Html(page("Single sign-on", &invitation_form(&inv, token.trim()))).into_response(),
+            Ok(inv) => Html(html::sso_invitation_form(&inv.team_name, &inv.name, &inv.email, token.trim()))
+                .into_response(),
             Err(r) => r.into_response(),
         };
     }
-    Html(page("Single sign-on", &email_form(q.next.as_deref().unwrap_or("/"), None))).into_response()
+    Html(html::sso_email_form(q.next.as_deref().unwrap_or("/"), None)).into_response()
 }
 
 async fn start(State(st): State<AppState>, session: Session, body: Bytes) -> Response {
@@ -197,9 +162,8 @@ async fn start(State(st): State<AppState>, session: Session, body: Bytes) -> Res
         return start_invitation(&st, &session, token).await;
     }
     let next = app::server::auth::safe_next(form.get("next").map(String::as_str));
-    let again = |msg: &str| {
-        (StatusCode::BAD_REQUEST, Html(page("Single sign-on", &email_form(&next, Some(msg))))).into_response()
-    };
+    let again =
+        |msg: &str| (StatusCode::BAD_REQUEST, Html(html::sso_email_form(&next, Some(msg)))).into_response();
     let Ok(email) = Email::parse(form.get("email").map(String::as_str).unwrap_or_default()) else {
         return again("Enter a valid email address, like name@company.com.");
     };
@@ -517,7 +481,7 @@ async fn accept_and_link(
 /// The invitation behind a token from the invitation mail, if it can still be accepted.
 async fn usable_invitation(st: &AppState, token: &str) -> Result<InvitationRow, Failure> {
     use app::domain::invitation::{check_accept, InvitationState};
-    let hash = app::secrets::hash_token(token.trim());
+    let hash = app::service::secrets::hash_token(token.trim());
     let gone =
         Failure(StatusCode::GONE, "This invitation link is not valid any more. Ask your admin to resend it.");
     let inv = match st.db.invitation_by_token_hash(&hash).await {
@@ -571,46 +535,17 @@ const LINK_MINUTES: i64 = 30;
 /// make Tessera write to it, so the owner is not flooded.
 const LINK_MAILS_PER_HOUR: i64 = 3;
 
+fn link_page(p: &LinkPending, error: Option<&str>, sent: bool) -> String {
+    let provider = provider_host(&p.issuer);
+    html::sso_link(
+        &LinkView { provider: &provider, email: &p.email, password: p.password, sent, minutes: LINK_MINUTES },
+        error,
+    )
+}
+
 fn provider_host(issuer: &str) -> String {
     let after = issuer.split_once("://").map(|(_, a)| a).unwrap_or(issuer);
     after.split('/').next().unwrap_or(after).to_string()
-}
-
-fn link_page(p: &LinkPending, error: Option<&str>, sent: bool) -> String {
-    let err =
-        error.map(|e| format!("<p class=\"form-error\" role=\"alert\">{}</p>", esc(e))).unwrap_or_default();
-    let password = if p.password {
-        format!(
-            "<form method=\"post\" action=\"/sso/link\">\
-             <div class=\"field\"><label for=\"password\">Your Tessera password</label>\
-             <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required autofocus></div>{err}\
-             <button type=\"submit\" class=\"button primary wide\">Connect and sign in</button></form>\
-             <p>Or, without your password:</p>"
-        )
-    } else {
-        err
-    };
-    let mail = if sent {
-        format!(
-            "<p role=\"status\" data-testid=\"sso-link-sent\">We sent a link to <strong>{}</strong>. Open it in this \
-             browser within {LINK_MINUTES} minutes.</p>",
-            esc(&p.email)
-        )
-    } else {
-        format!(
-            "<form method=\"post\" action=\"/sso/link/email\"><button type=\"submit\" class=\"button wide\">\
-             Email a link to {}</button></form>",
-            esc(&p.email)
-        )
-    };
-    format!(
-        "<h1>Connect your Tessera account</h1>\
-         <p class=\"lede\">You signed in at <strong>{}</strong> as <strong>{}</strong>. This is the first time that \
-         sign-in is used for your Tessera account: prove once that the account is yours, and it will sign you \
-         in from now on.</p>{password}{mail}<p><a href=\"/sign-in\">Cancel</a></p>",
-        esc(&provider_host(&p.issuer)),
-        esc(&p.email)
-    )
 }
 
 async fn link_pending(session: &Session) -> Result<LinkPending, Response> {
@@ -626,9 +561,7 @@ async fn link_pending(session: &Session) -> Result<LinkPending, Response> {
 
 async fn link_form(session: Session) -> Response {
     match link_pending(&session).await {
-        Ok(p) => {
-            Html(page("Connect your account", &link_page(&p, None, p.request_id.is_some()))).into_response()
-        }
+        Ok(p) => Html(link_page(&p, None, p.request_id.is_some())).into_response(),
         Err(r) => r,
     }
 }
@@ -643,8 +576,7 @@ async fn link_with_password(State(st): State<AppState>, session: Session, body: 
     let form: HashMap<String, String> = form_urlencoded::parse(&body).into_owned().collect();
     let password = form.get("password").cloned().unwrap_or_default();
     let again = |status: StatusCode, msg: &str| {
-        (status, Html(page("Connect your account", &link_page(&p, Some(msg), p.request_id.is_some()))))
-            .into_response()
+        (status, Html(link_page(&p, Some(msg), p.request_id.is_some()))).into_response()
     };
     if password.is_empty() {
         return again(StatusCode::BAD_REQUEST, "Enter your password.");
@@ -675,18 +607,17 @@ async fn link_by_email(State(st): State<AppState>, session: Session) -> Response
     let Some((who, account)) = p.parts() else { return fail(StatusCode::BAD_REQUEST, "Start again.") };
     let now = st.now();
     match st.db.count_rate(&format!("sso-link-mail:{account}"), now, chrono::Duration::hours(1)).await {
-        Ok((n, _)) if n > LINK_MAILS_PER_HOUR => return (
-            StatusCode::TOO_MANY_REQUESTS,
-            Html(page(
-                "Connect your account",
-                &link_page(
+        Ok((n, _)) if n > LINK_MAILS_PER_HOUR => {
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                Html(link_page(
                     &p,
                     Some("Several links were sent in the last hour. Use the newest one, or try again later."),
                     false,
-                ),
-            )),
-        )
-            .into_response(),
+                )),
+            )
+                .into_response()
+        }
         Ok(_) => {}
         Err(e) => return oops(e),
     }
@@ -696,9 +627,10 @@ async fn link_by_email(State(st): State<AppState>, session: Session) -> Response
         (Err(e), _) | (_, Err(e)) => return oops(e),
         _ => return fail(StatusCode::BAD_REQUEST, "Start again."),
     };
-    let (token, hash) = app::secrets::new_token();
+    let (token, hash) = app::service::secrets::new_token();
     let url = format!("{}/sso/link/confirm?token={token}", st.public_url);
-    let mail = app::mail::sso_link(&name, &team_name, &provider_host(&who.issuer), &url, LINK_MINUTES);
+    let mail =
+        app::service::mail::sso_link(&name, &team_name, &provider_host(&who.issuer), &url, LINK_MINUTES);
     let sent: Result<String, StoreError> = async {
         let mut tx = st.db.pool.begin().await?;
         let id = store_sso::create_request(
@@ -728,12 +660,12 @@ async fn link_by_email(State(st): State<AppState>, session: Session) -> Response
         Ok(id) => id,
         Err(e) => return oops(e),
     };
-    app::store::outbox::wake();
+    st.db.wake_outbox();
     p.request_id = Some(id);
     if session.insert(LINK_KEY, &p).await.is_err() {
         return fail(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side. Try again.");
     }
-    Html(page("Connect your account", &link_page(&p, None, true))).into_response()
+    Html(link_page(&p, None, true)).into_response()
 }
 
 #[derive(Deserialize)]
@@ -754,7 +686,7 @@ async fn link_confirm(
     };
     let Some((who, account)) = p.parts() else { return fail(StatusCode::BAD_REQUEST, "Start again.") };
     let Some(token) = q.token else { return fail(StatusCode::BAD_REQUEST, "The link is incomplete.") };
-    let hash = app::secrets::hash_token(token.trim());
+    let hash = app::service::secrets::hash_token(token.trim());
     finish_link(&st, &session, &p, &who, &account, LinkProof::Email, Some(&hash)).await
 }
 

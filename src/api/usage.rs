@@ -6,20 +6,17 @@
 //! never sits in memory. `personal=0` replaces name and email with a pseudonymous id: a
 //! keyed hash of the account id, the same in every export of this installation, that
 //! cannot be turned back into the person without the installation's key.
+use crate::api::extract::{ConsoleRefusal, TeamAdmin};
 use app::domain::usage::{formula_safe, DateRange};
-use app::domain::{TeamId, UserId};
-use app::server::ssr::SESSION_USER;
-use app::state::AppState;
-use app::store::teams::Role;
+use app::service::state::AppState;
 use app::store::usage::{ExportCursor, ExportRow};
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use sha2::{Digest, Sha256};
-use tower_sessions::Session;
 
 /// Rows per database round trip while streaming.
 const PAGE: i64 = 5_000;
@@ -36,48 +33,22 @@ struct ExportQuery {
     personal: Option<String>,
 }
 
-fn refuse(status: StatusCode, message: &str) -> Response {
-    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], format!("{message}\n")).into_response()
-}
-
 async fn export(
     State(st): State<AppState>,
-    session: Session,
-    Path(team): Path<String>,
+    TeamAdmin { membership: m, .. }: TeamAdmin,
     Query(q): Query<ExportQuery>,
-) -> Response {
-    let uid: Option<String> = session.get(SESSION_USER).await.ok().flatten();
-    let Some(uid) = uid.and_then(|u| UserId::parse(&u).ok()) else {
-        return refuse(StatusCode::UNAUTHORIZED, "Please sign in to the console, then export again.");
-    };
-    let not_member = "You don't have access to this team.";
-    let Ok(team_id) = TeamId::parse(&team) else {
-        return refuse(StatusCode::FORBIDDEN, not_member);
-    };
-    let membership = match st.db.membership(&team_id, &uid).await {
-        Ok(m) => m,
-        Err(e) => return failed(e),
-    };
-    let m = match membership {
-        Some(m) if m.active && m.role == Role::Admin => m,
-        Some(m) if m.active => {
-            return refuse(StatusCode::FORBIDDEN, "Only an admin of this team can export its usage.")
-        }
-        _ => return refuse(StatusCode::FORBIDDEN, not_member),
-    };
+) -> Result<Response, ConsoleRefusal> {
     let today = st.now().date_naive();
-    let range = match DateRange::parse(q.from.as_deref(), q.to.as_deref(), today) {
-        Ok(r) => r,
-        Err(e) => return refuse(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
-    };
+    let range = DateRange::parse(q.from.as_deref(), q.to.as_deref(), today)
+        .map_err(|e| ConsoleRefusal(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
     let personal = !matches!(q.personal.as_deref().map(str::trim), Some("0" | "false" | "no"));
     let key = if personal {
         String::new()
     } else {
-        match st.db.installation_value("pseudonym_key", || app::secrets::new_token().0).await {
-            Ok(k) => k,
-            Err(e) => return failed(e),
-        }
+        st.db
+            .installation_value("pseudonym_key", || app::service::secrets::new_token().0)
+            .await
+            .map_err(|e| ConsoleRefusal::internal("usage export", e))?
     };
     let name = format!(
         "tessera-usage-{}-{}-{}{}.csv",
@@ -135,12 +106,7 @@ async fn export(
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
         headers.insert(header::CONTENT_DISPOSITION, v);
     }
-    res
-}
-
-fn failed(e: impl std::fmt::Display) -> Response {
-    tracing::error!(error = %e, "usage export failed");
-    refuse(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side. Try the export again.")
+    Ok(res)
 }
 
 struct Export {

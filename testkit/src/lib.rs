@@ -4,9 +4,18 @@
 //! for each test, so tests run in parallel without sharing rows. The test command drops
 //! the `tessera_t_…` databases of the last run before a new one.
 //!
+//! Also the real SMTP server the mail tests send to (`smtp`).
+//!
 //! Test code only: the server never reads these variables.
 use sqlx::Connection;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+pub mod smtp;
+
+/// The repository's root.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("testkit/ sits in the repository").to_path_buf()
+}
 
 /// The database engine of this test run.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,24 +72,32 @@ pub async fn create_postgres_database(server: &str) -> PgDatabase {
 /// PostgreSQL database on PostgreSQL runs.
 pub async fn fresh_database(dir: &Path) -> String {
     match engine() {
-        Engine::Sqlite => format!("sqlite://{}/tessera.db", dir.display()),
+        Engine::Sqlite => sqlite_url(dir),
         Engine::Postgres { server } => create_postgres_database(&server).await.url,
     }
 }
 
-/// `fresh_database` for callers that are not async, or are inside a runtime already (a
-/// thread of its own, with a runtime of its own).
+/// `fresh_database` for callers that are not async, or are inside a runtime already. Only a
+/// PostgreSQL database needs a connection, made on a thread with a runtime of its own.
 pub fn fresh_database_blocking(dir: &Path) -> String {
-    let dir = dir.to_path_buf();
+    let server = match engine() {
+        Engine::Sqlite => return sqlite_url(dir),
+        Engine::Postgres { server } => server,
+    };
     std::thread::spawn(move || {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .expect("a runtime")
-            .block_on(fresh_database(&dir))
+            .block_on(create_postgres_database(&server))
+            .url
     })
     .join()
     .expect("the database thread")
+}
+
+fn sqlite_url(dir: &Path) -> String {
+    format!("sqlite://{}/tessera.db", dir.display())
 }
 
 /// `postgres://u@h:5432/db?x=1` with its database replaced by `name` (query kept).

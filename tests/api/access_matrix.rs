@@ -20,13 +20,12 @@
 use crate::common;
 
 use app::domain::{Email, TeamId};
-use app::state::Clock;
+use app::service::state::Clock;
 use app::store::teams::{MemberStatus, Role};
 use common::*;
 use serde_json::{json, Value};
 use sqlx::Row;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 const AMARA: &str = "amara.okafor0@northwind.example"; // admin of Northwind only
 const BRUNO: &str = "bruno.schmidt1@northwind.example"; // plain member of Northwind
@@ -387,13 +386,6 @@ async fn account_id(app: &TestApp, email: &str) -> String {
     app.db.account_by_email(&Email::parse(email).unwrap()).await.unwrap().unwrap().id.as_str().to_string()
 }
 
-async fn signed_in(app: &TestApp, email: &str) -> reqwest::Client {
-    let c = app.client();
-    let (status, body) = app.sign_in(&c, email, PASSWORD).await;
-    assert!(status < 400, "sign-in as {email}: {status} {body}");
-    c
-}
-
 async fn setup(app: &TestApp) -> (Fx, Callers) {
     let north = app.team_id("Northwind Studio").await;
     let harbor = app.team_id("Harbor Engineering").await;
@@ -431,18 +423,20 @@ async fn setup(app: &TestApp) -> (Fx, Callers) {
 
     let scopes = app::domain::oauth::Scopes::parse("user:read").unwrap();
     let (client, _) =
-        app::identity::create_client(&app.db, &north, "Northwind export", scopes, vec![], now).await.unwrap();
+        app::service::identity::create_client(&app.db, &north, "Northwind export", scopes, vec![], now)
+            .await
+            .unwrap();
     let ssa = |name: &'static str| {
         let (db, client) = (app.db.clone(), client.clone());
-        async move { app::identity::create_ssa(&db, &client, name, now).await.unwrap() }
+        async move { app::service::identity::create_ssa(&db, &client, name, now).await.unwrap() }
     };
     let ssa_for_keys = ssa("Keys").await;
     let ssa_for_toggle = ssa("Toggle").await;
     let ssa_for_delete = ssa("Delete").await;
-    let (kid, _) = app::identity::create_ssa_key(&app.db, &ssa_for_delete, now).await.unwrap();
+    let (kid, _) = app::service::identity::create_ssa_key(&app.db, &ssa_for_delete, now).await.unwrap();
 
     // The newer purchase (1,000 tokens, 60 days old): valid for months yet.
-    let lots = app::store::licensing::team_lots(&app.db.pool, north.as_str()).await.unwrap();
+    let lots = app::store::ledger::team_lots(&app.db.pool, north.as_str()).await.unwrap();
     let purchase = lots.iter().max_by_key(|l| l.expires_at).expect("Northwind has purchases");
     assert!(purchase.usable_at(now));
 
@@ -472,7 +466,7 @@ async fn setup(app: &TestApp) -> (Fx, Callers) {
     ] {
         callers.push(Caller {
             who,
-            client: signed_in(app, email).await,
+            client: app.signed_in(email).await,
             id: Some(account_id(app, email).await),
         });
     }
@@ -524,7 +518,7 @@ fn tables() -> Vec<String> {
     // Sessions and sign-in attempts change with every request and sign-in; they hold no
     // team data.
     const SKIP: [&str; 2] = ["sessions", "sign_in_failures"];
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let dir = common::root().join("migrations");
     let mut names = BTreeSet::new();
     for entry in std::fs::read_dir(&dir).expect("migrations folder") {
         let text = std::fs::read_to_string(entry.expect("entry").path()).expect("migration");
@@ -710,16 +704,22 @@ async fn http_endpoints_refuse_other_teams_members_guests_and_anonymous_callers(
     // and Northwind's balance is untouched; Farid, who holds a seat, gets one.
     let north = TeamId::parse(&fx.north).unwrap();
     let scopes = app::domain::oauth::Scopes::parse("user:read").unwrap();
-    let (client, _) =
-        app::identity::create_client(&app.db, &north, "Draft 2D desktop", scopes, vec![], app.clock.now())
-            .await
-            .unwrap();
-    let keys = app::keys::KeySet::new(app.db.clone());
+    let (client, _) = app::service::identity::create_client(
+        &app.db,
+        &north,
+        "Draft 2D desktop",
+        scopes,
+        vec![],
+        app.clock.now(),
+    )
+    .await
+    .unwrap();
+    let keys = app::service::keys::KeySet::new(app.db.clone());
     let token = |who: &str| {
         let (keys, client, url, now, who) =
             (&keys, &client, app.url.clone(), app.clock.now(), who.to_string());
         async move {
-            app::identity::issue_access_token(
+            app::service::identity::issue_access_token(
                 keys,
                 &url,
                 client,
@@ -824,25 +824,12 @@ fn console_pages(fx: &Fx) -> Vec<(String, String)> {
 }
 
 fn read(rel: &str) -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(rel))
-        .unwrap_or_else(|e| panic!("{rel}: {e}"))
-}
-
-fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
+    std::fs::read_to_string(common::root().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
 }
 
 /// Endpoint names of every `#[server]` function under app/src.
 fn server_functions() -> BTreeSet<String> {
-    let mut files = vec![];
-    rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("app/src"), &mut files);
+    let files = common::files_under(&common::root().join("app/src"), &["rs"]);
     let mut names = BTreeSet::new();
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
@@ -872,9 +859,9 @@ fn server_functions() -> BTreeSet<String> {
 
 /// Paths of every `.route("...")` in src/startup.rs and src/api/*.rs.
 fn http_routes() -> BTreeSet<String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = common::root();
     let mut files = vec![root.join("src/startup.rs")];
-    rust_files(&root.join("src/api"), &mut files);
+    files.extend(common::files_under(&root.join("src/api"), &["rs"]));
     let mut routes = BTreeSet::new();
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();

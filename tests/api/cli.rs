@@ -138,49 +138,19 @@ fn team_and_admin_create_print_json() {
 #[test]
 fn bad_input_is_a_user_error_with_a_clear_message() {
     let dir = tempfile::tempdir().unwrap();
-    let out = tessera(
-        dir.path(),
-        &["admin", "create", "--team", "Nope", "--email", "grace.example", "--name", "G", "--password-stdin"],
-        Some("a long secret password\n"),
-    );
+    let create =
+        |email| ["admin", "create", "--team", "Nope", "--email", email, "--name", "G", "--password-stdin"];
+    let out = tessera(dir.path(), &create("grace.example"), Some("a long secret password\n"));
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--email: email address \"grace.example\" has no @"), "{err}");
     assert!(out.stdout.is_empty());
 
-    let short = tessera(
-        dir.path(),
-        &[
-            "admin",
-            "create",
-            "--team",
-            "Nope",
-            "--email",
-            "g@acme.example",
-            "--name",
-            "G",
-            "--password-stdin",
-        ],
-        Some("short\n"),
-    );
+    let short = tessera(dir.path(), &create("g@acme.example"), Some("short\n"));
     assert_eq!(short.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&short.stderr).contains("password must be at least 10 characters"));
 
-    let no_team = tessera(
-        dir.path(),
-        &[
-            "admin",
-            "create",
-            "--team",
-            "Nope",
-            "--email",
-            "g@acme.example",
-            "--name",
-            "G",
-            "--password-stdin",
-        ],
-        Some("a long secret password\n"),
-    );
+    let no_team = tessera(dir.path(), &create("g@acme.example"), Some("a long secret password\n"));
     assert_eq!(no_team.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&no_team.stderr).contains("no team with id or name \"Nope\""));
 }

@@ -8,7 +8,7 @@
 use crate::client_harness as harness;
 use crate::common;
 
-use app::state::Clock;
+use app::service::state::Clock;
 use chrono::{Duration, Utc};
 use common::spawn_app;
 use harness::{iso, signed_in_client, signed_in_client_behind_proxy};

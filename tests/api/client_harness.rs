@@ -4,7 +4,7 @@
 //! down while the identity service keeps answering (R-LIC4 tells the two outages apart).
 #![allow(dead_code)]
 use crate::common::{TestApp, PASSWORD};
-use app::state::Clock;
+use app::service::state::Clock;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -18,7 +18,7 @@ pub struct Client {
     pub state: PathBuf,
     /// The server's clock, kept in step with the client's `--now` (when the server is up it
     /// sees the same days pass; access tokens expire and get refreshed on the way).
-    pub server_clock: Arc<app::state::ShiftedClock>,
+    pub server_clock: Arc<app::service::state::ShiftedClock>,
 }
 
 pub fn iso(t: DateTime<Utc>) -> String {
@@ -122,7 +122,7 @@ pub async fn signed_in_client(app: &TestApp, dir: &Path) -> Client {
     app::store::assignments::assign(&mut tx, &team, person.as_str(), &product.id, None, now).await.unwrap();
     tx.commit().await.unwrap();
     let scopes = app::domain::oauth::Scopes::parse("user:read user-profile:read").unwrap();
-    let (oauth, secret) = app::identity::create_client(
+    let (oauth, secret) = app::service::identity::create_client(
         &app.db,
         &team,
         "Model 3D desktop",

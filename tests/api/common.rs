@@ -3,9 +3,11 @@
 //! PostgreSQL database when `TESSERA_TEST_ENGINE=postgres` (see `tessera_testkit`).
 #![allow(dead_code)]
 use app::domain::TeamId;
-use app::state::ShiftedClock;
+use app::service::state::ShiftedClock;
 use app::store::Db;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use tessera::ip_limits;
 use tessera::startup::{self, WebConfig};
 
 pub const PASSWORD: &str = "demo-password-123";
@@ -70,11 +72,11 @@ pub async fn spawn_app() -> TestApp {
 /// As `spawn_app`, reached by another host name: browsers and cookie jars keep cookies per
 /// host, not per port, so two instances on 127.0.0.1 would share (and clobber) a session.
 pub async fn spawn_app_on(host: &str) -> TestApp {
-    spawn_app_with(host, startup::IpLimits::default()).await
+    spawn_app_with(host, ip_limits::IpLimits::default()).await
 }
 
 /// As `spawn_app_on`, with other per-IP limits than production's (tests of those limits).
-pub async fn spawn_app_with(host: &str, ip_limits: startup::IpLimits) -> TestApp {
+pub async fn spawn_app_with(host: &str, ip_limits: ip_limits::IpLimits) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = Db::connect(&test_database_url(&dir).await).await.expect("db");
     db.migrate().await.expect("migrate");
@@ -148,6 +150,28 @@ impl TestApp {
         self.call(c, "sign_in", &[("email", email), ("password", password)]).await
     }
 
+    /// A client signed in as `email` (with the test password); the sign-in must succeed.
+    pub async fn signed_in(&self, email: &str) -> reqwest::Client {
+        let c = self.client();
+        let (status, body) = self.sign_in(&c, email, PASSWORD).await;
+        assert!(status < 400, "sign-in as {email}: {status} {body}");
+        c
+    }
+
+    /// Makes an existing account a member of `team` (not a guest).
+    pub async fn join(
+        &self,
+        team: &TeamId,
+        account: &app::domain::UserId,
+        role: app::store::teams::Role,
+        status: app::store::teams::MemberStatus,
+    ) {
+        use app::service::state::Clock as _;
+        app::store::teams::add_member(&self.db.pool, team, account, role, false, status, self.clock.now())
+            .await
+            .expect("member");
+    }
+
     pub async fn team_id(&self, name: &str) -> TeamId {
         self.db.teams_named(name).await.expect("query").into_iter().next().expect("team exists")
     }
@@ -160,8 +184,8 @@ pub async fn new_account(
     name: &str,
     team: Option<(&TeamId, app::store::teams::Role, app::store::teams::MemberStatus)>,
 ) -> app::domain::UserId {
-    use app::state::Clock as _;
-    let hash = app::passwords::hash_blocking(PASSWORD.to_string()).await.expect("hash");
+    use app::service::state::Clock as _;
+    let hash = app::service::passwords::hash_blocking(PASSWORD.to_string()).await.expect("hash");
     let now = app.clock.now();
     let mut tx = app.db.pool.begin().await.expect("begin");
     let id = app::store::accounts::create(
@@ -178,4 +202,67 @@ pub async fn new_account(
     }
     tx.commit().await.expect("commit");
     id
+}
+
+/// The repository's root (the `tessera` package's folder).
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Files under `dir` whose extension is one of `extensions`, skipping build output,
+/// installed packages and dotfiles. A missing `dir` has none.
+pub fn files_under(dir: &Path, extensions: &[&str]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else { return out };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        if name == "target" || name == "node_modules" || name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        if path.is_dir() {
+            out.extend(files_under(&path, extensions));
+        } else if path.extension().is_some_and(|e| extensions.contains(&&*e.to_string_lossy())) {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// Issues access tokens for the licensing API as a product's sign-in would get them: an app
+/// of a team (its secret kept for client-authenticated calls) and the server's signing keys.
+pub struct Licensing {
+    pub keys: Arc<app::service::keys::KeySet>,
+    pub client: app::store::identity::ClientRow,
+    pub secret: String,
+}
+
+impl Licensing {
+    /// A new app named `name` of `team` with the `user:read` scope.
+    pub async fn new(app: &TestApp, team: &TeamId, name: &str) -> Licensing {
+        use app::service::state::Clock as _;
+        let scopes = app::domain::oauth::Scopes::parse("user:read").expect("scope");
+        let (client, secret) =
+            app::service::identity::create_client(&app.db, team, name, scopes, vec![], app.clock.now())
+                .await
+                .expect("client");
+        Licensing { keys: Arc::new(app::service::keys::KeySet::new(app.db.clone())), client, secret }
+    }
+
+    /// A three-legged access token for `account`, valid at the server's (moved) time.
+    pub async fn token(&self, app: &TestApp, account: &str) -> String {
+        use app::service::state::Clock as _;
+        app::service::identity::issue_access_token(
+            &self.keys,
+            &app.url,
+            &self.client,
+            account,
+            "user:read".into(),
+            app::domain::oauth::GrantKind::User,
+            app.clock.now(),
+        )
+        .await
+        .expect("access token")
+        .token
+    }
 }

@@ -215,7 +215,7 @@ async fn personal_pages_are_not_cached() {
 async fn parallel_guesses_cannot_outrun_the_throttle() {
     // The per-IP limit (tests/api/attacks/throttle.rs) would refuse most of these before the
     // per-account throttle sees them: off here, so all 40 race for the account's count.
-    let no_ip_limit = tessera::startup::IpLimits { sign_in_limit_per_minute: 0, ..Default::default() };
+    let no_ip_limit = tessera::ip_limits::IpLimits { sign_in_limit_per_minute: 0, ..Default::default() };
     let app = common::spawn_app_with("127.0.0.1", no_ip_limit).await;
     let mut tasks = Vec::new();
     for _ in 0..40 {

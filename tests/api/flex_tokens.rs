@@ -3,20 +3,13 @@
 //! and 1,000 bought 60 days ago; Harbor Engineering 300 bought 10 days ago.
 use crate::common;
 use app::domain::Email;
-use app::state::Clock;
+use app::service::state::Clock;
 use chrono::Duration;
 use common::*;
 use serde_json::Value;
 
 const AMARA: &str = "amara.okafor0@northwind.example"; // admin of Northwind only
 const BRUNO: &str = "bruno.schmidt1@northwind.example"; // member of Northwind
-
-async fn signed_in(app: &TestApp, email: &str) -> reqwest::Client {
-    let c = app.client();
-    let (status, body) = app.sign_in(&c, email, PASSWORD).await;
-    assert!(status < 400, "sign-in as {email}: {status} {body}");
-    c
-}
 
 async fn account_id(app: &TestApp, email: &str) -> String {
     app.db.account_by_email(&Email::parse(email).unwrap()).await.unwrap().unwrap().id.as_str().to_string()
@@ -44,6 +37,17 @@ async fn remove_device(
     app.call(c, "remove_member_device", &form).await
 }
 
+/// `move_flex_purchase` of `purchase` from `team` to `to_team`, as the user of `c`.
+async fn move_purchase(
+    app: &TestApp,
+    c: &reqwest::Client,
+    team: &str,
+    purchase: &str,
+    to_team: &str,
+) -> (u16, Value) {
+    app.call(c, "move_flex_purchase", &[("team", team), ("purchase", purchase), ("to_team", to_team)]).await
+}
+
 async fn audit(app: &TestApp, c: &reqwest::Client, team: &str, action: &str) -> Vec<Value> {
     let (status, body) = app.call(c, "audit_log", &[("team", team), ("action", action)]).await;
     assert_eq!(status, 200, "{body}");
@@ -54,7 +58,7 @@ async fn audit(app: &TestApp, c: &reqwest::Client, team: &str, action: &str) -> 
 async fn any_member_sees_the_balance_and_purchases_in_spending_order() {
     let app = spawn_app().await;
     let north = app.team_id("Northwind Studio").await;
-    let c = signed_in(&app, BRUNO).await;
+    let c = app.signed_in(BRUNO).await;
     let view = tokens(&app, &c, north.as_str()).await;
     assert_eq!(view["team_name"], "Northwind Studio");
     assert_eq!(view["balance"], 1320);
@@ -90,7 +94,7 @@ async fn any_member_sees_the_balance_and_purchases_in_spending_order() {
 async fn purchases_near_expiry_say_so_and_expired_ones_leave_the_balance() {
     let app = spawn_app().await;
     let north = app.team_id("Northwind Studio").await;
-    let c = signed_in(&app, ADMIN).await;
+    let c = app.signed_in(ADMIN).await;
     // The older purchase expires a year after it was bought: about 65 days from now.
     app.clock.advance(Duration::days(45));
     let view = tokens(&app, &c, north.as_str()).await;
@@ -115,13 +119,7 @@ async fn purchases_near_expiry_say_so_and_expired_ones_leave_the_balance() {
     // Expired tokens cannot be moved.
     let harbor = app.team_id("Harbor Engineering").await;
     let id = older["id"].as_str().unwrap();
-    let (status, body) = app
-        .call(
-            &c,
-            "move_flex_purchase",
-            &[("team", north.as_str()), ("purchase", id), ("to_team", harbor.as_str())],
-        )
-        .await;
+    let (status, body) = move_purchase(&app, &c, north.as_str(), id, harbor.as_str()).await;
     assert!(status >= 400, "{status} {body}");
     assert_eq!(body["code"], "conflict");
 }
@@ -130,15 +128,9 @@ async fn purchases_near_expiry_say_so_and_expired_ones_leave_the_balance() {
 async fn a_member_who_is_not_an_admin_cannot_move_tokens() {
     let app = spawn_app().await;
     let (north, harbor) = (app.team_id("Northwind Studio").await, app.team_id("Harbor Engineering").await);
-    let c = signed_in(&app, BRUNO).await;
+    let c = app.signed_in(BRUNO).await;
     let id = purchases(&tokens(&app, &c, north.as_str()).await)[0]["id"].as_str().unwrap().to_string();
-    let (status, body) = app
-        .call(
-            &c,
-            "move_flex_purchase",
-            &[("team", north.as_str()), ("purchase", &id), ("to_team", harbor.as_str())],
-        )
-        .await;
+    let (status, body) = move_purchase(&app, &c, north.as_str(), &id, harbor.as_str()).await;
     assert!(status >= 400, "{status} {body}");
     assert_eq!(body["code"], "admin_only");
     assert_eq!(tokens(&app, &c, north.as_str()).await["balance"], 1320);
@@ -148,41 +140,23 @@ async fn a_member_who_is_not_an_admin_cannot_move_tokens() {
 async fn an_admin_cannot_move_tokens_to_a_team_they_do_not_administer() {
     let app = spawn_app().await;
     let (north, harbor) = (app.team_id("Northwind Studio").await, app.team_id("Harbor Engineering").await);
-    let c = signed_in(&app, AMARA).await;
+    let c = app.signed_in(AMARA).await;
     let view = tokens(&app, &c, north.as_str()).await;
     assert_eq!(view["admin"], true);
     assert_eq!(view["move_targets"], serde_json::json!([]), "no other team to move to");
     assert!(purchases(&view).iter().all(|p| p["movable"] == false));
     let id = purchases(&view)[0]["id"].as_str().unwrap().to_string();
-    let (status, body) = app
-        .call(
-            &c,
-            "move_flex_purchase",
-            &[("team", north.as_str()), ("purchase", &id), ("to_team", harbor.as_str())],
-        )
-        .await;
+    let (status, body) = move_purchase(&app, &c, north.as_str(), &id, harbor.as_str()).await;
     assert!(status >= 400, "{status} {body}");
     assert_eq!(body["code"], "not_a_member");
     // A purchase of another team cannot be moved from this one.
-    let admin = signed_in(&app, ADMIN).await;
+    let admin = app.signed_in(ADMIN).await;
     let harbor_purchase =
         purchases(&tokens(&app, &admin, harbor.as_str()).await)[0]["id"].as_str().unwrap().to_string();
-    let (_, body) = app
-        .call(
-            &admin,
-            "move_flex_purchase",
-            &[("team", north.as_str()), ("purchase", &harbor_purchase), ("to_team", harbor.as_str())],
-        )
-        .await;
+    let (_, body) = move_purchase(&app, &admin, north.as_str(), &harbor_purchase, harbor.as_str()).await;
     assert_eq!(body["code"], "not_found", "{body}");
     // Nor to the team it is in.
-    let (status, body) = app
-        .call(
-            &admin,
-            "move_flex_purchase",
-            &[("team", north.as_str()), ("purchase", &id), ("to_team", north.as_str())],
-        )
-        .await;
+    let (status, body) = move_purchase(&app, &admin, north.as_str(), &id, north.as_str()).await;
     assert!(status >= 400, "{status} {body}");
     assert_eq!(body["field"], "to_team");
     assert_eq!(tokens(&app, &admin, north.as_str()).await["balance"], 1320);
@@ -193,7 +167,7 @@ async fn an_admin_cannot_move_tokens_to_a_team_they_do_not_administer() {
 async fn an_admin_of_both_teams_moves_a_purchase_with_its_expiry_and_both_teams_audit_it() {
     let app = spawn_app().await;
     let (north, harbor) = (app.team_id("Northwind Studio").await, app.team_id("Harbor Engineering").await);
-    let c = signed_in(&app, ADMIN).await;
+    let c = app.signed_in(ADMIN).await;
     let view = tokens(&app, &c, north.as_str()).await;
     assert_eq!(
         view["move_targets"],
@@ -202,13 +176,7 @@ async fn an_admin_of_both_teams_moves_a_purchase_with_its_expiry_and_both_teams_
     let older = purchases(&view)[0].clone();
     assert_eq!(older["movable"], true);
     let id = older["id"].as_str().unwrap();
-    let (status, moved) = app
-        .call(
-            &c,
-            "move_flex_purchase",
-            &[("team", north.as_str()), ("purchase", id), ("to_team", harbor.as_str())],
-        )
-        .await;
+    let (status, moved) = move_purchase(&app, &c, north.as_str(), id, harbor.as_str()).await;
     assert_eq!(status, 200, "{moved}");
     assert_eq!(moved["tokens"], 320);
     assert_eq!(moved["team_name"], "Harbor Engineering");
@@ -238,21 +206,9 @@ async fn an_admin_of_both_teams_moves_a_purchase_with_its_expiry_and_both_teams_
     }
 
     // It is no longer Northwind's to move; moving it back from Harbor works.
-    let (_, body) = app
-        .call(
-            &c,
-            "move_flex_purchase",
-            &[("team", north.as_str()), ("purchase", id), ("to_team", harbor.as_str())],
-        )
-        .await;
+    let (_, body) = move_purchase(&app, &c, north.as_str(), id, harbor.as_str()).await;
     assert_eq!(body["code"], "not_found");
-    let (_, back) = app
-        .call(
-            &c,
-            "move_flex_purchase",
-            &[("team", harbor.as_str()), ("purchase", id), ("to_team", north.as_str())],
-        )
-        .await;
+    let (_, back) = move_purchase(&app, &c, harbor.as_str(), id, north.as_str()).await;
     assert_eq!(back["tokens"], 320, "{back}");
     let north_view = tokens(&app, &c, north.as_str()).await;
     assert_eq!(north_view["balance"], 1320);
@@ -268,15 +224,9 @@ async fn an_admin_of_both_teams_moves_a_purchase_with_its_expiry_and_both_teams_
 async fn a_team_without_purchases_has_an_empty_list() {
     let app = spawn_app().await;
     let (north, harbor) = (app.team_id("Northwind Studio").await, app.team_id("Harbor Engineering").await);
-    let c = signed_in(&app, ADMIN).await;
+    let c = app.signed_in(ADMIN).await;
     let id = purchases(&tokens(&app, &c, harbor.as_str()).await)[0]["id"].as_str().unwrap().to_string();
-    let (_, moved) = app
-        .call(
-            &c,
-            "move_flex_purchase",
-            &[("team", harbor.as_str()), ("purchase", &id), ("to_team", north.as_str())],
-        )
-        .await;
+    let (_, moved) = move_purchase(&app, &c, harbor.as_str(), &id, north.as_str()).await;
     assert_eq!(moved["tokens"], 300);
     let view = tokens(&app, &c, harbor.as_str()).await;
     assert_eq!(view["balance"], 0);
@@ -316,7 +266,7 @@ async fn devices_are_listed_by_product_and_removed_only_by_an_admin() {
         .await
         .unwrap());
 
-    let admin = signed_in(&app, ADMIN).await;
+    let admin = app.signed_in(ADMIN).await;
     let (status, view) =
         app.call(&admin, "member_devices", &[("team", north.as_str()), ("member", &bruno)]).await;
     assert_eq!(status, 200, "{view}");
@@ -345,7 +295,7 @@ async fn devices_are_listed_by_product_and_removed_only_by_an_admin() {
     assert!(later["devices"].as_array().unwrap().iter().all(|d| d["in_use"] == false), "{later}");
 
     // A member of the team may look; the person must be in the team asked about.
-    let member = signed_in(&app, BRUNO).await;
+    let member = app.signed_in(BRUNO).await;
     let (status, own) =
         app.call(&member, "member_devices", &[("team", north.as_str()), ("member", &bruno)]).await;
     assert_eq!(status, 200, "{own}");
@@ -382,7 +332,7 @@ async fn a_member_without_devices_has_none() {
     let app = spawn_app().await;
     let north = app.team_id("Northwind Studio").await;
     let bruno = account_id(&app, BRUNO).await;
-    let c = signed_in(&app, ADMIN).await;
+    let c = app.signed_in(ADMIN).await;
     let (_, view) = app.call(&c, "member_devices", &[("team", north.as_str()), ("member", &bruno)]).await;
     assert_eq!(view["devices"], serde_json::json!([]));
 }

@@ -22,9 +22,11 @@ async fn make_ssa(app: &TestApp, scopes: &str) -> Ssa {
     let now = chrono::Utc::now();
     let scopes = app::domain::oauth::Scopes::parse(scopes).unwrap();
     let (client, secret) =
-        app::identity::create_client(&app.db, &team, "Report sync", scopes, vec![], now).await.unwrap();
-    let ssa = app::identity::create_ssa(&app.db, &client, "Nightly export", now).await.unwrap();
-    let (kid, pem) = app::identity::create_ssa_key(&app.db, &ssa, now).await.unwrap();
+        app::service::identity::create_client(&app.db, &team, "Report sync", scopes, vec![], now)
+            .await
+            .unwrap();
+    let ssa = app::service::identity::create_ssa(&app.db, &client, "Nightly export", now).await.unwrap();
+    let (kid, pem) = app::service::identity::create_ssa_key(&app.db, &ssa, now).await.unwrap();
     Ssa { client_id: client.id, client_secret: secret, ssa_id: ssa.id, kid, pem }
 }
 
@@ -126,7 +128,7 @@ async fn every_bad_assertion_is_refused_with_its_reason() {
     // A second key of the same SSA that gets deleted.
     let ssa_row = app.db.ssa(&ssa.ssa_id).await.unwrap().unwrap();
     let (deleted_kid, deleted_pem) =
-        app::identity::create_ssa_key(&app.db, &ssa_row, chrono::Utc::now()).await.unwrap();
+        app::service::identity::create_ssa_key(&app.db, &ssa_row, chrono::Utc::now()).await.unwrap();
     app.db.delete_ssa_key(&ssa.ssa_id, &deleted_kid, chrono::Utc::now()).await.unwrap();
 
     let good = ssa.claims(&app);
@@ -404,7 +406,7 @@ struct UserFlow {
 
 async fn make_app_client(app: &TestApp) -> UserFlow {
     let team = app.team_id("Northwind Studio").await;
-    let (client, secret) = app::identity::create_client(
+    let (client, secret) = app::service::identity::create_client(
         &app.db,
         &team,
         "Draft 2D desktop",
@@ -650,7 +652,7 @@ async fn signing_keys_rotate_after_30_days_and_stay_published_for_90() {
     app.clock.advance(chrono::Duration::days(31));
     let shifted_assertion = |app: &TestApp| {
         let mut c = ssa.claims(app);
-        c["exp"] = json!(app::state::Clock::now(&*app.clock).timestamp() + 300);
+        c["exp"] = json!(app::service::state::Clock::now(&*app.clock).timestamp() + 300);
         sign(&ssa.pem, rs256(&ssa.kid), &c)
     };
     let (status, second) = exchange(&app, &ssa, &shifted_assertion(&app)).await;
@@ -675,8 +677,11 @@ async fn console_functions_for_apps_are_for_the_teams_own_admins_only() {
     let now = chrono::Utc::now();
     let all = app::domain::oauth::Scopes::all_api();
     let (harbor_client, _) =
-        app::identity::create_client(&app.db, &harbor, "Harbor sync", all, vec![], now).await.unwrap();
-    let harbor_ssa = app::identity::create_ssa(&app.db, &harbor_client, "Harbor export", now).await.unwrap();
+        app::service::identity::create_client(&app.db, &harbor, "Harbor sync", all, vec![], now)
+            .await
+            .unwrap();
+    let harbor_ssa =
+        app::service::identity::create_ssa(&app.db, &harbor_client, "Harbor export", now).await.unwrap();
 
     // Amara administers Northwind only.
     let amara = app.client();

@@ -34,20 +34,19 @@ const PATIENCE: Duration = Duration::from_secs(240);
 /// before the commit.
 const WAL_MID_IMPORT: u64 = 24 << 20;
 
-enum Engine {
-    Sqlite,
-    /// `admin` is a connection to `server`, where the test database `name` was created.
-    Postgres {
-        server: String,
-        admin: Db,
-        name: String,
-    },
+/// On PostgreSQL runs: the test's database and a connection to the server it was made on,
+/// to watch the import's session and drop the database afterwards.
+struct Postgres {
+    server: String,
+    admin: Db,
+    db: tessera_testkit::PgDatabase,
 }
 
 struct Target {
     dir: tempfile::TempDir,
     url: String,
-    engine: Engine,
+    /// `None` on SQLite.
+    postgres: Option<Postgres>,
 }
 
 impl Target {
@@ -55,21 +54,19 @@ impl Target {
     /// the import is the only process touching it.
     async fn new() -> Target {
         let dir = tempfile::tempdir().unwrap();
-        let (url, engine) = match tessera_testkit::engine() {
+        let (url, postgres) = match tessera_testkit::engine() {
             tessera_testkit::Engine::Postgres { server } => {
                 let admin = Db::connect(&server).await.expect("connect to TESSERA_TEST_POSTGRES_URL");
                 let db = tessera_testkit::create_postgres_database(&server).await;
-                (db.url, Engine::Postgres { server, admin, name: db.name })
+                (db.url.clone(), Some(Postgres { server, admin, db }))
             }
-            tessera_testkit::Engine::Sqlite => {
-                (tessera_testkit::fresh_database(dir.path()).await, Engine::Sqlite)
-            }
+            tessera_testkit::Engine::Sqlite => (tessera_testkit::fresh_database(dir.path()).await, None),
         };
         let db = Db::connect(&url).await.unwrap();
         db.migrate().await.unwrap();
         tessera::seed::seed_demo(&db, "pw-123456789", chrono::Utc::now()).await.unwrap();
         db.pool.close().await;
-        Target { dir, url, engine }
+        Target { dir, url, postgres }
     }
 
     fn import(&self, file: &Path, name: &str) -> Child {
@@ -121,21 +118,21 @@ impl Target {
     }
 
     async fn writing(&self) -> bool {
-        match &self.engine {
-            Engine::Sqlite => {
+        match &self.postgres {
+            None => {
                 let wal = self.dir.path().join("tessera.db-wal");
                 std::fs::metadata(wal).map(|m| m.len()).unwrap_or(0) >= WAL_MID_IMPORT
             }
             // The import's connection has an open write transaction (a transaction id) and is
             // inserting memberships or later rows: every account is written, nothing committed.
-            Engine::Postgres { admin, name, .. } => {
+            Some(Postgres { admin, db, .. }) => {
                 let n: i64 = sqlx::query(
                     "SELECT CAST(COUNT(*) AS BIGINT) FROM pg_stat_activity WHERE datname = $1 \
                      AND backend_xid IS NOT NULL \
                      AND (query LIKE 'INSERT INTO memberships%' OR query LIKE 'INSERT INTO invitations%' \
                           OR query LIKE 'INSERT INTO flex%')",
                 )
-                .bind(name)
+                .bind(&db.name)
                 .fetch_one(&admin.pool)
                 .await
                 .unwrap()
@@ -151,7 +148,7 @@ impl Target {
 /// the test's runtime is busy dropping us, so this runs on a thread with a runtime of its own.
 impl Drop for Target {
     fn drop(&mut self) {
-        if let Engine::Postgres { server, name, .. } = &self.engine {
+        if let Some(Postgres { server, db: tessera_testkit::PgDatabase { name, .. }, .. }) = &self.postgres {
             let (server, drop_sql) = (server.clone(), format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
             let dropped = std::thread::spawn(move || {
                 tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
@@ -311,7 +308,7 @@ async fn import_killed_mid_write_leaves_all_or_nothing_and_a_rerun_completes() {
     // Opening the database recovers it (SQLite replays or drops the WAL's uncommitted tail;
     // PostgreSQL aborts the dead client's transaction).
     let db = Db::connect(&target.url).await.unwrap();
-    if matches!(target.engine, Engine::Sqlite) {
+    if target.postgres.is_none() {
         assert_sqlite_intact(&db).await;
     }
     assert_no_orphans(&db).await;
@@ -355,7 +352,7 @@ async fn import_killed_mid_write_leaves_all_or_nothing_and_a_rerun_completes() {
     eprintln!("re-run took {rerun_took:?}");
 
     let db = Db::connect(&target.url).await.unwrap();
-    if matches!(target.engine, Engine::Sqlite) {
+    if target.postgres.is_none() {
         assert_sqlite_intact(&db).await;
     }
     assert_no_orphans(&db).await;

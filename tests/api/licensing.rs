@@ -7,45 +7,15 @@ use crate::common;
 use app::domain::licensing::LeaseClaims;
 use app::domain::oauth::GrantKind;
 use app::domain::{Email, PersonName, TeamId, TeamName};
-use app::state::Clock;
+use app::service::state::Clock;
 use app::store::teams::{MemberStatus, Role};
 use chrono::{DateTime, Duration, Utc};
-use common::{spawn_app, TestApp};
+use common::{spawn_app, Licensing, TestApp};
 use serde_json::{json, Value};
-use std::sync::Arc;
 
-struct Licensing {
-    keys: Arc<app::keys::KeySet>,
-    client: app::store::identity::ClientRow,
-    secret: String,
-}
-
-impl Licensing {
-    async fn new(app: &TestApp) -> Licensing {
-        let team = app.team_id("Northwind Studio").await;
-        let scopes = app::domain::oauth::Scopes::parse("user:read").unwrap();
-        let (client, secret) =
-            app::identity::create_client(&app.db, &team, "Model 3D desktop", scopes, vec![], app.clock.now())
-                .await
-                .unwrap();
-        Licensing { keys: Arc::new(app::keys::KeySet::new(app.db.clone())), client, secret }
-    }
-
-    /// A three-legged access token for the person, valid at the server's (moved) time.
-    async fn token(&self, app: &TestApp, account: &str) -> String {
-        app::identity::issue_access_token(
-            &self.keys,
-            &app.url,
-            &self.client,
-            account,
-            "user:read".into(),
-            GrantKind::User,
-            app.clock.now(),
-        )
-        .await
-        .unwrap()
-        .token
-    }
+/// The Northwind app the licensing tests' products sign in with.
+async fn licensing(app: &TestApp) -> Licensing {
+    Licensing::new(app, &app.team_id("Northwind Studio").await, "Model 3D desktop").await
 }
 
 async fn call(app: &TestApp, path: &str, token: &str, body: Value) -> (u16, Value) {
@@ -113,7 +83,7 @@ async fn flex_team(app: &TestApp, name: &str, users: usize, purchases: &[i64]) -
 }
 
 async fn balance(app: &TestApp, team: &TeamId) -> i64 {
-    let lots = app::store::licensing::team_lots(&app.db.pool, team.as_str()).await.unwrap();
+    let lots = app::store::ledger::team_lots(&app.db.pool, team.as_str()).await.unwrap();
     app::domain::ledger::balance(&lots, app.clock.now())
 }
 
@@ -152,7 +122,7 @@ async fn verify_lease(app: &TestApp, lease: &str) -> LeaseClaims {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_subscription_seat_gets_a_signed_30_day_lease_and_costs_no_tokens() {
     let app = spawn_app().await;
-    let lic = Licensing::new(&app).await;
+    let lic = licensing(&app).await;
     let person = account_id(&app, "bruno.schmidt1@northwind.example").await;
     assign(&app, "Northwind Studio", &person, "MODEL3D").await;
     let north = app.team_id("Northwind Studio").await;
@@ -187,7 +157,7 @@ async fn a_subscription_seat_gets_a_signed_30_day_lease_and_costs_no_tokens() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_trial_wins_over_flex_and_costs_nothing() {
     let app = spawn_app().await;
-    let lic = Licensing::new(&app).await;
+    let lic = licensing(&app).await;
     let person = account_id(&app, "bruno.schmidt1@northwind.example").await;
     let north = app.team_id("Northwind Studio").await;
     let mut tx = app.db.pool.begin().await.unwrap();
@@ -210,7 +180,7 @@ async fn a_trial_wins_over_flex_and_costs_nothing() {
 #[tokio::test(flavor = "multi_thread")]
 async fn flex_charges_once_per_24_hour_window_oldest_tokens_first() {
     let app = spawn_app().await;
-    let lic = Licensing::new(&app).await;
+    let lic = licensing(&app).await;
     let (team, users) = flex_team(&app, "Window Team", 1, &[15, 100]).await;
     let token = lic.token(&app, &users[0]).await;
 
@@ -231,7 +201,7 @@ async fn flex_charges_once_per_24_hour_window_oldest_tokens_first() {
     assert_eq!(body["tokens_charged"], 10, "a new window: {body}");
 
     // 10 + 10 from the older purchase (15): 5 left there, the second charge took 5 + 5.
-    let lots = app::store::licensing::team_lots(&app.db.pool, team.as_str()).await.unwrap();
+    let lots = app::store::ledger::team_lots(&app.db.pool, team.as_str()).await.unwrap();
     let mut left: Vec<i64> = lots.iter().map(|l| l.remaining).collect();
     left.sort();
     assert_eq!(left, vec![0, 95]);
@@ -277,7 +247,7 @@ async fn a_request_charged_after_a_later_arrival_is_covered_by_its_window() {
 #[tokio::test(flavor = "multi_thread")]
 async fn too_few_tokens_is_refused_and_nothing_is_charged_or_held() {
     let app = spawn_app().await;
-    let lic = Licensing::new(&app).await;
+    let lic = licensing(&app).await;
     let (team, users) = flex_team(&app, "Poor Team", 1, &[9]).await;
     let token = lic.token(&app, &users[0]).await;
     let (status, body) = authorize(&app, &token, "MODEL3D", "dev-a").await;
@@ -295,7 +265,7 @@ async fn too_few_tokens_is_refused_and_nothing_is_charged_or_held() {
 #[tokio::test(flavor = "multi_thread")]
 async fn people_without_a_seat_or_flex_access_are_not_entitled() {
     let app = spawn_app().await;
-    let lic = Licensing::new(&app).await;
+    let lic = licensing(&app).await;
     let person = account_id(&app, "bruno.schmidt1@northwind.example").await;
     let token = lic.token(&app, &person).await;
     let (status, body) = authorize(&app, &token, "MODEL3D", "dev-a").await;
@@ -308,7 +278,7 @@ async fn people_without_a_seat_or_flex_access_are_not_entitled() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_fourth_device_is_refused_until_the_admin_removes_one() {
     let app = spawn_app().await;
-    let lic = Licensing::new(&app).await;
+    let lic = licensing(&app).await;
     let (_, users) = flex_team(&app, "Device Team", 1, &[1000]).await;
     let token = lic.token(&app, &users[0]).await;
     for d in ["dev-a", "dev-b", "dev-c"] {
@@ -332,7 +302,7 @@ async fn a_fourth_device_is_refused_until_the_admin_removes_one() {
 #[tokio::test(flavor = "multi_thread")]
 async fn one_active_session_until_release_or_a_lapsed_heartbeat() {
     let app = spawn_app().await;
-    let lic = Licensing::new(&app).await;
+    let lic = licensing(&app).await;
     let (team, users) = flex_team(&app, "Session Team", 1, &[1000]).await;
     let token = lic.token(&app, &users[0]).await;
     assert_eq!(authorize(&app, &token, "MODEL3D", "dev-a").await.0, 200);
@@ -362,7 +332,7 @@ async fn one_active_session_until_release_or_a_lapsed_heartbeat() {
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_requests_get_named_errors() {
     let app = spawn_app().await;
-    let lic = Licensing::new(&app).await;
+    let lic = licensing(&app).await;
     let person = account_id(&app, "bruno.schmidt1@northwind.example").await;
     let token = lic.token(&app, &person).await;
     let url = format!("{}/licensing/v1/authorize", app.url);
@@ -388,7 +358,7 @@ async fn bad_requests_get_named_errors() {
     assert!(body["error_description"].as_str().unwrap().starts_with("product"), "{body}");
 
     // A token issued to an app (two-legged) is not a person.
-    let app_token = app::identity::issue_access_token(
+    let app_token = app::service::identity::issue_access_token(
         &lic.keys,
         &app.url,
         &lic.client,
@@ -429,7 +399,7 @@ async fn bad_requests_get_named_errors() {
 async fn concurrent_flex_authorizations_never_overdraw() {
     const WINDOWS: i64 = 37;
     let app = spawn_app().await;
-    let lic = Licensing::new(&app).await;
+    let lic = licensing(&app).await;
     // MODEL3D costs 10 a day: 370 tokens in three purchases of odd sizes.
     let (team, users) = flex_team(&app, "Busy Team", 200, &[123, 200, 47]).await;
     let mut tokens = vec![];
@@ -477,7 +447,7 @@ async fn concurrent_flex_authorizations_never_overdraw() {
     assert_eq!(granted_users, charged_users, "everyone granted paid for their window");
     assert_eq!(charged_total, WINDOWS * 10);
     assert_eq!(balance(&app, &team).await, 0);
-    let lots = app::store::licensing::team_lots(&app.db.pool, team.as_str()).await.unwrap();
+    let lots = app::store::ledger::team_lots(&app.db.pool, team.as_str()).await.unwrap();
     assert!(lots.iter().all(|l| l.remaining == 0), "no purchase overdrawn: {lots:?}");
     let windows: i64 =
         sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM usage_windows WHERE team_id = $1")

@@ -6,17 +6,15 @@
 use crate::common;
 
 use app::domain::Email;
-use app::state::{Clock, SystemClock};
+use app::service::state::{Clock, SystemClock};
 use app::store::outbox::{self, NewMessage};
 use app::store::Db;
 use chrono::{Duration as ChronoDuration, Utc};
-use std::collections::BTreeMap;
 use std::future::Future;
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tessera::mail_worker::{self, Transport};
+use tessera_testkit::smtp::{eml_files, SmtpSink};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 const FROM: &str = "Tessera <no-reply@tessera.localhost>";
@@ -38,13 +36,13 @@ async fn enqueue(db: &Db, to: &str, team: &str) -> String {
     let mut tx = db.pool.begin().await.expect("begin");
     let id = enqueue_in(&mut tx, to, team).await;
     tx.commit().await.expect("commit");
-    outbox::wake();
+    db.wake_outbox();
     id
 }
 
 async fn enqueue_in(tx: &mut sqlx::Transaction<'_, sqlx::Any>, to: &str, team: &str) -> String {
     let to = Email::parse(to).expect("email");
-    let r = app::mail::invitation(
+    let r = app::service::mail::invitation(
         team,
         "Ada Admin",
         "Bo Member",
@@ -68,67 +66,8 @@ where
     }
 }
 
-/// The messages in a folder, by file name, skipping temporary files.
-fn eml_files(dir: &Path) -> BTreeMap<String, String> {
-    let Ok(entries) = std::fs::read_dir(dir) else { return BTreeMap::new() };
-    entries
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
-        .map(|p| {
-            let name = p.file_name().unwrap_or_default().to_string_lossy().into_owned();
-            (name, std::fs::read_to_string(&p).expect("read eml"))
-        })
-        .collect()
-}
-
 fn message_id_of(eml: &str) -> Option<String> {
     eml.lines().find_map(|l| l.strip_prefix("Message-ID: ").map(|v| v.trim().to_string()))
-}
-
-/// A real SMTP server (aiosmtpd) on a free local port, storing what it receives.
-struct SmtpSink {
-    port: u16,
-    dir: PathBuf,
-    _child: tokio::process::Child,
-}
-
-impl SmtpSink {
-    async fn start(dir: PathBuf) -> SmtpSink {
-        // Debian's python3 carries python3-aiosmtpd; another python3 may come first in PATH.
-        let python = std::env::var("TESSERA_TEST_PYTHON").unwrap_or_else(|_| {
-            if Path::new("/usr/bin/python3").exists() { "/usr/bin/python3" } else { "python3" }.to_string()
-        });
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_sink.py");
-        let mut child = tokio::process::Command::new(&python)
-            .arg(&script)
-            .arg(&dir)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {python} {}: {e}", script.display()));
-        let stdout = child.stdout.take().expect("stdout");
-        let mut line = String::new();
-        tokio::time::timeout(Duration::from_secs(20), BufReader::new(stdout).read_line(&mut line))
-            .await
-            .expect("SMTP sink did not start in time (is python3-aiosmtpd installed?)")
-            .expect("read the SMTP sink's port");
-        let port = line
-            .trim()
-            .strip_prefix("PORT ")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| panic!("unexpected first line from the SMTP sink: {line:?}"));
-        SmtpSink { port, dir, _child: child }
-    }
-
-    fn url(&self) -> String {
-        format!("smtp://127.0.0.1:{}", self.port)
-    }
-
-    fn received(&self) -> BTreeMap<String, String> {
-        eml_files(&self.dir)
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -145,7 +84,7 @@ async fn only_committed_messages_are_delivered_as_files() {
     assert_eq!(db.outbox_messages().await.expect("messages").len(), 1);
 
     let worker = mail_worker::spawn(db.clone(), Transport::files_in(dir.path()), clock(), FROM.into());
-    outbox::wake();
+    db.wake_outbox();
     eventually("the message to be marked sent", || async { db.outbox_pending_count().await.ok() == Some(0) })
         .await;
 
@@ -192,7 +131,7 @@ async fn eml_file_has_text_and_html_parts() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn smtp_delivery_arrives_exactly_once() {
     let (dir, db) = temp_db().await;
-    let sink = SmtpSink::start(dir.path().join("smtp")).await;
+    let sink = SmtpSink::start_in(dir.path().join("smtp"));
     let id = enqueue(&db, "bo@example.com", "Northwind").await;
     let transport = Transport::from_config(Some(&sink.url()), dir.path()).expect("transport");
     let worker = mail_worker::spawn(db.clone(), transport, clock(), FROM.into());
@@ -218,7 +157,7 @@ async fn smtp_delivery_arrives_exactly_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_workers_deliver_each_message_once() {
     let (dir, db) = temp_db().await;
-    let sink = SmtpSink::start(dir.path().join("smtp")).await;
+    let sink = SmtpSink::start_in(dir.path().join("smtp"));
     let mut ids = Vec::new();
     for i in 0..20 {
         ids.push(enqueue(&db, &format!("person{i}@example.com"), "Northwind").await);
@@ -402,8 +341,8 @@ async fn enqueue_raw(db: &Db, to: &str) -> String {
     id
 }
 
-fn later(by: ChronoDuration) -> app::state::ShiftedClock {
-    let clock = app::state::ShiftedClock::default();
+fn later(by: ChronoDuration) -> app::service::state::ShiftedClock {
+    let clock = app::service::state::ShiftedClock::default();
     clock.advance(by);
     clock
 }

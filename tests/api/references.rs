@@ -1,40 +1,34 @@
 //! Every rule id (`R-…`) the code, tests, scripts and README cite is a rule in
 //! `docs/RULES.md`, and every `docs/…` file they name exists: a reference a reader cannot
 //! follow inside the repository is a broken one.
+use crate::common;
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let name = entry.file_name();
-        if name == "target" || name == "node_modules" || name.to_string_lossy().starts_with('.') {
-            continue;
-        }
-        if path.is_dir() {
-            files(&path, out);
-        } else if path
-            .extension()
-            .is_some_and(|e| ["rs", "sh", "sql", "toml", "py", "md"].contains(&&*e.to_string_lossy()))
-        {
-            out.push(path);
-        }
-    }
-}
+use std::path::PathBuf;
 
 /// The cited sources: everything but docs/ itself.
 fn sources() -> Vec<(PathBuf, String)> {
-    let mut paths = Vec::new();
-    for dir in ["src", "app/src", "tests", "end2end", "migrations", "scripts", "bench", "examples", "fuzz"] {
-        files(&root().join(dir), &mut paths);
-    }
-    paths.push(root().join("README.md"));
-    paths.push(root().join("ARCHITECTURE.md"));
+    let dirs = [
+        "src",
+        "app/src",
+        "domain/src",
+        "client/src",
+        "testkit/src",
+        "tests",
+        "end2end",
+        "migrations",
+        "scripts",
+        "bench",
+        "examples",
+        "fuzz",
+    ];
+    let mut paths: Vec<PathBuf> = dirs
+        .iter()
+        .flat_map(|dir| {
+            common::files_under(&common::root().join(dir), &["rs", "sh", "sql", "toml", "py", "md"])
+        })
+        .collect();
+    paths.push(common::root().join("README.md"));
+    paths.push(common::root().join("ARCHITECTURE.md"));
     paths.into_iter().filter_map(|p| std::fs::read_to_string(&p).ok().map(|text| (p, text))).collect()
 }
 
@@ -57,7 +51,7 @@ fn rule_ids(text: &str) -> BTreeSet<String> {
 
 #[test]
 fn every_cited_rule_id_is_a_rule_in_docs_rules_md() {
-    let rules = std::fs::read_to_string(root().join("docs/RULES.md")).expect("docs/RULES.md");
+    let rules = std::fs::read_to_string(common::root().join("docs/RULES.md")).expect("docs/RULES.md");
     let defined: BTreeSet<String> = rules
         .lines()
         .filter_map(|l| l.strip_prefix("### "))
@@ -70,7 +64,10 @@ fn every_cited_rule_id_is_a_rule_in_docs_rules_md() {
         for id in rule_ids(&text) {
             cited += 1;
             if !defined.contains(&id) {
-                unknown.push(format!("{id} in {}", path.strip_prefix(root()).unwrap_or(&path).display()));
+                unknown.push(format!(
+                    "{id} in {}",
+                    path.strip_prefix(common::root()).unwrap_or(&path).display()
+                ));
             }
         }
     }
@@ -86,8 +83,11 @@ fn every_docs_file_named_in_the_code_exists() {
             let name: String =
                 text[at..].chars().take_while(|c| c.is_ascii_alphanumeric() || "/._-".contains(*c)).collect();
             let name = name.trim_end_matches('.');
-            if !root().join(name).exists() {
-                missing.insert(format!("{name} in {}", path.strip_prefix(root()).unwrap_or(&path).display()));
+            if !common::root().join(name).exists() {
+                missing.insert(format!(
+                    "{name} in {}",
+                    path.strip_prefix(common::root()).unwrap_or(&path).display()
+                ));
             }
         }
     }

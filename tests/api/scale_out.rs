@@ -115,9 +115,11 @@ async fn make_ssa(db: &app::store::Db) -> Ssa {
     let now = chrono::Utc::now();
     let scopes = app::domain::oauth::Scopes::parse("data:read").expect("scopes");
     let (client, secret) =
-        app::identity::create_client(db, &team, "Report sync", scopes, vec![], now).await.expect("client");
-    let ssa = app::identity::create_ssa(db, &client, "Nightly export", now).await.expect("ssa");
-    let (kid, pem) = app::identity::create_ssa_key(db, &ssa, now).await.expect("key");
+        app::service::identity::create_client(db, &team, "Report sync", scopes, vec![], now)
+            .await
+            .expect("client");
+    let ssa = app::service::identity::create_ssa(db, &client, "Nightly export", now).await.expect("ssa");
+    let (kid, pem) = app::service::identity::create_ssa_key(db, &ssa, now).await.expect("key");
     Ssa { client_id: client.id, client_secret: secret, ssa_id: ssa.id, kid, pem }
 }
 
@@ -220,7 +222,13 @@ async fn each_outbox_message_is_sent_by_exactly_one_instance() {
     let mut tx = db.pool.begin().await.expect("begin");
     for i in 0..40 {
         let to = app::domain::Email::parse(&format!("guest{i}@example.org")).expect("email");
-        let r = app::mail::invitation("Northwind Studio", "Ada Admin", "Bo", "https://t.example/a", "2 Dec");
+        let r = app::service::mail::invitation(
+            "Northwind Studio",
+            "Ada Admin",
+            "Bo",
+            "https://t.example/a",
+            "2 Dec",
+        );
         let msg = app::store::outbox::NewMessage {
             kind: "invitation",
             to: &to,

@@ -9,7 +9,7 @@ const BRUNO: &str = "bruno.schmidt1@northwind.example";
 
 async fn link(a: &TestApp, b: &TestApp) {
     let b_team = b.team_id("Northwind Studio").await;
-    let (client, secret) = app::identity::create_client(
+    let (client, secret) = app::service::identity::create_client(
         &b.db,
         &b_team,
         "Tessera (Northwind console)",

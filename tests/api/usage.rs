@@ -4,7 +4,7 @@
 //! 10 × 9, Plant Designer 5 × 8, Survey Pro 2 × 5 × 5).
 use crate::common;
 use app::domain::Email;
-use app::state::Clock;
+use app::service::state::Clock;
 use chrono::Duration;
 use common::*;
 use serde_json::Value;
@@ -12,13 +12,6 @@ use sqlx::Row;
 
 const AMARA: &str = "amara.okafor0@northwind.example"; // admin of Northwind only
 const BRUNO: &str = "bruno.schmidt1@northwind.example"; // member of Northwind
-
-async fn signed_in(app: &TestApp, email: &str) -> reqwest::Client {
-    let c = app.client();
-    let (status, body) = app.sign_in(&c, email, PASSWORD).await;
-    assert!(status < 400, "sign-in as {email}: {status} {body}");
-    c
-}
 
 async fn view(app: &TestApp, c: &reqwest::Client, func: &str, form: &[(&str, &str)]) -> Value {
     let (status, body) = app.call(c, func, form).await;
@@ -39,7 +32,7 @@ async fn raw(app: &TestApp, sql: &str) -> i64 {
 async fn summary_figures_equal_the_ledger_and_the_chart_has_a_bar_per_day() {
     let app = spawn_app().await;
     let north = app.team_id("Northwind Studio").await;
-    let c = signed_in(&app, ADMIN).await;
+    let c = app.signed_in(ADMIN).await;
     let s = view(&app, &c, "usage_summary", &[("team", north.as_str())]).await;
     assert_eq!(s["team_name"], "Northwind Studio");
     assert_eq!((s["purchased"].as_i64(), s["used"].as_i64()), (Some(1500), Some(180)));
@@ -94,7 +87,7 @@ async fn summary_figures_equal_the_ledger_and_the_chart_has_a_bar_per_day() {
 async fn by_product_adds_up_the_windows_and_sorts_on_request() {
     let app = spawn_app().await;
     let north = app.team_id("Northwind Studio").await;
-    let c = signed_in(&app, AMARA).await;
+    let c = app.signed_in(AMARA).await;
     let from = day(&app, 45);
     let v = view(&app, &c, "usage_by_product", &[("team", north.as_str()), ("from", &from)]).await;
     let rows = v["rows"].as_array().unwrap();
@@ -143,7 +136,7 @@ async fn by_product_adds_up_the_windows_and_sorts_on_request() {
 async fn drilling_into_a_product_lists_its_people_and_by_user_pages() {
     let app = spawn_app().await;
     let north = app.team_id("Northwind Studio").await;
-    let c = signed_in(&app, ADMIN).await;
+    let c = app.signed_in(ADMIN).await;
     let from = day(&app, 45);
     let v =
         view(&app, &c, "usage_by_user", &[("team", north.as_str()), ("from", &from), ("product", "survey")])
@@ -194,7 +187,7 @@ async fn drilling_into_a_product_lists_its_people_and_by_user_pages() {
 async fn a_bad_range_is_named_and_nothing_else_breaks() {
     let app = spawn_app().await;
     let north = app.team_id("Northwind Studio").await;
-    let c = signed_in(&app, ADMIN).await;
+    let c = app.signed_in(ADMIN).await;
     for (from, to, field, words) in [
         ("25/11/2026", "", "from", "YYYY-MM-DD"),
         ("", "2026-02-30", "to", "YYYY-MM-DD"),
@@ -213,7 +206,7 @@ async fn a_bad_range_is_named_and_nothing_else_breaks() {
 async fn seat_usage_shows_assigned_in_use_and_last_access() {
     let app = spawn_app().await;
     let north = app.team_id("Northwind Studio").await;
-    let c = signed_in(&app, ADMIN).await;
+    let c = app.signed_in(ADMIN).await;
     let v = view(&app, &c, "seat_usage", &[("team", north.as_str())]).await;
     let products = v["products"].as_array().unwrap();
     let draft = products.iter().find(|p| p["code"] == "DRAFT2D").unwrap();
@@ -235,8 +228,8 @@ async fn usage_is_for_the_teams_admins_only() {
     let app = spawn_app().await;
     let north = app.team_id("Northwind Studio").await;
     let harbor = app.team_id("Harbor Engineering").await;
-    let member = signed_in(&app, BRUNO).await;
-    let other = signed_in(&app, AMARA).await;
+    let member = app.signed_in(BRUNO).await;
+    let other = app.signed_in(AMARA).await;
     let anon = app.client();
     for func in ["usage_summary", "usage_by_product", "usage_by_user", "seat_usage"] {
         let (_, body) = app.call(&member, func, &[("team", north.as_str())]).await;
@@ -257,7 +250,7 @@ async fn usage_is_for_the_teams_admins_only() {
 async fn export_has_every_usage_row_and_the_pseudonymous_one_no_personal_data() {
     let app = spawn_app().await;
     let north = app.team_id("Northwind Studio").await;
-    let c = signed_in(&app, ADMIN).await;
+    let c = app.signed_in(ADMIN).await;
     // A name a spreadsheet would run as a formula.
     let amara = app.db.account_by_email(&Email::parse(AMARA).unwrap()).await.unwrap().unwrap();
     let draft = app.db.product_by_code("DRAFT2D").await.unwrap().unwrap();
@@ -326,7 +319,7 @@ async fn export_has_every_usage_row_and_the_pseudonymous_one_no_personal_data() 
 async fn roll_ups_kept_as_windows_open_match_a_rebuild_from_the_windows() {
     let app = spawn_app().await;
     let north = app.team_id("Northwind Studio").await;
-    let c = signed_in(&app, ADMIN).await;
+    let c = app.signed_in(ADMIN).await;
     let from = day(&app, 200);
     let form = [("team", north.as_str()), ("from", from.as_str())];
     let before = (

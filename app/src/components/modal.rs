@@ -83,3 +83,29 @@ fn trap_tab(ev: &leptos::ev::KeyboardEvent, root: &web_sys::HtmlDivElement) {
 #[cfg(not(feature = "hydrate"))]
 #[allow(dead_code)]
 const _: &str = FOCUSABLE;
+
+/// Asks before taking a product away from one person or several.
+#[component]
+pub fn ConfirmUnassign(
+    names: Vec<String>,
+    product: String,
+    on_cancel: impl Fn() + Clone + Send + Sync + 'static,
+    on_confirm: impl Fn() + Clone + Send + Sync + 'static,
+) -> impl IntoView {
+    let question = match names.as_slice() {
+        [one] => format!("Remove {one}'s access to {product}?"),
+        many => format!("Remove {} people's access to {product}?", many.len()),
+    };
+    let cancel = on_cancel.clone();
+    let cancel2 = on_cancel.clone();
+    view! {
+        <Modal labelled_by="confirm-title" alert=true on_close=cancel>
+                <h2 id="confirm-title">{question}</h2>
+                <p>"They can no longer use it. You can assign it again later."</p>
+                <div class="modal-actions">
+                    <button type="button" class="button" data-testid="cancel-unassign" on:click=move |_| cancel2()>"Cancel"</button>
+                    <button type="button" class="button danger" data-testid="confirm-unassign" on:click=move |_| on_confirm()>"Remove access"</button>
+                </div>
+        </Modal>
+    }
+}

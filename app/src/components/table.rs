@@ -1,6 +1,7 @@
 //! Pieces every list page uses: a search box that filters as you type (debounced, on the
 //! server), sortable column headers, pagination with a row count, and status badges.
 //! State lives in the URL query, so lists work without JavaScript and links are shareable.
+pub use crate::domain::display::fmt_int;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
@@ -139,19 +140,12 @@ pub fn Pager(total: i64, offset: i64, limit: i64) -> impl IntoView {
     }
 }
 
-pub fn fmt_int(n: i64) -> String {
-    let s = n.abs().to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 {
-        format!("-{out}")
-    } else {
-        out
+/// The product access option as a badge: its class and its word (never colour alone).
+pub fn access_badge(access: &str) -> (&'static str, &'static str) {
+    match access {
+        "trial" => ("badge badge-trial", "Trial"),
+        "flex" => ("badge badge-flex", "Flex"),
+        _ => ("badge badge-subscription", "Subscription"),
     }
 }
 
@@ -180,12 +174,5 @@ mod tests {
         assert_eq!(query_url("/t/x/users", &cur, &[("page", String::new())]), "/t/x/users?q=ada%20l");
         assert_eq!(query_url("/p", &[], &[("sort", "email".into())]), "/p?sort=email");
         assert_eq!(query_url("/p", &[], &[]), "/p");
-    }
-
-    #[test]
-    fn thousands_separators() {
-        assert_eq!(fmt_int(0), "0");
-        assert_eq!(fmt_int(10000), "10,000");
-        assert_eq!(fmt_int(-1234567), "-1,234,567");
     }
 }

@@ -1,17 +1,10 @@
 use crate::components::status::{ErrorPanel, Loading};
+use crate::components::table::access_badge;
 use crate::server::people::{team_offers, OfferView};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
-
-pub fn access_badge(access: &str) -> (&'static str, &'static str) {
-    match access {
-        "trial" => ("badge badge-trial", "Trial"),
-        "flex" => ("badge badge-flex", "Flex"),
-        _ => ("badge badge-subscription", "Subscription"),
-    }
-}
 
 /// R-UM1: the team's subscriptions, trials and Flex, with seats used.
 #[component]

@@ -1,14 +1,11 @@
 use crate::components::status::{ErrorPanel, Loading};
 use crate::components::table::fmt_int;
+use crate::domain::display::plural;
 use crate::server::home::{team_home, TeamOverview};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
-
-fn plural(n: i64, one: &str, many: &str) -> String {
-    format!("{} {}", fmt_int(n), if n == 1 { one } else { many })
-}
 
 #[component]
 pub fn Home() -> impl IntoView {
@@ -80,7 +77,7 @@ fn HomeView(home: TeamOverview) -> impl IntoView {
                 Either::Right(view! {
                     <ul class="product-list" data-testid="my-products">
                         {mine.into_iter().map(|(name, access)| {
-                            let (class, label) = crate::pages::by_product::access_badge(&access);
+                            let (class, label) = crate::components::table::access_badge(&access);
                             view! { <li>{name}" "<span class=class>{label}</span></li> }
                         }).collect_view()}
                     </ul>

@@ -112,8 +112,8 @@ fn ProductsOf(
     assign: ServerAction<AssignUsers>,
     unassign: ServerAction<UnassignUsers>,
 ) -> impl IntoView {
-    use crate::pages::by_product::access_badge;
-    use crate::pages::product::ConfirmUnassign;
+    use crate::components::modal::ConfirmUnassign;
+    use crate::components::table::access_badge;
     let params = use_params_map();
     let team = StoredValue::new(params.read_untracked().get("team").unwrap_or_default());
     let m = detail.member.clone();

@@ -1,8 +1,8 @@
-use crate::components::modal::Modal;
+use crate::components::modal::{ConfirmUnassign, Modal};
 use crate::components::status::{ErrorPanel, Loading};
+use crate::components::table::access_badge;
 use crate::components::table::{MemberBadges, Pager, SearchBox};
 use crate::domain::invitee::parse_entries;
-use crate::pages::by_product::access_badge;
 use crate::server::assign::{AssignUsers, UnassignUsers};
 use crate::server::people::{find_members, offer_members, MemberView, OfferPage};
 use leptos::either::Either;
@@ -166,31 +166,6 @@ fn ProductView(
         <Show when=move || dialog_open.get()>
             <AssignDialog team=team_s.get_value() code=code.get_value() product=offer_name.get_value() assign on_close=move || dialog_open.set(false)/>
         </Show>
-    }
-}
-
-#[component]
-pub(crate) fn ConfirmUnassign(
-    names: Vec<String>,
-    product: String,
-    on_cancel: impl Fn() + Clone + Send + Sync + 'static,
-    on_confirm: impl Fn() + Clone + Send + Sync + 'static,
-) -> impl IntoView {
-    let question = match names.as_slice() {
-        [one] => format!("Remove {one}'s access to {product}?"),
-        many => format!("Remove {} people's access to {product}?", many.len()),
-    };
-    let cancel = on_cancel.clone();
-    let cancel2 = on_cancel.clone();
-    view! {
-        <Modal labelled_by="confirm-title" alert=true on_close=cancel>
-                <h2 id="confirm-title">{question}</h2>
-                <p>"They can no longer use it. You can assign it again later."</p>
-                <div class="modal-actions">
-                    <button type="button" class="button" data-testid="cancel-unassign" on:click=move |_| cancel2()>"Cancel"</button>
-                    <button type="button" class="button danger" data-testid="confirm-unassign" on:click=move |_| on_confirm()>"Remove access"</button>
-                </div>
-        </Modal>
     }
 }
 

@@ -62,9 +62,9 @@ mod ssr {
     use crate::store::Db;
 
     /// The identity layer refuses only names; anything else is ours.
-    pub fn name_error(e: crate::identity::IdentityError) -> AppError {
+    pub fn name_error(e: crate::service::identity::IdentityError) -> AppError {
         match e {
-            crate::identity::IdentityError::Invalid(msg) => AppError::invalid("name", msg),
+            crate::service::identity::IdentityError::Invalid(msg) => AppError::invalid("name", msg),
             other => crate::server::ssr::internal(other),
         }
     }
@@ -99,8 +99,7 @@ mod ssr {
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<(), AppError> {
         use crate::store::audit::{record, Actor};
-        let label = format!("{} <{}>", acc.name, acc.email);
-        let actor = Actor { id: Some(acc.id.as_str()), label: &label };
+        let actor = Actor { id: Some(acc.id.as_str()), label: &acc.label() };
         record(tx, team, &actor, action, target, None, Some(&after), now).await?;
         Ok(())
     }
@@ -173,21 +172,11 @@ pub async fn create_app(team: String, name: String, redirect_uris: String) -> Re
             .map_err(|e| AppError::invalid("redirect_uris", format!("Line {}: {e}.", i + 1)))?;
     }
     let now = st.now();
-    let (client, secret) = crate::identity::new_client(&m.team_id, &name, Scopes::all_api(), uris, now)
-        .map_err(self::ssr::name_error)?;
-    let mut tx = st.db.pool.begin().await?;
-    crate::store::identity::create_client(&mut *tx, &client).await?;
-    self::ssr::audit(
-        &mut tx,
-        &m.team_id,
-        &acc,
-        "app",
-        &format!("App {} ({})", client.name, client.id),
-        serde_json::json!({"created": true}),
-        now,
-    )
-    .await?;
-    tx.commit().await?;
+    let actor = crate::store::audit::Actor { id: Some(acc.id.as_str()), label: &acc.label() };
+    let (client, secret) =
+        crate::service::identity::add_app(&st.db, &actor, &m.team_id, &name, Scopes::all_api(), uris, now)
+            .await
+            .map_err(self::ssr::name_error)?;
     Ok(ShownOnce { id: client.id, secret })
 }
 
@@ -201,20 +190,10 @@ pub async fn create_ssa(team: String, client: String, name: String) -> Result<St
         return Err(AppError::invalid("name", "Give the service account a name."));
     }
     let now = st.now();
-    let ssa = crate::identity::new_ssa(&client, &name, now).map_err(self::ssr::name_error)?;
-    let mut tx = st.db.pool.begin().await?;
-    crate::store::identity::create_ssa(&mut *tx, &ssa).await?;
-    self::ssr::audit(
-        &mut tx,
-        &m.team_id,
-        &acc,
-        "ssa",
-        &format!("Service account {} ({})", ssa.name, ssa.id),
-        serde_json::json!({"created": true}),
-        now,
-    )
-    .await?;
-    tx.commit().await?;
+    let actor = crate::store::audit::Actor { id: Some(acc.id.as_str()), label: &acc.label() };
+    let ssa = crate::service::identity::add_ssa(&st.db, &actor, &client, &name, now)
+        .await
+        .map_err(self::ssr::name_error)?;
     Ok(ssa.id)
 }
 
@@ -231,20 +210,10 @@ pub async fn create_ssa_key(team: String, ssa: String) -> Result<ShownOnce, AppE
         });
     }
     let now = st.now();
-    let (key, pem) = crate::identity::new_ssa_key(&ssa, now).await.map_err(internal)?;
-    let mut tx = st.db.pool.begin().await?;
-    crate::store::identity::create_ssa_key(&mut *tx, &key).await?;
-    self::ssr::audit(
-        &mut tx,
-        &m.team_id,
-        &acc,
-        "ssa",
-        &format!("Key {} of {}", key.kid, ssa.name),
-        serde_json::json!({"key_created": key.kid}),
-        now,
-    )
-    .await?;
-    tx.commit().await?;
+    let actor = crate::store::audit::Actor { id: Some(acc.id.as_str()), label: &acc.label() };
+    let (key, pem) = crate::service::identity::add_ssa_key(&st.db, &actor, &m.team_id, &ssa, now)
+        .await
+        .map_err(internal)?;
     Ok(ShownOnce { id: key.kid, secret: pem })
 }
 

@@ -117,7 +117,7 @@ pub async fn sign_in(
 /// clears the record.
 #[cfg(feature = "ssr")]
 pub async fn check_password_throttled(
-    st: &crate::state::AppState,
+    st: &crate::service::state::AppState,
     email: &str,
     password: String,
     stored_hash: Option<String>,
@@ -130,7 +130,7 @@ pub async fn check_password_throttled(
         tracing::info!(email = %key, attempts = counted.count, what, "password check refused: locked out");
         return Err(AppError::Throttled { retry_after_secs: wait.num_seconds() });
     }
-    let ok = crate::passwords::verify_blocking(password, stored_hash).await;
+    let ok = crate::service::passwords::verify_blocking(password, stored_hash).await;
     if ok {
         st.db.clear_sign_in_failures(key).await?;
     } else {

@@ -127,7 +127,7 @@ pub async fn save_flex_access(
     let mut tx = st.db.pool.begin().await?;
     crate::store::flex::set_individual(&mut tx, &m.team_id, &member, &individual).await?;
     let email = Email::parse(&row.email).map_err(|e| AppError::invalid("email", e))?;
-    let mail = crate::mail::flex_access(
+    let mail = crate::service::mail::flex_access(
         &m.team_name,
         &row.name,
         names.as_deref(),
@@ -159,7 +159,7 @@ pub async fn save_flex_access(
     )
     .await?;
     tx.commit().await?;
-    crate::store::outbox::wake();
+    st.db.wake_outbox();
     Ok(())
 }
 

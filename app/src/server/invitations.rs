@@ -19,12 +19,12 @@ pub struct InvitationSummary {
 mod ssr {
     use super::*;
     use crate::domain::invitation::{check_accept, InvitationState};
-    use crate::state::AppState;
+    use crate::service::state::AppState;
     use crate::store::invitations::InvitationRow;
 
     /// The invitation behind `token` if it can still be accepted, or why not.
     pub async fn usable(st: &AppState, token: &str) -> Result<InvitationRow, AppError> {
-        let hash = crate::secrets::hash_token(token.trim());
+        let hash = crate::service::secrets::hash_token(token.trim());
         let unknown =
             || AppError::Gone { message: crate::domain::invitation::AcceptRefusal::Unknown.to_string() };
         let Some(inv) = st.db.invitation_by_token_hash(&hash).await? else { return Err(unknown()) };
@@ -90,7 +90,7 @@ pub async fn accept_invitation(
                 "The two passwords are different. Type the same password twice.",
             ));
         }
-        Some(crate::passwords::hash_blocking(pw.expose().to_string()).await.map_err(internal)?)
+        Some(crate::service::passwords::hash_blocking(pw.expose().to_string()).await.map_err(internal)?)
     };
     let now = st.now();
     let mut tx = st.db.pool.begin().await?;
@@ -100,11 +100,7 @@ pub async fn accept_invitation(
         });
     }
     if let Some(hash) = &new_hash {
-        sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2 AND password_hash IS NULL")
-            .bind(hash)
-            .bind(&inv.account_id)
-            .execute(&mut *tx)
-            .await?;
+        crate::store::accounts::set_first_password(&mut *tx, &uid, hash).await?;
     }
     let team = crate::domain::TeamId::parse(&inv.team_id).map_err(internal)?;
     let label = format!("{} <{}>", inv.name, inv.email);

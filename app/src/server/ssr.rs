@@ -2,7 +2,7 @@
 //! and the mapping from store errors to what people see.
 use crate::domain::{TeamId, UserId};
 use crate::error::AppError;
-use crate::state::AppState;
+use crate::service::state::AppState;
 use crate::store::accounts::Account;
 use crate::store::teams::{Membership, Role};
 use crate::store::StoreError;
@@ -46,17 +46,20 @@ pub async fn session() -> Result<Session, AppError> {
 
 /// The signed-in account, or `Unauthenticated`.
 pub async fn current_account(st: &AppState) -> Result<Account, AppError> {
-    let session = session().await?;
+    session_account(st, &session().await?).await?.ok_or(AppError::Unauthenticated)
+}
+
+/// The account `session` is signed in as, if any: the one place a session becomes an
+/// account (server functions here, the REST edge's `Console` extractor).
+pub async fn session_account(st: &AppState, session: &Session) -> Result<Option<Account>, AppError> {
     let uid: Option<String> = session.get(SESSION_USER).await.map_err(internal)?;
-    let Some(uid) = uid.and_then(|u| UserId::parse(&u).ok()) else {
-        return Err(AppError::Unauthenticated);
-    };
+    let Some(uid) = uid.and_then(|u| UserId::parse(&u).ok()) else { return Ok(None) };
     match st.db.account(&uid).await? {
-        Some(acc) => Ok(acc),
+        Some(acc) => Ok(Some(acc)),
         None => {
             // The account is gone: the session must not keep pointing at it.
             session.flush().await.map_err(internal)?;
-            Err(AppError::Unauthenticated)
+            Ok(None)
         }
     }
 }

@@ -97,7 +97,7 @@ pub async fn flex_tokens(team: String) -> Result<FlexTokensView, AppError> {
     let st = state()?;
     let (acc, m) = require_member(&st, &team).await?;
     let now = st.now();
-    let lots = crate::store::licensing::team_lots(&st.db.pool, m.team_id.as_str()).await?;
+    let lots = crate::store::ledger::team_lots(&st.db.pool, m.team_id.as_str()).await?;
     let figures = crate::store::tokens::purchase_figures(&st.db.pool, m.team_id.as_str()).await?;
     let admin = m.role == Role::Admin;
     let move_targets: Vec<MoveTarget> = if admin {

@@ -224,13 +224,9 @@ mod ssr_impl {
         let dir = dir.filter(|d| d == "asc" || d == "desc").unwrap_or_else(|| natural.to_string());
         (sort, dir)
     }
-
-    pub fn plural(n: i64, one: &str, many: &str) -> String {
-        format!("{} {}", crate::components::table::fmt_int(n), if n == 1 { one } else { many })
-    }
 }
 
-/// The Flex summary over/// The Flex summary over `from`..=`to` (default: the last 30 days).
+/// The Flex summary over `from`..=`to` (default: the last 30 days).
 #[server(endpoint = "usage_summary")]
 pub async fn usage_summary(
     team: String,
@@ -239,8 +235,10 @@ pub async fn usage_summary(
 ) -> Result<SummaryView, AppError> {
     use super::ssr::*;
     use crate::domain::ledger::balance;
-    use crate::domain::usage::{day_key, forecast, DateRange, TRAILING_DAYS};
-    use chrono::{DateTime, Utc};
+    use crate::domain::usage::{
+        daily_rate, day_key, forecast, forecast_assumption, lapsed, token_history, DateRange, FlexDay,
+        LedgerLine, TRAILING_DAYS,
+    };
     use ssr_impl::*;
     let st = state()?;
     let (_, m) = require_admin(&st, &team).await?;
@@ -248,7 +246,7 @@ pub async fn usage_summary(
     let today = now.date_naive();
     let range = range(from, to, today)?;
     let team_id = m.team_id.as_str();
-    let lots = crate::store::licensing::team_lots(&st.db.pool, team_id).await?;
+    let lots = crate::store::ledger::team_lots(&st.db.pool, team_id).await?;
     let figures = crate::store::tokens::purchase_figures(&st.db.pool, team_id).await?;
     let totals = st.db.ledger_totals(team_id).await?;
     let used_days = st.db.daily_use(team_id, range, false).await?;
@@ -263,40 +261,25 @@ pub async fn usage_summary(
             }
         })
         .collect();
-    // Tokens of expired purchases not yet written off (the ledger writes expiry when the
-    // team is next charged) count as expired here, so the figures always add up.
-    let lapsed: Vec<_> = lots.iter().filter(|l| l.remaining > 0 && l.expires_at <= now).collect();
+    let lapsed = lapsed(&lots, now);
     let since = now - chrono::Duration::days(90);
-    let mut events: Vec<(DateTime<Utc>, TokenEvent)> = Vec::new();
-    for e in st.db.ledger_events(team_id, since).await? {
-        let n = e.amount.abs();
-        let label = match e.kind.as_str() {
-            "purchase" => format!("Purchase of {}", plural(n, "token", "tokens")),
-            "expiry" => format!("{} expired unused", plural(n, "token", "tokens")),
-            "move_in" => format!("{} moved in from another team", plural(n, "token", "tokens")),
-            _ => format!("{} moved to another team", plural(n, "token", "tokens")),
-        };
-        events.push((e.at, TokenEvent { day: day(e.at), kind: e.kind, label, tokens: e.amount }));
-    }
-    for l in lapsed.iter().filter(|l| l.expires_at >= since) {
-        let label = format!("{} expired unused", plural(l.remaining, "token", "tokens"));
-        events.push((
-            l.expires_at,
-            TokenEvent { day: day(l.expires_at), kind: "expiry".into(), label, tokens: -l.remaining },
-        ));
-    }
-    let last90 = DateRange { from: since.date_naive(), to: today };
-    for u in st.db.daily_use(team_id, last90, true).await? {
-        if u.tokens == 0 {
-            continue;
-        }
-        let at = crate::store::usage::parse_day(&u.day)
-            .and_then(|d| d.and_hms_opt(23, 59, 59))
-            .map_or(now, |d| d.and_utc());
-        let label = format!("Flex use: {}", plural(u.windows, "24-hour window", "24-hour windows"));
-        events.push((at, TokenEvent { day: u.day, kind: "usage".into(), label, tokens: -u.tokens }));
-    }
-    events.sort_by_key(|e| std::cmp::Reverse(e.0));
+    let ledger = st.db.ledger_events(team_id, since).await?;
+    let ledger: Vec<LedgerLine> =
+        ledger.iter().map(|e| LedgerLine { kind: &e.kind, amount: e.amount, at: e.at }).collect();
+    let flex_days: Vec<FlexDay> = st
+        .db
+        .daily_use(team_id, DateRange { from: since.date_naive(), to: today }, true)
+        .await?
+        .into_iter()
+        .filter_map(|u| {
+            let day = crate::store::usage::parse_day(&u.day)?;
+            Some(FlexDay { day, tokens: u.tokens, windows: u.windows })
+        })
+        .collect();
+    let events = token_history(&ledger, &lapsed, &flex_days, since)
+        .into_iter()
+        .map(|l| TokenEvent { day: day(l.at), kind: l.kind, label: l.label, tokens: l.tokens })
+        .collect();
     let expiries = figures
         .iter()
         .filter_map(|f| {
@@ -313,20 +296,6 @@ pub async fn usage_summary(
     let trailing = DateRange::last(TRAILING_DAYS, today);
     let trailing_used: i64 = st.db.daily_use(team_id, trailing, true).await?.iter().map(|u| u.tokens).sum();
     let f = forecast(&lots, now, trailing_used, TRAILING_DAYS);
-    let rate = trailing_used as f64 / TRAILING_DAYS as f64;
-    let assumption = if trailing_used == 0 {
-        format!(
-            "There was no Flex use in the last {TRAILING_DAYS} days, so the forecast assumes none: \
-             every token left lapses on its purchase's expiry day. New purchases and moves are not foreseen."
-        )
-    } else {
-        format!(
-            "Assumes the team keeps using {rate:.1} tokens a day, its average over the last {TRAILING_DAYS} days \
-             ({} in all), spending the earliest-expiring purchase first; a purchase lapses on its expiry day \
-             with whatever is left. New purchases and moves are not foreseen.",
-            plural(trailing_used, "token", "tokens")
-        )
-    };
     Ok(SummaryView {
         team_name: m.team_name,
         range: range_view(range, today),
@@ -338,15 +307,15 @@ pub async fn usage_summary(
         moved_out: totals.moved_out,
         used_in_range: daily.iter().map(|d| d.tokens).sum(),
         daily,
-        events: events.into_iter().map(|(_, e)| e).collect(),
+        events,
         expiries,
         forecast: ForecastView {
-            rate_per_day: format!("{rate:.1}"),
+            rate_per_day: format!("{:.1}", daily_rate(trailing_used, TRAILING_DAYS)),
             trailing_days: TRAILING_DAYS,
             runs_out_on: f.runs_out_on.map(day_key),
             expiring_unused: f.expiring_unused(),
             lapses: f.lapses.iter().map(|(d, n)| (day_key(*d), *n)).collect(),
-            assumption,
+            assumption: forecast_assumption(trailing_used, TRAILING_DAYS),
         },
     })
 }

@@ -24,6 +24,13 @@ fn from_row(r: &AnyRow) -> Result<Account> {
     })
 }
 
+impl Account {
+    /// "Name <email>": how the account is named in audit entries.
+    pub fn label(&self) -> String {
+        format!("{} <{}>", self.name, self.email)
+    }
+}
+
 const COLS: &str = "id, email, name, password_hash, created_at";
 
 /// The account with this address, read through `ex` (a transaction that goes on to change it).
@@ -55,6 +62,21 @@ pub async fn create<'e, E: Executor<'e, Database = Any>>(
     .await
     .map_err(|e| StoreError::from(e).on_unique("an account with this email address"))?;
     UserId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// Gives an account that has no password its first one (an invitee accepting); an account
+/// that has one keeps it.
+pub async fn set_first_password<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &UserId,
+    hash: &str,
+) -> Result<()> {
+    sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2 AND password_hash IS NULL")
+        .bind(hash)
+        .bind(id.as_str())
+        .execute(ex)
+        .await?;
+    Ok(())
 }
 
 impl Db {

@@ -541,11 +541,12 @@ async fn write(
     )
     .await?;
 
-    // One invitation per new membership, never emailed: the token itself is thrown away
-    // (only its hash is stored); the admin sends a link later with "Resend".
+    // One invitation per new membership, never emailed, so no token exists for it: the
+    // stored "hash" is 256 random bits that no token hashes to. The admin sends a working
+    // link later with "Resend".
     let expires_s = ts(invitation::expires_at(now));
     let invitations: Vec<(String, String)> =
-        plan.members.iter().map(|_| (new_id(), crate::secrets::new_token().1)).collect();
+        plan.members.iter().map(|_| (new_id(), unusable_token_hash())).collect();
     let mut args = Vec::with_capacity(plan.members.len() * 3);
     for ((account, _), (id, hash)) in plan.members.iter().zip(&invitations) {
         args.extend([Arg::Text(id), Arg::Text(account), Arg::Text(hash)]);
@@ -652,6 +653,12 @@ async fn write(
     )
     .await?;
     Ok(())
+}
+
+/// A token hash with no token: 32 random bytes in the hex form of a SHA-256 hash.
+fn unusable_token_hash() -> String {
+    let bytes: [u8; 32] = rand::random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -1,10 +1,10 @@
 //! Licensing data (R-LIC1..5): products by code, what a person holds, devices, the one
 //! active session, usage windows and Flex charges.
-use super::{changed_a_row, get_opt_ts, get_ts, new_id, tokens::ledger_entry, ts, Db, Result, StoreError};
+use super::ledger::{ledger_entry, lock_teams, team_lots};
+use super::{changed_a_row, get_opt_ts, get_ts, new_id, ts, Db, Result, StoreError};
 use crate::domain::access::{held_through_team, FlexFacts, TeamHolding};
-use crate::domain::ledger::{self, Lot};
+use crate::domain::ledger;
 use crate::domain::licensing::{LicenseType, MAX_DEVICES};
-use crate::domain::tokens::expiry_of;
 use crate::domain::TeamId;
 use chrono::{DateTime, Duration, Utc};
 use sqlx::{Any, Row, Transaction};
@@ -112,19 +112,6 @@ async fn lock_account(tx: &mut Transaction<'_, Any>, account: &str) -> Result<()
     changed_a_row(&done)
 }
 
-/// Takes the locks of several teams (`teams::lock_team`) in ascending id order: the one
-/// order every transaction that locks more than one team uses, so two of them never wait
-/// on each other. Flex charges and purchase moves both lock this way.
-pub async fn lock_teams(tx: &mut Transaction<'_, Any>, teams: &[TeamId]) -> Result<()> {
-    let mut ordered: Vec<&TeamId> = teams.iter().collect();
-    ordered.sort_by(|a, b| a.as_str().cmp(b.as_str()));
-    ordered.dedup();
-    for team in ordered {
-        super::teams::lock_team(tx, team).await?;
-    }
-    Ok(())
-}
-
 /// `ledger::window_covers` in SQL, with `$4` the request's time and `$5` that time plus
 /// `FLEX_WINDOW` (bind them with `covers_binds`). Every window lasts `FLEX_WINDOW`, so
 /// `closes_at > $4` is "opened less than 24 hours before" and uses the index on `closes_at`;
@@ -202,29 +189,6 @@ async fn insert_window(
         super::usage::record(tx, team, u.account, u.product_id, license.as_str(), now, tokens).await?;
     }
     Ok(w)
-}
-
-/// The team's purchases as lots: what each has left in this team (moves net out).
-pub async fn team_lots<'e, E: sqlx::Executor<'e, Database = Any>>(ex: E, team: &str) -> Result<Vec<Lot>> {
-    let rows = sqlx::query(
-        "SELECT p.id, p.purchased_at, COALESCE(b.remaining, 0) AS remaining \
-         FROM token_purchases p LEFT JOIN lot_balances b ON b.purchase_id = p.id AND b.team_id = p.team_id \
-         WHERE p.team_id = $1",
-    )
-    .bind(team)
-    .fetch_all(ex)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            let purchased_at = get_ts(r, "purchased_at")?;
-            Ok(Lot {
-                purchase_id: r.try_get("id")?,
-                purchased_at,
-                expires_at: expiry_of(purchased_at),
-                remaining: r.try_get("remaining")?,
-            })
-        })
-        .collect()
 }
 
 impl Db {

@@ -15,9 +15,11 @@ pub mod flex;
 pub mod identity;
 pub mod import;
 pub mod invitations;
+pub mod ledger;
 pub mod licensing;
 pub mod outbox;
 pub mod people;
+pub mod sessions;
 pub mod sso;
 pub mod teams;
 pub mod throttle;
@@ -70,6 +72,8 @@ pub enum Engine {
 pub struct Db {
     pub pool: AnyPool,
     pub engine: Engine,
+    /// Wakes the outbox's delivery worker after a commit that enqueued mail.
+    outbox_wake: std::sync::Arc<tokio::sync::Notify>,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
@@ -101,7 +105,7 @@ impl Db {
             });
         }
         let pool = opts.connect(&url).await?;
-        Ok(Db { pool, engine })
+        Ok(Db { pool, engine, outbox_wake: Default::default() })
     }
 
     pub async fn migrate(&self) -> Result<()> {

@@ -1,6 +1,6 @@
 //! The transactional email outbox. A change that causes a message calls [`enqueue`] inside
 //! its own transaction, so the message exists exactly when the change does; after the
-//! commit it calls [`wake`]. The delivery worker claims due rows with a lease
+//! commit it calls [`Db::wake_outbox`]. The delivery worker claims due rows with a lease
 //! (`claimed_until`) through a conditional UPDATE, so when several server instances share
 //! one database each message has one sender at a time, and a sender that dies mid-way
 //! only delays the message until its lease runs out.
@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 use std::collections::HashMap;
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 use tokio::sync::Notify;
 
 /// A message to write to the outbox. `kind` names the template ("invitation", ...) for logs
@@ -89,17 +89,26 @@ pub async fn enqueue(
     Ok(id)
 }
 
-static WAKE: LazyLock<Arc<Notify>> = LazyLock::new(|| Arc::new(Notify::new()));
+impl Db {
+    /// The signal this database's delivery worker waits on (besides its one-second tick).
+    /// One per `Db` and its clones, so servers sharing a process do not wake each other.
+    pub fn outbox_notifier(&self) -> Arc<Notify> {
+        self.outbox_wake.clone()
+    }
 
-/// The process-wide signal the delivery worker waits on (besides its one-second tick).
-pub fn notifier() -> Arc<Notify> {
-    WAKE.clone()
+    /// Tells the delivery worker to look for due messages now. Cheap; call it after
+    /// committing a transaction that enqueued messages.
+    pub fn wake_outbox(&self) {
+        self.outbox_wake.notify_waiters();
+    }
 }
 
-/// Tells the delivery worker(s) of this process to look for due messages now. Cheap; call
-/// it after committing a transaction that enqueued messages.
-pub fn wake() {
-    WAKE.notify_waiters();
+/// What a failed delivery attempt leads to.
+enum FailedAttempt {
+    /// Try again at this time.
+    RetryAt(DateTime<Utc>),
+    /// Never again: the address is refused for good.
+    GivenUpAt(DateTime<Utc>),
 }
 
 /// How long to wait after the `attempts`-th failed attempt: 30 s, doubling each time,
@@ -168,29 +177,28 @@ impl Db {
     /// Records a failed attempt: one more attempt, the error, when to try again; the
     /// claim is released. A message that was sent meanwhile is left alone.
     pub async fn mark_failed(&self, id: &str, error: &str, next_attempt_at: DateTime<Utc>) -> Result<()> {
-        sqlx::query(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3, \
-               claimed_until = NULL WHERE id = $1 AND sent_at IS NULL",
-        )
-        .bind(id)
-        .bind(error)
-        .bind(ts(next_attempt_at))
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        self.failed_attempt(id, error, FailedAttempt::RetryAt(next_attempt_at)).await
     }
 
     /// Records that a message can never be delivered (the address is refused): one more
     /// attempt, the error, `failed_at`; the claim is released and the row is never claimed
     /// again. A message that was sent meanwhile is left alone.
     pub async fn mark_undeliverable(&self, id: &str, error: &str, now: DateTime<Utc>) -> Result<()> {
-        sqlx::query(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = $2, failed_at = $3, \
-               claimed_until = NULL WHERE id = $1 AND sent_at IS NULL",
-        )
+        self.failed_attempt(id, error, FailedAttempt::GivenUpAt(now)).await
+    }
+
+    async fn failed_attempt(&self, id: &str, error: &str, outcome: FailedAttempt) -> Result<()> {
+        let (column, at) = match outcome {
+            FailedAttempt::RetryAt(t) => ("next_attempt_at", t),
+            FailedAttempt::GivenUpAt(t) => ("failed_at", t),
+        };
+        sqlx::query(&format!(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = $2, {column} = $3, \
+               claimed_until = NULL WHERE id = $1 AND sent_at IS NULL"
+        ))
         .bind(id)
         .bind(error)
-        .bind(ts(now))
+        .bind(ts(at))
         .execute(&self.pool)
         .await?;
         Ok(())

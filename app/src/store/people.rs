@@ -142,15 +142,7 @@ impl Db {
     }
 
     pub async fn member(&self, team: &TeamId, account_id: &str) -> Result<Option<MemberRow>> {
-        let row = sqlx::query(&format!(
-            "SELECT {MEMBER_COLS} FROM memberships m JOIN accounts a ON a.id = m.account_id \
-             WHERE m.team_id = $1 AND m.account_id = $2"
-        ))
-        .bind(team.as_str())
-        .bind(account_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(member_from).transpose()
+        member(&self.pool, team, account_id).await
     }
 
     /// Members whose name or email contains `search`, for the assign dialog's picker.
@@ -167,6 +159,23 @@ impl Db {
         .await?;
         rows.iter().map(member_from).collect()
     }
+}
+
+/// One member of `team`, read through `ex` (a transaction that goes on to change them).
+pub async fn member<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    ex: E,
+    team: &TeamId,
+    account_id: &str,
+) -> Result<Option<MemberRow>> {
+    let row = sqlx::query(&format!(
+        "SELECT {MEMBER_COLS} FROM memberships m JOIN accounts a ON a.id = m.account_id \
+         WHERE m.team_id = $1 AND m.account_id = $2"
+    ))
+    .bind(team.as_str())
+    .bind(account_id)
+    .fetch_optional(ex)
+    .await?;
+    row.as_ref().map(member_from).transpose()
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
 use super::audit::{record, Actor};
+use super::ledger::{ledger_entry, lock_teams, team_lots};
 use super::{get_ts, new_id, ts, Db, Result, StoreError};
 use crate::domain::ledger::{check_move, MoveRefusal};
 use crate::domain::tokens::{expiry_of, Purchase};
@@ -25,53 +26,6 @@ pub async fn add_purchase(
         .await?;
     ledger_entry(tx, team, &id, "purchase", amount, purchased_at, None).await?;
     Ok((id, expires_at))
-}
-
-pub async fn ledger_entry(
-    tx: &mut Transaction<'_, Any>,
-    team: &TeamId,
-    purchase_id: &str,
-    kind: &str,
-    amount: i64,
-    at: DateTime<Utc>,
-    window: Option<&str>,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO token_ledger (id, team_id, purchase_id, kind, amount, at, window_id) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-        .bind(new_id())
-        .bind(team.as_str())
-        .bind(purchase_id)
-        .bind(kind)
-        .bind(amount)
-        .bind(ts(at))
-        .bind(window)
-        .execute(&mut **tx)
-        .await?;
-    // The running totals beside the ledger (migration 5), in the same transaction.
-    let by_kind = |k: &str| if kind == k { amount.abs() } else { 0 };
-    sqlx::query(
-        "INSERT INTO lot_balances (purchase_id, team_id, purchased, charged, expired, moved_out, moved_in, remaining) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-         ON CONFLICT (purchase_id, team_id) DO UPDATE SET \
-           purchased = lot_balances.purchased + excluded.purchased, \
-           charged = lot_balances.charged + excluded.charged, \
-           expired = lot_balances.expired + excluded.expired, \
-           moved_out = lot_balances.moved_out + excluded.moved_out, \
-           moved_in = lot_balances.moved_in + excluded.moved_in, \
-           remaining = lot_balances.remaining + excluded.remaining",
-    )
-    .bind(purchase_id)
-    .bind(team.as_str())
-    .bind(by_kind("purchase"))
-    .bind(by_kind("charge"))
-    .bind(by_kind("expiry"))
-    .bind(by_kind("move_out"))
-    .bind(by_kind("move_in"))
-    .bind(amount)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
 }
 
 impl Db {
@@ -140,7 +94,7 @@ pub async fn purchase_team<'e, E: sqlx::Executor<'e, Database = Any>>(
 /// team (so its expiry travels with it).
 ///
 /// The transaction must not hold locks yet: this takes both teams' locks in the order Flex
-/// charges take them (`licensing::lock_teams`) and only then reads the purchase's team and
+/// charges take them (`ledger::lock_teams`) and only then reads the purchase's team and
 /// what is left of it, so a charge racing the move either spends its tokens first (and the
 /// move takes the rest) or waits and finds them gone; nothing is spent twice.
 pub async fn move_purchase(
@@ -151,11 +105,9 @@ pub async fn move_purchase(
     actor: &Actor<'_>,
     now: DateTime<Utc>,
 ) -> Result<std::result::Result<Moved, MoveRefused>> {
-    super::licensing::lock_teams(tx, &[from.clone(), to.clone()]).await?;
-    let Some(lot) = super::licensing::team_lots(&mut **tx, from.as_str())
-        .await?
-        .into_iter()
-        .find(|l| l.purchase_id == purchase)
+    lock_teams(tx, &[from.clone(), to.clone()]).await?;
+    let Some(lot) =
+        team_lots(&mut **tx, from.as_str()).await?.into_iter().find(|l| l.purchase_id == purchase)
     else {
         return Ok(Err(MoveRefused::NotInTeam));
     };

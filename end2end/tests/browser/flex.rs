@@ -5,12 +5,9 @@ use tessera_e2e::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn defaults_apply_to_a_new_member_and_not_to_a_guest() {
-    let smtp = SmtpSink::start();
-    let server =
-        Server::start_with(Options { smtp_url: Some(smtp.url()), test_clock: false, ..Default::default() });
+    let (smtp, server) = server_with_mail();
     let chromium = chromium().await;
-    let page = chromium.page().await;
-    admin_in_northwind(&page, &server).await;
+    let page = admin_page(&chromium, &server).await;
 
     // Defaults: Draft 2D and Model 3D.
     page.get_by_text("Team settings", true).click(None).await.unwrap();

@@ -13,8 +13,7 @@ async fn database(server: &Server) -> app::store::Db {
 async fn an_admin_moves_a_purchase_to_another_team_they_run() {
     let server = Server::start();
     let chromium = chromium().await;
-    let page = chromium.page().await;
-    admin_in_northwind(&page, &server).await;
+    let page = admin_page(&chromium, &server).await;
 
     page.get_by_text("Flex tokens", true).click(None).await.unwrap();
     expect(page.locator("h1")).to_have_text("Flex tokens").await.unwrap();
@@ -93,8 +92,7 @@ async fn an_admin_removes_a_members_device_after_confirming() {
     db.register_device(&bruno, &draft.id, "e2e-desk", "Studio workstation", now).await.unwrap();
 
     let chromium = chromium().await;
-    let page = chromium.page().await;
-    admin_in_northwind(&page, &server).await;
+    let page = admin_page(&chromium, &server).await;
     page.goto(&server.at(&format!("/t/{}/users/{bruno}", north.as_str())), None).await.unwrap();
     let devices = page.locator("[data-testid=device]");
     expect(devices.clone()).to_have_count(2).await.unwrap();

@@ -119,8 +119,7 @@ async fn an_admin_creates_an_ssa_key_that_works_once_and_deletes_it() {
     let (client_id, secret) =
         (app["client_id"].as_str().unwrap().to_string(), app["client_secret"].as_str().unwrap().to_string());
     let chromium = chromium().await;
-    let page = chromium.page().await;
-    admin_in_northwind(&page, &server).await;
+    let page = admin_page(&chromium, &server).await;
     page.get_by_text("Apps and sign-on", true).click(None).await.unwrap();
     expect(page.locator("h1")).to_have_text("Apps and sign-on").await.unwrap();
     expect(page.locator("[data-testid=app]")).to_contain_text("Report sync").await.unwrap();

@@ -28,12 +28,9 @@ async fn choose(page: &playwright_rs::Page, bytes: Vec<u8>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_file_with_bad_rows_imports_nothing_and_the_fixed_file_imports_without_email() {
-    let smtp = SmtpSink::start();
-    let server =
-        Server::start_with(Options { smtp_url: Some(smtp.url()), test_clock: false, ..Default::default() });
+    let (smtp, server) = server_with_mail();
     let chromium = chromium().await;
-    let page = chromium.page().await;
-    admin_in_northwind(&page, &server).await;
+    let page = admin_page(&chromium, &server).await;
     page.get_by_text("Users by user", true).click(None).await.unwrap();
     page.get_by_text("Import users", true).click(None).await.unwrap();
     expect(page.locator("h1")).to_have_text("Import users").await.unwrap();

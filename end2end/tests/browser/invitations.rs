@@ -22,9 +22,7 @@ async fn invite(page: &playwright_rs::Page, who: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invitee_accepts_from_the_email_link_once() {
-    let smtp = SmtpSink::start();
-    let server =
-        Server::start_with(Options { smtp_url: Some(smtp.url()), test_clock: false, ..Default::default() });
+    let (smtp, server) = server_with_mail();
     let chromium = chromium().await;
     let admin = chromium.page().await;
     admin_on_product(&admin, &server, "Model 3D").await;

@@ -6,8 +6,7 @@ use tessera_e2e::*;
 async fn admin_assigns_a_product_to_an_existing_member_by_typing_and_removes_it() {
     let server = Server::start();
     let chromium = chromium().await;
-    let page = chromium.page().await;
-    admin_in_northwind(&page, &server).await;
+    let page = admin_page(&chromium, &server).await;
 
     page.get_by_text("Users by product", true).click(None).await.unwrap();
     expect(page.locator("[data-testid=offers]")).to_contain_text("Model 3D").await.unwrap();
@@ -54,8 +53,7 @@ async fn admin_assigns_a_product_to_an_existing_member_by_typing_and_removes_it(
 async fn malformed_new_people_are_flagged_inline_and_nothing_is_saved() {
     let server = Server::start();
     let chromium = chromium().await;
-    let page = chromium.page().await;
-    admin_in_northwind(&page, &server).await;
+    let page = admin_page(&chromium, &server).await;
     page.get_by_text("Users by product", true).click(None).await.unwrap();
     page.get_by_text("Draft 2D", true).click(None).await.unwrap();
     page.locator("[data-testid=open-assign]").click(None).await.unwrap();
@@ -95,8 +93,7 @@ async fn malformed_new_people_are_flagged_inline_and_nothing_is_saved() {
 async fn by_user_searches_sorts_and_filters_on_the_server() {
     let server = Server::start();
     let chromium = chromium().await;
-    let page = chromium.page().await;
-    admin_in_northwind(&page, &server).await;
+    let page = admin_page(&chromium, &server).await;
     page.get_by_text("Users by user", true).click(None).await.unwrap();
     expect(page.locator("[data-testid=row-count]")).to_have_text("1–29 of 29").await.unwrap();
     screenshot(&page, "users-by-user.png").await;
@@ -123,8 +120,7 @@ async fn by_user_searches_sorts_and_filters_on_the_server() {
 async fn a_members_products_change_from_their_own_page() {
     let server = Server::start();
     let chromium = chromium().await;
-    let page = chromium.page().await;
-    admin_in_northwind(&page, &server).await;
+    let page = admin_page(&chromium, &server).await;
     page.get_by_text("Users by user", true).click(None).await.unwrap();
     page.get_by_text("Bruno Schmidt", true).click(None).await.unwrap();
     hydrated(&page).await;

@@ -18,8 +18,7 @@ async fn an_admin_reads_the_summary_drills_into_a_product_and_exports() {
     let server = Server::start();
     let db = database(&server).await;
     let chromium = chromium().await;
-    let page = chromium.page().await;
-    admin_in_northwind(&page, &server).await;
+    let page = admin_page(&chromium, &server).await;
 
     page.locator("nav.sidebar").get_by_text("Usage", true).click(None).await.unwrap();
     expect(page.locator("h1")).to_have_text("Usage").await.unwrap();

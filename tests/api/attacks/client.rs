@@ -12,7 +12,7 @@
 use crate::client_harness as harness;
 
 use crate::common::spawn_app;
-use app::state::Clock;
+use app::service::state::Clock;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::Duration;

@@ -10,46 +10,12 @@
 //! are registered, and her sessions taken, by real licensing authorizations. Ivan is active
 //! in Harbor only (Draft 2D seat, one device) and merely invited to Quarry, where Mallory gave
 //! him a Draft 2D seat while he was invited.
-use crate::common::{spawn_app, TestApp, PASSWORD};
-use app::domain::oauth::GrantKind;
+use crate::common::{spawn_app, Licensing, TestApp, PASSWORD};
 use app::domain::{Email, PersonName, TeamId, TeamName};
-use app::state::Clock;
+use app::service::state::Clock;
 use app::store::teams::{MemberStatus, Role};
 use chrono::Duration;
 use serde_json::{json, Value};
-use std::sync::Arc;
-
-/// Issues access tokens for the licensing API, as a product's sign-in would get them.
-pub(crate) struct Licensing {
-    keys: Arc<app::keys::KeySet>,
-    client: app::store::identity::ClientRow,
-}
-
-impl Licensing {
-    pub(crate) async fn new(app: &TestApp, team: &TeamId) -> Licensing {
-        let scopes = app::domain::oauth::Scopes::parse("user:read").expect("scope");
-        let (client, _) =
-            app::identity::create_client(&app.db, team, "Desktop product", scopes, vec![], app.clock.now())
-                .await
-                .expect("client");
-        Licensing { keys: Arc::new(app::keys::KeySet::new(app.db.clone())), client }
-    }
-
-    pub(crate) async fn token(&self, app: &TestApp, account: &str) -> String {
-        app::identity::issue_access_token(
-            &self.keys,
-            &app.url,
-            &self.client,
-            account,
-            "user:read".into(),
-            GrantKind::User,
-            app.clock.now(),
-        )
-        .await
-        .expect("access token")
-        .token
-    }
-}
 
 /// `POST /licensing/v1/authorize` for `product` on `device`, to the server at `base`.
 pub(crate) async fn authorize(base: &str, token: &str, product: &str, device: &str) -> (u16, Value) {
@@ -71,7 +37,7 @@ pub(crate) async fn new_team(app: &TestApp, name: &str) -> TeamId {
 
 /// A new account with the demo password, so it can sign in; in no team yet.
 pub(crate) async fn person(app: &TestApp, email: &str, name: &str) -> String {
-    let hash = app::passwords::hash_blocking(PASSWORD.to_string()).await.expect("hash");
+    let hash = app::service::passwords::hash_blocking(PASSWORD.to_string()).await.expect("hash");
     let email = Email::parse(email).expect("email");
     let name = PersonName::parse(name).expect("name");
     let id = app::store::accounts::create(&app.db.pool, &email, &name, Some(&hash), app.clock.now())
@@ -81,10 +47,7 @@ pub(crate) async fn person(app: &TestApp, email: &str, name: &str) -> String {
 }
 
 pub(crate) async fn join(app: &TestApp, team: &TeamId, account: &str, role: Role, status: MemberStatus) {
-    let id = app::domain::UserId::parse(account).expect("user id");
-    app::store::teams::add_member(&app.db.pool, team, &id, role, false, status, app.clock.now())
-        .await
-        .expect("membership");
+    app.join(team, &app::domain::UserId::parse(account).expect("user id"), role, status).await;
 }
 
 pub(crate) async fn product_id(app: &TestApp, code: &str) -> String {
@@ -113,13 +76,6 @@ async fn seat(app: &TestApp, team: &TeamId, account: &str, code: &str) {
     let mut tx = app.db.pool.begin().await.expect("tx");
     app::store::assignments::assign(&mut tx, team, account, &pid, None, app.clock.now()).await.expect("seat");
     tx.commit().await.expect("commit");
-}
-
-pub(crate) async fn signed_in(app: &TestApp, email: &str) -> reqwest::Client {
-    let c = app.client();
-    let (status, body) = app.sign_in(&c, email, PASSWORD).await;
-    assert!(status < 400, "sign-in as {email}: {status} {body}");
-    c
 }
 
 const MALLORY: &str = "mallory@quarry.example";
@@ -175,7 +131,7 @@ async fn scene() -> Scene {
         .expect("tokens");
     tx.commit().await.expect("commit");
 
-    let lic = Licensing::new(&app, &harbor).await;
+    let lic = Licensing::new(&app, &harbor, "Desktop product").await;
     let vera_token = lic.token(&app, &vera).await;
     for (product, device, licence) in [
         ("DRAFT2D", "vera-desk", "subscription"),
@@ -188,7 +144,7 @@ async fn scene() -> Scene {
     }
     let (status, body) = authorize(&app.url, &lic.token(&app, &ivan).await, "DRAFT2D", "ivan-desk").await;
     assert_eq!(status, 200, "{body}");
-    let mallory = signed_in(&app, MALLORY).await;
+    let mallory = app.signed_in(MALLORY).await;
     Scene { app, quarry, harbor, vera, ivan, mallory }
 }
 
@@ -305,7 +261,7 @@ async fn an_admin_removes_a_device_held_through_their_team_and_the_audit_log_say
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_person_sees_all_their_own_devices_from_either_team() {
     let s = scene().await;
-    let vera = signed_in(&s.app, VERA).await;
+    let vera = s.app.signed_in(VERA).await;
     let all = pairs(&[("DRAFT2D", "vera-desk"), ("MODEL3D", "vera-laptop"), ("RENDER", "vera-render")]);
     for team in [&s.quarry, &s.harbor] {
         let (status, view) = list(&s, &vera, team, &s.vera).await;
@@ -315,7 +271,7 @@ async fn the_person_sees_all_their_own_devices_from_either_team() {
         assert!(view["devices"].as_array().expect("devices").iter().all(|d| d["in_use"] == true), "{view}");
     }
     // Harbor's admin sees what Vera holds through Harbor: the Draft 2D seat and Flex.
-    let hana = signed_in(&s.app, "hana@harbor.example").await;
+    let hana = s.app.signed_in("hana@harbor.example").await;
     let (_, view) = list(&s, &hana, &s.harbor, &s.vera).await;
     assert_eq!(listed(&view), pairs(&[("DRAFT2D", "vera-desk"), ("RENDER", "vera-render")]));
 }
@@ -343,13 +299,13 @@ async fn inviting_someone_and_assigning_them_a_seat_shows_none_of_their_devices(
 async fn a_plain_member_and_an_outsider_get_nothing() {
     let s = scene().await;
     let before = world(&s).await;
-    let pat = signed_in(&s.app, PAT).await;
+    let pat = s.app.signed_in(PAT).await;
     let (_, body) = list(&s, &pat, &s.quarry, &s.vera).await;
     assert_eq!(body["code"], "admin_only");
     let (_, body) = remove(&s, &pat, &s.quarry, &s.vera, "MODEL3D", "vera-laptop").await;
     assert_eq!(body["code"], "admin_only");
 
-    let olga = signed_in(&s.app, OLGA).await;
+    let olga = s.app.signed_in(OLGA).await;
     let anonymous = s.app.client();
     for (c, code) in [(&olga, "not_a_member"), (&anonymous, "unauthenticated")] {
         for team in [&s.quarry, &s.harbor] {
@@ -360,7 +316,7 @@ async fn a_plain_member_and_an_outsider_get_nothing() {
         }
     }
     // Even Vera herself may not remove devices (admins only), not even her own.
-    let vera = signed_in(&s.app, VERA).await;
+    let vera = s.app.signed_in(VERA).await;
     let (_, body) = remove(&s, &vera, &s.quarry, &s.vera, "MODEL3D", "vera-laptop").await;
     assert_eq!(body["code"], "admin_only");
     assert_eq!(world(&s).await, before);

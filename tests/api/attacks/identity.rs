@@ -19,11 +19,12 @@ async fn make_ssa(app: &TestApp) -> Ssa {
     let team = app.team_id("Northwind Studio").await;
     let now = chrono::Utc::now();
     let scopes = app::domain::oauth::Scopes::parse("data:read").expect("scopes");
-    let (client, secret) = app::identity::create_client(&app.db, &team, "Report sync", scopes, vec![], now)
-        .await
-        .expect("client");
-    let ssa = app::identity::create_ssa(&app.db, &client, "Nightly export", now).await.expect("ssa");
-    let (kid, pem) = app::identity::create_ssa_key(&app.db, &ssa, now).await.expect("key");
+    let (client, secret) =
+        app::service::identity::create_client(&app.db, &team, "Report sync", scopes, vec![], now)
+            .await
+            .expect("client");
+    let ssa = app::service::identity::create_ssa(&app.db, &client, "Nightly export", now).await.expect("ssa");
+    let (kid, pem) = app::service::identity::create_ssa_key(&app.db, &ssa, now).await.expect("key");
     Ssa { client_id: client.id, client_secret: secret, ssa_id: ssa.id, kid, pem }
 }
 

@@ -37,7 +37,7 @@ pub struct Idp {
 
 impl Idp {
     pub async fn start(says: Says) -> Idp {
-        let key = app::keys::generate_rsa_2048_blocking().await.expect("rsa key");
+        let key = app::service::keys::generate_rsa_2048_blocking().await.expect("rsa key");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let url = format!("http://127.0.0.1:{}", listener.local_addr().expect("addr").port());
         let inner = Arc::new(Inner {

@@ -6,7 +6,7 @@
 use super::idp::{says, Idp};
 use crate::common::{new_account, spawn_app, TestApp, PASSWORD};
 use app::domain::{Email, TeamId, UserId};
-use app::state::Clock;
+use app::service::state::Clock;
 use app::store::identity::SsoConfig;
 use app::store::teams::{MemberStatus, Role};
 
@@ -22,13 +22,6 @@ fn location(res: &reqwest::Response) -> String {
 
 async fn account(app: &TestApp, email: &str) -> UserId {
     app.db.account_by_email(&Email::parse(email).unwrap()).await.unwrap().unwrap().id
-}
-
-async fn signed_in(app: &TestApp, email: &str) -> reqwest::Client {
-    let c = app.client();
-    let (status, body) = app.sign_in(&c, email, PASSWORD).await;
-    assert!(status < 400, "sign-in as {email}: {status} {body}");
-    c
 }
 
 /// Who this browser is signed in as (`None` for nobody).
@@ -82,7 +75,7 @@ async fn sso_with_invitation(app: &TestApp, c: &reqwest::Client, token: &str) ->
 
 /// An invitation of `account` to `team` whose token the test knows (the mail's link).
 async fn invitation(app: &TestApp, team: &TeamId, account: &UserId) -> String {
-    let (token, hash) = app::secrets::new_token();
+    let (token, hash) = app::service::secrets::new_token();
     let now = app.clock.now();
     let mut tx = app.db.pool.begin().await.unwrap();
     let expires = now + chrono::Duration::days(7);
@@ -132,7 +125,7 @@ async fn a_hostile_admin_cannot_sign_in_as_another_teams_admin_through_their_own
 
     // As the attacker would: through the console, add the victim to their own team (an
     // import needs nobody's consent) and point the team's sign-on at their own provider.
-    let mallory = signed_in(&app, MALLORY).await;
+    let mallory = app.signed_in(MALLORY).await;
     let csv = format!("name,email\nAmara Okafor,{AMARA}\n");
     let res = mallory
         .post(format!("{}/api/import_csv", app.url))
@@ -221,7 +214,7 @@ async fn a_hostile_admin_cannot_sign_in_as_another_teams_admin_through_their_own
     let mails = outbox_to(&app, AMARA, "sso_link").await;
     assert_eq!(mails.len(), 1);
     assert!(mails[0].contains("Harbor Engineering") && mails[0].contains("If it was not you"));
-    let victim = signed_in(&app, AMARA).await;
+    let victim = app.signed_in(AMARA).await;
     let res = victim.get(link_in(&mails[0])).send().await.unwrap();
     assert_eq!(res.status(), 400);
     let res = attacker.get(format!("{}/sso/link/confirm?token=guessed", app.url)).send().await.unwrap();
@@ -375,18 +368,7 @@ async fn an_invitation_from_a_hostile_team_never_links_an_account_in_use() {
     let idp = Idp::start(says("whoever-mallory-likes", AMARA, true)).await;
     use_provider(&app, &harbor, &idp).await;
     let amara = account(&app, AMARA).await;
-    let now = app.clock.now();
-    app::store::teams::add_member(
-        &app.db.pool,
-        &harbor,
-        &amara,
-        Role::Member,
-        false,
-        MemberStatus::Invited,
-        now,
-    )
-    .await
-    .unwrap();
+    app.join(&harbor, &amara, Role::Member, MemberStatus::Invited).await;
     let token = invitation(&app, &harbor, &amara).await;
 
     let c = app.client();
@@ -439,7 +421,7 @@ async fn nobody_else_can_use_or_complete_a_pending_link() {
 
     let mut callers = vec![("anonymous", app.client(), None)];
     for who in [MALLORY, "farid.haddad5@northwind.example", "ivan.invitee@elsewhere.example", OTTO] {
-        callers.push((who, signed_in(&app, who).await, Some(who.to_string())));
+        callers.push((who, app.signed_in(who).await, Some(who.to_string())));
     }
     for (who, c, me) in &callers {
         let answers = [

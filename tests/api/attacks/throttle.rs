@@ -4,11 +4,11 @@
 //! and that nothing changed.
 use crate::common::*;
 use app::domain::{Email, PersonName, TeamId, UserId};
-use app::state::Clock;
+use app::service::state::Clock;
 use app::store::teams::{MemberStatus, Role};
 use serde_json::Value;
 use sqlx::Row;
-use tessera::startup::IpLimits;
+use tessera::ip_limits::IpLimits;
 
 const VICTIM: &str = "ivy.existing@elsewhere.example";
 const WRONG: &str = "not-her-password-1";
@@ -17,7 +17,7 @@ const WRONG: &str = "not-her-password-1";
 /// asks for that password. Returns the account, the team and the link's token.
 async fn invited_existing_account(app: &TestApp) -> (UserId, TeamId, String) {
     let team = app.team_id("Northwind Studio").await;
-    let hash = app::passwords::hash_blocking(PASSWORD.to_string()).await.expect("hash");
+    let hash = app::service::passwords::hash_blocking(PASSWORD.to_string()).await.expect("hash");
     let now = app.clock.now();
     let token = format!("attack-invitation-{}", app::store::new_id());
     let mut tx = app.db.pool.begin().await.expect("tx");
@@ -37,7 +37,7 @@ async fn invited_existing_account(app: &TestApp) -> (UserId, TeamId, String) {
         &mut tx,
         &team,
         id.as_str(),
-        &app::secrets::hash_token(&token),
+        &app::service::secrets::hash_token(&token),
         now,
         now + chrono::Duration::days(7),
         true,

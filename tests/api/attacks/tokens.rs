@@ -5,10 +5,10 @@
 //! serialised anyway, so they prove something only on PostgreSQL. Hostile moves (another
 //! team's admin, an admin merely invited to the target, a plain member, an outsider) are
 //! refused with nothing changed.
-use super::devices::{authorize, join, new_team, person, signed_in, Licensing};
-use crate::common::{call_at, spawn_app, TestApp};
+use super::devices::{authorize, join, new_team, person};
+use crate::common::{call_at, spawn_app, Licensing, TestApp};
 use app::domain::TeamId;
-use app::state::Clock;
+use app::service::state::Clock;
 use app::store::audit::Actor;
 use app::store::teams::{MemberStatus, Role};
 use chrono::Duration;
@@ -100,8 +100,8 @@ async fn a_console_move_racing_flex_charges_never_spends_a_token_twice() {
     join(&app, &quarry, &alex, Role::Admin, MemberStatus::Active).await;
     join(&app, &harbor, &alex, Role::Admin, MemberStatus::Active).await;
     let users = flex_users(&app, &quarry, "racer", 10).await;
-    let lic = Licensing::new(&app, &quarry).await;
-    let console = signed_in(&app, ALEX).await;
+    let lic = Licensing::new(&app, &quarry, "Desktop product").await;
+    let console = app.signed_in(ALEX).await;
 
     for round in 0..4 {
         if round > 0 {
@@ -249,7 +249,7 @@ async fn hostile_moves_are_refused_and_change_nothing() {
             body
         }
     };
-    let m = signed_in(&app, "mallory@quarry.example").await;
+    let m = app.signed_in("mallory@quarry.example").await;
     // Harbor's purchase, named as if it were Quarry's, moved to Mallory's other team (to
     // pull it in): the answer is exactly that of an id that does not exist.
     let pull = call(m.clone(), quarry.clone(), theirs.clone(), spare.clone()).await;
@@ -263,10 +263,10 @@ async fn hostile_moves_are_refused_and_change_nothing() {
     let body = call(m.clone(), quarry.clone(), ours.clone(), harbor.clone()).await;
     assert_eq!(body["code"], "not_a_member", "{body}");
 
-    let p = signed_in(&app, "pat@quarry.example").await;
+    let p = app.signed_in("pat@quarry.example").await;
     let body = call(p, quarry.clone(), ours.clone(), harbor.clone()).await;
     assert_eq!(body["code"], "admin_only", "{body}");
-    let o = signed_in(&app, "olga@nowhere.example").await;
+    let o = app.signed_in("olga@nowhere.example").await;
     let body = call(o, quarry.clone(), ours.clone(), harbor.clone()).await;
     assert_eq!(body["code"], "not_a_member", "{body}");
     let body = call(app.client(), quarry.clone(), ours.clone(), harbor.clone()).await;

@@ -2,8 +2,8 @@
 //! many are in use right now, and each holder's last access.
 use super::{count, use_team, UsageError, UsageTabs};
 use crate::components::status::Loading;
+use crate::components::table::access_badge;
 use crate::components::table::fmt_int;
-use crate::pages::by_product::access_badge;
 use crate::server::usage::{seat_usage, SeatProductView, SeatsView};
 use leptos::either::Either;
 use leptos::prelude::*;

@@ -207,6 +207,101 @@ pub fn formula_safe(cell: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// One line of a team's token history (R-USE1): what changed the balance, when, by how
+/// much (negative: tokens left the team), in words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HistoryLine {
+    pub at: DateTime<Utc>,
+    /// "purchase", "expiry", "move_in", "move_out" or "usage".
+    pub kind: String,
+    pub label: String,
+    pub tokens: i64,
+}
+
+/// A ledger entry the history shows: its kind (as the ledger names it), amount and time.
+pub struct LedgerLine<'a> {
+    pub kind: &'a str,
+    pub amount: i64,
+    pub at: DateTime<Utc>,
+}
+
+/// A day's Flex use: tokens charged and 24-hour windows opened.
+pub struct FlexDay {
+    pub day: NaiveDate,
+    pub tokens: i64,
+    pub windows: i64,
+}
+
+/// Purchases whose tokens have expired at `now` but are not yet written off (the ledger
+/// writes the expiry when the team is next charged): these count as expired everywhere,
+/// so the figures always add up.
+pub fn lapsed(lots: &[Lot], now: DateTime<Utc>) -> Vec<&Lot> {
+    lots.iter().filter(|l| l.remaining > 0 && l.expires_at <= now).collect()
+}
+
+/// The token history since `since`, newest first: purchases, expiries and moves from the
+/// ledger; the `lapsed` lots that expired since then (as expiries, at their expiry); and
+/// each day of Flex use (at the day's last second, so it sorts after that day's purchases).
+pub fn token_history(
+    ledger: &[LedgerLine],
+    lapsed: &[&Lot],
+    flex_days: &[FlexDay],
+    since: DateTime<Utc>,
+) -> Vec<HistoryLine> {
+    use crate::display::plural;
+    let tokens = |n: i64| plural(n, "token", "tokens");
+    let mut lines: Vec<HistoryLine> = ledger
+        .iter()
+        .map(|e| {
+            let n = e.amount.abs();
+            let label = match e.kind {
+                "purchase" => format!("Purchase of {}", tokens(n)),
+                "expiry" => format!("{} expired unused", tokens(n)),
+                "move_in" => format!("{} moved in from another team", tokens(n)),
+                _ => format!("{} moved to another team", tokens(n)),
+            };
+            HistoryLine { at: e.at, kind: e.kind.to_string(), label, tokens: e.amount }
+        })
+        .collect();
+    lines.extend(lapsed.iter().filter(|l| l.expires_at >= since).map(|l| HistoryLine {
+        at: l.expires_at,
+        kind: "expiry".into(),
+        label: format!("{} expired unused", tokens(l.remaining)),
+        tokens: -l.remaining,
+    }));
+    lines.extend(flex_days.iter().filter(|u| u.tokens != 0).map(|u| HistoryLine {
+        at: u.day.and_hms_opt(23, 59, 59).map_or(since, |t| t.and_utc()),
+        kind: "usage".into(),
+        label: format!("Flex use: {}", plural(u.windows, "24-hour window", "24-hour windows")),
+        tokens: -u.tokens,
+    }));
+    lines.sort_by_key(|l| std::cmp::Reverse(l.at));
+    lines
+}
+
+/// The forecast's assumption, in words, for `used` tokens over the last `days` days.
+pub fn forecast_assumption(used: i64, days: i64) -> String {
+    if used == 0 {
+        format!(
+            "There was no Flex use in the last {days} days, so the forecast assumes none: \
+             every token left lapses on its purchase's expiry day. New purchases and moves are not foreseen."
+        )
+    } else {
+        format!(
+            "Assumes the team keeps using {:.1} tokens a day, its average over the last {days} days \
+             ({} in all), spending the earliest-expiring purchase first; a purchase lapses on its expiry day \
+             with whatever is left. New purchases and moves are not foreseen.",
+            daily_rate(used, days),
+            crate::display::plural(used, "token", "tokens")
+        )
+    }
+}
+
+/// Tokens a day, on average, for `used` tokens over `days` days.
+pub fn daily_rate(used: i64, days: i64) -> f64 {
+    used as f64 / days.max(1) as f64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,12 +313,7 @@ mod tests {
 
     fn lot(id: &str, purchased: &str, remaining: i64) -> Lot {
         let at = Utc.from_utc_datetime(&d(purchased).and_hms_opt(9, 0, 0).unwrap());
-        Lot {
-            purchase_id: id.into(),
-            purchased_at: at,
-            expires_at: crate::domain::tokens::expiry_of(at),
-            remaining,
-        }
+        Lot { purchase_id: id.into(), purchased_at: at, expires_at: crate::tokens::expiry_of(at), remaining }
     }
 
     fn noon(s: &str) -> DateTime<Utc> {
@@ -355,5 +445,48 @@ mod tests {
         for fine in ["Ada Lovelace", "ada@example.com", "", "Model 3D"] {
             assert_eq!(formula_safe(fine), fine);
         }
+    }
+
+    #[test]
+    fn the_history_lists_ledger_lapses_and_use_newest_first_in_words() {
+        let at = |d: &str, h: u32| d_(d).and_hms_opt(h, 0, 0).unwrap().and_utc();
+        fn d_(s: &str) -> NaiveDate {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+        }
+        let since = at("2026-09-01", 0);
+        let ledger = [
+            LedgerLine { kind: "purchase", amount: 1000, at: at("2026-10-01", 9) },
+            LedgerLine { kind: "move_out", amount: -1, at: at("2026-10-03", 9) },
+        ];
+        let lapsed_lot = Lot {
+            purchase_id: "p".into(),
+            purchased_at: at("2025-10-02", 9),
+            expires_at: at("2026-10-02", 9),
+            remaining: 20,
+        };
+        let old_lapse = Lot { expires_at: at("2026-08-01", 9), ..lapsed_lot.clone() };
+        let flex = [
+            FlexDay { day: d_("2026-10-01"), tokens: 10, windows: 1 },
+            FlexDay { day: d_("2026-10-02"), tokens: 0, windows: 0 },
+        ];
+        let lines = token_history(&ledger, &[&lapsed_lot, &old_lapse], &flex, since);
+        let seen: Vec<(&str, &str, i64)> =
+            lines.iter().map(|l| (l.kind.as_str(), l.label.as_str(), l.tokens)).collect();
+        assert_eq!(
+            seen,
+            [
+                ("move_out", "1 token moved to another team", -1),
+                ("expiry", "20 tokens expired unused", -20),
+                ("usage", "Flex use: 1 24-hour window", -10),
+                ("purchase", "Purchase of 1,000 tokens", 1000),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_assumption_states_the_rate_or_that_there_was_no_use() {
+        assert!(forecast_assumption(0, 30).starts_with("There was no Flex use in the last 30 days"));
+        let said = forecast_assumption(45, 30);
+        assert!(said.contains("1.5 tokens a day") && said.contains("(45 tokens in all)"), "{said}");
     }
 }

@@ -3,12 +3,14 @@
 use crate::domain::assertion::{self, AssertionError, Grant};
 use crate::domain::oauth::{id_from_random, AccessClaims, GrantKind, Scopes, ACCESS_TOKEN_SECONDS};
 use crate::domain::{TeamId, UserId};
-use crate::keys::{KeyError, KeySet};
-use crate::secrets;
+use crate::service::keys::{KeyError, KeySet};
+use crate::service::secrets;
+use crate::store::audit::{self, Actor};
 use crate::store::identity::{ClientRow, RefreshGrant, SsaKeyRow, SsaRow};
 use crate::store::{Db, StoreError};
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
+use serde_json::json;
 use std::collections::BTreeSet;
 
 /// Refresh tokens are single use; each use gives a new one valid this long.
@@ -113,7 +115,7 @@ pub async fn create_ssa(
 /// half is never kept). Generating takes a while, so callers do it before they open the
 /// transaction that stores the key and its audit entry.
 pub async fn new_ssa_key(ssa: &SsaRow, now: DateTime<Utc>) -> Result<(SsaKeyRow, String), IdentityError> {
-    let generated = crate::keys::generate_rsa_2048_blocking().await?;
+    let generated = crate::service::keys::generate_rsa_2048_blocking().await?;
     let key = SsaKeyRow {
         kid: uuid::Uuid::new_v4().to_string(),
         ssa_id: ssa.id.clone(),
@@ -136,6 +138,71 @@ pub async fn create_ssa_key(
     let (key, pem) = new_ssa_key(ssa, now).await?;
     crate::store::identity::create_ssa_key(&db.pool, &key).await?;
     Ok((key.kid, pem))
+}
+
+/// Writes the audit entry of a creation into `tx` and commits both: every console and
+/// command-line creation of an app, service account or key ends here.
+async fn commit_audited(
+    mut tx: sqlx::Transaction<'_, sqlx::Any>,
+    actor: &Actor<'_>,
+    team: &TeamId,
+    (action, target, after): (&str, &str, serde_json::Value),
+    now: DateTime<Utc>,
+) -> Result<(), IdentityError> {
+    audit::record(&mut tx, team, actor, action, target, None, Some(&after), now).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(())
+}
+
+/// A new app of `team`, stored with its audit entry; its secret is returned this once.
+pub async fn add_app(
+    db: &Db,
+    actor: &Actor<'_>,
+    team: &TeamId,
+    name: &str,
+    scopes: Scopes,
+    redirect_uris: Vec<String>,
+    now: DateTime<Utc>,
+) -> Result<(ClientRow, String), IdentityError> {
+    let (client, secret) = new_client(team, name, scopes, redirect_uris, now)?;
+    let mut tx = db.pool.begin().await.map_err(StoreError::from)?;
+    crate::store::identity::create_client(&mut *tx, &client).await?;
+    let target = format!("App {} ({})", client.name, client.id);
+    commit_audited(tx, actor, team, ("app", &target, json!({"created": true})), now).await?;
+    Ok((client, secret))
+}
+
+/// A new service account of `client`, stored with its audit entry in the app's team.
+pub async fn add_ssa(
+    db: &Db,
+    actor: &Actor<'_>,
+    client: &ClientRow,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<SsaRow, IdentityError> {
+    let ssa = new_ssa(client, name, now)?;
+    let mut tx = db.pool.begin().await.map_err(StoreError::from)?;
+    crate::store::identity::create_ssa(&mut *tx, &ssa).await?;
+    let target = format!("Service account {} ({})", ssa.name, ssa.id);
+    commit_audited(tx, actor, &client.team_id, ("ssa", &target, json!({"created": true})), now).await?;
+    Ok(ssa)
+}
+
+/// A new key of `ssa` (of an app of `team`), stored with its audit entry; the private key
+/// PEM is returned this once and never kept. The key is generated before the transaction.
+pub async fn add_ssa_key(
+    db: &Db,
+    actor: &Actor<'_>,
+    team: &TeamId,
+    ssa: &SsaRow,
+    now: DateTime<Utc>,
+) -> Result<(SsaKeyRow, String), IdentityError> {
+    let (key, pem) = new_ssa_key(ssa, now).await?;
+    let mut tx = db.pool.begin().await.map_err(StoreError::from)?;
+    crate::store::identity::create_ssa_key(&mut *tx, &key).await?;
+    let target = format!("Key {} of {}", key.kid, ssa.name);
+    commit_audited(tx, actor, team, ("ssa", &target, json!({"key_created": key.kid})), now).await?;
+    Ok((key, pem))
 }
 
 /// Checks a client's credentials; `None` when the id is unknown or the secret wrong.
@@ -219,7 +286,7 @@ pub async fn check_assertion(
     if key.deleted_at.is_some() {
         return Err(AssertionError::DeletedKey(key.kid).into());
     }
-    if !crate::keys::verify_rs256(
+    if !crate::service::keys::verify_rs256(
         &unverified.signing_input,
         &unverified.signature,
         &key.public_n,

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod assertion;
 pub mod csv_import;
+pub mod display;
 pub mod email;
 pub mod ids;
 pub mod invitation;
@@ -13,6 +14,7 @@ pub mod licensing;
 pub mod names;
 pub mod oauth;
 pub mod password;
+pub mod seats;
 pub mod sso;
 pub mod throttle;
 pub mod tokens;

@@ -78,13 +78,13 @@ pub struct AppState {
     /// The URL people reach the console at; links in emails start with it.
     pub public_url: String,
     /// Signs access tokens, id tokens and licence leases; published as the JWKS.
-    pub keys: Arc<crate::keys::KeySet>,
+    pub keys: Arc<crate::service::keys::KeySet>,
     /// R-OIDC1's 500 calls per minute per subject.
-    pub userinfo_limit: Arc<crate::ratelimit::RateLimiter>,
+    pub userinfo_limit: Arc<crate::service::ratelimit::RateLimiter>,
     /// The product catalogue as the licensing API reads it (cached).
-    pub catalogue: Arc<crate::licensing::Catalogue>,
+    pub catalogue: Arc<crate::service::products::ProductCache>,
     /// Revoked access tokens (cached).
-    pub revocations: Arc<crate::identity::Revocations>,
+    pub revocations: Arc<crate::service::identity::Revocations>,
 }
 
 impl AppState {

@@ -11,10 +11,6 @@
 //! Every command prints one JSON object on stdout (for scripts and tests) and a sentence on
 //! stderr (for people). Exit status 0: the product may run; 2: it must stop.
 use anyhow::{bail, Context};
-use app::domain::licensing::{
-    days_left, during_outage, final_days, Held, LastAnswer, LeaseClaims, Moment, Outage, Standing,
-    Unreachable,
-};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -26,6 +22,10 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration as StdDuration;
+use tessera_domain::licensing::{
+    days_left, during_outage, final_days, Held, LastAnswer, LeaseClaims, Moment, Outage, Standing,
+    Unreachable,
+};
 
 #[derive(Args, Debug)]
 pub struct ClientArgs {
@@ -377,7 +377,7 @@ fn verify_lease(state: &State, product: &str, lease: &str) -> Option<LeaseClaims
     (claims.product == product
         && claims.device_id == state.device_id
         && Some(&claims.sub) == state.subject.as_ref()
-        && claims.typ == app::domain::licensing::LEASE_TYPE)
+        && claims.typ == tessera_domain::licensing::LEASE_TYPE)
         .then_some(claims)
 }
 
@@ -519,7 +519,7 @@ async fn authorize(
     now: DateTime<Utc>,
 ) -> anyhow::Result<Report> {
     let product =
-        app::domain::licensing::parse_product_code(product).map_err(|e| anyhow::anyhow!("--{e}"))?;
+        tessera_domain::licensing::parse_product_code(product).map_err(|e| anyhow::anyhow!("--{e}"))?;
     let mut state = load(&args.state)?;
     let device_name = device_name.map(str::to_string).unwrap_or_else(host_name);
     let outcome = call_authorize(&mut state, &product, &device_name).await?;
@@ -700,7 +700,7 @@ fn unreachable_report(product: &str, verdict: Unreachable, why: &str) -> Report 
 
 async fn stop(args: &ClientArgs, product: &str) -> anyhow::Result<Report> {
     let product =
-        app::domain::licensing::parse_product_code(product).map_err(|e| anyhow::anyhow!("--{e}"))?;
+        tessera_domain::licensing::parse_product_code(product).map_err(|e| anyhow::anyhow!("--{e}"))?;
     let mut state = load(&args.state)?;
     let body = json!({ "product": product, "device_id": state.device_id });
     let mut released = None;
@@ -740,7 +740,7 @@ async fn stop(args: &ClientArgs, product: &str) -> anyhow::Result<Report> {
 
 fn status(args: &ClientArgs, product: &str, now: DateTime<Utc>) -> anyhow::Result<Report> {
     let product =
-        app::domain::licensing::parse_product_code(product).map_err(|e| anyhow::anyhow!("--{e}"))?;
+        tessera_domain::licensing::parse_product_code(product).map_err(|e| anyhow::anyhow!("--{e}"))?;
     let state = load(&args.state)?;
     let Some(until) = lease_end(&state, &product) else {
         return Ok(Report {

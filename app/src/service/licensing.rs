@@ -2,18 +2,15 @@
 //! and the one active session, charges Flex windows and signs the lease. The rules are in
 //! `domain::licensing` and `domain::ledger`; this module orders the reads and writes.
 use crate::domain::access;
-use crate::domain::ledger::{resolve, Entitlement};
 use crate::domain::licensing::{
-    check_device, lease_times, may_hold_session, AuthorizeRequest, DeviceCheck, LeaseClaims, LicenseType,
-    Refusal, LEASE_TYPE, SESSION_LAPSE,
+    check_device, lease_times, may_hold_session, resolve, AuthorizeRequest, DeviceCheck, Entitlement,
+    LeaseClaims, LicenseType, Refusal, LEASE_TYPE, SESSION_LAPSE,
 };
-use crate::keys::{KeyError, KeySet};
+use crate::service::keys::KeyError;
+use crate::service::state::AppState;
 use crate::store::licensing::{Charge, ProductRow, Registration, Snapshot, TOUCH_EVERY};
 use crate::store::{Db, StoreError};
 use chrono::{DateTime, Utc};
-use std::collections::HashMap;
-use std::sync::RwLock;
-use std::time::{Duration as StdDuration, Instant};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LicensingError {
@@ -31,14 +28,21 @@ impl From<Refusal> for LicensingError {
     }
 }
 
-/// A granted authorization: the contract's 200 body.
+/// A granted authorization: the contract's 200 body, as it is serialised.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Granted {
     pub license_type: LicenseType,
     pub lease: String,
+    #[serde(serialize_with = "rfc3339_seconds")]
     pub offline_until: DateTime<Utc>,
+    #[serde(serialize_with = "rfc3339_seconds")]
     pub next_check_at: DateTime<Utc>,
     pub tokens_charged: i64,
+}
+
+/// The contract's timestamps: RFC 3339 in UTC to the second ("2026-12-03T10:00:00Z").
+fn rfc3339_seconds<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
 }
 
 /// The person's entitlement to a product and the teams it comes from (R-PRI1 order).
@@ -72,58 +76,18 @@ async fn entitlement(
     Ok((ent, teams, last_used))
 }
 
-/// The product catalogue, cached per process: every authorization names a product, and the
-/// catalogue changes a few times a year. Entries live `FRESH_FOR`; an unknown code reloads
-/// at most every `RELOAD_MISS_EVERY` (a new product is known within a second; invented codes
-/// cannot turn into a query each).
-pub struct Catalogue {
-    db: Db,
-    cache: RwLock<(Option<Instant>, HashMap<String, ProductRow>)>,
-}
-
-const FRESH_FOR: StdDuration = StdDuration::from_secs(10);
-const RELOAD_MISS_EVERY: StdDuration = StdDuration::from_secs(1);
-
-impl Catalogue {
-    pub fn new(db: Db) -> Catalogue {
-        Catalogue { db, cache: RwLock::new((None, HashMap::new())) }
-    }
-
-    pub async fn product(&self, code: &str) -> Result<Option<ProductRow>, StoreError> {
-        let (age, hit) = match self.cache.read() {
-            Ok(c) => (c.0.map(|t| t.elapsed()), c.1.get(code).cloned()),
-            Err(_) => (None, None),
-        };
-        let stale = age.is_none_or(|a| a > FRESH_FOR);
-        let may_reload = age.is_none_or(|a| a > RELOAD_MISS_EVERY);
-        if hit.is_some() && !stale || hit.is_none() && !may_reload {
-            return Ok(hit);
-        }
-        let fresh: HashMap<String, ProductRow> =
-            self.db.products().await?.into_iter().map(|p| (p.code.clone(), p)).collect();
-        let found = fresh.get(code).cloned();
-        if let Ok(mut c) = self.cache.write() {
-            *c = (Some(Instant::now()), fresh);
-        }
-        Ok(found)
-    }
-}
-
 /// Authorizes `account` to run `req.product` on `req.device_id` now (R-LIC1..5).
 ///
 /// Order matters: refusals that cost nothing (entitlement, device limit, a session held
 /// elsewhere) come first; the device is registered and the session taken before tokens are
 /// charged, and a session taken for a charge that then fails is given back.
 pub async fn authorize(
-    db: &Db,
-    catalogue: &Catalogue,
-    keys: &KeySet,
-    issuer: &str,
+    st: &AppState,
     account: &str,
     req: &AuthorizeRequest,
-    now: DateTime<Utc>,
 ) -> Result<Granted, LicensingError> {
-    let Some(product) = catalogue.product(&req.product).await? else {
+    let (db, now) = (&st.db, st.now());
+    let Some(product) = st.catalogue.product(&req.product).await? else {
         return Err(Refusal::NotEntitled {
             product: req.product.clone(),
             reason: "there is no product with this code".into(),
@@ -132,19 +96,14 @@ pub async fn authorize(
     };
     let snap = db.licensing_snapshot(account, &product.id, &req.device_id, now).await?;
     let (ent, teams, seat_last_used) = entitlement(db, account, &product, &snap).await?;
-    let license_type =
-        match ent {
-            Entitlement::Subscription => LicenseType::Subscription,
-            Entitlement::Trial => LicenseType::Trial,
-            Entitlement::Flex { .. } => LicenseType::Flex,
-            Entitlement::Refused => return Err(Refusal::NotEntitled {
-                product: product.name.clone(),
-                reason:
-                    "none of your teams has assigned you a subscription seat, a trial or Flex access to it"
-                        .into(),
-            }
-            .into()),
-        };
+    let Some(license_type) = ent.license_type() else {
+        return Err(Refusal::NotEntitled {
+            product: product.name.clone(),
+            reason: "none of your teams has assigned you a subscription seat, a trial or Flex access to it"
+                .into(),
+        }
+        .into());
+    };
 
     let limit = |names: Vec<String>| Refusal::DeviceLimit { product: product.name.clone(), devices: names };
     match check_device(snap.device.is_some(), snap.device_count) {
@@ -220,7 +179,7 @@ pub async fn authorize(
 
     let (next_check_at, offline_until) = lease_times(now);
     let claims = LeaseClaims {
-        iss: issuer.to_string(),
+        iss: st.public_url.clone(),
         sub: account.to_string(),
         typ: LEASE_TYPE.to_string(),
         product: product.code.clone(),
@@ -231,18 +190,17 @@ pub async fn authorize(
         exp: offline_until.timestamp(),
         jti: uuid::Uuid::new_v4().simple().to_string(),
     };
-    let lease = keys.sign(&claims, now).await?;
+    let lease = st.keys.sign(&claims, now).await?;
     Ok(Granted { license_type, lease, offline_until, next_check_at, tokens_charged })
 }
 
 /// Ends the session `device` holds for the product (R-LIC3); false when it held none.
 pub async fn release(
-    db: &Db,
-    catalogue: &Catalogue,
+    st: &AppState,
     account: &str,
     product_code: &str,
     device: &str,
 ) -> Result<bool, StoreError> {
-    let Some(product) = catalogue.product(product_code).await? else { return Ok(false) };
-    db.release_session(account, &product.id, device).await
+    let Some(product) = st.catalogue.product(product_code).await? else { return Ok(false) };
+    st.db.release_session(account, &product.id, device).await
 }

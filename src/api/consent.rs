@@ -3,10 +3,11 @@
 //! (throttling, SSO and all); this module checks the request and asks for consent.
 //! Plain HTML forms: the flow works without JavaScript, as a browser opened by a desktop
 //! product may have it off.
+use crate::api::extract::Console;
+use crate::api::html;
 use app::domain::oauth::{check_challenge, scope_label, RedirectUri, Scopes};
-use app::domain::UserId;
-use app::server::ssr::SESSION_USER;
-use app::state::AppState;
+use app::service::state::AppState;
+use app::store::accounts::Account;
 use app::store::identity::{ClientRow, NewCode};
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
@@ -45,18 +46,7 @@ enum Refusal {
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
         match self {
-            Refusal::Page(status, msg) => (
-                status,
-                Html(page(
-                    "Cannot continue",
-                    &format!(
-                "<h1>This sign-in link cannot be used</h1><p class=\"form-error\" role=\"alert\">{}</p>\
-                 <p>Go back to the app and start again. If it keeps happening, tell the app's developer.</p>",
-                esc(&msg)
-            ),
-                )),
-            )
-                .into_response(),
+            Refusal::Page(status, msg) => (status, Html(html::consent_refusal(&msg))).into_response(),
             Refusal::Redirect { uri, state, error, description } => {
                 let mut q = form_urlencoded::Serializer::new(String::new());
                 q.append_pair("error", error).append_pair("error_description", &description);
@@ -146,18 +136,11 @@ async fn check(st: &AppState, p: &HashMap<String, String>) -> Result<AuthRequest
     })
 }
 
-async fn signed_in(st: &AppState, session: &Session) -> Option<(UserId, String, String)> {
-    let uid: String = session.get(SESSION_USER).await.ok().flatten()?;
-    let uid = UserId::parse(&uid).ok()?;
-    let acc = st.db.account(&uid).await.ok().flatten()?;
-    Some((acc.id, acc.name, acc.email))
-}
-
 async fn csrf_token(session: &Session) -> Result<String, Refusal> {
     if let Ok(Some(t)) = session.get::<String>(CSRF_KEY).await {
         return Ok(t);
     }
-    let (token, _) = app::secrets::new_token();
+    let (token, _) = app::service::secrets::new_token();
     session.insert(CSRF_KEY, &token).await.map_err(|_| {
         Refusal::Page(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -170,54 +153,47 @@ async fn csrf_token(session: &Session) -> Result<String, Refusal> {
 async fn show(
     State(st): State<AppState>,
     session: Session,
+    console: Option<Console>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Refusal> {
     let query = query.unwrap_or_default();
     let p = params(query.as_bytes())?;
     let req = check(&st, &p).await?;
-    let Some((_, name, email)) = signed_in(&st, &session).await else {
+    let Some(Console(account)) = console else {
         let next = format!("/authentication/v2/authorize?{query}");
         let to = form_urlencoded::Serializer::new(String::new()).append_pair("next", &next).finish();
         return Ok(Redirect::to(&format!("/sign-in?{to}")).into_response());
     };
     let csrf = csrf_token(&session).await?;
-    let hidden: String = p
-        .iter()
-        .filter(|(k, _)| {
-            [
-                "client_id",
-                "redirect_uri",
-                "scope",
-                "state",
-                "code_challenge",
-                "code_challenge_method",
-                "nonce",
-                "response_type",
-            ]
-            .contains(&k.as_str())
-        })
-        .map(|(k, v)| format!("<input type=\"hidden\" name=\"{}\" value=\"{}\">", esc(k), esc(v)))
-        .collect();
-    let items: String = req.scope.iter().map(|s| format!("<li>{}</li>", esc(scope_label(s)))).collect();
-    let body = format!(
-        "<h1>Allow {app} to use your account?</h1>\
-         <p class=\"lede\">Signed in as <strong>{name}</strong> ({email}).</p>\
-         <p>{app} will be able to:</p><ul class=\"consent-scopes\">{items}</ul>\
-         <form method=\"post\" action=\"/authentication/v2/authorize\">{hidden}\
-         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-         <div class=\"actions\"><button type=\"submit\" name=\"decision\" value=\"deny\" class=\"button\">Deny</button>\
-         <button type=\"submit\" name=\"decision\" value=\"allow\" class=\"button primary\" autofocus>Allow</button></div>\
-         </form><p class=\"muted\">Only allow apps you trust. Deny sends you back to {app} without signing in.</p>",
-        app = esc(&req.client.name),
-        name = esc(&name),
-        email = esc(&email),
-    );
-    Ok(Html(page(&format!("Allow {}", req.client.name), &body)).into_response())
+    const ECHOED: [&str; 8] = [
+        "client_id",
+        "redirect_uri",
+        "scope",
+        "state",
+        "code_challenge",
+        "code_challenge_method",
+        "nonce",
+        "response_type",
+    ];
+    let page = html::consent(&html::Consent {
+        app: &req.client.name,
+        name: &account.name,
+        email: &account.email,
+        abilities: req.scope.iter().map(scope_label).collect(),
+        hidden: p
+            .iter()
+            .filter(|(k, _)| ECHOED.contains(&k.as_str()))
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect(),
+        csrf: &csrf,
+    });
+    Ok(Html(page).into_response())
 }
 
 async fn decide(
     State(st): State<AppState>,
     session: Session,
+    console: Option<Console>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Refusal> {
@@ -237,7 +213,7 @@ async fn decide(
             "This form has expired. Go back to the app and sign in again.".into(),
         ));
     }
-    let Some((account, _, _)) = signed_in(&st, &session).await else {
+    let Some(Console(Account { id: account, .. })) = console else {
         return Err(Refusal::Page(
             StatusCode::FORBIDDEN,
             "You are signed out. Go back to the app and sign in again.".into(),
@@ -251,7 +227,7 @@ async fn decide(
             description: "The user denied the request".into(),
         });
     }
-    let (code, code_hash) = app::secrets::new_token();
+    let (code, code_hash) = app::service::secrets::new_token();
     let now = st.now();
     let scope = req.scope.to_string();
     let stored = st
@@ -286,25 +262,4 @@ async fn decide(
         q.append_pair("state", s);
     }
     Ok(Redirect::to(&with_query(&req.redirect_uri, &q.finish())).into_response())
-}
-
-pub fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
-
-/// A page in the console's look (its stylesheet and sign-in layout), without the app shell.
-pub fn page(title: &str, body: &str) -> String {
-    format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{} · Tessera</title><link rel=\"stylesheet\" href=\"/pkg/tessera.css\"></head>\
-         <body><main class=\"sign-in\"><section class=\"panel sign-in-panel\">\
-         <div class=\"brand brand-large\" aria-hidden=\"true\"><span class=\"brand-mark\"></span><span>Tessera</span></div>\
-         {body}</section></main></body></html>",
-        esc(title)
-    )
 }

@@ -134,28 +134,6 @@ pub fn check_move(lot: &Lot, same_team: bool, now: DateTime<Utc>) -> Result<(), 
     Ok(())
 }
 
-/// R-PRI1: how a user is entitled to a product, in order of precedence. A subscription
-/// seat or an active trial never costs tokens.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Entitlement {
-    Subscription,
-    Trial,
-    Flex { daily_rate: i64 },
-    Refused,
-}
-
-pub fn resolve(subscription_seat: bool, active_trial_seat: bool, flex_rate: Option<i64>) -> Entitlement {
-    if subscription_seat {
-        Entitlement::Subscription
-    } else if active_trial_seat {
-        Entitlement::Trial
-    } else if let Some(rate) = flex_rate {
-        Entitlement::Flex { daily_rate: rate }
-    } else {
-        Entitlement::Refused
-    }
-}
-
 /// R-LIC5: one charge opens a 24-hour window per user and product.
 pub const FLEX_WINDOW: Duration = Duration::hours(24);
 
@@ -191,7 +169,7 @@ mod tests {
         let lot = |remaining| Lot {
             purchase_id: "p".into(),
             purchased_at: t(0),
-            expires_at: super::super::tokens::expiry_of(t(0)),
+            expires_at: crate::tokens::expiry_of(t(0)),
             remaining,
         };
         assert_eq!(check_move(&lot(10), false, t(100)), Ok(()));
@@ -247,14 +225,6 @@ mod tests {
         let to = vec![Entry { purchase_id: "p".into(), kind: EntryKind::MoveIn, amount: 75, at: t(2) }];
         assert_eq!(balance(&lots(&purchases, &from), t(3)), 0);
         assert_eq!(balance(&lots(&purchases, &to), t(3)), 75);
-    }
-
-    #[test]
-    fn precedence_subscription_then_trial_then_flex() {
-        assert_eq!(resolve(true, true, Some(5)), Entitlement::Subscription);
-        assert_eq!(resolve(false, true, Some(5)), Entitlement::Trial);
-        assert_eq!(resolve(false, false, Some(5)), Entitlement::Flex { daily_rate: 5 });
-        assert_eq!(resolve(false, false, None), Entitlement::Refused);
     }
 
     #[test]

@@ -46,6 +46,40 @@ impl LicenseType {
     }
 }
 
+/// R-PRI1: how a user is entitled to a product, in order of precedence. A subscription
+/// seat or an active trial never costs tokens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Entitlement {
+    Subscription,
+    Trial,
+    Flex { daily_rate: i64 },
+    Refused,
+}
+
+impl Entitlement {
+    /// What a lease for this entitlement says it is; `None` when refused.
+    pub fn license_type(self) -> Option<LicenseType> {
+        match self {
+            Entitlement::Subscription => Some(LicenseType::Subscription),
+            Entitlement::Trial => Some(LicenseType::Trial),
+            Entitlement::Flex { .. } => Some(LicenseType::Flex),
+            Entitlement::Refused => None,
+        }
+    }
+}
+
+pub fn resolve(subscription_seat: bool, active_trial_seat: bool, flex_rate: Option<i64>) -> Entitlement {
+    if subscription_seat {
+        Entitlement::Subscription
+    } else if active_trial_seat {
+        Entitlement::Trial
+    } else if let Some(rate) = flex_rate {
+        Entitlement::Flex { daily_rate: rate }
+    } else {
+        Entitlement::Refused
+    }
+}
+
 /// A request field that is missing or malformed, named so a developer sees what to fix.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {problem}")]
@@ -367,6 +401,14 @@ pub fn during_outage(standing: Standing, moment: Moment, held: &Held, now: DateT
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn precedence_subscription_then_trial_then_flex() {
+        assert_eq!(resolve(true, true, Some(5)), Entitlement::Subscription);
+        assert_eq!(resolve(false, true, Some(5)), Entitlement::Trial);
+        assert_eq!(resolve(false, false, Some(5)), Entitlement::Flex { daily_rate: 5 });
+        assert_eq!(resolve(false, false, None), Entitlement::Refused);
+    }
 
     fn t0() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap()

@@ -1,0 +1,248 @@
+//! Assigning and unassigning products, inviting new people and resending invitations
+//! (R-UM1..3, R-INV1). Each call is one transaction that reads what it changes through the
+//! same transaction, holds the team's lock while seats are counted, and writes its audit
+//! entries and emails inside it: all of it happens or none of it.
+use crate::domain::invitee::all_valid;
+use crate::domain::seats::within_seats;
+use crate::domain::{invitation, Email, PersonName, TeamId};
+use crate::error::AppError;
+use crate::service::state::AppState;
+use crate::store::accounts::{self, Account};
+use crate::store::assignments::{self, TeamOffer};
+use crate::store::audit::{self, Actor};
+use crate::store::teams::{self, add_member, MemberStatus, Membership, Role};
+use crate::store::{outbox, people};
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+use sqlx::{Any, Transaction};
+
+/// The admin acting and the team they act in (as `require_admin` found them).
+#[derive(Clone, Copy)]
+pub struct Admin<'a> {
+    pub account: &'a Account,
+    pub team: &'a Membership,
+}
+
+impl Admin<'_> {
+    fn team_id(&self) -> &TeamId {
+        &self.team.team_id
+    }
+
+    /// Writes an audit entry with this admin as the actor, inside `tx`.
+    pub async fn audit(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        action: &str,
+        target: &str,
+        change: (Option<Value>, Option<Value>),
+        now: DateTime<Utc>,
+    ) -> Result<(), AppError> {
+        let actor = Actor { id: Some(self.account.id.as_str()), label: &self.account.label() };
+        audit::record(tx, self.team_id(), &actor, action, target, change.0.as_ref(), change.1.as_ref(), now)
+            .await?;
+        Ok(())
+    }
+}
+
+/// What an assignment did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Assigned {
+    pub assigned: usize,
+    pub already: usize,
+    pub invited: usize,
+}
+
+/// The product `code` as this team holds it.
+pub async fn offer(st: &AppState, team: &TeamId, code: &str) -> Result<TeamOffer, AppError> {
+    st.db
+        .team_offers(team, st.now())
+        .await?
+        .into_iter()
+        .find(|o| o.code.eq_ignore_ascii_case(code))
+        .ok_or_else(|| AppError::not_found(format!("The product {code} in this team")))
+}
+
+/// Assigns `code` to the members `member_ids` and to the people typed in `new_people`
+/// (`Full Name <email>`, separated by commas or new lines), inviting those not yet in the
+/// team. Nothing is saved unless every entry is valid and the seats suffice.
+pub async fn assign(
+    st: &AppState,
+    admin: Admin<'_>,
+    code: &str,
+    member_ids: &[String],
+    new_people: &str,
+) -> Result<Assigned, AppError> {
+    let offer = offer(st, admin.team_id(), code).await?;
+    let entries = crate::domain::invitee::parse_entries(new_people);
+    let invitees = all_valid(&entries).map_err(|problems| {
+        let lines: Vec<String> = problems.iter().map(|(n, err)| format!("Entry {n}: {err}")).collect();
+        AppError::invalid("new_people", lines.join("\n"))
+    })?;
+    if member_ids.is_empty() && invitees.is_empty() {
+        return Err(AppError::invalid("new_people", "Pick at least one member or enter a new person."));
+    }
+    let now = st.now();
+    let team = admin.team_id();
+    let mut tx = st.db.pool.begin().await?;
+    teams::lock_team(&mut tx, team).await?;
+    let mut people = Vec::new();
+    for id in member_ids {
+        let Some(member) = people::member(&mut *tx, team, id).await? else {
+            return Err(AppError::invalid(
+                "members",
+                "One of the picked people is no longer a member of this team.",
+            ));
+        };
+        people.push((member.account_id, format!("{} <{}>", member.name, member.email)));
+    }
+    let mut outcome = Assigned::default();
+    for e in invitees {
+        let label = format!("{} <{}>", e.name, e.email);
+        let (id, new) = invite(st, &mut tx, admin, &e.name, &e.email, now).await?;
+        if new {
+            outcome.invited += 1;
+            admin.audit(&mut tx, "invite", &label, (None, Some(json!({"status": "invited"}))), now).await?;
+        }
+        people.push((id, label));
+    }
+    people.sort();
+    people.dedup_by(|a, b| a.0 == b.0);
+
+    for (id, label) in &people {
+        let new = match &offer.product_id {
+            Some(pid) => {
+                assignments::assign(&mut tx, team, id, pid, Some(admin.account.id.as_str()), now).await?
+            }
+            None => assignments::add_flex_user(&mut tx, team, id, now).await?,
+        };
+        if new {
+            outcome.assigned += 1;
+            let target = format!("{label} → {}", offer.name);
+            admin
+                .audit(&mut tx, "assign", &target, (None, Some(json!({"product": offer.code}))), now)
+                .await?;
+        } else {
+            outcome.already += 1;
+        }
+    }
+    if let Some(pid) = &offer.product_id {
+        let used = assignments::assigned_count(&mut tx, team, pid).await?;
+        within_seats(&offer.name, offer.seats, used)
+            .map_err(|e| AppError::Conflict { message: e.to_string() })?;
+    }
+    tx.commit().await?;
+    st.db.wake_outbox();
+    Ok(outcome)
+}
+
+/// Takes `code` away from the members `member_ids`; how many lost it.
+pub async fn unassign(
+    st: &AppState,
+    admin: Admin<'_>,
+    code: &str,
+    member_ids: &[String],
+) -> Result<usize, AppError> {
+    let offer = offer(st, admin.team_id(), code).await?;
+    let (team, now) = (admin.team_id(), st.now());
+    let mut tx = st.db.pool.begin().await?;
+    let mut removed = 0;
+    for id in member_ids {
+        let Some(member) = people::member(&mut *tx, team, id).await? else { continue };
+        let gone = match &offer.product_id {
+            Some(pid) => assignments::unassign(&mut tx, team, id, pid).await?,
+            None => assignments::remove_flex_user(&mut tx, team, id).await?,
+        };
+        if gone {
+            removed += 1;
+            let target = format!("{} <{}> → {}", member.name, member.email, offer.name);
+            admin
+                .audit(&mut tx, "unassign", &target, (Some(json!({"product": offer.code})), None), now)
+                .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(removed)
+}
+
+/// A new invitation link with a new 7 days for a member who has not accepted; the
+/// previous link stops working.
+pub async fn resend_invitation(st: &AppState, admin: Admin<'_>, member: &str) -> Result<(), AppError> {
+    let (team, now) = (admin.team_id(), st.now());
+    let mut tx = st.db.pool.begin().await?;
+    let row =
+        people::member(&mut *tx, team, member).await?.ok_or_else(|| AppError::not_found("This member"))?;
+    if row.active {
+        return Err(AppError::Conflict {
+            message: format!("{} has already accepted; there is nothing to resend.", row.name),
+        });
+    }
+    let email = Email::parse(&row.email).map_err(|e| AppError::invalid("email", e))?;
+    send_invitation(st, &mut tx, admin, &row.account_id, &row.name, &email, now).await?;
+    let target = format!("{} <{}>", row.name, row.email);
+    admin
+        .audit(&mut tx, "resend", &target, (None, Some(json!({"sent_at": crate::store::ts(now)}))), now)
+        .await?;
+    tx.commit().await?;
+    st.db.wake_outbox();
+    Ok(())
+}
+
+/// Creates (or finds) the account, an invited membership and the invitation, and queues its
+/// email, all inside `tx`. The account id, and whether anyone was invited (false: already
+/// in the team, so there is only something to assign).
+async fn invite(
+    st: &AppState,
+    tx: &mut Transaction<'_, Any>,
+    admin: Admin<'_>,
+    name: &PersonName,
+    email: &Email,
+    now: DateTime<Utc>,
+) -> Result<(String, bool), AppError> {
+    let uid = match accounts::by_email(&mut **tx, email).await? {
+        Some(existing) => existing.id,
+        None => accounts::create(&mut **tx, email, name, None, now).await?,
+    };
+    if teams::membership(&mut **tx, admin.team_id(), &uid).await?.is_some() {
+        return Ok((uid.to_string(), false));
+    }
+    add_member(&mut **tx, admin.team_id(), &uid, Role::Member, false, MemberStatus::Invited, now).await?;
+    send_invitation(st, tx, admin, uid.as_str(), name.as_str(), email, now).await?;
+    Ok((uid.to_string(), true))
+}
+
+async fn send_invitation(
+    st: &AppState,
+    tx: &mut Transaction<'_, Any>,
+    admin: Admin<'_>,
+    account_id: &str,
+    name: &str,
+    email: &Email,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let (token, hash) = crate::service::secrets::new_token();
+    let expires = invitation::expires_at(now);
+    let inviter = admin.account;
+    crate::store::invitations::create(
+        tx,
+        admin.team_id(),
+        account_id,
+        &hash,
+        now,
+        expires,
+        true,
+        Some(inviter.id.as_str()),
+    )
+    .await?;
+    let url = format!("{}/invite/{}", st.public_url, token);
+    let expiry = expires.format("%Y-%m-%d %H:%M UTC").to_string();
+    let mail = crate::service::mail::invitation(&admin.team.team_name, &inviter.name, name, &url, &expiry);
+    let message = outbox::NewMessage {
+        kind: "invitation",
+        to: email,
+        subject: &mail.subject,
+        text: &mail.text,
+        html: &mail.html,
+    };
+    outbox::enqueue(tx, &message, now).await?;
+    Ok(())
+}
