@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 ./scripts/setup.sh --browser
 export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/.bin:$PATH"
 start=$(date +%s)
+# Each step says how far into the run it starts, so a slow run shows where the time went.
+phase() { echo "== [$(($(date +%s) - start)) s] $*"; }
 
 pg_url="${TESSERA_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
 pg_ready() { command -v pg_isready >/dev/null 2>&1 && pg_isready -q -d "$pg_url"; }
@@ -20,12 +22,17 @@ fi
 
 status=0
 
+# cargo-deny reads `cargo metadata`, which wants every crate in the lockfile (those of other
+# platforms too) in the local registry: fetched from crates.io once, then cached.
+phase "cargo fetch --locked"
+cargo fetch --locked >/dev/null || status=$?
+
 # Supply chain (deny.toml): licences, banned/duplicate crates and sources need only the
 # lockfile and the local registry cache. Advisories need the RustSec database, a git
 # repository on GitHub: fetched when it can be reached, otherwise the last copy under
 # ~/.cargo/advisory-dbs is used (cargo-deny refuses one older than 30 days). With neither,
 # advisories cannot be checked: said loudly, and fatal when TESSERA_REQUIRE_ADVISORIES=1.
-echo "== cargo deny check licenses bans sources"
+phase "cargo deny check licenses bans sources"
 cargo deny --offline check licenses bans sources || status=$?
 deny_log=$(mktemp)
 echo "== cargo deny check advisories"
@@ -44,30 +51,49 @@ else
 fi
 rm -f "$deny_log"
 
-# The wasm bundle and the stylesheet in target/site that the browser tests serve. The server
-# they start, target/debug/tessera, is the one `cargo test` builds for the integration tests:
-# built once, not a second time with other features by cargo-leptos.
-cargo leptos build --frontend-only
+# Integration and browser tests mostly wait (for HTTP, the database, Chromium): measured on
+# 2 cores, the integration binary used a third of a core per test. So they run more tests at
+# once than there are cores; each test has its own server and database, so nothing is shared.
+api_threads="${TESSERA_TEST_THREADS:-8}"
+browser_threads="${TESSERA_BROWSER_TEST_THREADS:-3}"
 
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+frontend_log=$(mktemp)
+trap 'rm -f "$log" "$frontend_log"' EXIT
 browser_total=0
 
-# Every test binary for both engines is built once: the two runs are the same cargo command
-# (same packages, so the same features), which the second time builds nothing. There are
-# three kinds of test: unit tests beside the rules, `tests/api` (the integration tests, one
-# binary) and `end2end/tests/browser` (the browser tests, one binary); the PostgreSQL run
-# repeats the two kinds that reach a database. $1 = engine name; the rest = which targets.
+# Every test binary for both engines is built once, by one cargo command (the same packages,
+# so the same features; the later runs build nothing). Meanwhile cargo-leptos builds the wasm
+# bundle and the stylesheet in target/site that the browser tests serve; the server they
+# start, target/debug/tessera, is the one `cargo test` builds. The two builds overlap: each
+# has long single-threaded stretches (linking, wasm-bindgen) that leave a core idle.
+phase "building: cargo test --workspace --no-run, and cargo leptos build --frontend-only beside it"
+cargo leptos build --frontend-only >"$frontend_log" 2>&1 &
+frontend=$!
+cargo test --workspace --no-run || status=$?
+if ! wait "$frontend"; then
+  cat "$frontend_log"
+  echo "== cargo leptos build --frontend-only failed" >&2
+  status=1
+fi
+
+# There are three kinds of test: unit tests beside the rules, `tests/api` (the integration
+# tests, one binary) and `end2end/tests/browser` (the browser tests, one binary); the
+# PostgreSQL run repeats the two kinds that reach a database. $1 = engine; $2 = whether to
+# include the unit tests.
 suite() {
-  local engine=$1
-  shift
-  echo "== ${engine}: cargo test --workspace $*"
-  TESSERA_TEST_ENGINE=$engine TESSERA_TEST_POSTGRES_URL=$pg_url cargo test --workspace --no-fail-fast "$@" 2>&1 \
+  local engine=$1 units=$2
+  local targets=(--test api)
+  [ "$units" = units ] && targets=(--lib --bins --test api)
+  phase "${engine}: cargo test --workspace ${targets[*]} -- --test-threads ${api_threads}"
+  TESSERA_TEST_ENGINE=$engine TESSERA_TEST_POSTGRES_URL=$pg_url \
+    cargo test --workspace --no-fail-fast "${targets[@]}" -- --test-threads "$api_threads" || status=$?
+  phase "${engine}: cargo test --workspace --test browser -- --test-threads ${browser_threads}"
+  TESSERA_TEST_ENGINE=$engine TESSERA_TEST_POSTGRES_URL=$pg_url \
+    cargo test --workspace --no-fail-fast --test browser -- --test-threads "$browser_threads" 2>&1 \
     | tee "$log" || status=$?
   local n
-  n=$(awk '/^ *Running tests\/browser\/main\.rs/ { browser = 1 }
-           /^test result:/ && browser { for (i = 1; i <= NF; i++) if ($(i+1) ~ /^passed/) n += $i; browser = 0 }
-           END { print n + 0 }' "$log")
+  n=$(awk '/^test result:/ { for (i = 1; i <= NF; i++) if ($(i+1) ~ /^passed/) n += $i } END { print n + 0 }' "$log")
   echo "== ${engine}: browser tests passed: ${n}"
   if [ "$n" -eq 0 ]; then
     echo "== ${engine}: no browser test ran: failing" >&2
@@ -76,14 +102,14 @@ suite() {
   browser_total=$((browser_total + n))
 }
 
-suite sqlite
+suite sqlite units
 
 if pg_ready; then
   # Each test made its own database; drop the last run's before making new ones.
   for db in $(psql -d "$pg_url" -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'tessera\_t\_%'"); do
     psql -q -d "$pg_url" -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null || true
   done
-  suite postgres --test api --test browser
+  suite postgres no-units
 else
   echo "== PostgreSQL not reachable at ${pg_url}: its suite did not run" >&2
   if [ -n "${CI:-}" ] || [ -n "${TESSERA_REQUIRE_POSTGRES:-}" ]; then status=1; fi
