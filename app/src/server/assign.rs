@@ -22,7 +22,8 @@ pub async fn assign_users(
     new_people: String,
 ) -> Result<AssignOutcome, AppError> {
     use super::ssr::*;
-    use crate::service::assignments::{assign, Admin, Assigned};
+    use crate::service::assignments::{assign, Assigned};
+    use crate::service::Admin;
     let st = state()?;
     let (account, team) = require_admin(&st, &team).await?;
     let Assigned { assigned, already, invited } =
@@ -33,7 +34,8 @@ pub async fn assign_users(
 #[server(endpoint = "unassign_users", input = Json)]
 pub async fn unassign_users(team: String, code: String, member_ids: Vec<String>) -> Result<usize, AppError> {
     use super::ssr::*;
-    use crate::service::assignments::{unassign, Admin};
+    use crate::service::assignments::unassign;
+    use crate::service::Admin;
     let st = state()?;
     let (account, team) = require_admin(&st, &team).await?;
     unassign(&st, Admin { account: &account, team: &team }, &code, &member_ids).await
@@ -43,7 +45,7 @@ pub async fn unassign_users(team: String, code: String, member_ids: Vec<String>)
 #[server(endpoint = "resend_invitation")]
 pub async fn resend_invitation(team: String, member: String) -> Result<(), AppError> {
     use super::ssr::*;
-    use crate::service::assignments::{self, Admin};
+    use crate::service::{assignments, Admin};
     let st = state()?;
     let (account, team) = require_admin(&st, &team).await?;
     assignments::resend_invitation(&st, Admin { account: &account, team: &team }, &member).await

@@ -28,26 +28,6 @@ pub struct DefaultsView {
     pub admin: bool,
 }
 
-#[cfg(feature = "ssr")]
-mod ssr {
-    use super::*;
-    use crate::store::flex::FlexProduct;
-    use std::collections::BTreeSet;
-
-    pub fn ids_for_codes(catalogue: &[FlexProduct], codes: &[String]) -> Result<BTreeSet<String>, AppError> {
-        codes
-            .iter()
-            .map(|c| {
-                catalogue
-                    .iter()
-                    .find(|p| p.code.eq_ignore_ascii_case(c))
-                    .map(|p| p.id.clone())
-                    .ok_or_else(|| AppError::invalid("products", format!("{c} is not available with Flex.")))
-            })
-            .collect()
-    }
-}
-
 #[server(endpoint = "flex_access")]
 pub async fn flex_access(team: String, member: String) -> Result<Option<FlexAccessView>, AppError> {
     use super::ssr::*;
@@ -94,73 +74,10 @@ pub async fn save_flex_access(
     codes: Vec<String>,
 ) -> Result<(), AppError> {
     use super::ssr::*;
-    use crate::domain::access::Individual;
-    use crate::domain::Email;
-    use crate::store::audit::{record, Actor};
-    use crate::store::outbox::{enqueue, NewMessage};
+    use crate::service::{flex, Admin};
     let st = state()?;
-    let (acc, m) = require_admin(&st, &team).await?;
-    let row = st.db.member(&m.team_id, &member).await?.ok_or_else(|| AppError::not_found("This member"))?;
-    let before = st.db.flex_individual(&m.team_id, &member).await?.ok_or_else(|| AppError::Conflict {
-        message: format!("{} is not a Flex user of this team.", row.name),
-    })?;
-    let catalogue = st.db.flex_catalogue().await?;
-    let all_ids = catalogue.iter().map(|p| p.id.clone()).collect();
-    let individual = if all {
-        Individual::All
-    } else {
-        Individual::from_selection(&self::ssr::ids_for_codes(&catalogue, &codes)?, &all_ids)
-    };
-    let names: Option<Vec<String>> = match &individual {
-        Individual::All => None,
-        Individual::Products(s) => {
-            Some(catalogue.iter().filter(|p| s.contains(&p.id)).map(|p| p.name.clone()).collect())
-        }
-    };
-    let describe = |i: &Individual| match i {
-        Individual::All => serde_json::json!({"products": "all"}),
-        Individual::Products(s) => serde_json::json!({
-            "products": catalogue.iter().filter(|p| s.contains(&p.id)).map(|p| p.code.clone()).collect::<Vec<_>>()
-        }),
-    };
-    let now = st.now();
-    let mut tx = st.db.pool.begin().await?;
-    crate::store::flex::set_individual(&mut tx, &m.team_id, &member, &individual).await?;
-    let email = Email::parse(&row.email).map_err(|e| AppError::invalid("email", e))?;
-    let mail = crate::service::mail::flex_access(
-        &m.team_name,
-        &row.name,
-        names.as_deref(),
-        &format!("{}/t/{}", st.public_url, m.team_id),
-    );
-    enqueue(
-        &mut tx,
-        &NewMessage {
-            kind: "flex_access",
-            to: &email,
-            subject: &mail.subject,
-            text: &mail.text,
-            html: &mail.html,
-        },
-        now,
-    )
-    .await?;
-    let label = format!("{} <{}>", acc.name, acc.email);
-    let target = format!("{} <{}> → Flex products", row.name, row.email);
-    record(
-        &mut tx,
-        &m.team_id,
-        &Actor { id: Some(acc.id.as_str()), label: &label },
-        "flex_access",
-        &target,
-        Some(&describe(&before)),
-        Some(&describe(&individual)),
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    st.db.wake_outbox();
-    Ok(())
+    let (account, team) = require_admin(&st, &team).await?;
+    flex::save_access(&st, Admin { account: &account, team: &team }, &member, all, &codes).await
 }
 
 #[server(endpoint = "flex_defaults")]
@@ -188,34 +105,8 @@ pub async fn flex_defaults(team: String) -> Result<DefaultsView, AppError> {
 #[server(endpoint = "save_flex_defaults", input = Json)]
 pub async fn save_flex_defaults(team: String, codes: Vec<String>) -> Result<usize, AppError> {
     use super::ssr::*;
-    use crate::store::audit::{record, Actor};
+    use crate::service::{flex, Admin};
     let st = state()?;
-    let (acc, m) = require_admin(&st, &team).await?;
-    let catalogue = st.db.flex_catalogue().await?;
-    let ids = self::ssr::ids_for_codes(&catalogue, &codes)?;
-    let before = st.db.team_flex_settings(&m.team_id).await?.defaults;
-    let codes_of = |set: &std::collections::BTreeSet<String>| {
-        serde_json::json!(catalogue
-            .iter()
-            .filter(|p| set.contains(&p.id))
-            .map(|p| p.code.clone())
-            .collect::<Vec<_>>())
-    };
-    let now = st.now();
-    let mut tx = st.db.pool.begin().await?;
-    crate::store::flex::set_defaults(&mut tx, &m.team_id, &ids).await?;
-    let label = format!("{} <{}>", acc.name, acc.email);
-    record(
-        &mut tx,
-        &m.team_id,
-        &Actor { id: Some(acc.id.as_str()), label: &label },
-        "defaults",
-        "Default assignments",
-        Some(&codes_of(&before)),
-        Some(&codes_of(&ids)),
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(ids.len())
+    let (account, team) = require_admin(&st, &team).await?;
+    flex::save_defaults(&st, Admin { account: &account, team: &team }, &codes).await
 }

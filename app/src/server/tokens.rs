@@ -149,10 +149,7 @@ pub async fn flex_tokens(team: String) -> Result<FlexTokensView, AppError> {
 }
 
 /// Moves what is left of one purchase to another team; its expiry date travels with it.
-/// The viewer must be an admin of both teams. The move and both teams' audit entries commit
-/// together; the purchase's team, expiry and what is left are checked under both teams'
-/// locks (`store::tokens::move_purchase`), so a Flex charge racing the move cannot spend
-/// the same tokens.
+/// The viewer must be an admin of both teams (`service::tokens::move_to_team`).
 #[server(endpoint = "move_flex_purchase")]
 pub async fn move_flex_purchase(
     team: String,
@@ -160,56 +157,15 @@ pub async fn move_flex_purchase(
     to_team: String,
 ) -> Result<MovedView, AppError> {
     use super::ssr::*;
-    use crate::domain::ledger::MoveRefusal;
-    use crate::store::audit::Actor;
-    use crate::store::teams::Role;
-    use crate::store::tokens::{move_purchase, MoveRefused};
+    use crate::service::{tokens, Admin};
     let st = state()?;
-    let (acc, from) = require_admin(&st, &team).await?;
-    if to_team.trim().is_empty() {
-        return Err(AppError::invalid("to_team", "Pick the team to move the tokens to."));
-    }
-    let to_id = parse_team(to_team.trim())?;
-    let same_team = || {
-        AppError::invalid(
-            "to_team",
-            format!("These tokens already belong to {}. Pick another team.", from.team_name),
-        )
-    };
-    if to_id == from.team_id {
-        return Err(same_team());
-    }
-    let to = match st.db.membership(&to_id, &acc.id).await? {
-        Some(t) if t.active && t.role == Role::Admin => t,
-        Some(t) if t.active => return Err(AppError::AdminOnly),
-        _ => return Err(AppError::NotAMember),
-    };
-    let now = st.now();
-    let label = format!("{} <{}>", acc.name, acc.email);
-    let actor = Actor { id: Some(acc.id.as_str()), label: &label };
-    let mut tx = st.db.pool.begin().await?;
-    let moved = match move_purchase(&mut tx, &purchase, &from.team_id, &to.team_id, &actor, now).await? {
-        Ok(moved) => moved,
-        // Not this team's (never, or moved away meanwhile): the same answer as an unknown id.
-        Err(MoveRefused::NotInTeam) => return Err(AppError::not_found("This purchase")),
-        Err(MoveRefused::Rule(MoveRefusal::SameTeam)) => return Err(same_team()),
-        Err(MoveRefused::Rule(MoveRefusal::Expired { expires_at })) => {
-            return Err(AppError::Conflict {
-                message: format!(
-                    "This purchase expired on {}; expired tokens cannot be moved.",
-                    day(expires_at)
-                ),
-            })
-        }
-        Err(MoveRefused::Rule(MoveRefusal::NothingLeft)) => {
-            return Err(AppError::Conflict { message: "Nothing is left of this purchase to move.".into() })
-        }
-    };
-    tx.commit().await?;
+    let (account, team) = require_admin(&st, &team).await?;
+    let moved =
+        tokens::move_to_team(&st, Admin { account: &account, team: &team }, &purchase, &to_team).await?;
     Ok(MovedView {
         tokens: moved.tokens,
-        team_id: to.team_id.to_string(),
-        team_name: to.team_name,
+        team_id: moved.to.team_id.to_string(),
+        team_name: moved.to.team_name,
         expires_on: day(moved.expires_at),
     })
 }

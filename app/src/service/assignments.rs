@@ -7,42 +7,14 @@ use crate::domain::seats::within_seats;
 use crate::domain::{invitation, Email, PersonName, TeamId};
 use crate::error::AppError;
 use crate::service::state::AppState;
-use crate::store::accounts::{self, Account};
+use crate::service::Admin;
+use crate::store::accounts;
 use crate::store::assignments::{self, TeamOffer};
-use crate::store::audit::{self, Actor};
-use crate::store::teams::{self, add_member, MemberStatus, Membership, Role};
+use crate::store::teams::{self, add_member, MemberStatus, Role};
 use crate::store::{outbox, people};
 use chrono::{DateTime, Utc};
-use serde_json::{json, Value};
+use serde_json::json;
 use sqlx::{Any, Transaction};
-
-/// The admin acting and the team they act in (as `require_admin` found them).
-#[derive(Clone, Copy)]
-pub struct Admin<'a> {
-    pub account: &'a Account,
-    pub team: &'a Membership,
-}
-
-impl Admin<'_> {
-    fn team_id(&self) -> &TeamId {
-        &self.team.team_id
-    }
-
-    /// Writes an audit entry with this admin as the actor, inside `tx`.
-    pub async fn audit(
-        &self,
-        tx: &mut Transaction<'_, Any>,
-        action: &str,
-        target: &str,
-        change: (Option<Value>, Option<Value>),
-        now: DateTime<Utc>,
-    ) -> Result<(), AppError> {
-        let actor = Actor { id: Some(self.account.id.as_str()), label: &self.account.label() };
-        audit::record(tx, self.team_id(), &actor, action, target, change.0.as_ref(), change.1.as_ref(), now)
-            .await?;
-        Ok(())
-    }
-}
 
 /// What an assignment did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

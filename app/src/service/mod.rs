@@ -3,6 +3,7 @@
 //! nothing here renders or parses HTTP. Server-only.
 
 pub mod assignments;
+pub mod flex;
 pub mod identity;
 pub mod keys;
 pub mod licensing;
@@ -12,3 +13,41 @@ pub mod products;
 pub mod ratelimit;
 pub mod secrets;
 pub mod state;
+pub mod tokens;
+
+use crate::domain::TeamId;
+use crate::error::AppError;
+use crate::store::accounts::Account;
+use crate::store::audit::{self, Actor};
+use crate::store::teams::Membership;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::{Any, Transaction};
+
+/// The admin acting and the team they act in (as `require_admin` found them).
+#[derive(Clone, Copy)]
+pub struct Admin<'a> {
+    pub account: &'a Account,
+    pub team: &'a Membership,
+}
+
+impl Admin<'_> {
+    pub fn team_id(&self) -> &TeamId {
+        &self.team.team_id
+    }
+
+    /// Writes an audit entry with this admin as the actor, inside `tx`.
+    pub async fn audit(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        action: &str,
+        target: &str,
+        change: (Option<Value>, Option<Value>),
+        now: DateTime<Utc>,
+    ) -> Result<(), AppError> {
+        let actor = Actor { id: Some(self.account.id.as_str()), label: &self.account.label() };
+        audit::record(tx, self.team_id(), &actor, action, target, change.0.as_ref(), change.1.as_ref(), now)
+            .await?;
+        Ok(())
+    }
+}
