@@ -51,6 +51,32 @@ else
 fi
 rm -f "$deny_log"
 
+# How many tests of a binary run at once: libtest's default (one per core) unless
+# TESSERA_TEST_THREADS / TESSERA_BROWSER_TEST_THREADS say otherwise. Measured on 2 cores,
+# 8 at once did not shorten the integration run (its longest tests bound it) and once left
+# a console page unanswered under that load, so the default stays.
+api_args=()
+[ -n "${TESSERA_TEST_THREADS:-}" ] && api_args=(-- --test-threads "$TESSERA_TEST_THREADS")
+browser_args=()
+[ -n "${TESSERA_BROWSER_TEST_THREADS:-}" ] && browser_args=(-- --test-threads "$TESSERA_BROWSER_TEST_THREADS")
+
+log=$(mktemp)
+echo "== cargo deny check advisories"
+if cargo deny check advisories 2>&1 | tee "$deny_log"; then
+  :
+elif grep -q 'failed to fetch advisory database' "$deny_log"; then
+  if ls -d "$HOME"/.cargo/advisory-dbs/advisory-db-* >/dev/null 2>&1; then
+    echo "== the advisory database cannot be fetched: checking against the local copy"
+    cargo deny --offline check advisories || status=$?
+  else
+    echo "== ADVISORIES NOT CHECKED: the RustSec advisory database cannot be fetched from here and there is no local copy" >&2
+    if [ -n "${TESSERA_REQUIRE_ADVISORIES:-}" ]; then status=1; fi
+  fi
+else
+  status=1
+fi
+rm -f "$deny_log"
+
 # Integration and browser tests mostly wait (for HTTP, the database, Chromium): measured on
 # 2 cores, the integration binary used a third of a core per test. So they run more tests at
 # once than there are cores; each test has its own server and database, so nothing is shared.
@@ -70,7 +96,8 @@ browser_total=0
 phase "building: cargo test --workspace --no-run, and cargo leptos build --frontend-only beside it"
 cargo leptos build --frontend-only >"$frontend_log" 2>&1 &
 frontend=$!
-cargo test --workspace --no-run || status=$?
+# --timings leaves target/cargo-timings/cargo-timing.html: what the build spent its time on.
+cargo test --workspace --no-run --timings || status=$?
 if ! wait "$frontend"; then
   cat "$frontend_log"
   echo "== cargo leptos build --frontend-only failed" >&2
@@ -84,13 +111,13 @@ fi
 suite() {
   local engine=$1 units=$2
   local targets=(--test api)
-  [ "$units" = units ] && targets=(--lib --bins --test api)
-  phase "${engine}: cargo test --workspace ${targets[*]} -- --test-threads ${api_threads}"
+  [ "$units" = units ] && targets=(--lib --test api)
+  phase "${engine}: cargo test --workspace ${targets[*]} ${api_args[*]}"
   TESSERA_TEST_ENGINE=$engine TESSERA_TEST_POSTGRES_URL=$pg_url \
-    cargo test --workspace --no-fail-fast "${targets[@]}" -- --test-threads "$api_threads" || status=$?
-  phase "${engine}: cargo test --workspace --test browser -- --test-threads ${browser_threads}"
+    cargo test --workspace --no-fail-fast "${targets[@]}" "${api_args[@]}" || status=$?
+  phase "${engine}: cargo test --workspace --test browser ${browser_args[*]}"
   TESSERA_TEST_ENGINE=$engine TESSERA_TEST_POSTGRES_URL=$pg_url \
-    cargo test --workspace --no-fail-fast --test browser -- --test-threads "$browser_threads" 2>&1 \
+    cargo test --workspace --no-fail-fast --test browser "${browser_args[@]}" 2>&1 \
     | tee "$log" || status=$?
   local n
   n=$(awk '/^test result:/ { for (i = 1; i <= NF; i++) if ($(i+1) ~ /^passed/) n += $i } END { print n + 0 }' "$log")

@@ -123,11 +123,13 @@ impl TestApp {
         *self.running.lock().expect("lock") = Some(running);
     }
 
-    /// A client with its own cookie jar that does not follow redirects.
+    /// A client with its own cookie jar that does not follow redirects. A request that gets
+    /// no complete answer in a minute fails (naming its URL) instead of hanging the run.
     pub fn client(&self) -> reqwest::Client {
         reqwest::Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
+            .timeout(std::time::Duration::from_secs(60))
             .build()
             .expect("client")
     }
