@@ -61,29 +61,6 @@ browser_args=()
 [ -n "${TESSERA_BROWSER_TEST_THREADS:-}" ] && browser_args=(-- --test-threads "$TESSERA_BROWSER_TEST_THREADS")
 
 log=$(mktemp)
-echo "== cargo deny check advisories"
-if cargo deny check advisories 2>&1 | tee "$deny_log"; then
-  :
-elif grep -q 'failed to fetch advisory database' "$deny_log"; then
-  if ls -d "$HOME"/.cargo/advisory-dbs/advisory-db-* >/dev/null 2>&1; then
-    echo "== the advisory database cannot be fetched: checking against the local copy"
-    cargo deny --offline check advisories || status=$?
-  else
-    echo "== ADVISORIES NOT CHECKED: the RustSec advisory database cannot be fetched from here and there is no local copy" >&2
-    if [ -n "${TESSERA_REQUIRE_ADVISORIES:-}" ]; then status=1; fi
-  fi
-else
-  status=1
-fi
-rm -f "$deny_log"
-
-# Integration and browser tests mostly wait (for HTTP, the database, Chromium): measured on
-# 2 cores, the integration binary used a third of a core per test. So they run more tests at
-# once than there are cores; each test has its own server and database, so nothing is shared.
-api_threads="${TESSERA_TEST_THREADS:-8}"
-browser_threads="${TESSERA_BROWSER_TEST_THREADS:-3}"
-
-log=$(mktemp)
 frontend_log=$(mktemp)
 trap 'rm -f "$log" "$frontend_log"' EXIT
 browser_total=0
