@@ -10,10 +10,11 @@
 use crate::api::error::ApiError;
 use app::domain::oauth::AccessClaims;
 use app::domain::TeamId;
+use app::error::AppError;
 use app::service::keys::VerifyError;
 use app::service::state::AppState;
 use app::store::accounts::Account;
-use app::store::teams::{Membership, Role};
+use app::store::teams::Membership;
 use axum::extract::{FromRequestParts, OptionalFromRequestParts, Path};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
@@ -106,6 +107,17 @@ impl ConsoleRefusal {
     }
 }
 
+/// The console's refusals (not a member, admins only, …) with their status and sentence;
+/// an internal one has been logged already, with the reference its sentence shows.
+impl From<AppError> for ConsoleRefusal {
+    fn from(e: AppError) -> Self {
+        ConsoleRefusal(
+            StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            e.to_string(),
+        )
+    }
+}
+
 impl IntoResponse for ConsoleRefusal {
     fn into_response(self) -> Response {
         (self.0, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], format!("{}\n", self.1))
@@ -123,13 +135,7 @@ impl OptionalFromRequestParts<AppState> for Console {
         let session = <Session as FromRequestParts<AppState>>::from_request_parts(parts, st)
             .await
             .map_err(|(_, e)| ConsoleRefusal::internal("reading the session", e))?;
-        // AppError has logged a failure already, with the reference its message shows.
-        let account = app::server::ssr::session_account(st, &session).await.map_err(|e| {
-            ConsoleRefusal(
-                StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                e.to_string(),
-            )
-        })?;
+        let account = app::server::ssr::session_account(st, &session).await?;
         Ok(account.map(Console))
     }
 }
@@ -161,23 +167,13 @@ impl FromRequestParts<AppState> for TeamAdmin {
 
     async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, ConsoleRefusal> {
         let Console(account) = <Console as FromRequestParts<AppState>>::from_request_parts(parts, st).await?;
-        // One answer for a malformed id, another team and a team left: none is the caller's.
-        let not_member =
-            || ConsoleRefusal(StatusCode::FORBIDDEN, "You don't have access to this team.".into());
         let Path(params) =
             <Path<HashMap<String, String>> as FromRequestParts<AppState>>::from_request_parts(parts, st)
                 .await
                 .map_err(|e| ConsoleRefusal::internal("reading the path", e))?;
-        let team = params.get("team").and_then(|t| TeamId::parse(t).ok()).ok_or_else(not_member)?;
-        match st.db.membership(&team, &account.id).await {
-            Ok(Some(m)) if m.active && m.role == Role::Admin => {
-                Ok(TeamAdmin { account, team, membership: m })
-            }
-            Ok(Some(m)) if m.active => {
-                Err(ConsoleRefusal(StatusCode::FORBIDDEN, "Only an admin of this team can do that.".into()))
-            }
-            Ok(_) => Err(not_member()),
-            Err(e) => Err(ConsoleRefusal::internal("reading the membership", e)),
-        }
+        // A malformed id cannot name a team the caller belongs to: the same answer as another team's.
+        let team = params.get("team").and_then(|t| TeamId::parse(t).ok()).ok_or(AppError::NotAMember)?;
+        let membership = app::service::admin_membership(&st.db, &team, &account.id).await?;
+        Ok(TeamAdmin { account, team, membership })
     }
 }

@@ -87,22 +87,6 @@ mod ssr {
             .map_err(|_| AppError::not_found("The service account"))?;
         Ok(row)
     }
-
-    /// The admin's audit entry, in the transaction that makes the change.
-    pub async fn audit(
-        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-        team: &TeamId,
-        acc: &crate::store::accounts::Account,
-        action: &str,
-        target: &str,
-        after: serde_json::Value,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<(), AppError> {
-        use crate::store::audit::{record, Actor};
-        let actor = Actor { id: Some(acc.id.as_str()), label: &acc.label() };
-        record(tx, team, &actor, action, target, None, Some(&after), now).await?;
-        Ok(())
-    }
 }
 
 #[server(endpoint = "team_apps")]
@@ -229,16 +213,15 @@ pub async fn delete_ssa_key(team: String, ssa: String, kid: String) -> Result<()
         crate::store::StoreError::NotFound => AppError::not_found("The key"),
         other => other.into(),
     })?;
-    self::ssr::audit(
-        &mut tx,
-        &m.team_id,
-        &acc,
-        "ssa",
-        &format!("Key {kid} of {}", ssa.name),
-        serde_json::json!({"key_deleted": kid}),
-        now,
-    )
-    .await?;
+    crate::service::Admin { account: &acc, team: &m }
+        .audit(
+            &mut tx,
+            "ssa",
+            &format!("Key {kid} of {}", ssa.name),
+            (None, Some(serde_json::json!({"key_deleted": kid}))),
+            now,
+        )
+        .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -252,16 +235,15 @@ pub async fn set_ssa_enabled(team: String, ssa: String, enabled: bool) -> Result
     let now = st.now();
     let mut tx = st.db.pool.begin().await?;
     crate::store::identity::set_ssa_disabled(&mut *tx, &ssa.id, (!enabled).then_some(now)).await?;
-    self::ssr::audit(
-        &mut tx,
-        &m.team_id,
-        &acc,
-        "ssa",
-        &format!("Service account {} ({})", ssa.name, ssa.id),
-        serde_json::json!({"enabled": enabled}),
-        now,
-    )
-    .await?;
+    crate::service::Admin { account: &acc, team: &m }
+        .audit(
+            &mut tx,
+            "ssa",
+            &format!("Service account {} ({})", ssa.name, ssa.id),
+            (None, Some(serde_json::json!({"enabled": enabled}))),
+            now,
+        )
+        .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -314,16 +296,15 @@ pub async fn save_sso(
         enabled,
     };
     crate::store::identity::save_sso_config(&mut *tx, &cfg, now).await?;
-    self::ssr::audit(
-        &mut tx,
-        &m.team_id,
-        &acc,
-        "sso",
-        "Single sign-on",
-        serde_json::json!({"issuer": issuer, "enabled": enabled}),
-        now,
-    )
-    .await?;
+    crate::service::Admin { account: &acc, team: &m }
+        .audit(
+            &mut tx,
+            "sso",
+            "Single sign-on",
+            (None, Some(serde_json::json!({"issuer": issuer, "enabled": enabled}))),
+            now,
+        )
+        .await?;
     tx.commit().await?;
     Ok(())
 }

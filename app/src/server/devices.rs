@@ -102,7 +102,7 @@ pub async fn remove_member_device(
         // Removed by someone else between the lookup and now.
         return Err(AppError::not_found("This device"));
     }
-    let label = format!("{} <{}>", acc.name, acc.email);
+    let label = acc.label();
     let target = format!("{} <{}> → device {} ({})", row.name, row.email, found.name, found.product_name);
     let before = serde_json::json!({
         "product": found.product_code,

@@ -34,7 +34,7 @@ pub async fn import_csv(
         tokio::task::spawn_blocking(move || crate::domain::csv_import::validate(content.as_bytes(), &codes))
             .await
             .map_err(internal)?;
-    let label = format!("{} <{}>", acc.name, acc.email);
+    let label = acc.label();
     let opts = ImportOptions { dry_run, valid_rows_only, source: file_name };
     Ok(import(
         &st.db,

@@ -4,7 +4,7 @@ use crate::domain::{TeamId, UserId};
 use crate::error::AppError;
 use crate::service::state::AppState;
 use crate::store::accounts::Account;
-use crate::store::teams::{Membership, Role};
+use crate::store::teams::Membership;
 use crate::store::StoreError;
 use leptos::prelude::*;
 use tower_sessions::Session;
@@ -72,18 +72,13 @@ pub fn parse_team(raw: &str) -> Result<TeamId, AppError> {
 /// The caller must be an active member of `team`.
 pub async fn require_member(st: &AppState, team: &str) -> Result<(Account, Membership), AppError> {
     let acc = current_account(st).await?;
-    let team = parse_team(team)?;
-    match st.db.membership(&team, &acc.id).await? {
-        Some(m) if m.active => Ok((acc, m)),
-        _ => Err(AppError::NotAMember),
-    }
+    let m = crate::service::active_membership(&st.db, &parse_team(team)?, &acc.id).await?;
+    Ok((acc, m))
 }
 
 /// The caller must be an active admin of `team`.
 pub async fn require_admin(st: &AppState, team: &str) -> Result<(Account, Membership), AppError> {
-    let (acc, m) = require_member(st, team).await?;
-    if m.role != Role::Admin {
-        return Err(AppError::AdminOnly);
-    }
+    let acc = current_account(st).await?;
+    let m = crate::service::admin_membership(&st.db, &parse_team(team)?, &acc.id).await?;
     Ok((acc, m))
 }

@@ -38,10 +38,9 @@ pub enum IdentityError {
     Invalid(String),
 }
 
-/// A new OAuth client and its secret (shown once; only the hash is kept), not stored yet:
-/// the caller stores it with `store::identity::create_client` in the transaction of its
-/// audit entry.
-pub fn new_client(
+/// A new OAuth client and its secret (shown once; only the hash is kept), not stored yet
+/// (`add_app` stores it with its audit entry, `create_client` without).
+fn new_client(
     team: &TeamId,
     name: &str,
     scopes: Scopes,
@@ -83,7 +82,7 @@ pub async fn create_client(
 }
 
 /// A new Secure Service Account under a client (R-SSA1), not stored yet (see `new_client`).
-pub fn new_ssa(client: &ClientRow, name: &str, now: DateTime<Utc>) -> Result<SsaRow, IdentityError> {
+fn new_ssa(client: &ClientRow, name: &str, now: DateTime<Utc>) -> Result<SsaRow, IdentityError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(IdentityError::Invalid("the service account name must be 1 to 100 characters".into()));
@@ -112,9 +111,9 @@ pub async fn create_ssa(
 }
 
 /// A new RSA key for an SSA, not stored yet: the row and the private key PEM (the private
-/// half is never kept). Generating takes a while, so callers do it before they open the
-/// transaction that stores the key and its audit entry.
-pub async fn new_ssa_key(ssa: &SsaRow, now: DateTime<Utc>) -> Result<(SsaKeyRow, String), IdentityError> {
+/// half is never kept). Generating takes a while, so it happens before the transaction that
+/// stores the key opens.
+async fn new_ssa_key(ssa: &SsaRow, now: DateTime<Utc>) -> Result<(SsaKeyRow, String), IdentityError> {
     let generated = crate::service::keys::generate_rsa_2048_blocking().await?;
     let key = SsaKeyRow {
         kid: uuid::Uuid::new_v4().to_string(),

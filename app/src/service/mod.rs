@@ -15,11 +15,12 @@ pub mod secrets;
 pub mod state;
 pub mod tokens;
 
-use crate::domain::TeamId;
+use crate::domain::{TeamId, UserId};
 use crate::error::AppError;
 use crate::store::accounts::Account;
 use crate::store::audit::{self, Actor};
-use crate::store::teams::Membership;
+use crate::store::teams::{Membership, Role};
+use crate::store::Db;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::{Any, Transaction};
@@ -50,4 +51,22 @@ impl Admin<'_> {
             .await?;
         Ok(())
     }
+}
+
+/// `account`'s membership of `team` if it is active: `NotAMember` for a team never joined,
+/// left, or only invited to. The one rule every console entry point and the REST edge use.
+pub async fn active_membership(db: &Db, team: &TeamId, account: &UserId) -> Result<Membership, AppError> {
+    match db.membership(team, account).await? {
+        Some(m) if m.active => Ok(m),
+        _ => Err(AppError::NotAMember),
+    }
+}
+
+/// As `active_membership`, and an admin's: `AdminOnly` for an active member.
+pub async fn admin_membership(db: &Db, team: &TeamId, account: &UserId) -> Result<Membership, AppError> {
+    let m = active_membership(db, team, account).await?;
+    if m.role != Role::Admin {
+        return Err(AppError::AdminOnly);
+    }
+    Ok(m)
 }

@@ -10,7 +10,7 @@ use crate::error::AppError;
 use crate::service::state::AppState;
 use crate::service::Admin;
 use crate::store::audit::Actor;
-use crate::store::teams::{Membership, Role};
+use crate::store::teams::Membership;
 use crate::store::tokens::{move_purchase, MoveRefused};
 use chrono::{DateTime, Utc};
 
@@ -43,11 +43,7 @@ pub async fn move_to_team(
     if to_id == from.team_id {
         return Err(same_team());
     }
-    let to = match st.db.membership(&to_id, &admin.account.id).await? {
-        Some(t) if t.active && t.role == Role::Admin => t,
-        Some(t) if t.active => return Err(AppError::AdminOnly),
-        _ => return Err(AppError::NotAMember),
-    };
+    let to = crate::service::admin_membership(&st.db, &to_id, &admin.account.id).await?;
     let now = st.now();
     let actor = Actor { id: Some(admin.account.id.as_str()), label: &admin.account.label() };
     let mut tx = st.db.pool.begin().await?;
