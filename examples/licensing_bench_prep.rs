@@ -254,7 +254,8 @@ async fn warm(url: &str, pairs: &std::path::Path) -> anyhow::Result<()> {
 }
 
 async fn ledger(db: &Db, team: &str) -> anyhow::Result<()> {
-    let lots = app::store::ledger::team_lots(&db.pool, team).await?;
+    let team_id = app::domain::TeamId::parse(team)?;
+    let lots = app::store::ledger::team_lots(&db.pool, &team_id).await?;
     let balance = app::domain::ledger::balance(&lots, Utc::now());
     let count = |sql: &'static str| async move {
         anyhow::Ok(sqlx::query(sql).bind(team).fetch_one(&db.pool).await?.try_get::<i64, _>("n")?)

@@ -91,6 +91,40 @@ impl AppError {
     }
 }
 
+#[cfg(feature = "ssr")]
+mod ssr {
+    use super::AppError;
+    use crate::store::StoreError;
+
+    impl AppError {
+        /// A failure on our side: the cause is logged here, once, with a short reference;
+        /// people see only the reference.
+        pub fn internal(cause: impl std::fmt::Display) -> Self {
+            let reference = crate::store::new_id()[24..].to_string();
+            tracing::error!(%reference, %cause, "internal error");
+            AppError::Internal { reference }
+        }
+    }
+
+    impl From<StoreError> for AppError {
+        fn from(e: StoreError) -> Self {
+            match e {
+                StoreError::NotFound => AppError::not_found("The record"),
+                StoreError::Duplicate(what) => {
+                    AppError::Conflict { message: format!("There is already {what}.") }
+                }
+                other => AppError::internal(other),
+            }
+        }
+    }
+
+    impl From<sqlx::Error> for AppError {
+        fn from(e: sqlx::Error) -> Self {
+            StoreError::from(e).into()
+        }
+    }
+}
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 

@@ -23,9 +23,28 @@ pub fn plural(n: i64, one: &str, many: &str) -> String {
     format!("{} {}", fmt_int(n), if n == 1 { one } else { many })
 }
 
+/// A parser's message as a sentence for people: capital first letter, full stop at the end
+/// ("email address is empty" → "Email address is empty.").
+pub fn sentence(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => {
+            f.to_uppercase().collect::<String>() + c.as_str() + if s.ends_with('.') { "" } else { "." }
+        }
+        None => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn messages_read_as_sentences() {
+        assert_eq!(sentence("email address is empty"), "Email address is empty.");
+        assert_eq!(sentence("done."), "Done.");
+        assert_eq!(sentence(""), "");
+    }
 
     #[test]
     fn thousands_separators() {

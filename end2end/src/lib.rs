@@ -1,160 +1,17 @@
-//! Harness for the browser tests: starts the real `tessera` binary (built by
-//! `cargo leptos build`) on a free port with its own data folder, and Debian's Chromium
-//! through playwright-rs.
+//! Harness for the browser tests: Debian's Chromium through playwright-rs, and the steps
+//! every browser test shares. The server they drive is the real `tessera` binary, started by
+//! `tessera_testkit::server::Server` on a free port with its own data folder.
 use playwright_rs::{
     Browser, BrowserContextOptions, LaunchOptions, Page, Playwright, WaitForOptions, WaitForState,
 };
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 
 pub use playwright_rs;
 
-pub const DEMO_ADMIN: &str = "admin@northwind.example";
-pub const DEMO_PASSWORD: &str = "e2e-demo-password";
+pub use tessera_testkit::personas::{ADMIN as DEMO_ADMIN, PASSWORD as DEMO_PASSWORD};
+pub use tessera_testkit::server::{Options, Server};
 
 pub use tessera_testkit::smtp::SmtpSink;
 pub use tessera_testkit::workspace_root;
-
-pub struct Server {
-    pub url: String,
-    /// The server's own database: a SQLite file in `dir`, or a fresh PostgreSQL database
-    /// when `TESSERA_TEST_ENGINE=postgres`.
-    pub database_url: String,
-    child: Child,
-    pub dir: tempfile::TempDir,
-}
-
-/// A new, empty database for one server (see `tessera_testkit`).
-fn new_database_url(dir: &std::path::Path) -> String {
-    tessera_testkit::fresh_database_blocking(dir)
-}
-
-#[derive(Default)]
-pub struct Options {
-    pub smtp_url: Option<String>,
-    pub test_clock: bool,
-    /// Serve as http://<host>:<port> (e.g. "localhost"): browsers keep cookies per host, so a
-    /// second instance on another host name keeps its own session.
-    pub public_host: Option<&'static str>,
-}
-
-impl Server {
-    /// Starts `tessera serve` on port 0 with demo data and returns once it listens.
-    pub fn start() -> Server {
-        Self::start_with(Options::default())
-    }
-
-    pub fn start_with(opts: Options) -> Server {
-        let root = workspace_root();
-        let bin =
-            std::env::var("TESSERA_BIN").map(PathBuf::from).unwrap_or(root.join("target/debug/tessera"));
-        let site = std::env::var("TESSERA_SITE_ROOT").map(PathBuf::from).unwrap_or(root.join("target/site"));
-        assert!(
-            site.join("pkg/tessera.wasm").exists(),
-            "no built console at {}: run `cargo leptos build` first (scripts/test.sh does)",
-            site.display()
-        );
-        let dir = tempfile::tempdir().expect("temp dir");
-        let log = std::fs::File::create(dir.path().join("server.log")).expect("log file");
-        let database_url = new_database_url(dir.path());
-        let (addr, public_url) = match opts.public_host {
-            // The port must be known before start to name it in the public URL.
-            Some(host) => {
-                let port = std::net::TcpListener::bind("127.0.0.1:0")
-                    .expect("free port")
-                    .local_addr()
-                    .expect("addr")
-                    .port();
-                (format!("127.0.0.1:{port}"), Some(format!("http://{host}:{port}")))
-            }
-            None => ("127.0.0.1:0".to_string(), None),
-        };
-        let mut child = Command::new(&bin)
-            .arg("--data-dir")
-            .arg(dir.path())
-            .args(["--database-url", &database_url])
-            .args(["serve", "--addr", &addr, "--demo-password", DEMO_PASSWORD, "--site-root"])
-            .arg(&site)
-            .args(public_url.iter().flat_map(|u| ["--public-url".to_string(), u.clone()]))
-            .args(opts.smtp_url.iter().flat_map(|u| ["--smtp-url".to_string(), u.clone()]))
-            .args(opts.test_clock.then_some("--test-clock"))
-            .env_remove("DATABASE_URL")
-            .env_remove("SMTP_URL")
-            .env("RUST_LOG", "info,tower_http=warn")
-            .stdout(Stdio::piped())
-            .stderr(log)
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
-        let stdout = child.stdout.take().expect("stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let url = loop {
-            match lines.next() {
-                Some(Ok(line)) => {
-                    if let Some(url) = line.strip_prefix("Tessera is listening on ") {
-                        break url.trim().to_string();
-                    }
-                }
-                _ => {
-                    let log = std::fs::read_to_string(dir.path().join("server.log")).unwrap_or_default();
-                    panic!("server exited before listening:\n{log}");
-                }
-            }
-        };
-        // Keep draining stdout so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        Server { url, database_url, child, dir }
-    }
-
-    /// Runs a `tessera` command against this server's database and returns its JSON.
-    pub fn cli(&self, args: &[&str]) -> serde_json::Value {
-        let bin = std::env::var("TESSERA_BIN")
-            .map(PathBuf::from)
-            .unwrap_or(workspace_root().join("target/debug/tessera"));
-        let out = Command::new(bin)
-            .arg("--data-dir")
-            .arg(self.dir.path())
-            .args(["--database-url", &self.database_url])
-            .args(args)
-            .env_remove("DATABASE_URL")
-            .output()
-            .expect("run tessera");
-        assert!(out.status.success(), "tessera {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        serde_json::from_slice(&out.stdout).expect("JSON on stdout")
-    }
-
-    pub fn at(&self, path: &str) -> String {
-        format!("{}{}", self.url, path)
-    }
-
-    /// Moves the server's clock forward (needs `Options::test_clock`).
-    pub fn advance_clock(&self, seconds: i64) {
-        use std::io::{Read, Write};
-        let addr = self.url.trim_start_matches("http://");
-        let body = format!("advance_seconds={seconds}");
-        let mut s = std::net::TcpStream::connect(addr).expect("connect");
-        write!(
-            s,
-            "POST /testing/clock HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )
-        .expect("write");
-        let mut answer = String::new();
-        s.read_to_string(&mut answer).expect("read");
-        assert!(answer.starts_with("HTTP/1.1 200"), "clock not moved: {answer}");
-    }
-
-    pub fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 pub struct Chromium {
     pub pw: Playwright,

@@ -585,7 +585,7 @@ async fn link_with_password(State(st): State<AppState>, session: Session, body: 
         Ok(a) => a.and_then(|a| a.password_hash),
         Err(e) => return oops(e),
     };
-    match app::server::auth::check_password_throttled(&st, &p.email, password, stored, "sso link").await {
+    match app::service::accounts::check_password(&st, &p.email, password, stored, "sso link").await {
         Ok(true) => {}
         Ok(false) => {
             return again(StatusCode::UNAUTHORIZED, "That is not the password of this account. Try again.")

@@ -8,6 +8,7 @@
 //! cannot be turned back into the person without the installation's key.
 use crate::api::extract::{ConsoleRefusal, TeamAdmin};
 use app::domain::usage::{formula_safe, DateRange};
+use app::domain::TeamId;
 use app::service::state::AppState;
 use app::store::usage::{ExportCursor, ExportRow};
 use axum::body::{Body, Bytes};
@@ -62,15 +63,8 @@ async fn export(
     } else {
         csv_line(["Team", "Product", "Access option", "Day used", "Tokens used", "User ID"])
     };
-    let state = Export {
-        st,
-        team: m.team_id.to_string(),
-        team_name: m.team_name,
-        range,
-        personal,
-        key,
-        cursor: None,
-    };
+    let state =
+        Export { st, team: m.team_id.clone(), team_name: m.team_name, range, personal, key, cursor: None };
     let body = futures_util::stream::unfold(Some((state, Some(header_row))), |s| async move {
         let (mut ex, first) = s?;
         if let Some(h) = first {
@@ -111,7 +105,7 @@ async fn export(
 
 struct Export {
     st: AppState,
-    team: String,
+    team: TeamId,
     team_name: String,
     range: DateRange,
     personal: bool,

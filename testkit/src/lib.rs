@@ -4,12 +4,18 @@
 //! for each test, so tests run in parallel without sharing rows. The test command drops
 //! the `tessera_t_…` databases of the last run before a new one.
 //!
-//! Also the real SMTP server the mail tests send to (`smtp`).
+//! Also what both kinds of test need around that: the servers (`server`: the real binary,
+//! or a router served in-process), the people they act as (`personas`), calling server
+//! functions and signing in over HTTP (`console`), and the real SMTP server the mail tests
+//! send to (`smtp`).
 //!
 //! Test code only: the server never reads these variables.
 use sqlx::Connection;
 use std::path::{Path, PathBuf};
 
+pub mod console;
+pub mod personas;
+pub mod server;
 pub mod smtp;
 
 /// The repository's root.

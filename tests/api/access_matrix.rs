@@ -436,7 +436,7 @@ async fn setup(app: &TestApp) -> (Fx, Callers) {
     let (kid, _) = app::service::identity::create_ssa_key(&app.db, &ssa_for_delete, now).await.unwrap();
 
     // The newer purchase (1,000 tokens, 60 days old): valid for months yet.
-    let lots = app::store::ledger::team_lots(&app.db.pool, north.as_str()).await.unwrap();
+    let lots = app::store::ledger::team_lots(&app.db.pool, &north).await.unwrap();
     let purchase = lots.iter().max_by_key(|l| l.expires_at).expect("Northwind has purchases");
     assert!(purchase.usable_at(now));
 

@@ -9,23 +9,17 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tessera::ip_limits;
 use tessera::startup::{self, WebConfig};
+use tessera_testkit::console;
+use tessera_testkit::server::Serving;
 
-pub const PASSWORD: &str = "demo-password-123";
-pub const ADMIN: &str = "admin@northwind.example";
+pub use tessera_testkit::personas::{ADMIN, PASSWORD};
 
 pub struct TestApp {
     pub url: String,
     pub db: Db,
     pub clock: Arc<ShiftedClock>,
     pub dir: tempfile::TempDir,
-    addr: std::net::SocketAddr,
-    router: axum::Router,
-    running: std::sync::Mutex<Option<Running>>,
-}
-
-struct Running {
-    stop: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<()>,
+    serving: Serving,
 }
 
 /// A new, empty database for one test: a file in `dir`, or a fresh PostgreSQL database.
@@ -34,36 +28,7 @@ pub async fn test_database_url(dir: &tempfile::TempDir) -> String {
 }
 
 /// Calls the server function `func` of the server at `base` (form in, JSON out).
-pub async fn call_at(
-    c: &reqwest::Client,
-    base: &str,
-    func: &str,
-    form: &[(&str, &str)],
-) -> (u16, serde_json::Value) {
-    let res = c
-        .post(format!("{base}/api/{func}"))
-        .header("Accept", "application/json")
-        .form(form)
-        .send()
-        .await
-        .expect("request");
-    let status = res.status().as_u16();
-    let text = res.text().await.expect("body");
-    (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
-}
-
-fn serve(listener: tokio::net::TcpListener, router: axum::Router) -> Running {
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        // Peer addresses, as `tessera serve` gives them: the per-IP limits key on them.
-        let _ = axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
-            .with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            })
-            .await;
-    });
-    Running { stop, task }
-}
+pub use tessera_testkit::console::call as call_at;
 
 pub async fn spawn_app() -> TestApp {
     spawn_app_on("127.0.0.1").await
@@ -93,45 +58,24 @@ pub async fn spawn_app_with(host: &str, ip_limits: ip_limits::IpLimits) -> TestA
     };
     let clock = Arc::new(ShiftedClock::default());
     let state = startup::app_state(db.clone(), clock.clone(), &cfg);
-    let router = startup::router(state, &cfg);
-    let running = serve(listener, router.clone());
-    TestApp {
-        url: format!("http://{host}:{}", addr.port()),
-        db,
-        clock,
-        dir,
-        addr,
-        router,
-        running: std::sync::Mutex::new(Some(running)),
-    }
+    let serving = Serving::start(listener, startup::router(state, &cfg));
+    TestApp { url: format!("http://{host}:{}", addr.port()), db, clock, dir, serving }
 }
 
 impl TestApp {
     /// Stops serving (an outage): new connections are refused until `start_again`.
     pub async fn stop(&self) {
-        let running = self.running.lock().expect("lock").take();
-        if let Some(r) = running {
-            let _ = r.stop.send(());
-            let _ = r.task.await;
-        }
+        self.serving.stop().await
     }
 
     /// Serves again on the same port, with the same database and clock.
     pub async fn start_again(&self) {
-        let listener = tokio::net::TcpListener::bind(self.addr).await.expect("rebind the same port");
-        let running = serve(listener, self.router.clone());
-        *self.running.lock().expect("lock") = Some(running);
+        self.serving.start_again().await
     }
 
-    /// A client with its own cookie jar that does not follow redirects. A request that gets
-    /// no complete answer in a minute fails (naming its URL) instead of hanging the run.
+    /// A client with its own cookie jar that does not follow redirects.
     pub fn client(&self) -> reqwest::Client {
-        reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(std::time::Duration::from_secs(60))
-            .build()
-            .expect("client")
+        console::client()
     }
 
     pub async fn call(
@@ -140,7 +84,7 @@ impl TestApp {
         func: &str,
         form: &[(&str, &str)],
     ) -> (u16, serde_json::Value) {
-        call_at(c, &self.url, func, form).await
+        console::call(c, &self.url, func, form).await
     }
 
     pub async fn sign_in(
@@ -149,15 +93,12 @@ impl TestApp {
         email: &str,
         password: &str,
     ) -> (u16, serde_json::Value) {
-        self.call(c, "sign_in", &[("email", email), ("password", password)]).await
+        console::sign_in(c, &self.url, email, password).await
     }
 
     /// A client signed in as `email` (with the test password); the sign-in must succeed.
     pub async fn signed_in(&self, email: &str) -> reqwest::Client {
-        let c = self.client();
-        let (status, body) = self.sign_in(&c, email, PASSWORD).await;
-        assert!(status < 400, "sign-in as {email}: {status} {body}");
-        c
+        console::signed_in(&self.url, email).await
     }
 
     /// Makes an existing account a member of `team` (not a guest).

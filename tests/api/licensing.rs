@@ -83,7 +83,7 @@ async fn flex_team(app: &TestApp, name: &str, users: usize, purchases: &[i64]) -
 }
 
 async fn balance(app: &TestApp, team: &TeamId) -> i64 {
-    let lots = app::store::ledger::team_lots(&app.db.pool, team.as_str()).await.unwrap();
+    let lots = app::store::ledger::team_lots(&app.db.pool, team).await.unwrap();
     app::domain::ledger::balance(&lots, app.clock.now())
 }
 
@@ -201,7 +201,7 @@ async fn flex_charges_once_per_24_hour_window_oldest_tokens_first() {
     assert_eq!(body["tokens_charged"], 10, "a new window: {body}");
 
     // 10 + 10 from the older purchase (15): 5 left there, the second charge took 5 + 5.
-    let lots = app::store::ledger::team_lots(&app.db.pool, team.as_str()).await.unwrap();
+    let lots = app::store::ledger::team_lots(&app.db.pool, &team).await.unwrap();
     let mut left: Vec<i64> = lots.iter().map(|l| l.remaining).collect();
     left.sort();
     assert_eq!(left, vec![0, 95]);
@@ -447,7 +447,7 @@ async fn concurrent_flex_authorizations_never_overdraw() {
     assert_eq!(granted_users, charged_users, "everyone granted paid for their window");
     assert_eq!(charged_total, WINDOWS * 10);
     assert_eq!(balance(&app, &team).await, 0);
-    let lots = app::store::ledger::team_lots(&app.db.pool, team.as_str()).await.unwrap();
+    let lots = app::store::ledger::team_lots(&app.db.pool, &team).await.unwrap();
     assert!(lots.iter().all(|l| l.remaining == 0), "no purchase overdrawn: {lots:?}");
     let windows: i64 =
         sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM usage_windows WHERE team_id = $1")

@@ -55,80 +55,45 @@ pub struct ShownOnce {
 }
 
 #[cfg(feature = "ssr")]
-mod ssr {
-    use super::*;
-    use crate::domain::TeamId;
-    use crate::store::identity::{ClientRow, SsaRow};
-    use crate::store::Db;
-
-    /// The identity layer refuses only names; anything else is ours.
-    pub fn name_error(e: crate::service::identity::IdentityError) -> AppError {
-        match e {
-            crate::service::identity::IdentityError::Invalid(msg) => AppError::invalid("name", msg),
-            other => crate::server::ssr::internal(other),
-        }
-    }
-
-    pub fn day(t: chrono::DateTime<chrono::Utc>) -> String {
-        t.format("%Y-%m-%d %H:%M UTC").to_string()
-    }
-
-    pub async fn team_client(db: &Db, team: &TeamId, client: &str) -> Result<ClientRow, AppError> {
-        match db.client(client).await? {
-            Some(c) if &c.team_id == team => Ok(c),
-            _ => Err(AppError::not_found("The app")),
-        }
-    }
-
-    pub async fn team_ssa(db: &Db, team: &TeamId, ssa: &str) -> Result<SsaRow, AppError> {
-        let row = db.ssa(ssa).await?.ok_or_else(|| AppError::not_found("The service account"))?;
-        team_client(db, team, &row.client_id)
-            .await
-            .map_err(|_| AppError::not_found("The service account"))?;
-        Ok(row)
-    }
+fn day(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
 #[server(endpoint = "team_apps")]
 pub async fn team_apps(team: String) -> Result<AppsView, AppError> {
-    use self::ssr::day;
     use crate::server::ssr::*;
     let st = state()?;
     let (_, m) = require_admin(&st, &team).await?;
-    let mut clients = vec![];
-    for c in st.db.clients_of_team(&m.team_id).await? {
-        let mut ssas = vec![];
-        for s in st.db.ssas_of_client(&c.id).await? {
-            let keys = st
-                .db
-                .keys_of_ssa(&s.id)
-                .await?
+    let (apps, sso) = crate::service::apps::team_apps(&st.db, &m.team_id).await?;
+    let clients = apps
+        .into_iter()
+        .map(|a| ClientView {
+            ssas: a
+                .ssas
                 .into_iter()
-                .map(|k| KeyView {
-                    kid: k.kid,
-                    created: day(k.created_at),
-                    last_used: k.last_used_at.map(day),
+                .map(|(s, keys)| SsaView {
+                    keys: keys
+                        .into_iter()
+                        .map(|k| KeyView {
+                            kid: k.kid,
+                            created: day(k.created_at),
+                            last_used: k.last_used_at.map(day),
+                        })
+                        .collect(),
+                    id: s.id,
+                    name: s.name,
+                    email: s.email,
+                    created: day(s.created_at),
+                    disabled: s.disabled_at.is_some(),
                 })
-                .collect();
-            ssas.push(SsaView {
-                id: s.id,
-                name: s.name,
-                email: s.email,
-                created: day(s.created_at),
-                disabled: s.disabled_at.is_some(),
-                keys,
-            });
-        }
-        clients.push(ClientView {
-            id: c.id,
-            name: c.name,
-            scopes: c.scopes.iter().map(str::to_string).collect(),
-            redirect_uris: c.redirect_uris,
-            created: day(c.created_at),
-            ssas,
-        });
-    }
-    let sso = st.db.sso_config(&m.team_id).await?;
+                .collect(),
+            id: a.client.id,
+            name: a.client.name,
+            scopes: a.client.scopes.iter().map(str::to_string).collect(),
+            redirect_uris: a.client.redirect_uris,
+            created: day(a.client.created_at),
+        })
+        .collect();
     let sso = SsoView {
         issuer: sso.as_ref().map(|s| s.issuer.clone()).unwrap_or_default(),
         client_id: sso.as_ref().map(|s| s.client_id.clone()).unwrap_or_default(),
@@ -142,110 +107,53 @@ pub async fn team_apps(team: String) -> Result<AppsView, AppError> {
 /// A new app of the team; its secret is returned this once.
 #[server(endpoint = "create_app")]
 pub async fn create_app(team: String, name: String, redirect_uris: String) -> Result<ShownOnce, AppError> {
-    use crate::domain::oauth::{RedirectUri, Scopes};
     use crate::server::ssr::*;
+    use crate::service::{apps, Admin};
     let st = state()?;
-    let (acc, m) = require_admin(&st, &team).await?;
-    if name.trim().is_empty() {
-        return Err(AppError::invalid("name", "Give the app a name."));
-    }
-    let uris: Vec<String> =
-        redirect_uris.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect();
-    for (i, u) in uris.iter().enumerate() {
-        RedirectUri::parse(u)
-            .map_err(|e| AppError::invalid("redirect_uris", format!("Line {}: {e}.", i + 1)))?;
-    }
-    let now = st.now();
-    let actor = crate::store::audit::Actor { id: Some(acc.id.as_str()), label: &acc.label() };
-    let (client, secret) =
-        crate::service::identity::add_app(&st.db, &actor, &m.team_id, &name, Scopes::all_api(), uris, now)
-            .await
-            .map_err(self::ssr::name_error)?;
+    let (account, team) = require_admin(&st, &team).await?;
+    let admin = Admin { account: &account, team: &team };
+    let (client, secret) = apps::create_app(&st.db, admin, &name, &redirect_uris, st.now()).await?;
     Ok(ShownOnce { id: client.id, secret })
 }
 
 #[server(endpoint = "create_ssa")]
 pub async fn create_ssa(team: String, client: String, name: String) -> Result<String, AppError> {
     use crate::server::ssr::*;
+    use crate::service::{apps, Admin};
     let st = state()?;
-    let (acc, m) = require_admin(&st, &team).await?;
-    let client = self::ssr::team_client(&st.db, &m.team_id, &client).await?;
-    if name.trim().is_empty() {
-        return Err(AppError::invalid("name", "Give the service account a name."));
-    }
-    let now = st.now();
-    let actor = crate::store::audit::Actor { id: Some(acc.id.as_str()), label: &acc.label() };
-    let ssa = crate::service::identity::add_ssa(&st.db, &actor, &client, &name, now)
-        .await
-        .map_err(self::ssr::name_error)?;
-    Ok(ssa.id)
+    let (account, team) = require_admin(&st, &team).await?;
+    let admin = Admin { account: &account, team: &team };
+    Ok(apps::create_ssa(&st.db, admin, &client, &name, st.now()).await?.id)
 }
 
 /// A new RSA key: the private key PEM is returned this once and never stored.
 #[server(endpoint = "create_ssa_key")]
 pub async fn create_ssa_key(team: String, ssa: String) -> Result<ShownOnce, AppError> {
     use crate::server::ssr::*;
+    use crate::service::{apps, Admin};
     let st = state()?;
-    let (acc, m) = require_admin(&st, &team).await?;
-    let ssa = self::ssr::team_ssa(&st.db, &m.team_id, &ssa).await?;
-    if ssa.disabled_at.is_some() {
-        return Err(AppError::Conflict {
-            message: "The service account is disabled. Enable it before creating keys.".into(),
-        });
-    }
-    let now = st.now();
-    let actor = crate::store::audit::Actor { id: Some(acc.id.as_str()), label: &acc.label() };
-    let (key, pem) = crate::service::identity::add_ssa_key(&st.db, &actor, &m.team_id, &ssa, now)
-        .await
-        .map_err(internal)?;
+    let (account, team) = require_admin(&st, &team).await?;
+    let admin = Admin { account: &account, team: &team };
+    let (key, pem) = apps::create_ssa_key(&st.db, admin, &ssa, st.now()).await?;
     Ok(ShownOnce { id: key.kid, secret: pem })
 }
 
 #[server(endpoint = "delete_ssa_key")]
 pub async fn delete_ssa_key(team: String, ssa: String, kid: String) -> Result<(), AppError> {
     use crate::server::ssr::*;
+    use crate::service::{apps, Admin};
     let st = state()?;
-    let (acc, m) = require_admin(&st, &team).await?;
-    let ssa = self::ssr::team_ssa(&st.db, &m.team_id, &ssa).await?;
-    let now = st.now();
-    let mut tx = st.db.pool.begin().await?;
-    crate::store::identity::delete_ssa_key(&mut *tx, &ssa.id, &kid, now).await.map_err(|e| match e {
-        crate::store::StoreError::NotFound => AppError::not_found("The key"),
-        other => other.into(),
-    })?;
-    crate::service::Admin { account: &acc, team: &m }
-        .audit(
-            &mut tx,
-            "ssa",
-            &format!("Key {kid} of {}", ssa.name),
-            (None, Some(serde_json::json!({"key_deleted": kid}))),
-            now,
-        )
-        .await?;
-    tx.commit().await?;
-    Ok(())
+    let (account, team) = require_admin(&st, &team).await?;
+    apps::delete_ssa_key(&st.db, Admin { account: &account, team: &team }, &ssa, &kid, st.now()).await
 }
 
 #[server(endpoint = "set_ssa_enabled")]
 pub async fn set_ssa_enabled(team: String, ssa: String, enabled: bool) -> Result<(), AppError> {
     use crate::server::ssr::*;
+    use crate::service::{apps, Admin};
     let st = state()?;
-    let (acc, m) = require_admin(&st, &team).await?;
-    let ssa = self::ssr::team_ssa(&st.db, &m.team_id, &ssa).await?;
-    let now = st.now();
-    let mut tx = st.db.pool.begin().await?;
-    crate::store::identity::set_ssa_disabled(&mut *tx, &ssa.id, (!enabled).then_some(now)).await?;
-    crate::service::Admin { account: &acc, team: &m }
-        .audit(
-            &mut tx,
-            "ssa",
-            &format!("Service account {} ({})", ssa.name, ssa.id),
-            (None, Some(serde_json::json!({"enabled": enabled}))),
-            now,
-        )
-        .await?;
-    tx.commit().await?;
-    Ok(())
+    let (account, team) = require_admin(&st, &team).await?;
+    apps::set_ssa_enabled(&st.db, Admin { account: &account, team: &team }, &ssa, enabled, st.now()).await
 }
 
 /// R-SSO1: the team's OpenID Connect provider. An empty secret keeps the stored one.
@@ -258,53 +166,11 @@ pub async fn save_sso(
     enabled: Option<String>,
 ) -> Result<(), AppError> {
     use crate::server::ssr::*;
-    use crate::store::identity::SsoConfig;
-    // An unticked checkbox sends nothing.
-    let enabled = enabled.as_deref() == Some("true");
+    use crate::service::apps::{self, SsoForm};
+    use crate::service::Admin;
     let st = state()?;
-    let (acc, m) = require_admin(&st, &team).await?;
-    let issuer = issuer.trim().trim_end_matches('/').to_string();
-    let local = issuer.starts_with("http://127.0.0.1") || issuer.starts_with("http://localhost");
-    if !(issuer.starts_with("https://") || local) || issuer.contains(char::is_whitespace) {
-        return Err(AppError::invalid(
-            "issuer",
-            "The issuer must be an https URL (for example https://login.example.com).",
-        ));
-    }
-    if client_id.trim().is_empty() {
-        return Err(AppError::invalid("client_id", "Enter the client id the provider gave you."));
-    }
-    let now = st.now();
-    // The kept secret is read under the team's lock, so two admins saving at once cannot
-    // pair one's issuer with a secret the other has just replaced.
-    let mut tx = st.db.pool.begin().await?;
-    crate::store::teams::lock_team(&mut tx, &m.team_id).await?;
-    let existing = crate::store::identity::sso_config(&mut *tx, &m.team_id).await?;
-    let secret = if client_secret.is_empty() {
-        existing.map(|e| e.client_secret).unwrap_or_default()
-    } else {
-        client_secret
-    };
-    if secret.is_empty() {
-        return Err(AppError::invalid("client_secret", "Enter the client secret the provider gave you."));
-    }
-    let cfg = SsoConfig {
-        team_id: m.team_id.clone(),
-        issuer: issuer.clone(),
-        client_id: client_id.trim().to_string(),
-        client_secret: secret,
-        enabled,
-    };
-    crate::store::identity::save_sso_config(&mut *tx, &cfg, now).await?;
-    crate::service::Admin { account: &acc, team: &m }
-        .audit(
-            &mut tx,
-            "sso",
-            "Single sign-on",
-            (None, Some(serde_json::json!({"issuer": issuer, "enabled": enabled}))),
-            now,
-        )
-        .await?;
-    tx.commit().await?;
-    Ok(())
+    let (account, team) = require_admin(&st, &team).await?;
+    // An unticked checkbox sends nothing.
+    let form = SsoForm { issuer, client_id, client_secret, enabled: enabled.as_deref() == Some("true") };
+    apps::save_sso(&st.db, Admin { account: &account, team: &team }, form, st.now()).await
 }

@@ -78,20 +78,8 @@ pub async fn sign_in(
     next: Option<String>,
 ) -> Result<Option<String>, AppError> {
     use super::ssr::*;
-    use crate::domain::Email;
     let st = state()?;
-    let email = Email::parse(&email).map_err(|e| AppError::invalid("email", capitalise(&e.to_string())))?;
-    if password.is_empty() {
-        return Err(AppError::invalid("password", "Enter your password."));
-    }
-    let acc = st.db.account_by_email(&email).await?;
-    let stored = acc.as_ref().and_then(|a| a.password_hash.clone());
-    // Unknown addresses are counted too (keyed by the address), so the answer does not tell
-    // whether an account exists.
-    let ok = check_password_throttled(&st, email.as_str(), password, stored, "sign-in").await?;
-    let Some(acc) = acc.filter(|_| ok) else {
-        return Err(AppError::BadCredentials);
-    };
+    let acc = crate::service::accounts::sign_in(&st, &email, password).await?;
     let session = session().await?;
     // A new id at privilege change defeats session fixation.
     session.cycle_id().await.map_err(internal)?;
@@ -107,38 +95,6 @@ pub async fn sign_in(
     Ok(None)
 }
 
-/// Checks a password for the account keyed by `email` (its normalised address, as stored)
-/// under the per-account throttle that every password check shares (sign-in, accepting an
-/// invitation as an existing account, proving an account for single sign-on): the
-/// attempt is counted before the password is checked, so a burst of parallel guesses each
-/// gets its own count and everything past the limit is refused without being checked, and
-/// failures in one place count towards a lock-out in the other. `Ok(false)` for a wrong
-/// password, `Err(Throttled)` while locked out (even for the right password); a right one
-/// clears the record.
-#[cfg(feature = "ssr")]
-pub async fn check_password_throttled(
-    st: &crate::service::state::AppState,
-    email: &str,
-    password: String,
-    stored_hash: Option<String>,
-    what: &'static str,
-) -> Result<bool, AppError> {
-    let key = email;
-    let now = st.now();
-    let counted = st.db.count_sign_in_attempt(key, now, st.throttle.window).await?;
-    if let Err(wait) = st.throttle.admit(counted, now) {
-        tracing::info!(email = %key, attempts = counted.count, what, "password check refused: locked out");
-        return Err(AppError::Throttled { retry_after_secs: wait.num_seconds() });
-    }
-    let ok = crate::service::passwords::verify_blocking(password, stored_hash).await;
-    if ok {
-        st.db.clear_sign_in_failures(key).await?;
-    } else {
-        tracing::info!(email = %key, attempts = counted.count, what, "password refused");
-    }
-    Ok(ok)
-}
-
 #[server(endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
     use super::ssr::*;
@@ -146,16 +102,6 @@ pub async fn sign_out() -> Result<(), AppError> {
     session.flush().await.map_err(internal)?;
     leptos_axum::redirect("/sign-in");
     Ok(())
-}
-
-pub fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => {
-            f.to_uppercase().collect::<String>() + c.as_str() + if s.ends_with('.') { "" } else { "." }
-        }
-        None => String::new(),
-    }
 }
 
 #[cfg(test)]
@@ -172,10 +118,5 @@ mod tests {
         assert_eq!(safe_next(Some("/%09/evil.example/x")), "/");
         assert_eq!(safe_next(Some("/\n/evil.example")), "/");
         assert_eq!(safe_next(None), "/");
-    }
-
-    #[test]
-    fn messages_read_as_sentences() {
-        assert_eq!(capitalise("email address is empty"), "Email address is empty.");
     }
 }

@@ -36,20 +36,11 @@ pub struct RemovedDevice {
 #[server(endpoint = "member_devices")]
 pub async fn member_devices(team: String, member: String) -> Result<MemberDevicesView, AppError> {
     use super::ssr::*;
-    use crate::domain::access::{device_scope, DeviceScope};
     use crate::domain::licensing::session_lapsed;
-    use crate::store::licensing::{member_devices, team_member_devices};
     let st = state()?;
     let (acc, m) = require_member(&st, &team).await?;
-    let admin = m.role == crate::store::teams::Role::Admin;
-    // Checked before the member lookup, so a plain member cannot probe who is in the team.
-    let scope = device_scope(acc.id.as_str() == member, admin).ok_or(AppError::AdminOnly)?;
-    st.db.member(&m.team_id, &member).await?.ok_or_else(|| AppError::not_found("This member"))?;
     let now = st.now();
-    let devices = match scope {
-        DeviceScope::Own => member_devices(&st.db.pool, &member).await?,
-        DeviceScope::HeldThroughTeam => team_member_devices(&st.db.pool, &m.team_id, &member, now).await?,
-    };
+    let devices = crate::service::devices::visible(&st.db, &acc, &m, &member, now).await?;
     let devices = devices
         .into_iter()
         .map(|d| DeviceView {
@@ -62,7 +53,7 @@ pub async fn member_devices(team: String, member: String) -> Result<MemberDevice
             in_use: d.session_heartbeat.is_some_and(|hb| hb <= now && !session_lapsed(hb, now)),
         })
         .collect();
-    Ok(MemberDevicesView { devices, admin })
+    Ok(MemberDevicesView { devices, admin: m.role == crate::store::teams::Role::Admin })
 }
 
 /// Removes one of a member's devices (and the session it holds), freeing its place: team
@@ -77,50 +68,10 @@ pub async fn remove_member_device(
     device: String,
 ) -> Result<RemovedDevice, AppError> {
     use super::ssr::*;
-    use crate::domain::access::{device_scope, DeviceScope};
-    use crate::store::audit::{record, Actor};
-    use crate::store::licensing::{member_devices, remove_device, team_member_devices};
+    use crate::service::{devices, Admin};
     let st = state()?;
-    let (acc, m) = require_admin(&st, &team).await?;
-    let row = st.db.member(&m.team_id, &member).await?.ok_or_else(|| AppError::not_found("This member"))?;
-    let now = st.now();
-    let mut tx = st.db.pool.begin().await?;
-    // The team's lock first: on SQLite it takes the write lock before the reads below (a read
-    // snapshot cannot be upgraded to a write later); on PostgreSQL it serialises the team's
-    // removals and holds off assignments (which take it) until the device is gone.
-    crate::store::teams::lock_team(&mut tx, &m.team_id).await?;
-    let scope = device_scope(acc.id.as_str() == member, true).ok_or(AppError::AdminOnly)?;
-    let visible = match scope {
-        DeviceScope::Own => member_devices(&mut *tx, &member).await?,
-        DeviceScope::HeldThroughTeam => team_member_devices(&mut *tx, &m.team_id, &member, now).await?,
-    };
-    let found = visible
-        .into_iter()
-        .find(|d| d.product_code.eq_ignore_ascii_case(&product) && d.device_id == device)
-        .ok_or_else(|| AppError::not_found("This device"))?;
-    if !remove_device(&mut tx, &member, &found.product_id, &found.device_id).await? {
-        // Removed by someone else between the lookup and now.
-        return Err(AppError::not_found("This device"));
-    }
-    let label = acc.label();
-    let target = format!("{} <{}> → device {} ({})", row.name, row.email, found.name, found.product_name);
-    let before = serde_json::json!({
-        "product": found.product_code,
-        "device": found.name,
-        "device_id": found.device_id,
-        "registered_at": crate::store::ts(found.registered_at),
-    });
-    record(
-        &mut tx,
-        &m.team_id,
-        &Actor { id: Some(acc.id.as_str()), label: &label },
-        "remove_device",
-        &target,
-        Some(&before),
-        None,
-        now,
-    )
-    .await?;
-    tx.commit().await?;
+    let (account, team) = require_admin(&st, &team).await?;
+    let admin = Admin { account: &account, team: &team };
+    let found = devices::remove(&st.db, admin, &member, &product, &device, st.now()).await?;
     Ok(RemovedDevice { name: found.name, product_name: found.product_name })
 }

@@ -40,7 +40,7 @@ pub async fn team_home(team: String) -> Result<TeamOverview, AppError> {
     let now = st.now();
     let counts = st.db.member_counts(&m.team_id).await?;
     let held = st.db.held_products(&m.team_id, now).await?;
-    let lots = crate::store::ledger::team_lots(&st.db.pool, m.team_id.as_str()).await?;
+    let lots = crate::store::ledger::team_lots(&st.db.pool, &m.team_id).await?;
     let next_expiry = lots
         .iter()
         .filter(|l| l.usable_at(now))

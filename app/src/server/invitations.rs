@@ -15,36 +15,13 @@ pub struct InvitationSummary {
     pub sso: bool,
 }
 
-#[cfg(feature = "ssr")]
-mod ssr {
-    use super::*;
-    use crate::domain::invitation::{check_accept, InvitationState};
-    use crate::service::state::AppState;
-    use crate::store::invitations::InvitationRow;
-
-    /// The invitation behind `token` if it can still be accepted, or why not.
-    pub async fn usable(st: &AppState, token: &str) -> Result<InvitationRow, AppError> {
-        let hash = crate::service::secrets::hash_token(token.trim());
-        let unknown =
-            || AppError::Gone { message: crate::domain::invitation::AcceptRefusal::Unknown.to_string() };
-        let Some(inv) = st.db.invitation_by_token_hash(&hash).await? else { return Err(unknown()) };
-        let state = InvitationState {
-            sent_at: inv.sent_at,
-            accepted_at: inv.accepted_at,
-            superseded_at: inv.superseded_at,
-        };
-        check_accept(&state, st.now()).map_err(|r| AppError::Gone { message: r.to_string() })?;
-        Ok(inv)
-    }
-}
-
 #[server(endpoint = "invitation_info")]
 pub async fn invitation_info(token: String) -> Result<InvitationSummary, AppError> {
     use super::ssr::*;
+    use crate::service::accounts;
     let st = state()?;
-    let inv = self::ssr::usable(&st, &token).await?;
-    let team = crate::domain::TeamId::parse(&inv.team_id).map_err(internal)?;
-    let sso_enabled = st.db.sso_config(&team).await?.is_some_and(|c| c.enabled);
+    let inv = accounts::usable_invitation(&st, &token).await?;
+    let sso_enabled = accounts::team_uses_sso(&st, &inv).await?;
     Ok(InvitationSummary {
         team_name: inv.team_name,
         name: inv.name,
@@ -63,60 +40,8 @@ pub async fn accept_invitation(
     confirm: Option<String>,
 ) -> Result<(), AppError> {
     use super::ssr::*;
-    use crate::domain::{NewPassword, UserId};
-    use crate::store::audit::{record, Actor};
     let st = state()?;
-    let inv = self::ssr::usable(&st, &token).await?;
-    let uid = UserId::parse(&inv.account_id).map_err(internal)?;
-    let new_hash = if inv.has_password {
-        let acc = st.db.account(&uid).await?.ok_or_else(|| internal("invited account missing"))?;
-        // The same per-account throttle as sign-in (a valid invitation link must not be a way
-        // around it), keyed by the account's stored (normalised) address as sign-in keys it.
-        if !super::auth::check_password_throttled(&st, &acc.email, password, acc.password_hash, "invitation")
-            .await?
-        {
-            return Err(AppError::invalid(
-                "password",
-                "That is not the password of this account. Try again.",
-            ));
-        }
-        None
-    } else {
-        let pw = NewPassword::parse(&password)
-            .map_err(|e| AppError::invalid("password", super::auth::capitalise(&e.to_string())))?;
-        if confirm.as_deref() != Some(password.as_str()) {
-            return Err(AppError::invalid(
-                "confirm",
-                "The two passwords are different. Type the same password twice.",
-            ));
-        }
-        Some(crate::service::passwords::hash_blocking(pw.expose().to_string()).await.map_err(internal)?)
-    };
-    let now = st.now();
-    let mut tx = st.db.pool.begin().await?;
-    if !crate::store::invitations::accept(&mut tx, &inv, now).await? {
-        return Err(AppError::Gone {
-            message: crate::domain::invitation::AcceptRefusal::AlreadyUsed.to_string(),
-        });
-    }
-    if let Some(hash) = &new_hash {
-        crate::store::accounts::set_first_password(&mut *tx, &uid, hash).await?;
-    }
-    let team = crate::domain::TeamId::parse(&inv.team_id).map_err(internal)?;
-    let label = format!("{} <{}>", inv.name, inv.email);
-    record(
-        &mut tx,
-        &team,
-        &Actor { id: Some(&inv.account_id), label: &label },
-        "accept",
-        &label,
-        None,
-        Some(&serde_json::json!({"status": "active"})),
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-
+    let inv = crate::service::accounts::accept_invitation(&st, &token, password, confirm).await?;
     let session = session().await?;
     session.cycle_id().await.map_err(internal)?;
     session.insert(SESSION_USER, inv.account_id.as_str()).await.map_err(internal)?;

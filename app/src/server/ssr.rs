@@ -5,7 +5,6 @@ use crate::error::AppError;
 use crate::service::state::AppState;
 use crate::store::accounts::Account;
 use crate::store::teams::Membership;
-use crate::store::StoreError;
 use leptos::prelude::*;
 use tower_sessions::Session;
 
@@ -17,27 +16,7 @@ pub fn state() -> Result<AppState, AppError> {
 
 /// Logs the cause with a short reference and shows people only the reference.
 pub fn internal(cause: impl std::fmt::Display) -> AppError {
-    let reference = crate::store::new_id()[24..].to_string();
-    tracing::error!(%reference, %cause, "internal error");
-    AppError::Internal { reference }
-}
-
-impl From<StoreError> for AppError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound => AppError::not_found("The record"),
-            StoreError::Duplicate(what) => {
-                AppError::Conflict { message: format!("There is already {what}.") }
-            }
-            other => internal(other),
-        }
-    }
-}
-
-impl From<sqlx::Error> for AppError {
-    fn from(e: sqlx::Error) -> Self {
-        StoreError::from(e).into()
-    }
+    AppError::internal(cause)
 }
 
 pub async fn session() -> Result<Session, AppError> {

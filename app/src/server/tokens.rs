@@ -92,60 +92,44 @@ pub fn purchase_status(
 #[server(endpoint = "flex_tokens")]
 pub async fn flex_tokens(team: String) -> Result<FlexTokensView, AppError> {
     use super::ssr::*;
-    use crate::domain::ledger::balance;
+    use crate::service::tokens;
     use crate::store::teams::Role;
     let st = state()?;
     let (acc, m) = require_member(&st, &team).await?;
     let now = st.now();
-    let lots = crate::store::ledger::team_lots(&st.db.pool, m.team_id.as_str()).await?;
-    let figures = crate::store::tokens::purchase_figures(&st.db.pool, m.team_id.as_str()).await?;
     let admin = m.role == Role::Admin;
     let move_targets: Vec<MoveTarget> = if admin {
-        st.db
-            .memberships_of(&acc.id)
+        tokens::move_targets(&st.db, &acc.id, &m.team_id)
             .await?
             .into_iter()
-            .filter(|t| t.active && t.role == Role::Admin && t.team_id != m.team_id)
             .map(|t| MoveTarget { id: t.team_id.to_string(), name: t.team_name })
             .collect()
     } else {
         vec![]
     };
-    let mut rows: Vec<(chrono::DateTime<chrono::Utc>, PurchaseRow)> = figures
+    let (balance, purchases) = tokens::purchases(&st.db, &m.team_id, now).await?;
+    let purchases = purchases
         .into_iter()
-        .map(|f| {
-            let remaining =
-                lots.iter().find(|l| l.purchase_id == f.purchase_id).map_or(f.remaining, |l| l.remaining);
-            let expired = now >= f.expires_at;
-            let (left, lapsed) =
-                if expired { (0, f.expired + remaining.max(0)) } else { (remaining.max(0), f.expired) };
-            let (status, status_label) = purchase_status(f.expires_at, left, now);
-            let row = PurchaseRow {
+        .map(|p| {
+            let f = p.figures;
+            let (status, status_label) = purchase_status(f.expires_at, p.left, now);
+            PurchaseRow {
                 id: f.purchase_id,
                 purchased_on: day(f.purchased_at),
                 amount: f.amount,
                 used: f.charged,
                 moved_out: f.moved_out,
                 moved_in: f.moved_in,
-                lapsed,
-                left,
+                lapsed: p.lapsed,
+                left: p.left,
                 expires_on: day(f.expires_at),
                 status: status.into(),
                 status_label,
-                movable: !move_targets.is_empty() && left > 0 && !expired,
-            };
-            (f.expires_at, row)
+                movable: !move_targets.is_empty() && p.left > 0 && !p.expired,
+            }
         })
         .collect();
-    // The order a charge draws on them (domain::ledger::plan_charge).
-    rows.sort_by(|(ea, a), (eb, b)| ea.cmp(eb).then(a.left.cmp(&b.left)).then(a.id.cmp(&b.id)));
-    Ok(FlexTokensView {
-        team_name: m.team_name,
-        balance: balance(&lots, now),
-        purchases: rows.into_iter().map(|(_, r)| r).collect(),
-        admin,
-        move_targets,
-    })
+    Ok(FlexTokensView { team_name: m.team_name, balance, purchases, admin, move_targets })
 }
 
 /// Moves what is left of one purchase to another team; its expiry date travels with it.

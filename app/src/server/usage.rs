@@ -1,9 +1,8 @@
 //! Usage views (R-USE1): the Flex summary with its forecast, usage by product and by user
 //! over a date range (with drill-down from a product to its people), and seat usage of
 //! subscriptions and trials. Admins only: the figures name people.
-//!
-//! Every view reads the daily and monthly roll-ups (`store::usage`), never the raw usage
-//! windows, so it costs the same for a team with a million usage records as for a new one.
+//! The figures come from `service::usage`; these functions authenticate, authorize and
+//! shape them for the pages.
 // `#[server]` copies each function for the browser build, where an item-level allow does
 // not reach: `usage_by_user` mirrors the URL's query parameters one to one.
 #![allow(clippy::too_many_arguments)]
@@ -197,6 +196,7 @@ pub struct SeatsView {
 mod ssr_impl {
     use super::*;
     use crate::domain::usage::{day_key, DateRange};
+    use crate::service::usage::Sort;
     use chrono::{DateTime, NaiveDate, Utc};
 
     pub fn range(from: Option<String>, to: Option<String>, today: NaiveDate) -> Result<DateRange, AppError> {
@@ -211,18 +211,24 @@ mod ssr_impl {
         day_key(t.date_naive())
     }
 
-    /// `(sort, dir)` from the query: unknown values fall back to the default rather than
-    /// failing a page over a stale link.
-    pub fn sort_of(
+    /// The sort the query asks for among `keys` (column name → key). Unknown values fall
+    /// back to the default rather than failing a page over a stale link; names sort
+    /// ascending by default, figures descending. Also the names the page echoes back.
+    pub fn sort_of<K: Copy>(
         sort: Option<String>,
         dir: Option<String>,
-        allowed: &[&str],
+        keys: &[(&str, K)],
         default: &str,
-    ) -> (String, String) {
-        let sort = sort.filter(|s| allowed.contains(&s.as_str())).unwrap_or_else(|| default.to_string());
-        let natural = if sort == "name" { "asc" } else { "desc" };
+    ) -> (Sort<K>, String, String) {
+        let (name, key) = keys
+            .iter()
+            .find(|(n, _)| Some(*n) == sort.as_deref())
+            .or_else(|| keys.iter().find(|(n, _)| *n == default))
+            .copied()
+            .unwrap_or(keys[0]);
+        let natural = if name == "name" { "asc" } else { "desc" };
         let dir = dir.filter(|d| d == "asc" || d == "desc").unwrap_or_else(|| natural.to_string());
-        (sort, dir)
+        (Sort { key, desc: dir == "desc" }, name.to_string(), dir)
     }
 }
 
@@ -234,88 +240,51 @@ pub async fn usage_summary(
     to: Option<String>,
 ) -> Result<SummaryView, AppError> {
     use super::ssr::*;
-    use crate::domain::ledger::balance;
-    use crate::domain::usage::{
-        daily_rate, day_key, forecast, forecast_assumption, lapsed, token_history, DateRange, FlexDay,
-        LedgerLine, TRAILING_DAYS,
-    };
+    use crate::domain::usage::{daily_rate, day_key, forecast_assumption, TRAILING_DAYS};
     use ssr_impl::*;
     let st = state()?;
     let (_, m) = require_admin(&st, &team).await?;
     let now = st.now();
     let today = now.date_naive();
     let range = range(from, to, today)?;
-    let team_id = m.team_id.as_str();
-    let lots = crate::store::ledger::team_lots(&st.db.pool, team_id).await?;
-    let figures = crate::store::tokens::purchase_figures(&st.db.pool, team_id).await?;
-    let totals = st.db.ledger_totals(team_id).await?;
-    let used_days = st.db.daily_use(team_id, range, false).await?;
-    let mut used = used_days.iter().peekable();
-    let daily: Vec<DayPoint> = range
-        .each_day()
-        .map(|d| {
-            let key = crate::domain::usage::day_key(d);
-            match used.next_if(|u| u.day == key) {
-                Some(u) => DayPoint { day: key, tokens: u.tokens, windows: u.windows },
-                None => DayPoint { day: key, tokens: 0, windows: 0 },
-            }
-        })
-        .collect();
-    let lapsed = lapsed(&lots, now);
-    let since = now - chrono::Duration::days(90);
-    let ledger = st.db.ledger_events(team_id, since).await?;
-    let ledger: Vec<LedgerLine> =
-        ledger.iter().map(|e| LedgerLine { kind: &e.kind, amount: e.amount, at: e.at }).collect();
-    let flex_days: Vec<FlexDay> = st
-        .db
-        .daily_use(team_id, DateRange { from: since.date_naive(), to: today }, true)
-        .await?
-        .into_iter()
-        .filter_map(|u| {
-            let day = crate::store::usage::parse_day(&u.day)?;
-            Some(FlexDay { day, tokens: u.tokens, windows: u.windows })
-        })
-        .collect();
-    let events = token_history(&ledger, &lapsed, &flex_days, since)
-        .into_iter()
-        .map(|l| TokenEvent { day: day(l.at), kind: l.kind, label: l.label, tokens: l.tokens })
-        .collect();
-    let expiries = figures
-        .iter()
-        .filter_map(|f| {
-            let left =
-                lots.iter().find(|l| l.purchase_id == f.purchase_id).map_or(f.remaining, |l| l.remaining);
-            (left > 0 && f.expires_at > now && f.purchased_at <= now).then(|| ExpiryRow {
-                purchased_on: day(f.purchased_at),
-                expires_on: day(f.expires_at),
-                amount: f.amount,
-                left,
-            })
-        })
-        .collect();
-    let trailing = DateRange::last(TRAILING_DAYS, today);
-    let trailing_used: i64 = st.db.daily_use(team_id, trailing, true).await?.iter().map(|u| u.tokens).sum();
-    let f = forecast(&lots, now, trailing_used, TRAILING_DAYS);
+    let s = crate::service::usage::summary(&st.db, &m.team_id, range, now).await?;
     Ok(SummaryView {
         team_name: m.team_name,
         range: range_view(range, today),
-        available: balance(&lots, now),
-        purchased: totals.purchased,
-        used: totals.charged,
-        expired: totals.expired + lapsed.iter().map(|l| l.remaining).sum::<i64>(),
-        moved_in: totals.moved_in,
-        moved_out: totals.moved_out,
-        used_in_range: daily.iter().map(|d| d.tokens).sum(),
-        daily,
-        events,
-        expiries,
+        available: s.available,
+        purchased: s.totals.purchased,
+        used: s.totals.charged,
+        expired: s.totals.expired,
+        moved_in: s.totals.moved_in,
+        moved_out: s.totals.moved_out,
+        used_in_range: s.daily.iter().map(|d| d.tokens).sum(),
+        daily: s
+            .daily
+            .into_iter()
+            .map(|d| DayPoint { day: day_key(d.day), tokens: d.tokens, windows: d.windows })
+            .collect(),
+        events: s
+            .events
+            .into_iter()
+            .map(|l| TokenEvent { day: day(l.at), kind: l.kind, label: l.label, tokens: l.tokens })
+            .collect(),
+        expiries: s
+            .expiries
+            .into_iter()
+            .map(|e| ExpiryRow {
+                purchased_on: day(e.purchased_at),
+                expires_on: day(e.expires_at),
+                amount: e.amount,
+                left: e.left,
+            })
+            .collect(),
         forecast: ForecastView {
-            rate_per_day: format!("{:.1}", daily_rate(trailing_used, TRAILING_DAYS)),
+            rate_per_day: format!("{:.1}", daily_rate(s.trailing_used, TRAILING_DAYS)),
             trailing_days: TRAILING_DAYS,
-            runs_out_on: f.runs_out_on.map(day_key),
-            expiring_unused: f.expiring_unused(),
-            lapses: f.lapses.iter().map(|(d, n)| (day_key(*d), *n)).collect(),
-            assumption: forecast_assumption(trailing_used, TRAILING_DAYS),
+            runs_out_on: s.forecast.runs_out_on.map(day_key),
+            expiring_unused: s.forecast.expiring_unused(),
+            lapses: s.forecast.lapses.iter().map(|(d, n)| (day_key(*d), *n)).collect(),
+            assumption: forecast_assumption(s.trailing_used, TRAILING_DAYS),
         },
     })
 }
@@ -330,38 +299,33 @@ pub async fn usage_by_product(
     dir: Option<String>,
 ) -> Result<ByProductView, AppError> {
     use super::ssr::*;
+    use crate::service::usage::ProductKey;
     use ssr_impl::*;
     let st = state()?;
     let (_, m) = require_admin(&st, &team).await?;
     let today = st.now().date_naive();
     let range = range(from, to, today)?;
-    let (sort, dir) = sort_of(sort, dir, &["name", "tokens", "days", "people"], "tokens");
-    let mut rows: Vec<ProductUsageRow> = st
-        .db
-        .product_use(m.team_id.as_str(), range)
+    let keys = [
+        ("name", ProductKey::Name),
+        ("tokens", ProductKey::Tokens),
+        ("days", ProductKey::Days),
+        ("people", ProductKey::People),
+    ];
+    let (order, sort, dir) = sort_of(sort, dir, &keys, "tokens");
+    let rows = crate::service::usage::by_product(&st.db, &m.team_id, range, order)
         .await?
         .into_iter()
         .map(|p| ProductUsageRow {
+            days_used: p.windows(),
             code: p.code,
             name: p.name,
             tokens: p.tokens,
-            days_used: p.subscription + p.trial + p.flex,
             subscription_days: p.subscription,
             trial_days: p.trial,
             flex_days: p.flex,
             people: p.people,
         })
         .collect();
-    rows.sort_by(|a, b| {
-        let o = match sort.as_str() {
-            "name" => a.name.to_lowercase().cmp(&b.name.to_lowercase()),
-            "days" => a.days_used.cmp(&b.days_used),
-            "people" => a.people.cmp(&b.people),
-            _ => a.tokens.cmp(&b.tokens),
-        };
-        let o = if dir == "desc" { o.reverse() } else { o };
-        o.then_with(|| a.name.cmp(&b.name))
-    });
     Ok(ByProductView { team_name: m.team_name, range: range_view(range, today), rows, sort, dir })
 }
 
@@ -378,72 +342,58 @@ pub async fn usage_by_user(
     page: Option<i64>,
 ) -> Result<ByUserView, AppError> {
     use super::ssr::*;
+    use crate::service::usage::PersonKey;
     use ssr_impl::*;
     let st = state()?;
     let (_, m) = require_admin(&st, &team).await?;
     let today = st.now().date_naive();
     let range = range(from, to, today)?;
-    let product = match product.map(|p| p.trim().to_uppercase()).filter(|p| !p.is_empty()) {
-        None => None,
-        Some(code) => Some(
-            st.db
-                .product_by_code(&code)
-                .await?
-                .ok_or_else(|| AppError::not_found(format!("The product {code}")))?,
-        ),
-    };
-    let (sort, dir) = sort_of(sort, dir, &["name", "tokens", "days", "products", "last_used"], "tokens");
+    let code = product.map(|p| p.trim().to_uppercase()).filter(|p| !p.is_empty());
+    let keys = [
+        ("name", PersonKey::Name),
+        ("tokens", PersonKey::Tokens),
+        ("days", PersonKey::Days),
+        ("products", PersonKey::Products),
+        ("last_used", PersonKey::LastUsed),
+    ];
+    let (order, sort, dir) = sort_of(sort, dir, &keys, "tokens");
     let q = q.unwrap_or_default().trim().to_string();
-    let needle = q.to_lowercase();
-    let mut rows: Vec<UserUsageRow> = st
-        .db
-        .person_use(m.team_id.as_str(), range, product.as_ref().map(|p| p.id.as_str()))
-        .await?
-        .into_iter()
-        .filter(|p| {
-            needle.is_empty()
-                || p.name.to_lowercase().contains(&needle)
-                || p.email.to_lowercase().contains(&needle)
-        })
-        .map(|p| UserUsageRow {
-            member: p.account_id,
-            name: p.name,
-            email: p.email,
-            tokens: p.tokens,
-            days_used: p.windows,
-            products: p.products,
-            last_used: p.last_used,
-        })
-        .collect();
-    rows.sort_by(|a, b| {
-        let o = match sort.as_str() {
-            "name" => a.name.to_lowercase().cmp(&b.name.to_lowercase()),
-            "days" => a.days_used.cmp(&b.days_used),
-            "products" => a.products.cmp(&b.products),
-            "last_used" => a.last_used.cmp(&b.last_used),
-            _ => a.tokens.cmp(&b.tokens),
-        };
-        let o = if dir == "desc" { o.reverse() } else { o };
-        o.then_with(|| a.email.cmp(&b.email))
-    });
-    let total = rows.len() as i64;
-    let (tokens, days_used) = rows.iter().fold((0, 0), |(t, d), r| (t + r.tokens, d + r.days_used));
-    let pages = ((total + PAGE_SIZE as i64 - 1) / PAGE_SIZE as i64).max(1);
-    let page = page.unwrap_or(1).clamp(1, pages);
-    let rows = rows.into_iter().skip((page - 1) as usize * PAGE_SIZE).take(PAGE_SIZE).collect();
+    let p = crate::service::usage::by_person(
+        &st.db,
+        &m.team_id,
+        range,
+        code.as_deref(),
+        &q,
+        order,
+        page.unwrap_or(1),
+        PAGE_SIZE as i64,
+    )
+    .await?;
     Ok(ByUserView {
         team_name: m.team_name,
         range: range_view(range, today),
-        product: product.map(|p| (p.code, p.name)),
-        rows,
-        total,
-        page,
+        product: p.product.map(|p| (p.code, p.name)),
+        rows: p
+            .rows
+            .into_iter()
+            .map(|p| UserUsageRow {
+                member: p.account_id,
+                name: p.name,
+                email: p.email,
+                tokens: p.tokens,
+                days_used: p.windows,
+                products: p.products,
+                last_used: p.last_used,
+            })
+            .collect(),
+        total: p.total,
+        page: p.page,
         page_size: PAGE_SIZE as i64,
         sort,
         dir,
         q,
-        tokens,
-        days_used,
+        tokens: p.tokens,
+        days_used: p.windows,
     })
 }
 
@@ -451,48 +401,34 @@ pub async fn usage_by_user(
 #[server(endpoint = "seat_usage")]
 pub async fn seat_usage(team: String) -> Result<SeatsView, AppError> {
     use super::ssr::*;
-    use crate::domain::licensing::SESSION_LAPSE;
-    use chrono::{DateTime, Utc};
     use ssr_impl::*;
     let st = state()?;
     let (_, m) = require_admin(&st, &team).await?;
-    let now = st.now();
-    let products = st
-        .db
-        .seat_products(m.team_id.as_str(), now)
+    let products = crate::service::usage::seats(&st.db, &m.team_id, st.now())
         .await?
         .into_iter()
-        .map(|p| {
-            let mut holders: Vec<(Option<DateTime<Utc>>, SeatHolder)> = p
+        .map(|p| SeatProductView {
+            code: p.code,
+            name: p.name,
+            access: p.access,
+            seats: p.seats,
+            assigned: p.holders.len() as i64,
+            in_use: p.holders.iter().filter(|h| h.in_use).count() as i64,
+            ends_on: day(p.ends_at),
+            holders: p
                 .holders
                 .into_iter()
-                .map(|h| {
-                    let in_use = h.heartbeat_at.is_some_and(|at| now - at < SESSION_LAPSE);
-                    let seen = h.last_accessed_at;
-                    (
-                        seen,
-                        SeatHolder {
-                            member: h.account_id,
-                            name: h.name,
-                            email: h.email,
-                            last_accessed: seen.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
-                            in_use,
-                        },
-                    )
+                .map(|h| SeatHolder {
+                    member: h.holder.account_id,
+                    name: h.holder.name,
+                    email: h.holder.email,
+                    last_accessed: h
+                        .holder
+                        .last_accessed_at
+                        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
+                    in_use: h.in_use,
                 })
-                .collect();
-            // Most recent first, never-used last (None sorts first, hence the reverse).
-            holders.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.name.cmp(&b.1.name)));
-            SeatProductView {
-                code: p.code,
-                name: p.name,
-                access: p.access,
-                seats: p.seats,
-                assigned: holders.len() as i64,
-                in_use: holders.iter().filter(|h| h.1.in_use).count() as i64,
-                ends_on: day(p.ends_at),
-                holders: holders.into_iter().map(|(_, h)| h).collect(),
-            }
+                .collect(),
         })
         .collect();
     Ok(SeatsView { team_name: m.team_name, products })

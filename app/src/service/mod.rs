@@ -2,7 +2,10 @@
 //! store (SQL) with the domain's rules (no I/O) and the outside world (mail, keys, clock);
 //! nothing here renders or parses HTTP. Server-only.
 
+pub mod accounts;
+pub mod apps;
 pub mod assignments;
+pub mod devices;
 pub mod flex;
 pub mod identity;
 pub mod keys;
@@ -14,6 +17,7 @@ pub mod ratelimit;
 pub mod secrets;
 pub mod state;
 pub mod tokens;
+pub mod usage;
 
 use crate::domain::{TeamId, UserId};
 use crate::error::AppError;

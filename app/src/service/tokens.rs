@@ -3,16 +3,71 @@
 //! expiry and what is left are checked under both teams' locks
 //! (`store::tokens::move_purchase`), so a Flex charge racing the move cannot spend the same
 //! tokens.
+use crate::domain::ledger::balance;
 use crate::domain::ledger::MoveRefusal;
 use crate::domain::usage::day_key;
 use crate::domain::TeamId;
+use crate::domain::UserId;
 use crate::error::AppError;
 use crate::service::state::AppState;
 use crate::service::Admin;
 use crate::store::audit::Actor;
 use crate::store::teams::Membership;
-use crate::store::tokens::{move_purchase, MoveRefused};
+use crate::store::teams::Role;
+use crate::store::tokens::{move_purchase, purchase_figures, MoveRefused, PurchaseFigures};
+use crate::store::{ledger, Db};
 use chrono::{DateTime, Utc};
+
+/// One purchase as the Flex tokens page shows it: its ledger figures, what is left of it now
+/// and what lapsed unused.
+pub struct PurchaseState {
+    pub figures: PurchaseFigures,
+    /// Usable now (0 once it has expired).
+    pub left: i64,
+    /// Expired unused: written off by the ledger, or lapsed and not yet written off.
+    pub lapsed: i64,
+    pub expired: bool,
+}
+
+/// The team's balance and its purchases in the order a charge draws on them
+/// (`domain::ledger::plan_charge`: earliest expiry first).
+pub async fn purchases(
+    db: &Db,
+    team: &TeamId,
+    now: DateTime<Utc>,
+) -> Result<(i64, Vec<PurchaseState>), AppError> {
+    let lots = ledger::team_lots(&db.pool, team).await?;
+    let mut out: Vec<PurchaseState> = purchase_figures(&db.pool, team)
+        .await?
+        .into_iter()
+        .map(|f| {
+            let remaining =
+                lots.iter().find(|l| l.purchase_id == f.purchase_id).map_or(f.remaining, |l| l.remaining);
+            let expired = now >= f.expires_at;
+            let (left, lapsed) =
+                if expired { (0, f.expired + remaining.max(0)) } else { (remaining.max(0), f.expired) };
+            PurchaseState { figures: f, left, lapsed, expired }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        a.figures
+            .expires_at
+            .cmp(&b.figures.expires_at)
+            .then(a.left.cmp(&b.left))
+            .then(a.figures.purchase_id.cmp(&b.figures.purchase_id))
+    });
+    Ok((balance(&lots, now), out))
+}
+
+/// The other teams `account` is an active admin of: where a purchase of `from` could move.
+pub async fn move_targets(db: &Db, account: &UserId, from: &TeamId) -> Result<Vec<Membership>, AppError> {
+    Ok(db
+        .memberships_of(account)
+        .await?
+        .into_iter()
+        .filter(|t| t.active && t.role == Role::Admin && &t.team_id != from)
+        .collect())
+}
 
 /// A move that happened: how many tokens, until when they last, and the team they went to.
 pub struct Moved {

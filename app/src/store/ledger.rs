@@ -72,13 +72,13 @@ pub async fn ledger_entry(
 }
 
 /// The team's purchases as lots: what each has left in this team (moves net out).
-pub async fn team_lots<'e, E: sqlx::Executor<'e, Database = Any>>(ex: E, team: &str) -> Result<Vec<Lot>> {
+pub async fn team_lots<'e, E: sqlx::Executor<'e, Database = Any>>(ex: E, team: &TeamId) -> Result<Vec<Lot>> {
     let rows = sqlx::query(
         "SELECT p.id, p.purchased_at, COALESCE(b.remaining, 0) AS remaining \
          FROM token_purchases p LEFT JOIN lot_balances b ON b.purchase_id = p.id AND b.team_id = p.team_id \
          WHERE p.team_id = $1",
     )
-    .bind(team)
+    .bind(team.as_str())
     .fetch_all(ex)
     .await?;
     rows.iter()

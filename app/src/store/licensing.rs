@@ -530,7 +530,7 @@ impl Db {
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         lock_teams(&mut tx, &team_ids).await?;
         for (team, team_id) in teams.iter().zip(team_ids) {
-            let lots = team_lots(&mut *tx, team).await?;
+            let lots = team_lots(&mut *tx, &team_id).await?;
             for e in ledger::expiries_due(&lots, now) {
                 ledger_entry(&mut tx, &team_id, &e.purchase_id, "expiry", e.amount, e.at, None).await?;
             }

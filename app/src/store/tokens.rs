@@ -106,9 +106,7 @@ pub async fn move_purchase(
     now: DateTime<Utc>,
 ) -> Result<std::result::Result<Moved, MoveRefused>> {
     lock_teams(tx, &[from.clone(), to.clone()]).await?;
-    let Some(lot) =
-        team_lots(&mut **tx, from.as_str()).await?.into_iter().find(|l| l.purchase_id == purchase)
-    else {
+    let Some(lot) = team_lots(&mut **tx, from).await?.into_iter().find(|l| l.purchase_id == purchase) else {
         return Ok(Err(MoveRefused::NotInTeam));
     };
     if let Err(why) = check_move(&lot, from == to, now) {
@@ -173,7 +171,7 @@ pub struct PurchaseFigures {
 /// (R-TOK1, the Flex tokens page).
 pub async fn purchase_figures<'e, E: sqlx::Executor<'e, Database = Any>>(
     ex: E,
-    team: &str,
+    team: &TeamId,
 ) -> Result<Vec<PurchaseFigures>> {
     let rows = sqlx::query(
         "SELECT p.id, p.amount, p.purchased_at, p.expires_at, \
@@ -183,7 +181,7 @@ pub async fn purchase_figures<'e, E: sqlx::Executor<'e, Database = Any>>(
          FROM token_purchases p LEFT JOIN lot_balances b ON b.purchase_id = p.id AND b.team_id = p.team_id \
          WHERE p.team_id = $1 ORDER BY p.expires_at, p.id",
     )
-    .bind(team)
+    .bind(team.as_str())
     .fetch_all(ex)
     .await?;
     rows.iter()

@@ -2,8 +2,9 @@
 //! See migration 5 for the tables and why there are three.
 use super::{get_ts, ts, Db, Result};
 use crate::domain::usage::{day_key, month_key, DateRange, Split};
+use crate::domain::TeamId;
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, Executor, Row, Transaction};
 
 /// Adds one usage window to the roll-ups, in the transaction that writes the window.
 pub async fn record(
@@ -103,6 +104,13 @@ pub struct ProductUse {
     pub people: i64,
 }
 
+impl ProductUse {
+    /// Usage windows of every licence type.
+    pub fn windows(&self) -> i64 {
+        self.subscription + self.trial + self.flex
+    }
+}
+
 /// One person's use over a range.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PersonUse {
@@ -198,80 +206,89 @@ fn person_rows(team: &str, split: &Split, product: Option<&str>) -> (String, Vec
     (parts.join(" UNION ALL "), binds)
 }
 
-impl Db {
-    pub async fn ledger_totals(&self, team: &str) -> Result<LedgerTotals> {
-        let r = sqlx::query(
-            "SELECT CAST(COALESCE(SUM(purchased), 0) AS BIGINT) AS purchased, \
-               CAST(COALESCE(SUM(charged), 0) AS BIGINT) AS charged, \
-               CAST(COALESCE(SUM(expired), 0) AS BIGINT) AS expired, \
-               CAST(COALESCE(SUM(moved_out), 0) AS BIGINT) AS moved_out, \
-               CAST(COALESCE(SUM(moved_in), 0) AS BIGINT) AS moved_in \
-             FROM lot_balances WHERE team_id = $1",
-        )
-        .bind(team)
-        .fetch_one(&self.pool)
+/// The team's ledger summed over all its purchases.
+pub async fn ledger_totals<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    team: &TeamId,
+) -> Result<LedgerTotals> {
+    let r = sqlx::query(
+        "SELECT CAST(COALESCE(SUM(purchased), 0) AS BIGINT) AS purchased, \
+           CAST(COALESCE(SUM(charged), 0) AS BIGINT) AS charged, \
+           CAST(COALESCE(SUM(expired), 0) AS BIGINT) AS expired, \
+           CAST(COALESCE(SUM(moved_out), 0) AS BIGINT) AS moved_out, \
+           CAST(COALESCE(SUM(moved_in), 0) AS BIGINT) AS moved_in \
+         FROM lot_balances WHERE team_id = $1",
+    )
+    .bind(team.as_str())
+    .fetch_one(ex)
+    .await?;
+    Ok(LedgerTotals {
+        purchased: r.try_get("purchased")?,
+        charged: r.try_get("charged")?,
+        expired: r.try_get("expired")?,
+        moved_out: r.try_get("moved_out")?,
+        moved_in: r.try_get("moved_in")?,
+    })
+}
+
+/// Use per day over the range (days without use are absent). With `flex_only`, only
+/// Flex windows (what the ledger charged).
+pub async fn daily_use<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    team: &TeamId,
+    range: DateRange,
+    flex_only: bool,
+) -> Result<Vec<DayUse>> {
+    let sql = format!(
+        "SELECT day, CAST(SUM(tokens) AS BIGINT) AS tokens, CAST(SUM(windows) AS BIGINT) AS windows \
+         FROM usage_product_days WHERE team_id = $1 AND day >= $2 AND day <= $3{} \
+         GROUP BY day ORDER BY day",
+        if flex_only { " AND license_type = 'flex'" } else { "" }
+    );
+    let rows = sqlx::query(&sql)
+        .bind(team.as_str())
+        .bind(day_key(range.from))
+        .bind(day_key(range.to))
+        .fetch_all(ex)
         .await?;
-        Ok(LedgerTotals {
-            purchased: r.try_get("purchased")?,
-            charged: r.try_get("charged")?,
-            expired: r.try_get("expired")?,
-            moved_out: r.try_get("moved_out")?,
-            moved_in: r.try_get("moved_in")?,
+    rows.iter()
+        .map(|r| {
+            Ok(DayUse {
+                day: r.try_get("day")?,
+                tokens: r.try_get("tokens")?,
+                windows: r.try_get("windows")?,
+            })
         })
-    }
+        .collect()
+}
 
-    /// Use per day over the range (days without use are absent). With `flex_only`, only
-    /// Flex windows (what the ledger charged).
-    pub async fn daily_use(&self, team: &str, range: DateRange, flex_only: bool) -> Result<Vec<DayUse>> {
-        let sql = format!(
-            "SELECT day, CAST(SUM(tokens) AS BIGINT) AS tokens, CAST(SUM(windows) AS BIGINT) AS windows \
-             FROM usage_product_days WHERE team_id = $1 AND day >= $2 AND day <= $3{} \
-             GROUP BY day ORDER BY day",
-            if flex_only { " AND license_type = 'flex'" } else { "" }
-        );
-        let rows = sqlx::query(&sql)
-            .bind(team)
-            .bind(day_key(range.from))
-            .bind(day_key(range.to))
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(DayUse {
-                    day: r.try_get("day")?,
-                    tokens: r.try_get("tokens")?,
-                    windows: r.try_get("windows")?,
-                })
-            })
-            .collect()
-    }
+/// Purchases, expiries and moves since `since`, newest first (charges are read per day
+/// from the roll-ups instead).
+pub async fn ledger_events<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    team: &TeamId,
+    since: DateTime<Utc>,
+) -> Result<Vec<LedgerEvent>> {
+    let rows = sqlx::query(
+        "SELECT kind, amount, at FROM token_ledger \
+         WHERE team_id = $1 AND kind IN ('purchase', 'expiry', 'move_in', 'move_out') AND at >= $2 \
+         ORDER BY at DESC",
+    )
+    .bind(team.as_str())
+    .bind(ts(since))
+    .fetch_all(ex)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(LedgerEvent { kind: r.try_get("kind")?, amount: r.try_get("amount")?, at: get_ts(r, "at")? })
+        })
+        .collect()
+}
 
-    /// Purchases, expiries and moves since `since`, newest first (charges are read per day
-    /// from the roll-ups instead).
-    pub async fn ledger_events(&self, team: &str, since: DateTime<Utc>) -> Result<Vec<LedgerEvent>> {
-        let rows = sqlx::query(
-            "SELECT kind, amount, at FROM token_ledger \
-             WHERE team_id = $1 AND kind IN ('purchase', 'expiry', 'move_in', 'move_out') AND at >= $2 \
-             ORDER BY at DESC",
-        )
-        .bind(team)
-        .bind(ts(since))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(LedgerEvent {
-                    kind: r.try_get("kind")?,
-                    amount: r.try_get("amount")?,
-                    at: get_ts(r, "at")?,
-                })
-            })
-            .collect()
-    }
-
+impl Db {
     /// Use per product over the range: windows per licence type, tokens, distinct people.
     /// Products never used in the range are absent.
-    pub async fn product_use(&self, team: &str, range: DateRange) -> Result<Vec<ProductUse>> {
+    pub async fn product_use(&self, team: &TeamId, range: DateRange) -> Result<Vec<ProductUse>> {
         let rows = sqlx::query(
             "SELECT u.product_id, p.code, p.name, u.license_type, \
                CAST(SUM(u.tokens) AS BIGINT) AS tokens, CAST(SUM(u.windows) AS BIGINT) AS windows \
@@ -279,7 +296,7 @@ impl Db {
              WHERE u.team_id = $1 AND u.day >= $2 AND u.day <= $3 \
              GROUP BY u.product_id, p.code, p.name, u.license_type",
         )
-        .bind(team)
+        .bind(team.as_str())
         .bind(day_key(range.from))
         .bind(day_key(range.to))
         .fetch_all(&self.pool)
@@ -308,7 +325,7 @@ impl Db {
                 _ => p.flex += windows,
             }
         }
-        let (union, binds) = person_rows(team, &range.split(), None);
+        let (union, binds) = person_rows(team.as_str(), &range.split(), None);
         let sql = format!(
             "SELECT product_id, CAST(COUNT(DISTINCT account_id) AS BIGINT) AS people FROM ({union}) u GROUP BY product_id"
         );
@@ -328,11 +345,11 @@ impl Db {
     /// Use per person over the range (of one product with `product_id`). Unsorted.
     pub async fn person_use(
         &self,
-        team: &str,
+        team: &TeamId,
         range: DateRange,
         product_id: Option<&str>,
     ) -> Result<Vec<PersonUse>> {
-        let (union, binds) = person_rows(team, &range.split(), product_id);
+        let (union, binds) = person_rows(team.as_str(), &range.split(), product_id);
         let sql = format!(
             "SELECT u.account_id, a.name, a.email, CAST(SUM(u.tokens) AS BIGINT) AS tokens, \
                CAST(SUM(u.windows) AS BIGINT) AS windows, \
@@ -364,13 +381,13 @@ impl Db {
     }
 
     /// Subscriptions and trials running at `now`, each with the people assigned to it.
-    pub async fn seat_products(&self, team: &str, now: DateTime<Utc>) -> Result<Vec<SeatProduct>> {
+    pub async fn seat_products(&self, team: &TeamId, now: DateTime<Utc>) -> Result<Vec<SeatProduct>> {
         let rows = sqlx::query(
             "SELECT tp.product_id, p.code, p.name, tp.access, tp.seats, tp.ends_at \
              FROM team_products tp JOIN products p ON p.id = tp.product_id \
              WHERE tp.team_id = $1 AND tp.starts_at <= $2 AND tp.ends_at > $2 ORDER BY p.name, tp.access",
         )
-        .bind(team)
+        .bind(team.as_str())
         .bind(ts(now))
         .fetch_all(&self.pool)
         .await?;
@@ -394,7 +411,7 @@ impl Db {
              LEFT JOIN license_sessions s ON s.account_id = a.account_id AND s.product_id = a.product_id \
              WHERE a.team_id = $1",
         )
-        .bind(team)
+        .bind(team.as_str())
         .fetch_all(&self.pool)
         .await?;
         for r in &holders {
@@ -424,7 +441,7 @@ impl Db {
     /// One page of export rows after `cursor`, in (day, person, product, licence) order.
     pub async fn export_page(
         &self,
-        team: &str,
+        team: &TeamId,
         range: DateRange,
         cursor: Option<&ExportCursor>,
         limit: i64,
@@ -442,8 +459,11 @@ impl Db {
              WHERE d.team_id = $1 AND d.day >= $2 AND d.day <= $3{after} \
              ORDER BY d.day, d.account_id, d.product_id, d.license_type LIMIT $4"
         );
-        let mut q =
-            sqlx::query(&sql).bind(team).bind(day_key(range.from)).bind(day_key(range.to)).bind(limit);
+        let mut q = sqlx::query(&sql)
+            .bind(team.as_str())
+            .bind(day_key(range.from))
+            .bind(day_key(range.to))
+            .bind(limit);
         if let Some((day, account, product, license)) = cursor {
             q = q.bind(day.as_str()).bind(account.as_str()).bind(product.as_str()).bind(license.as_str());
         }

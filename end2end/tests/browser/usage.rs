@@ -49,7 +49,7 @@ async fn an_admin_reads_the_summary_drills_into_a_product_and_exports() {
     expect(people.clone()).to_have_count(2).await.unwrap();
     let survey_users = db
         .person_use(
-            db.teams_named("Northwind Studio").await.unwrap()[0].as_str(),
+            &db.teams_named("Northwind Studio").await.unwrap()[0],
             app::domain::usage::DateRange::last(90, chrono::Utc::now().date_naive()),
             Some(&db.product_by_code("SURVEY").await.unwrap().unwrap().id),
         )
