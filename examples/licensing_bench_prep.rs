@@ -116,7 +116,7 @@ async fn team_with_people(
     slug: &str,
     n: usize,
     now: chrono::DateTime<Utc>,
-) -> anyhow::Result<(TeamId, Vec<String>)> {
+) -> anyhow::Result<(TeamId, Vec<app::domain::UserId>)> {
     let team = app::store::teams::create_team(&mut **tx, &TeamName::parse(name)?, now).await?;
     let mut ids = Vec::with_capacity(n);
     for i in 0..n {
@@ -125,7 +125,7 @@ async fn team_with_people(
         let acc = app::store::accounts::create(&mut **tx, &email, &person, None, now).await?;
         app::store::teams::add_member(&mut **tx, &team, &acc, Role::Member, false, MemberStatus::Active, now)
             .await?;
-        ids.push(acc.as_str().to_string());
+        ids.push(acc);
     }
     Ok((team, ids))
 }
@@ -193,7 +193,7 @@ async fn prep(
                 &keys,
                 issuer,
                 &client,
-                acc,
+                acc.as_str(),
                 "user:read".into(),
                 GrantKind::User,
                 now,

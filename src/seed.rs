@@ -62,20 +62,11 @@ pub async fn seed_demo(db: &Db, password: &str, now: DateTime<Utc>) -> anyhow::R
     )
     .await?;
     add_member(&mut *tx, &north, &admin, Role::Admin, false, MemberStatus::Active, now).await?;
-    demo_profile(
-        &mut tx,
-        admin.as_str(),
-        "Northwind Studio",
-        "Studio operations lead",
-        "de-DE",
-        "DE",
-        "Berlin",
-        now,
-    )
-    .await?;
+    demo_profile(&mut tx, &admin, "Northwind Studio", "Studio operations lead", "de-DE", "DE", "Berlin", now)
+        .await?;
     add_member(&mut *tx, &harbor, &admin, Role::Admin, false, MemberStatus::Active, now).await?;
 
-    let mut north_people: Vec<String> = Vec::new();
+    let mut north_people: Vec<app::domain::UserId> = Vec::new();
     // 40 people: the first 28 in Northwind, the rest in Harbor; every 7th a guest,
     // every 9th still invited (no password yet).
     for i in 0..40usize {
@@ -94,7 +85,7 @@ pub async fn seed_demo(db: &Db, password: &str, now: DateTime<Utc>) -> anyhow::R
         let acc =
             accounts::create(&mut *tx, &email, &name, (!invited).then_some(hash.as_str()), since).await?;
         if i < 28 {
-            north_people.push(acc.as_str().to_string());
+            north_people.push(acc.clone());
         }
         let team = if i < 28 { &north } else { &harbor };
         let status = if invited { MemberStatus::Invited } else { MemberStatus::Active };
@@ -106,7 +97,7 @@ pub async fn seed_demo(db: &Db, password: &str, now: DateTime<Utc>) -> anyhow::R
             ("Harbor Engineering", "Boston", "US", "en-US")
         };
         let title = ["Designer", "Engineer", "Architect", "Project manager"][i % 4];
-        demo_profile(&mut tx, acc.as_str(), company, title, locale, country, city, since).await?;
+        demo_profile(&mut tx, &acc, company, title, locale, country, city, since).await?;
         if invited {
             // Two recent invitations and older ones already expired, so every status shows.
             // Not emailed: demo links are never sent, only their hashes exist.
@@ -115,7 +106,7 @@ pub async fn seed_demo(db: &Db, password: &str, now: DateTime<Utc>) -> anyhow::R
             app::store::invitations::create(
                 &mut tx,
                 team,
-                acc.as_str(),
+                &acc,
                 &hash,
                 sent,
                 app::domain::invitation::expires_at(sent),
@@ -210,13 +201,13 @@ const SEAT_HOLDERS: [usize; 6] = [5, 6, 7, 8, 11, 12];
 async fn usage_history(
     db: &Db,
     north: &app::domain::TeamId,
-    people: &[String],
+    people: &[app::domain::UserId],
     product_ids: &[String],
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
     use app::domain::licensing::LicenseType;
-    let team = north.as_str();
-    let teams = [team.to_string()];
+    let team = north;
+    let teams = [north.clone()];
     let day = |d: i64, hour: i64| now - Duration::days(d) + Duration::hours(hour) - Duration::hours(12);
     // Draft 2D seats: most working days, each person at their own hour.
     for (n, &i) in SEAT_HOLDERS.iter().enumerate() {
@@ -275,7 +266,7 @@ async fn usage_history(
 #[allow(clippy::too_many_arguments)]
 async fn demo_profile(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    account: &str,
+    account: &app::domain::UserId,
     company: &str,
     job_title: &str,
     locale: &str,

@@ -257,7 +257,7 @@ async fn id_token(
     let now = st.now();
     let profile = st
         .db
-        .profile(account.as_str())
+        .profile(account)
         .await
         .map_err(server)?
         .ok_or_else(|| ApiError::invalid_grant("The account no longer exists"))?;
@@ -449,7 +449,10 @@ async fn userinfo_body(
             "opt_in": false, "social_userinfo_list": [], "user_thumbnails": t.clone(), "thumbnails": t,
         })));
     }
-    let Some(p) = st.db.profile(&claims.sub).await? else {
+    let Ok(account) = UserId::parse(&claims.sub) else {
+        return Ok(Err(ApiError::invalid_token("The account no longer exists")));
+    };
+    let Some(p) = st.db.profile(&account).await? else {
         return Ok(Err(ApiError::invalid_token("The account no longer exists")));
     };
     let (given, family) = match p.name.rsplit_once(' ') {

@@ -19,7 +19,7 @@
 //! fails until you do.
 use crate::common;
 
-use app::domain::{Email, TeamId};
+use app::domain::{Email, TeamId, UserId};
 use app::service::state::Clock;
 use app::store::teams::{MemberStatus, Role};
 use common::*;
@@ -382,8 +382,8 @@ impl Callers {
     }
 }
 
-async fn account_id(app: &TestApp, email: &str) -> String {
-    app.db.account_by_email(&Email::parse(email).unwrap()).await.unwrap().unwrap().id.as_str().to_string()
+async fn account_id(app: &TestApp, email: &str) -> UserId {
+    app.db.account_by_email(&Email::parse(email).unwrap()).await.unwrap().unwrap().id
 }
 
 async fn setup(app: &TestApp) -> (Fx, Callers) {
@@ -443,9 +443,9 @@ async fn setup(app: &TestApp) -> (Fx, Callers) {
     let fx = Fx {
         north: north.to_string(),
         harbor: harbor.to_string(),
-        farid,
-        bruno: account_id(app, BRUNO).await,
-        elif: account_id(app, ELIF).await,
+        farid: farid.to_string(),
+        bruno: account_id(app, BRUNO).await.to_string(),
+        elif: account_id(app, ELIF).await.to_string(),
         app_client: client.id.clone(),
         ssa_for_keys: ssa_for_keys.id,
         ssa_for_toggle: ssa_for_toggle.id,
@@ -467,7 +467,7 @@ async fn setup(app: &TestApp) -> (Fx, Callers) {
         callers.push(Caller {
             who,
             client: app.signed_in(email).await,
-            id: Some(account_id(app, email).await),
+            id: Some(account_id(app, email).await.to_string()),
         });
     }
     (fx, Callers(callers))

@@ -119,7 +119,7 @@ pub async fn signed_in_client(app: &TestApp, dir: &Path) -> Client {
         app.db.account_by_email(&app::domain::Email::parse(PERSON).unwrap()).await.unwrap().unwrap().id;
     let product = app.db.product_by_code("MODEL3D").await.unwrap().unwrap();
     let mut tx = app.db.pool.begin().await.unwrap();
-    app::store::assignments::assign(&mut tx, &team, person.as_str(), &product.id, None, now).await.unwrap();
+    app::store::assignments::assign(&mut tx, &team, &person, &product.id, None, now).await.unwrap();
     tx.commit().await.unwrap();
     let scopes = app::domain::oauth::Scopes::parse("user:read user-profile:read").unwrap();
     let (oauth, secret) = app::service::identity::create_client(

@@ -193,13 +193,13 @@ impl Licensing {
     }
 
     /// A three-legged access token for `account`, valid at the server's (moved) time.
-    pub async fn token(&self, app: &TestApp, account: &str) -> String {
+    pub async fn token(&self, app: &TestApp, account: &app::domain::UserId) -> String {
         use app::service::state::Clock as _;
         app::service::identity::issue_access_token(
             &self.keys,
             &app.url,
             &self.client,
-            account,
+            account.as_str(),
             "user:read".into(),
             app::domain::oauth::GrantKind::User,
             app.clock.now(),

@@ -2,7 +2,7 @@
 //! real HTTP. Demo data: Northwind Studio holds 500 tokens bought 300 days ago (180 used)
 //! and 1,000 bought 60 days ago; Harbor Engineering 300 bought 10 days ago.
 use crate::common;
-use app::domain::Email;
+use app::domain::{Email, UserId};
 use app::service::state::Clock;
 use chrono::Duration;
 use common::*;
@@ -11,8 +11,8 @@ use serde_json::Value;
 const AMARA: &str = "amara.okafor0@northwind.example"; // admin of Northwind only
 const BRUNO: &str = "bruno.schmidt1@northwind.example"; // member of Northwind
 
-async fn account_id(app: &TestApp, email: &str) -> String {
-    app.db.account_by_email(&Email::parse(email).unwrap()).await.unwrap().unwrap().id.as_str().to_string()
+async fn account_id(app: &TestApp, email: &str) -> UserId {
+    app.db.account_by_email(&Email::parse(email).unwrap()).await.unwrap().unwrap().id
 }
 
 async fn tokens(app: &TestApp, c: &reqwest::Client, team: &str) -> Value {
@@ -268,7 +268,7 @@ async fn devices_are_listed_by_product_and_removed_only_by_an_admin() {
 
     let admin = app.signed_in(ADMIN).await;
     let (status, view) =
-        app.call(&admin, "member_devices", &[("team", north.as_str()), ("member", &bruno)]).await;
+        app.call(&admin, "member_devices", &[("team", north.as_str()), ("member", bruno.as_str())]).await;
     assert_eq!(status, 200, "{view}");
     assert_eq!(view["admin"], true);
     let devices = view["devices"].as_array().unwrap();
@@ -291,35 +291,37 @@ async fn devices_are_listed_by_product_and_removed_only_by_an_admin() {
     // A day later the session has lapsed: no longer in use.
     app.clock.advance(Duration::hours(25));
     let (_, later) =
-        app.call(&admin, "member_devices", &[("team", north.as_str()), ("member", &bruno)]).await;
+        app.call(&admin, "member_devices", &[("team", north.as_str()), ("member", bruno.as_str())]).await;
     assert!(later["devices"].as_array().unwrap().iter().all(|d| d["in_use"] == false), "{later}");
 
     // A member of the team may look; the person must be in the team asked about.
     let member = app.signed_in(BRUNO).await;
     let (status, own) =
-        app.call(&member, "member_devices", &[("team", north.as_str()), ("member", &bruno)]).await;
+        app.call(&member, "member_devices", &[("team", north.as_str()), ("member", bruno.as_str())]).await;
     assert_eq!(status, 200, "{own}");
     assert_eq!(own["admin"], false);
     let (_, body) =
-        app.call(&member, "member_devices", &[("team", harbor.as_str()), ("member", &bruno)]).await;
+        app.call(&member, "member_devices", &[("team", harbor.as_str()), ("member", bruno.as_str())]).await;
     assert_eq!(body["code"], "not_a_member");
     let (_, body) =
-        app.call(&admin, "member_devices", &[("team", harbor.as_str()), ("member", &bruno)]).await;
+        app.call(&admin, "member_devices", &[("team", harbor.as_str()), ("member", bruno.as_str())]).await;
     assert_eq!(body["code"], "not_found", "Bruno is not in Harbor Engineering: {body}");
 
     // A plain member cannot remove a device, not even their own.
-    let (status, body) = remove_device(&app, &member, north.as_str(), &bruno, "DRAFT2D", "dev-desk").await;
+    let (status, body) =
+        remove_device(&app, &member, north.as_str(), bruno.as_str(), "DRAFT2D", "dev-desk").await;
     assert!(status >= 400, "{status} {body}");
     assert_eq!(body["code"], "admin_only");
 
-    let (status, body) = remove_device(&app, &admin, north.as_str(), &bruno, "DRAFT2D", "dev-desk").await;
+    let (status, body) =
+        remove_device(&app, &admin, north.as_str(), bruno.as_str(), "DRAFT2D", "dev-desk").await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body, serde_json::json!({"name": "Studio workstation", "product_name": "Draft 2D"}));
     let (_, after) =
-        app.call(&admin, "member_devices", &[("team", north.as_str()), ("member", &bruno)]).await;
+        app.call(&admin, "member_devices", &[("team", north.as_str()), ("member", bruno.as_str())]).await;
     assert_eq!(after["devices"].as_array().unwrap().len(), 2);
     assert!(app.db.license_session(&bruno, &draft.id).await.unwrap().is_none(), "its session ended too");
-    let (_, body) = remove_device(&app, &admin, north.as_str(), &bruno, "DRAFT2D", "dev-desk").await;
+    let (_, body) = remove_device(&app, &admin, north.as_str(), bruno.as_str(), "DRAFT2D", "dev-desk").await;
     assert_eq!(body["code"], "not_found");
 
     let rows = audit(&app, &admin, north.as_str(), "remove_device").await;
@@ -333,6 +335,7 @@ async fn a_member_without_devices_has_none() {
     let north = app.team_id("Northwind Studio").await;
     let bruno = account_id(&app, BRUNO).await;
     let c = app.signed_in(ADMIN).await;
-    let (_, view) = app.call(&c, "member_devices", &[("team", north.as_str()), ("member", &bruno)]).await;
+    let (_, view) =
+        app.call(&c, "member_devices", &[("team", north.as_str()), ("member", bruno.as_str())]).await;
     assert_eq!(view["devices"], serde_json::json!([]));
 }

@@ -9,7 +9,7 @@ use common::{spawn_app, TestApp};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
 
-struct Ssa {
+pub(crate) struct Ssa {
     client_id: String,
     client_secret: String,
     ssa_id: String,
@@ -17,7 +17,7 @@ struct Ssa {
     pem: String,
 }
 
-async fn make_ssa(app: &TestApp, scopes: &str) -> Ssa {
+pub(crate) async fn make_ssa(app: &TestApp, scopes: &str) -> Ssa {
     let team = app.team_id("Northwind Studio").await;
     let now = chrono::Utc::now();
     let scopes = app::domain::oauth::Scopes::parse(scopes).unwrap();
@@ -52,12 +52,12 @@ impl Ssa {
             "exp": now_s() + 300, "scope": ["data:read"],
         })
     }
-    fn assertion(&self, app: &TestApp) -> String {
+    pub(crate) fn assertion(&self, app: &TestApp) -> String {
         sign(&self.pem, rs256(&self.kid), &self.claims(app))
     }
 }
 
-async fn exchange(app: &TestApp, ssa: &Ssa, assertion: &str) -> (u16, Value) {
+pub(crate) async fn exchange(app: &TestApp, ssa: &Ssa, assertion: &str) -> (u16, Value) {
     let res = reqwest::Client::new()
         .post(format!("{}/authentication/v2/token", app.url))
         .basic_auth(&ssa.client_id, Some(&ssa.client_secret))

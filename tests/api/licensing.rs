@@ -6,7 +6,7 @@ use crate::common;
 
 use app::domain::licensing::LeaseClaims;
 use app::domain::oauth::GrantKind;
-use app::domain::{Email, PersonName, TeamId, TeamName};
+use app::domain::{Email, PersonName, TeamId, TeamName, UserId};
 use app::service::state::Clock;
 use app::store::teams::{MemberStatus, Role};
 use chrono::{DateTime, Duration, Utc};
@@ -44,12 +44,12 @@ async fn product_id(app: &TestApp, code: &str) -> String {
     app.db.product_by_code(code).await.unwrap().unwrap().id
 }
 
-async fn account_id(app: &TestApp, email: &str) -> String {
-    app.db.account_by_email(&Email::parse(email).unwrap()).await.unwrap().unwrap().id.as_str().to_string()
+async fn account_id(app: &TestApp, email: &str) -> UserId {
+    app.db.account_by_email(&Email::parse(email).unwrap()).await.unwrap().unwrap().id
 }
 
 /// A new team with `users` active Flex users (every product) and one purchase per amount.
-async fn flex_team(app: &TestApp, name: &str, users: usize, purchases: &[i64]) -> (TeamId, Vec<String>) {
+async fn flex_team(app: &TestApp, name: &str, users: usize, purchases: &[i64]) -> (TeamId, Vec<UserId>) {
     let now = app.clock.now();
     let mut tx = app.db.pool.begin().await.unwrap();
     let team = app::store::teams::create_team(&mut *tx, &TeamName::parse(name).unwrap(), now).await.unwrap();
@@ -69,8 +69,8 @@ async fn flex_team(app: &TestApp, name: &str, users: usize, purchases: &[i64]) -
         app::store::teams::add_member(&mut *tx, &team, &acc, Role::Member, false, MemberStatus::Active, now)
             .await
             .unwrap();
-        app::store::assignments::add_flex_user(&mut tx, &team, acc.as_str(), now).await.unwrap();
-        ids.push(acc.as_str().to_string());
+        app::store::assignments::add_flex_user(&mut tx, &team, &acc, now).await.unwrap();
+        ids.push(acc);
     }
     for (i, amount) in purchases.iter().enumerate() {
         // Older purchases first, so "earliest expiry" and "first bought" differ from id order.
@@ -87,7 +87,7 @@ async fn balance(app: &TestApp, team: &TeamId) -> i64 {
     app::domain::ledger::balance(&lots, app.clock.now())
 }
 
-async fn assign(app: &TestApp, team: &str, account: &str, product: &str) {
+async fn assign(app: &TestApp, team: &str, account: &UserId, product: &str) {
     let team = app.team_id(team).await;
     let pid = product_id(app, product).await;
     let mut tx = app.db.pool.begin().await.unwrap();
@@ -147,7 +147,7 @@ async fn a_subscription_seat_gets_a_signed_30_day_lease_and_costs_no_tokens() {
     // The seat's last use is recorded for seat usage (R-USE1).
     let used: Option<String> =
         sqlx::query_scalar("SELECT last_accessed_at FROM assignments WHERE account_id = $1")
-            .bind(&person)
+            .bind(person.as_str())
             .fetch_one(&app.db.pool)
             .await
             .unwrap();
@@ -218,7 +218,7 @@ async fn a_request_charged_after_a_later_arrival_is_covered_by_its_window() {
     let app = spawn_app().await;
     let (team, users) = flex_team(&app, "Queue Team", 1, &[100]).await;
     let product = product_id(&app, "MODEL3D").await;
-    let teams = [team.as_str().to_string()];
+    let teams = [team.clone()];
     let arrived = app.clock.now();
     let later = arrived + Duration::milliseconds(5);
 
@@ -456,4 +456,29 @@ async fn concurrent_flex_authorizations_never_overdraw() {
             .await
             .unwrap();
     assert_eq!(windows, WINDOWS);
+}
+
+/// A Secure Service Account's token is three-legged but names no person: it holds no
+/// licence and no session, even in a team with seats and Flex tokens to spare.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_accounts_token_licenses_nothing() {
+    use crate::identity::{exchange, make_ssa};
+    let app = spawn_app().await;
+    let ssa = make_ssa(&app, "data:read").await;
+    let (status, body) = exchange(&app, &ssa, &ssa.assertion(&app)).await;
+    assert_eq!(status, 200, "{body}");
+    let token = body["access_token"].as_str().unwrap();
+    for product in ["DRAFT2D", "MOTION"] {
+        let (status, body) = authorize(&app, token, product, "ssa-box").await;
+        assert_eq!(status, 403, "{body}");
+        assert_eq!(body["error"], "not_entitled", "{body}");
+        let (status, body) = release(&app, token, product, "ssa-box").await;
+        assert_eq!((status, &body["released"]), (200, &json!(false)), "{body}");
+    }
+    let windows: i64 =
+        sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM usage_windows WHERE device_id = 'ssa-box'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(windows, 0, "nothing was opened or charged");
 }

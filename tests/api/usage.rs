@@ -256,8 +256,8 @@ async fn export_has_every_usage_row_and_the_pseudonymous_one_no_personal_data() 
     let draft = app.db.product_by_code("DRAFT2D").await.unwrap().unwrap();
     app.db
         .open_seat_window(
-            north.as_str(),
-            amara.id.as_str(),
+            &north,
+            &amara.id,
             &draft.id,
             "d",
             app::domain::licensing::LicenseType::Subscription,

@@ -40,7 +40,7 @@ pub async fn member_devices(team: String, member: String) -> Result<MemberDevice
     let st = state()?;
     let (acc, m) = require_member(&st, &team).await?;
     let now = st.now();
-    let devices = crate::service::devices::visible(&st.db, &acc, &m, &member, now).await?;
+    let devices = crate::service::devices::visible(&st.db, &acc, &m, &member_id(&member)?, now).await?;
     let devices = devices
         .into_iter()
         .map(|d| DeviceView {
@@ -72,6 +72,6 @@ pub async fn remove_member_device(
     let st = state()?;
     let (account, team) = require_admin(&st, &team).await?;
     let admin = Admin { account: &account, team: &team };
-    let found = devices::remove(&st.db, admin, &member, &product, &device, st.now()).await?;
+    let found = devices::remove(&st.db, admin, &member_id(&member)?, &product, &device, st.now()).await?;
     Ok(RemovedDevice { name: found.name, product_name: found.product_name })
 }

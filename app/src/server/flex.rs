@@ -34,6 +34,7 @@ pub async fn flex_access(team: String, member: String) -> Result<Option<FlexAcce
     use crate::domain::access::{defaults_apply, flex_products, Individual};
     let st = state()?;
     let (_, m) = require_admin(&st, &team).await?;
+    let member = member_id(&member)?;
     let Some(row) = st.db.member(&m.team_id, &member).await? else {
         return Err(AppError::not_found("This member"));
     };
@@ -77,7 +78,7 @@ pub async fn save_flex_access(
     use crate::service::{flex, Admin};
     let st = state()?;
     let (account, team) = require_admin(&st, &team).await?;
-    flex::save_access(&st, Admin { account: &account, team: &team }, &member, all, &codes).await
+    flex::save_access(&st, Admin { account: &account, team: &team }, &member_id(&member)?, all, &codes).await
 }
 
 #[server(endpoint = "flex_defaults")]

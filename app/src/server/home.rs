@@ -69,7 +69,7 @@ pub async fn team_home(team: String) -> Result<TeamOverview, AppError> {
         flex_products: st.db.flex_product_count().await?,
         tokens_available: balance(&lots, now),
         next_expiry,
-        my_products: my_products(&st, &m.team_id, acc.id.as_str()).await?,
+        my_products: my_products(&st, &m.team_id, &acc.id).await?,
     })
 }
 
@@ -77,7 +77,7 @@ pub async fn team_home(team: String) -> Result<TeamOverview, AppError> {
 async fn my_products(
     st: &crate::service::state::AppState,
     team: &crate::domain::TeamId,
-    account: &str,
+    account: &crate::domain::UserId,
 ) -> Result<Vec<(String, String)>, AppError> {
     let mut out: Vec<(String, String)> = st
         .db

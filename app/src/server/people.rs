@@ -91,7 +91,7 @@ pub(crate) mod ssr {
             "invited"
         };
         MemberView {
-            id: m.account_id,
+            id: m.account_id.to_string(),
             name: m.name,
             email: m.email,
             status: status.into(),
@@ -181,6 +181,7 @@ pub async fn member_detail(team: String, member: String) -> Result<MemberProfile
     let st = state()?;
     let (_, m) = require_admin(&st, &team).await?;
     let now = st.now();
+    let member = member_id(&member)?;
     let row = st.db.member(&m.team_id, &member).await?.ok_or_else(|| AppError::not_found("This member"))?;
     let products = st.db.member_assignments(&m.team_id, &member).await?;
     let offers = st.db.team_offers(&m.team_id, now).await?.iter().map(self::ssr::offer_view).collect();

@@ -14,6 +14,11 @@ pub fn state() -> Result<AppState, AppError> {
     use_context::<AppState>().ok_or_else(|| internal("application state missing from context"))
 }
 
+/// A member's id as a page sends it: one that is not an account id names nobody in the team.
+pub fn member_id(id: &str) -> Result<UserId, AppError> {
+    UserId::parse(id).map_err(|_| AppError::not_found("This member"))
+}
+
 /// Logs the cause with a short reference and shows people only the reference.
 pub fn internal(cause: impl std::fmt::Display) -> AppError {
     AppError::internal(cause)

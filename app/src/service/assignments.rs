@@ -4,7 +4,7 @@
 //! entries and emails inside it: all of it happens or none of it.
 use crate::domain::invitee::all_valid;
 use crate::domain::seats::within_seats;
-use crate::domain::{invitation, Email, PersonName, TeamId};
+use crate::domain::{invitation, Email, PersonName, TeamId, UserId};
 use crate::error::AppError;
 use crate::service::state::AppState;
 use crate::service::Admin;
@@ -41,7 +41,7 @@ pub async fn assign(
     st: &AppState,
     admin: Admin<'_>,
     code: &str,
-    member_ids: &[String],
+    member_ids: &[UserId],
     new_people: &str,
 ) -> Result<Assigned, AppError> {
     let offer = offer(st, admin.team_id(), code).await?;
@@ -112,7 +112,7 @@ pub async fn unassign(
     st: &AppState,
     admin: Admin<'_>,
     code: &str,
-    member_ids: &[String],
+    member_ids: &[UserId],
 ) -> Result<usize, AppError> {
     let offer = offer(st, admin.team_id(), code).await?;
     let (team, now) = (admin.team_id(), st.now());
@@ -138,7 +138,7 @@ pub async fn unassign(
 
 /// A new invitation link with a new 7 days for a member who has not accepted; the
 /// previous link stops working.
-pub async fn resend_invitation(st: &AppState, admin: Admin<'_>, member: &str) -> Result<(), AppError> {
+pub async fn resend_invitation(st: &AppState, admin: Admin<'_>, member: &UserId) -> Result<(), AppError> {
     let (team, now) = (admin.team_id(), st.now());
     let mut tx = st.db.pool.begin().await?;
     let row =
@@ -169,24 +169,24 @@ async fn invite(
     name: &PersonName,
     email: &Email,
     now: DateTime<Utc>,
-) -> Result<(String, bool), AppError> {
+) -> Result<(UserId, bool), AppError> {
     let uid = match accounts::by_email(&mut **tx, email).await? {
         Some(existing) => existing.id,
         None => accounts::create(&mut **tx, email, name, None, now).await?,
     };
     if teams::membership(&mut **tx, admin.team_id(), &uid).await?.is_some() {
-        return Ok((uid.to_string(), false));
+        return Ok((uid, false));
     }
     add_member(&mut **tx, admin.team_id(), &uid, Role::Member, false, MemberStatus::Invited, now).await?;
-    send_invitation(st, tx, admin, uid.as_str(), name.as_str(), email, now).await?;
-    Ok((uid.to_string(), true))
+    send_invitation(st, tx, admin, &uid, name.as_str(), email, now).await?;
+    Ok((uid, true))
 }
 
 async fn send_invitation(
     st: &AppState,
     tx: &mut Transaction<'_, Any>,
     admin: Admin<'_>,
-    account_id: &str,
+    account_id: &UserId,
     name: &str,
     email: &Email,
     now: DateTime<Utc>,

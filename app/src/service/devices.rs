@@ -3,6 +3,7 @@
 //! the person holds through this team (`access::device_scope`), so an admin who adds someone
 //! of another team to theirs learns nothing of that team's use.
 use crate::domain::access::{device_scope, DeviceScope};
+use crate::domain::UserId;
 use crate::error::AppError;
 use crate::service::Admin;
 use crate::store::accounts::Account;
@@ -18,11 +19,10 @@ pub async fn visible(
     db: &Db,
     viewer: &Account,
     team: &Membership,
-    member: &str,
+    member: &UserId,
     now: DateTime<Utc>,
 ) -> Result<Vec<MemberDevice>, AppError> {
-    let scope =
-        device_scope(viewer.id.as_str() == member, team.role == Role::Admin).ok_or(AppError::AdminOnly)?;
+    let scope = device_scope(viewer.id == *member, team.role == Role::Admin).ok_or(AppError::AdminOnly)?;
     db.member(&team.team_id, member).await?.ok_or_else(|| AppError::not_found("This member"))?;
     Ok(match scope {
         DeviceScope::Own => member_devices(&db.pool, member).await?,
@@ -36,7 +36,7 @@ pub async fn visible(
 pub async fn remove(
     db: &Db,
     admin: Admin<'_>,
-    member: &str,
+    member: &UserId,
     code: &str,
     device: &str,
     now: DateTime<Utc>,
@@ -48,7 +48,7 @@ pub async fn remove(
     // snapshot cannot be upgraded to a write later); on PostgreSQL it serialises the team's
     // removals and holds off assignments (which take it) until the device is gone.
     lock_team(&mut tx, team).await?;
-    let scope = device_scope(admin.account.id.as_str() == member, true).ok_or(AppError::AdminOnly)?;
+    let scope = device_scope(admin.account.id == *member, true).ok_or(AppError::AdminOnly)?;
     let visible = match scope {
         DeviceScope::Own => member_devices(&mut *tx, member).await?,
         DeviceScope::HeldThroughTeam => team_member_devices(&mut *tx, team, member, now).await?,

@@ -3,6 +3,7 @@
 //! them what they can now run).
 use crate::domain::access::Individual;
 use crate::domain::Email;
+use crate::domain::UserId;
 use crate::error::AppError;
 use crate::service::state::AppState;
 use crate::service::Admin;
@@ -36,7 +37,7 @@ fn codes_of(catalogue: &[FlexProduct], ids: &BTreeSet<String>) -> Value {
 pub async fn save_access(
     st: &AppState,
     admin: Admin<'_>,
-    member: &str,
+    member: &UserId,
     all: bool,
     codes: &[String],
 ) -> Result<(), AppError> {

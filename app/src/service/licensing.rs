@@ -6,6 +6,7 @@ use crate::domain::licensing::{
     check_device, lease_times, may_hold_session, resolve, AuthorizeRequest, DeviceCheck, Entitlement,
     LeaseClaims, LicenseType, Refusal, LEASE_TYPE, SESSION_LAPSE,
 };
+use crate::domain::{TeamId, UserId};
 use crate::service::keys::KeyError;
 use crate::service::state::AppState;
 use crate::store::licensing::{Charge, ProductRow, Registration, Snapshot, TOUCH_EVERY};
@@ -49,13 +50,13 @@ fn rfc3339_seconds<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::O
 /// With a seat, also when it was last used.
 async fn entitlement(
     db: &Db,
-    account: &str,
+    account: &UserId,
     product: &ProductRow,
     snap: &Snapshot,
-) -> Result<(Entitlement, Vec<String>, Option<DateTime<Utc>>), LicensingError> {
+) -> Result<(Entitlement, Vec<TeamId>, Option<DateTime<Utc>>), LicensingError> {
     let (sub, trial) = (snap.subscription.clone().map(|s| s.0), snap.trial.clone().map(|s| s.0));
     let last_used = snap.subscription.as_ref().or(snap.trial.as_ref()).and_then(|s| s.1);
-    let flex_teams: Vec<String> = match (&sub, &trial, product.flex_daily_rate) {
+    let flex_teams: Vec<TeamId> = match (&sub, &trial, product.flex_daily_rate) {
         (None, None, Some(_)) => db
             .flex_facts(account, &product.id)
             .await?
@@ -76,14 +77,16 @@ async fn entitlement(
     Ok((ent, teams, last_used))
 }
 
-/// Authorizes `account` to run `req.product` on `req.device_id` now (R-LIC1..5).
+/// Authorizes the token's `subject` to run `req.product` on `req.device_id` now (R-LIC1..5).
+/// A service account (its subject is no account id) holds no licences: it is refused as an
+/// account with nothing assigned is.
 ///
 /// Order matters: refusals that cost nothing (entitlement, device limit, a session held
 /// elsewhere) come first; the device is registered and the session taken before tokens are
 /// charged, and a session taken for a charge that then fails is given back.
 pub async fn authorize(
     st: &AppState,
-    account: &str,
+    subject: &str,
     req: &AuthorizeRequest,
 ) -> Result<Granted, LicensingError> {
     let (db, now) = (&st.db, st.now());
@@ -94,16 +97,16 @@ pub async fn authorize(
         }
         .into());
     };
+    let not_entitled = || Refusal::NotEntitled {
+        product: product.name.clone(),
+        reason: "none of your teams has assigned you a subscription seat, a trial or Flex access to it"
+            .into(),
+    };
+    let Ok(account) = UserId::parse(subject) else { return Err(not_entitled().into()) };
+    let account = &account;
     let snap = db.licensing_snapshot(account, &product.id, &req.device_id, now).await?;
     let (ent, teams, seat_last_used) = entitlement(db, account, &product, &snap).await?;
-    let Some(license_type) = ent.license_type() else {
-        return Err(Refusal::NotEntitled {
-            product: product.name.clone(),
-            reason: "none of your teams has assigned you a subscription seat, a trial or Flex access to it"
-                .into(),
-        }
-        .into());
-    };
+    let Some(license_type) = ent.license_type() else { return Err(not_entitled().into()) };
 
     let limit = |names: Vec<String>| Refusal::DeviceLimit { product: product.name.clone(), devices: names };
     match check_device(snap.device.is_some(), snap.device_count) {
@@ -162,16 +165,17 @@ pub async fn authorize(
             }
         }
         _ => {
-            let team = teams.first().cloned().unwrap_or_default();
+            // A seat is always held through a team (the snapshot read its row).
+            let team = teams.first().ok_or_else(|| StoreError::Corrupt("a seat without its team".into()))?;
             let open = match license_type {
                 LicenseType::Trial => snap.open_trial,
                 _ => snap.open_subscription,
             };
             if !open {
-                db.open_seat_window(&team, account, &product.id, &req.device_id, license_type, now).await?;
+                db.open_seat_window(team, account, &product.id, &req.device_id, license_type, now).await?;
             }
             if seat_last_used.is_none_or(|t| now - t >= TOUCH_EVERY) {
-                db.touch_seat(&team, account, &product.id, now).await?;
+                db.touch_seat(team, account, &product.id, now).await?;
             }
             0
         }
@@ -197,10 +201,12 @@ pub async fn authorize(
 /// Ends the session `device` holds for the product (R-LIC3); false when it held none.
 pub async fn release(
     st: &AppState,
-    account: &str,
+    subject: &str,
     product_code: &str,
     device: &str,
 ) -> Result<bool, StoreError> {
     let Some(product) = st.catalogue.product(product_code).await? else { return Ok(false) };
-    st.db.release_session(account, &product.id, device).await
+    // A service account holds no sessions.
+    let Ok(account) = UserId::parse(subject) else { return Ok(false) };
+    st.db.release_session(&account, &product.id, device).await
 }

@@ -1,7 +1,7 @@
 //! Who is assigned to which product the team holds (R-UM1, R-UM2).
 use super::people::{like_pattern, member_from, MemberRow, MEMBER_COLS};
 use super::{ts, Db, Result};
-use crate::domain::TeamId;
+use crate::domain::{TeamId, UserId};
 use chrono::{DateTime, Utc};
 use sqlx::{Any, Row, Transaction};
 
@@ -132,7 +132,7 @@ impl Db {
     pub async fn member_assignments(
         &self,
         team: &TeamId,
-        account_id: &str,
+        account_id: &UserId,
     ) -> Result<Vec<(String, String, String)>> {
         let rows = sqlx::query(
             "SELECT p.code, p.name, COALESCE((SELECT tp.access FROM team_products tp WHERE tp.team_id = x.team_id \
@@ -141,7 +141,7 @@ impl Db {
              WHERE x.team_id = $1 AND x.account_id = $2 ORDER BY p.name",
         )
         .bind(team.as_str())
-        .bind(account_id)
+        .bind(account_id.as_str())
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(|r| Ok((r.try_get("code")?, r.try_get("name")?, r.try_get("access")?))).collect()
@@ -152,7 +152,7 @@ impl Db {
 pub async fn assign(
     tx: &mut Transaction<'_, Any>,
     team: &TeamId,
-    account_id: &str,
+    account_id: &UserId,
     product_id: &str,
     by: Option<&str>,
     now: DateTime<Utc>,
@@ -162,7 +162,7 @@ pub async fn assign(
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (team_id, account_id, product_id) DO NOTHING",
     )
     .bind(team.as_str())
-    .bind(account_id)
+    .bind(account_id.as_str())
     .bind(product_id)
     .bind(ts(now))
     .bind(by)
@@ -174,13 +174,13 @@ pub async fn assign(
 pub async fn unassign(
     tx: &mut Transaction<'_, Any>,
     team: &TeamId,
-    account_id: &str,
+    account_id: &UserId,
     product_id: &str,
 ) -> Result<bool> {
     let done =
         sqlx::query("DELETE FROM assignments WHERE team_id = $1 AND account_id = $2 AND product_id = $3")
             .bind(team.as_str())
-            .bind(account_id)
+            .bind(account_id.as_str())
             .bind(product_id)
             .execute(&mut **tx)
             .await?;
@@ -191,7 +191,7 @@ pub async fn unassign(
 pub async fn add_flex_user(
     tx: &mut Transaction<'_, Any>,
     team: &TeamId,
-    account_id: &str,
+    account_id: &UserId,
     now: DateTime<Utc>,
 ) -> Result<bool> {
     let done = sqlx::query(
@@ -199,7 +199,7 @@ pub async fn add_flex_user(
          ON CONFLICT (team_id, account_id) DO NOTHING",
     )
     .bind(team.as_str())
-    .bind(account_id)
+    .bind(account_id.as_str())
     .bind(ts(now))
     .execute(&mut **tx)
     .await?;
@@ -209,11 +209,11 @@ pub async fn add_flex_user(
 pub async fn remove_flex_user(
     tx: &mut Transaction<'_, Any>,
     team: &TeamId,
-    account_id: &str,
+    account_id: &UserId,
 ) -> Result<bool> {
     let done = sqlx::query("DELETE FROM flex_users WHERE team_id = $1 AND account_id = $2")
         .bind(team.as_str())
-        .bind(account_id)
+        .bind(account_id.as_str())
         .execute(&mut **tx)
         .await?;
     Ok(done.rows_affected() == 1)

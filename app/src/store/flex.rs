@@ -1,7 +1,7 @@
 //! Flex access (R-FX1) and team default assignments (R-FX2).
 use super::{Db, Result};
 use crate::domain::access::{Individual, TeamFlexSettings};
-use crate::domain::TeamId;
+use crate::domain::{TeamId, UserId};
 use sqlx::{Any, Row, Transaction};
 use std::collections::BTreeSet;
 
@@ -50,10 +50,10 @@ impl Db {
     }
 
     /// The member's own Flex selection, or `None` when they are not a Flex user.
-    pub async fn flex_individual(&self, team: &TeamId, account: &str) -> Result<Option<Individual>> {
+    pub async fn flex_individual(&self, team: &TeamId, account: &UserId) -> Result<Option<Individual>> {
         let row = sqlx::query("SELECT all_products FROM flex_users WHERE team_id = $1 AND account_id = $2")
             .bind(team.as_str())
-            .bind(account)
+            .bind(account.as_str())
             .fetch_optional(&self.pool)
             .await?;
         let Some(row) = row else { return Ok(None) };
@@ -64,7 +64,7 @@ impl Db {
         let products =
             sqlx::query("SELECT product_id FROM flex_user_products WHERE team_id = $1 AND account_id = $2")
                 .bind(team.as_str())
-                .bind(account)
+                .bind(account.as_str())
                 .fetch_all(&self.pool)
                 .await?
                 .iter()
@@ -92,18 +92,18 @@ pub async fn set_guest_defaults<'e, E: sqlx::Executor<'e, Database = Any>>(
 pub async fn set_individual(
     tx: &mut Transaction<'_, Any>,
     team: &TeamId,
-    account: &str,
+    account: &UserId,
     individual: &Individual,
 ) -> Result<()> {
     sqlx::query("UPDATE flex_users SET all_products = $1 WHERE team_id = $2 AND account_id = $3")
         .bind(i64::from(individual.is_all()))
         .bind(team.as_str())
-        .bind(account)
+        .bind(account.as_str())
         .execute(&mut **tx)
         .await?;
     sqlx::query("DELETE FROM flex_user_products WHERE team_id = $1 AND account_id = $2")
         .bind(team.as_str())
-        .bind(account)
+        .bind(account.as_str())
         .execute(&mut **tx)
         .await?;
     if let Individual::Products(set) = individual {
@@ -112,7 +112,7 @@ pub async fn set_individual(
                 "INSERT INTO flex_user_products (team_id, account_id, product_id) VALUES ($1, $2, $3)",
             )
             .bind(team.as_str())
-            .bind(account)
+            .bind(account.as_str())
             .bind(pid)
             .execute(&mut **tx)
             .await?;

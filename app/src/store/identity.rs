@@ -185,7 +185,7 @@ pub struct ProfileFields<'a> {
 
 pub async fn insert_profile<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     ex: E,
-    account: &str,
+    account: &UserId,
     p: &ProfileFields<'_>,
     at: DateTime<Utc>,
 ) -> Result<()> {
@@ -193,7 +193,7 @@ pub async fn insert_profile<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
         "INSERT INTO account_profiles (account_id, locale, country_code, locality, company, job_title, industry, industry_code, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
-    .bind(account)
+    .bind(account.as_str())
     .bind(p.locale)
     .bind(p.country_code)
     .bind(p.locality)
@@ -602,7 +602,7 @@ impl Db {
     }
 
     /// The userinfo profile of an account; profile fields default when no row exists yet.
-    pub async fn profile(&self, account: &str) -> Result<Option<Profile>> {
+    pub async fn profile(&self, account: &UserId) -> Result<Option<Profile>> {
         let row = sqlx::query(
             "SELECT a.id, a.email, a.name, a.created_at, a.last_login_at,
                     p.locale, p.country_code, p.street_address, p.locality, p.region, p.postal_code,
@@ -613,7 +613,7 @@ impl Db {
              FROM accounts a LEFT JOIN account_profiles p ON p.account_id = a.id
              WHERE a.id = $1",
         )
-        .bind(account)
+        .bind(account.as_str())
         .fetch_optional(&self.pool)
         .await?;
         let Some(r) = row else { return Ok(None) };

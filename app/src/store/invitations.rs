@@ -1,7 +1,7 @@
 //! Invitations (R-INV1): only the token's SHA-256 is stored; a resend supersedes the
 //! previous invitation; acceptance is a conditional update, so a link works once.
 use super::{get_ts, new_id, ts, Db, Result};
-use crate::domain::TeamId;
+use crate::domain::{TeamId, UserId};
 use chrono::{DateTime, Utc};
 use sqlx::{Any, Row, Transaction};
 
@@ -23,7 +23,7 @@ pub struct InvitationRow {
 pub async fn create(
     tx: &mut Transaction<'_, Any>,
     team: &TeamId,
-    account_id: &str,
+    account_id: &UserId,
     token_hash: &str,
     sent_at: DateTime<Utc>,
     expires_at: DateTime<Utc>,
@@ -36,7 +36,7 @@ pub async fn create(
     )
     .bind(ts(sent_at))
     .bind(team.as_str())
-    .bind(account_id)
+    .bind(account_id.as_str())
     .execute(&mut **tx)
     .await?;
     let id = new_id();
@@ -46,7 +46,7 @@ pub async fn create(
     )
     .bind(&id)
     .bind(team.as_str())
-    .bind(account_id)
+    .bind(account_id.as_str())
     .bind(token_hash)
     .bind(ts(sent_at))
     .bind(ts(expires_at))

@@ -1,11 +1,11 @@
 //! Licensing data (R-LIC1..5): products by code, what a person holds, devices, the one
 //! active session, usage windows and Flex charges.
 use super::ledger::{ledger_entry, lock_teams, team_lots};
-use super::{changed_a_row, get_opt_ts, get_ts, new_id, ts, Db, Result, StoreError};
+use super::{changed_a_row, get_opt_team_id, get_opt_ts, get_team_id, get_ts, new_id, ts, Db, Result};
 use crate::domain::access::{held_through_team, FlexFacts, TeamHolding};
 use crate::domain::ledger;
 use crate::domain::licensing::{LicenseType, MAX_DEVICES};
-use crate::domain::TeamId;
+use crate::domain::{TeamId, UserId};
 use chrono::{DateTime, Duration, Utc};
 use sqlx::{Any, Row, Transaction};
 
@@ -61,8 +61,8 @@ pub struct MemberDevice {
 #[derive(Clone, Debug, Default)]
 pub struct Snapshot {
     /// The first team (by id) giving a subscription seat, and when that seat was last used.
-    pub subscription: Option<(String, Option<DateTime<Utc>>)>,
-    pub trial: Option<(String, Option<DateTime<Utc>>)>,
+    pub subscription: Option<(TeamId, Option<DateTime<Utc>>)>,
+    pub trial: Option<(TeamId, Option<DateTime<Utc>>)>,
     pub device_count: i64,
     /// This device, if registered.
     pub device: Option<DeviceRow>,
@@ -83,7 +83,7 @@ pub enum Charge {
     Covered(WindowRow),
     Charged {
         window: WindowRow,
-        team_id: String,
+        team_id: TeamId,
     },
     Insufficient {
         needed: i64,
@@ -104,9 +104,9 @@ fn window_from(r: &sqlx::any::AnyRow) -> Result<WindowRow> {
 /// Serialises a person's licensing writes (device registration, window opening, charges):
 /// the SQLite write lock at once, or the account row's lock on PostgreSQL. Taken before any
 /// team lock, always, so two transactions never wait on each other in opposite order.
-async fn lock_account(tx: &mut Transaction<'_, Any>, account: &str) -> Result<()> {
+async fn lock_account(tx: &mut Transaction<'_, Any>, account: &UserId) -> Result<()> {
     let done = sqlx::query("UPDATE accounts SET email = email WHERE id = $1")
-        .bind(account)
+        .bind(account.as_str())
         .execute(&mut **tx)
         .await?;
     changed_a_row(&done)
@@ -127,7 +127,7 @@ fn covers_binds(now: DateTime<Utc>) -> (String, String) {
 /// lock was granted, including one opened by a request that arrived after this one.
 async fn open_window_in<'e, E: sqlx::Executor<'e, Database = Any>>(
     ex: E,
-    account: &str,
+    account: &UserId,
     product_id: &str,
     license: LicenseType,
     now: DateTime<Utc>,
@@ -138,7 +138,7 @@ async fn open_window_in<'e, E: sqlx::Executor<'e, Database = Any>>(
          WHERE account_id = $1 AND product_id = $2 AND license_type = $3 AND {COVERS} \
          ORDER BY closes_at DESC LIMIT 1"
     ))
-    .bind(account)
+    .bind(account.as_str())
     .bind(product_id)
     .bind(license.as_str())
     .bind(from)
@@ -150,14 +150,14 @@ async fn open_window_in<'e, E: sqlx::Executor<'e, Database = Any>>(
 
 /// Who used what where: the person, the product and the device of a usage window.
 pub struct Usage<'a> {
-    pub account: &'a str,
+    pub account: &'a UserId,
     pub product_id: &'a str,
     pub device: &'a str,
 }
 
 async fn insert_window(
     tx: &mut Transaction<'_, Any>,
-    team: Option<&str>,
+    team: Option<&TeamId>,
     u: &Usage<'_>,
     license: LicenseType,
     tokens: i64,
@@ -165,7 +165,7 @@ async fn insert_window(
 ) -> Result<WindowRow> {
     let w = WindowRow {
         id: new_id(),
-        team_id: team.map(str::to_string),
+        team_id: team.map(TeamId::to_string),
         opened_at: now,
         closes_at: now + ledger::FLEX_WINDOW,
         tokens,
@@ -175,8 +175,8 @@ async fn insert_window(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(&w.id)
-    .bind(team)
-    .bind(u.account)
+    .bind(team.map(TeamId::as_str))
+    .bind(u.account.as_str())
     .bind(u.product_id)
     .bind(u.device)
     .bind(license.as_str())
@@ -226,7 +226,7 @@ impl Db {
 
     /// For each team where the person is an active Flex user: the facts that decide whether
     /// they may run the product (the rule itself is `access::allows`).
-    pub async fn flex_facts(&self, account: &str, product_id: &str) -> Result<Vec<(String, FlexFacts)>> {
+    pub async fn flex_facts(&self, account: &UserId, product_id: &str) -> Result<Vec<(TeamId, FlexFacts)>> {
         let rows = sqlx::query(
             "SELECT fu.team_id, m.guest, t.guest_defaults, fu.all_products, \
                CASE WHEN EXISTS (SELECT 1 FROM flex_defaults d WHERE d.team_id = fu.team_id) THEN 1 ELSE 0 END AS has_defaults, \
@@ -237,7 +237,7 @@ impl Db {
              JOIN teams t ON t.id = fu.team_id \
              WHERE fu.account_id = $1 AND m.status = 'active' ORDER BY t.name, fu.team_id",
         )
-        .bind(account)
+        .bind(account.as_str())
         .bind(product_id)
         .fetch_all(&self.pool)
         .await?;
@@ -245,7 +245,7 @@ impl Db {
         rows.iter()
             .map(|r| {
                 Ok((
-                    r.try_get("team_id")?,
+                    get_team_id(r, "team_id")?,
                     FlexFacts {
                         guest: flag(r, "guest")?,
                         guest_defaults: flag(r, "guest_defaults")?,
@@ -263,7 +263,7 @@ impl Db {
     /// SQLite every row is a hand-over between threads; this endpoint is the hottest path).
     pub async fn licensing_snapshot(
         &self,
-        account: &str,
+        account: &UserId,
         product_id: &str,
         device: &str,
         now: DateTime<Utc>,
@@ -291,16 +291,15 @@ impl Db {
                (SELECT CAST(COUNT(*) AS BIGINT) {open} AND license_type = 'flex') AS open_flex"
         );
         let r = sqlx::query(&sql)
-            .bind(account)
+            .bind(account.as_str())
             .bind(product_id)
             .bind(device)
             .bind(from)
             .bind(until)
             .fetch_one(&self.pool)
             .await?;
-        let seat = |team: &str, used: &str| -> Result<Option<(String, Option<DateTime<Utc>>)>> {
-            let t: Option<String> = r.try_get(team)?;
-            Ok(match t {
+        let seat = |team: &str, used: &str| -> Result<Option<(TeamId, Option<DateTime<Utc>>)>> {
+            Ok(match get_opt_team_id(&r, team)? {
                 Some(t) => Some((t, get_opt_ts(&r, used)?)),
                 None => None,
             })
@@ -333,11 +332,11 @@ impl Db {
     }
 
     /// The names of the person's devices for a product (for a `device_limit` refusal).
-    pub async fn device_names(&self, account: &str, product_id: &str) -> Result<Vec<String>> {
+    pub async fn device_names(&self, account: &UserId, product_id: &str) -> Result<Vec<String>> {
         let rows = sqlx::query(
             "SELECT name FROM devices WHERE account_id = $1 AND product_id = $2 ORDER BY registered_at",
         )
-        .bind(account)
+        .bind(account.as_str())
         .bind(product_id)
         .fetch_all(&self.pool)
         .await?;
@@ -348,7 +347,7 @@ impl Db {
     /// the person's lock, so two new devices at once cannot both take the last place).
     pub async fn register_device(
         &self,
-        account: &str,
+        account: &UserId,
         product_id: &str,
         device: &str,
         name: &str,
@@ -359,7 +358,7 @@ impl Db {
         let names: Vec<(String, String)> = sqlx::query(
             "SELECT device_id, name FROM devices WHERE account_id = $1 AND product_id = $2 ORDER BY registered_at",
         )
-        .bind(account)
+        .bind(account.as_str())
         .bind(product_id)
         .fetch_all(&mut *tx)
         .await?
@@ -376,7 +375,7 @@ impl Db {
             "INSERT INTO devices (account_id, product_id, device_id, name, registered_at, last_seen_at) \
              VALUES ($1, $2, $3, $4, $5, $5)",
         )
-        .bind(account)
+        .bind(account.as_str())
         .bind(product_id)
         .bind(device)
         .bind(name)
@@ -391,7 +390,7 @@ impl Db {
     /// name changed.
     pub async fn touch_device(
         &self,
-        account: &str,
+        account: &UserId,
         product_id: &str,
         device: &DeviceRow,
         name: &str,
@@ -405,7 +404,7 @@ impl Db {
         )
         .bind(ts(now))
         .bind(name)
-        .bind(account)
+        .bind(account.as_str())
         .bind(product_id)
         .bind(&device.device_id)
         .execute(&self.pool)
@@ -413,13 +412,13 @@ impl Db {
         Ok(())
     }
 
-    pub async fn license_session(&self, account: &str, product_id: &str) -> Result<Option<SessionRow>> {
+    pub async fn license_session(&self, account: &UserId, product_id: &str) -> Result<Option<SessionRow>> {
         let row = sqlx::query(
             "SELECT s.device_id, s.heartbeat_at, d.name FROM license_sessions s \
              LEFT JOIN devices d ON d.account_id = s.account_id AND d.product_id = s.product_id AND d.device_id = s.device_id \
              WHERE s.account_id = $1 AND s.product_id = $2",
         )
-        .bind(account)
+        .bind(account.as_str())
         .bind(product_id)
         .fetch_optional(&self.pool)
         .await?;
@@ -438,7 +437,7 @@ impl Db {
     /// `lapsed_before`. Two devices racing for a free session: exactly one wins.
     pub async fn claim_session(
         &self,
-        account: &str,
+        account: &UserId,
         product_id: &str,
         device: &str,
         lapsed_before: DateTime<Utc>,
@@ -453,7 +452,7 @@ impl Db {
                device_id = excluded.device_id, heartbeat_at = excluded.heartbeat_at \
              WHERE license_sessions.device_id = excluded.device_id OR license_sessions.heartbeat_at <= $5",
         )
-        .bind(account)
+        .bind(account.as_str())
         .bind(product_id)
         .bind(device)
         .bind(ts(now))
@@ -464,11 +463,11 @@ impl Db {
     }
 
     /// Ends the device's session; false when it held none.
-    pub async fn release_session(&self, account: &str, product_id: &str, device: &str) -> Result<bool> {
+    pub async fn release_session(&self, account: &UserId, product_id: &str, device: &str) -> Result<bool> {
         let done = sqlx::query(
             "DELETE FROM license_sessions WHERE account_id = $1 AND product_id = $2 AND device_id = $3",
         )
-        .bind(account)
+        .bind(account.as_str())
         .bind(product_id)
         .bind(device)
         .execute(&self.pool)
@@ -479,8 +478,8 @@ impl Db {
     /// Opens a (free) usage window for a subscription or trial seat unless one is open.
     pub async fn open_seat_window(
         &self,
-        team: &str,
-        account: &str,
+        team: &TeamId,
+        account: &UserId,
         product_id: &str,
         device: &str,
         license: LicenseType,
@@ -510,10 +509,10 @@ impl Db {
     /// move held them the other way round.
     pub async fn charge_flex(
         &self,
-        account: &str,
+        account: &UserId,
         product_id: &str,
         device: &str,
-        teams: &[String],
+        teams: &[TeamId],
         rate: i64,
         now: DateTime<Utc>,
     ) -> Result<Charge> {
@@ -523,27 +522,23 @@ impl Db {
             return Ok(Charge::Covered(w));
         }
         let mut best_available = 0;
-        let team_ids = teams
-            .iter()
-            .map(|t| TeamId::parse(t))
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        lock_teams(&mut tx, &team_ids).await?;
-        for (team, team_id) in teams.iter().zip(team_ids) {
-            let lots = team_lots(&mut *tx, &team_id).await?;
+        lock_teams(&mut tx, teams).await?;
+        for team_id in teams {
+            let lots = team_lots(&mut *tx, team_id).await?;
             for e in ledger::expiries_due(&lots, now) {
-                ledger_entry(&mut tx, &team_id, &e.purchase_id, "expiry", e.amount, e.at, None).await?;
+                ledger_entry(&mut tx, team_id, &e.purchase_id, "expiry", e.amount, e.at, None).await?;
             }
             match ledger::plan_charge(&lots, rate, now) {
                 Ok(plan) => {
                     let usage = Usage { account, product_id, device };
-                    let w = insert_window(&mut tx, Some(team), &usage, LicenseType::Flex, rate, now).await?;
+                    let w =
+                        insert_window(&mut tx, Some(team_id), &usage, LicenseType::Flex, rate, now).await?;
                     for (purchase, amount) in plan {
-                        ledger_entry(&mut tx, &team_id, &purchase, "charge", -amount, now, Some(&w.id))
+                        ledger_entry(&mut tx, team_id, &purchase, "charge", -amount, now, Some(&w.id))
                             .await?;
                     }
                     tx.commit().await?;
-                    return Ok(Charge::Charged { window: w, team_id: team.clone() });
+                    return Ok(Charge::Charged { window: w, team_id: team_id.clone() });
                 }
                 Err(e) => best_available = best_available.max(e.available),
             }
@@ -555,8 +550,8 @@ impl Db {
     /// Seat usage (R-USE1): when the seat was last used, written at most every `TOUCH_EVERY`.
     pub async fn touch_seat(
         &self,
-        team: &str,
-        account: &str,
+        team: &TeamId,
+        account: &UserId,
         product_id: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
@@ -565,8 +560,8 @@ impl Db {
              AND (last_accessed_at IS NULL OR last_accessed_at <= $5)",
         )
         .bind(ts(now))
-        .bind(team)
-        .bind(account)
+        .bind(team.as_str())
+        .bind(account.as_str())
         .bind(product_id)
         .bind(ts(now - TOUCH_EVERY))
         .execute(&self.pool)
@@ -575,12 +570,12 @@ impl Db {
     }
 
     /// Every device of a person, across products, with whether it holds a live session.
-    pub async fn member_devices(&self, account: &str) -> Result<Vec<MemberDevice>> {
+    pub async fn member_devices(&self, account: &UserId) -> Result<Vec<MemberDevice>> {
         member_devices(&self.pool, account).await
     }
 
     /// Removes a device (and the session it holds), freeing its place (R-LIC3).
-    pub async fn remove_device(&self, account: &str, product_id: &str, device: &str) -> Result<bool> {
+    pub async fn remove_device(&self, account: &UserId, product_id: &str, device: &str) -> Result<bool> {
         let mut tx = self.pool.begin().await?;
         let done = remove_device(&mut tx, account, product_id, device).await?;
         tx.commit().await?;
@@ -610,12 +605,12 @@ fn member_device_from(r: &sqlx::any::AnyRow) -> Result<MemberDevice> {
 /// Every device of a person, across products (what the person sees of their own).
 pub async fn member_devices<'e, E: sqlx::Executor<'e, Database = Any>>(
     ex: E,
-    account: &str,
+    account: &UserId,
 ) -> Result<Vec<MemberDevice>> {
     let rows = sqlx::query(&format!(
         "SELECT {DEVICE_COLS} {DEVICE_FROM} WHERE d.account_id = $1 ORDER BY p.name, d.registered_at"
     ))
-    .bind(account)
+    .bind(account.as_str())
     .fetch_all(ex)
     .await?;
     rows.iter().map(member_device_from).collect()
@@ -628,7 +623,7 @@ pub async fn member_devices<'e, E: sqlx::Executor<'e, Database = Any>>(
 pub async fn team_member_devices<'e, E: sqlx::Executor<'e, Database = Any>>(
     ex: E,
     team: &TeamId,
-    account: &str,
+    account: &UserId,
     now: DateTime<Utc>,
 ) -> Result<Vec<MemberDevice>> {
     // The seat and Flex facts for this one team, per device; the rule itself is
@@ -654,7 +649,8 @@ pub async fn team_member_devices<'e, E: sqlx::Executor<'e, Database = Any>>(
          LEFT JOIN flex_users fu ON fu.team_id = $2 AND fu.account_id = d.account_id \
          WHERE d.account_id = $1 ORDER BY p.name, d.registered_at"
     );
-    let rows = sqlx::query(&sql).bind(account).bind(team.as_str()).bind(ts(now)).fetch_all(ex).await?;
+    let rows =
+        sqlx::query(&sql).bind(account.as_str()).bind(team.as_str()).bind(ts(now)).fetch_all(ex).await?;
     let mut held = Vec::new();
     for r in &rows {
         let flag = |c: &str| super::get_flag(r, c);
@@ -684,19 +680,19 @@ pub async fn team_member_devices<'e, E: sqlx::Executor<'e, Database = Any>>(
 /// audit entry commits with it. False when there was no such device.
 pub async fn remove_device(
     tx: &mut Transaction<'_, Any>,
-    account: &str,
+    account: &UserId,
     product_id: &str,
     device: &str,
 ) -> Result<bool> {
     sqlx::query("DELETE FROM license_sessions WHERE account_id = $1 AND product_id = $2 AND device_id = $3")
-        .bind(account)
+        .bind(account.as_str())
         .bind(product_id)
         .bind(device)
         .execute(&mut **tx)
         .await?;
     let done =
         sqlx::query("DELETE FROM devices WHERE account_id = $1 AND product_id = $2 AND device_id = $3")
-            .bind(account)
+            .bind(account.as_str())
             .bind(product_id)
             .bind(device)
             .execute(&mut **tx)

@@ -212,6 +212,26 @@ pub(crate) fn get_opt_ts(row: &AnyRow, col: &str) -> Result<Option<DateTime<Utc>
     s.as_deref().map(parse_ts).transpose()
 }
 
+/// A team id column: a row that does not hold one is corrupt.
+pub(crate) fn get_team_id(row: &AnyRow, col: &str) -> Result<crate::domain::TeamId> {
+    let s: String = row.try_get(col)?;
+    crate::domain::TeamId::parse(&s).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// An account id column.
+pub(crate) fn get_user_id(row: &AnyRow, col: &str) -> Result<crate::domain::UserId> {
+    let s: String = row.try_get(col)?;
+    crate::domain::UserId::parse(&s).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// A nullable team id column.
+pub(crate) fn get_opt_team_id(row: &AnyRow, col: &str) -> Result<Option<crate::domain::TeamId>> {
+    let s: Option<String> = row.try_get(col)?;
+    s.as_deref()
+        .map(|s| crate::domain::TeamId::parse(s).map_err(|e| StoreError::Corrupt(e.to_string())))
+        .transpose()
+}
+
 pub(crate) fn get_flag(row: &AnyRow, col: &str) -> Result<bool> {
     let v: i64 = row.try_get(col)?;
     Ok(v != 0)

@@ -1,7 +1,7 @@
 //! Team members as the console lists them: search, sort and pagination happen in SQL so a
 //! 10,000-member team costs one indexed page query and one count.
 use super::{get_flag, get_ts, ts, Db, Result};
-use crate::domain::TeamId;
+use crate::domain::{TeamId, UserId};
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -35,7 +35,7 @@ pub struct MemberQuery {
 
 #[derive(Clone, Debug)]
 pub struct MemberRow {
-    pub account_id: String,
+    pub account_id: UserId,
     pub name: String,
     pub email: String,
     pub admin: bool,
@@ -59,7 +59,7 @@ pub(crate) fn member_from(r: &AnyRow) -> Result<MemberRow> {
     let status: String = r.try_get("status")?;
     let flex: i64 = r.try_get("flex")?;
     Ok(MemberRow {
-        account_id: r.try_get("id")?,
+        account_id: super::get_user_id(r, "id")?,
         name: r.try_get("name")?,
         email: r.try_get("email")?,
         admin: role == "admin",
@@ -141,7 +141,7 @@ impl Db {
         Ok((rows.iter().map(member_from).collect::<Result<_>>()?, total))
     }
 
-    pub async fn member(&self, team: &TeamId, account_id: &str) -> Result<Option<MemberRow>> {
+    pub async fn member(&self, team: &TeamId, account_id: &UserId) -> Result<Option<MemberRow>> {
         member(&self.pool, team, account_id).await
     }
 
@@ -165,14 +165,14 @@ impl Db {
 pub async fn member<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     ex: E,
     team: &TeamId,
-    account_id: &str,
+    account_id: &UserId,
 ) -> Result<Option<MemberRow>> {
     let row = sqlx::query(&format!(
         "SELECT {MEMBER_COLS} FROM memberships m JOIN accounts a ON a.id = m.account_id \
          WHERE m.team_id = $1 AND m.account_id = $2"
     ))
     .bind(team.as_str())
-    .bind(account_id)
+    .bind(account_id.as_str())
     .fetch_optional(ex)
     .await?;
     row.as_ref().map(member_from).transpose()

@@ -2,15 +2,15 @@
 //! See migration 5 for the tables and why there are three.
 use super::{get_ts, ts, Db, Result};
 use crate::domain::usage::{day_key, month_key, DateRange, Split};
-use crate::domain::TeamId;
+use crate::domain::{TeamId, UserId};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{Any, Executor, Row, Transaction};
 
 /// Adds one usage window to the roll-ups, in the transaction that writes the window.
 pub async fn record(
     tx: &mut Transaction<'_, Any>,
-    team: &str,
-    account: &str,
+    team: &TeamId,
+    account: &UserId,
     product_id: &str,
     license: &str,
     opened_at: DateTime<Utc>,
@@ -24,7 +24,7 @@ pub async fn record(
          ON CONFLICT (team_id, day, product_id, license_type) DO UPDATE SET \
            windows = usage_product_days.windows + 1, tokens = usage_product_days.tokens + excluded.tokens",
     )
-    .bind(team)
+    .bind(team.as_str())
     .bind(&day)
     .bind(product_id)
     .bind(license)
@@ -37,9 +37,9 @@ pub async fn record(
          ON CONFLICT (team_id, day, account_id, product_id, license_type) DO UPDATE SET \
            windows = usage_user_days.windows + 1, tokens = usage_user_days.tokens + excluded.tokens",
     )
-    .bind(team)
+    .bind(team.as_str())
     .bind(&day)
-    .bind(account)
+    .bind(account.as_str())
     .bind(product_id)
     .bind(license)
     .bind(tokens)
@@ -53,9 +53,9 @@ pub async fn record(
            last_day = CASE WHEN excluded.last_day > usage_user_months.last_day \
              THEN excluded.last_day ELSE usage_user_months.last_day END",
     )
-    .bind(team)
+    .bind(team.as_str())
     .bind(&month)
-    .bind(account)
+    .bind(account.as_str())
     .bind(product_id)
     .bind(license)
     .bind(tokens)

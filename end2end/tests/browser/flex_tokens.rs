@@ -78,9 +78,7 @@ async fn an_admin_removes_a_members_device_after_confirming() {
         .await
         .unwrap()
         .expect("demo member")
-        .id
-        .as_str()
-        .to_string();
+        .id;
     let north = db.teams_named("Northwind Studio").await.unwrap().remove(0);
     let draft = db.product_by_code("DRAFT2D").await.unwrap().expect("demo product");
     let now = chrono::Utc::now();

@@ -180,7 +180,7 @@ async fn a_person_whose_seat_was_taken_away_gets_nothing_offline() {
         .id;
     let product = app.db.product_by_code("MODEL3D").await.unwrap().expect("MODEL3D");
     let mut tx = app.db.pool.begin().await.unwrap();
-    assert!(app::store::assignments::unassign(&mut tx, &team, person.as_str(), &product.id).await.unwrap());
+    assert!(app::store::assignments::unassign(&mut tx, &team, &person, &product.id).await.unwrap());
     tx.commit().await.unwrap();
 
     // The next check is refused online: the product stops, the lease is dropped and the

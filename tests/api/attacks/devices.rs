@@ -10,8 +10,8 @@
 //! are registered, and her sessions taken, by real licensing authorizations. Ivan is active
 //! in Harbor only (Draft 2D seat, one device) and merely invited to Quarry, where Mallory gave
 //! him a Draft 2D seat while he was invited.
-use crate::common::{spawn_app, Licensing, TestApp, PASSWORD};
-use app::domain::{Email, PersonName, TeamId, TeamName};
+use crate::common::{spawn_app, Licensing, TestApp};
+use app::domain::{Email, TeamId, TeamName, UserId};
 use app::service::state::Clock;
 use app::store::teams::{MemberStatus, Role};
 use chrono::Duration;
@@ -36,18 +36,12 @@ pub(crate) async fn new_team(app: &TestApp, name: &str) -> TeamId {
 }
 
 /// A new account with the demo password, so it can sign in; in no team yet.
-pub(crate) async fn person(app: &TestApp, email: &str, name: &str) -> String {
-    let hash = app::service::passwords::hash_blocking(PASSWORD.to_string()).await.expect("hash");
-    let email = Email::parse(email).expect("email");
-    let name = PersonName::parse(name).expect("name");
-    let id = app::store::accounts::create(&app.db.pool, &email, &name, Some(&hash), app.clock.now())
-        .await
-        .expect("account");
-    id.as_str().to_string()
+pub(crate) async fn person(app: &TestApp, email: &str, name: &str) -> UserId {
+    crate::common::new_account(app, email, name, None).await
 }
 
-pub(crate) async fn join(app: &TestApp, team: &TeamId, account: &str, role: Role, status: MemberStatus) {
-    app.join(team, &app::domain::UserId::parse(account).expect("user id"), role, status).await;
+pub(crate) async fn join(app: &TestApp, team: &TeamId, account: &UserId, role: Role, status: MemberStatus) {
+    app.join(team, account, role, status).await;
 }
 
 pub(crate) async fn product_id(app: &TestApp, code: &str) -> String {
@@ -71,7 +65,7 @@ async fn subscribe(app: &TestApp, team: &TeamId, code: &str) {
     .expect("subscription");
 }
 
-async fn seat(app: &TestApp, team: &TeamId, account: &str, code: &str) {
+async fn seat(app: &TestApp, team: &TeamId, account: &UserId, code: &str) {
     let pid = product_id(app, code).await;
     let mut tx = app.db.pool.begin().await.expect("tx");
     app::store::assignments::assign(&mut tx, team, account, &pid, None, app.clock.now()).await.expect("seat");
@@ -88,8 +82,8 @@ struct Scene {
     app: TestApp,
     quarry: TeamId,
     harbor: TeamId,
-    vera: String,
-    ivan: String,
+    vera: UserId,
+    ivan: UserId,
     mallory: reqwest::Client,
 }
 
@@ -162,7 +156,7 @@ async fn world(s: &Scene) -> World {
         for d in s.app.db.member_devices(account).await.expect("devices") {
             let session = s.app.db.license_session(account, &d.product_id).await.expect("session");
             let holds = session.is_some_and(|h| h.device_id == d.device_id);
-            devices.push((account.clone(), d.product_code, d.device_id, holds));
+            devices.push((account.to_string(), d.product_code, d.device_id, holds));
         }
     }
     let mut audit = vec![];
@@ -173,19 +167,20 @@ async fn world(s: &Scene) -> World {
     World { devices, audit }
 }
 
-async fn list(s: &Scene, c: &reqwest::Client, team: &TeamId, member: &str) -> (u16, Value) {
-    s.app.call(c, "member_devices", &[("team", team.as_str()), ("member", member)]).await
+async fn list(s: &Scene, c: &reqwest::Client, team: &TeamId, member: &UserId) -> (u16, Value) {
+    s.app.call(c, "member_devices", &[("team", team.as_str()), ("member", member.as_str())]).await
 }
 
 async fn remove(
     s: &Scene,
     c: &reqwest::Client,
     team: &TeamId,
-    member: &str,
+    member: &UserId,
     product: &str,
     device: &str,
 ) -> (u16, Value) {
-    let form = [("team", team.as_str()), ("member", member), ("product", product), ("device", device)];
+    let form =
+        [("team", team.as_str()), ("member", member.as_str()), ("product", product), ("device", device)];
     s.app.call(c, "remove_member_device", &form).await
 }
 
@@ -289,7 +284,7 @@ async fn inviting_someone_and_assigning_them_a_seat_shows_none_of_their_devices(
     assert_eq!(body["code"], "not_found", "{body}");
     // Nor can Mallory reach someone who is not in Quarry at all.
     let hana = s.app.db.account_by_email(&Email::parse("hana@harbor.example").expect("email")).await;
-    let hana = hana.expect("query").expect("account").id.as_str().to_string();
+    let hana = hana.expect("query").expect("account").id;
     let (_, body) = list(&s, &s.mallory, &s.quarry, &hana).await;
     assert_eq!(body["code"], "not_found");
     assert_eq!(world(&s).await, before);

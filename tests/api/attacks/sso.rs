@@ -79,9 +79,7 @@ async fn invitation(app: &TestApp, team: &TeamId, account: &UserId) -> String {
     let now = app.clock.now();
     let mut tx = app.db.pool.begin().await.unwrap();
     let expires = now + chrono::Duration::days(7);
-    app::store::invitations::create(&mut tx, team, account.as_str(), &hash, now, expires, true, None)
-        .await
-        .unwrap();
+    app::store::invitations::create(&mut tx, team, account, &hash, now, expires, true, None).await.unwrap();
     tx.commit().await.unwrap();
     token
 }

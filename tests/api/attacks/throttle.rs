@@ -36,7 +36,7 @@ async fn invited_existing_account(app: &TestApp) -> (UserId, TeamId, String) {
     app::store::invitations::create(
         &mut tx,
         &team,
-        id.as_str(),
+        &id,
         &app::service::secrets::hash_token(&token),
         now,
         now + chrono::Duration::days(7),

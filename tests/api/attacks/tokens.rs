@@ -7,7 +7,7 @@
 //! refused with nothing changed.
 use super::devices::{authorize, join, new_team, person};
 use crate::common::{call_at, spawn_app, Licensing, TestApp};
-use app::domain::TeamId;
+use app::domain::{TeamId, UserId};
 use app::service::state::Clock;
 use app::store::audit::Actor;
 use app::store::teams::{MemberStatus, Role};
@@ -75,7 +75,7 @@ async fn buy(app: &TestApp, team: &TeamId, amount: i64) -> String {
 }
 
 /// `n` active Flex users (every product) of the team, accounts without passwords.
-async fn flex_users(app: &TestApp, team: &TeamId, tag: &str, n: usize) -> Vec<String> {
+async fn flex_users(app: &TestApp, team: &TeamId, tag: &str, n: usize) -> Vec<UserId> {
     let mut ids = vec![];
     for i in 0..n {
         let id = person(app, &format!("{tag}{i}@flex.example"), &format!("Flex {tag} {i}")).await;
@@ -179,7 +179,7 @@ async fn moves_both_ways_racing_charges_across_both_teams_neither_deadlock_nor_o
     for p in &people {
         join(&app, &b, p, Role::Member, MemberStatus::Active).await;
     }
-    let mut teams = vec![a.to_string(), b.to_string()];
+    let mut teams = vec![a.clone(), b.clone()];
     teams.sort();
     teams.reverse();
     let product = super::devices::product_id(&app, "DRAFT2D").await;
