@@ -457,21 +457,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 /// `tessera import`: the report is printed in every case the file could be read; exit 1
 /// (through the error) when errors stopped the import.
 async fn import(cli: &Cli, args: &ImportArgs) -> anyhow::Result<()> {
-    use app::store::import::{import, ImportOptions};
+    use app::store::import::ImportOptions;
     let bytes = std::fs::read(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?;
     let db = open_db(cli).await?;
     let team = resolve_team(&db, &args.team).await?;
-    let codes = db.product_codes().await?;
-    let validated = tokio::task::spawn_blocking(move || app::domain::csv_import::validate(&bytes, &codes))
-        .await
-        .context("validating the file")?;
     let source = args
         .file
         .file_name()
         .map_or_else(|| args.file.display().to_string(), |n| n.to_string_lossy().into_owned());
     let opts = ImportOptions { dry_run: args.dry_run, valid_rows_only: args.valid_rows_only, source };
     let actor = app::store::audit::Actor { id: None, label: "import (command line)" };
-    let report = import(&db, &team, &validated, opts, &actor, chrono::Utc::now()).await?;
+    let report = app::service::import::run(&db, &team, bytes, opts, &actor, chrono::Utc::now()).await?;
     print_json(serde_json::to_value(&report)?);
     if !report.imported {
         let n = report.errors.len();

@@ -1,5 +1,5 @@
-//! The Tessera console: Leptos components and pages, server functions, and (server-only)
-//! the store. Built twice: with `ssr` into the server binary, with `hydrate` into wasm.
+//! The Tessera console: Leptos pages and components, server functions, and (server-only)
+//! the services and the store (ARCHITECTURE.md has the rooms and which way calls go). Built twice: with `ssr` into the server binary, with `hydrate` into wasm.
 #![recursion_limit = "256"]
 
 pub mod app;

@@ -36,6 +36,15 @@ impl LicenseType {
         }
     }
 
+    /// The kind as people read it ("Subscription", "Trial", "Flex").
+    pub fn label(self) -> &'static str {
+        match self {
+            LicenseType::Subscription => "Subscription",
+            LicenseType::Trial => "Trial",
+            LicenseType::Flex => "Flex",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<LicenseType> {
         match s {
             "subscription" => Some(LicenseType::Subscription),

@@ -7,6 +7,7 @@
 //! keyed hash of the account id, the same in every export of this installation, that
 //! cannot be turned back into the person without the installation's key.
 use crate::api::extract::{ConsoleRefusal, TeamAdmin};
+use app::domain::licensing::LicenseType;
 use app::domain::usage::{formula_safe, DateRange};
 use app::domain::TeamId;
 use app::service::state::AppState;
@@ -117,11 +118,7 @@ impl Export {
     fn chunk(&self, rows: &[ExportRow]) -> String {
         let mut out = String::with_capacity(rows.len() * 96);
         for r in rows {
-            let access = match r.license_type.as_str() {
-                "subscription" => "Subscription",
-                "trial" => "Trial",
-                _ => "Flex",
-            };
+            let access = LicenseType::parse(&r.license_type).unwrap_or(LicenseType::Flex).label();
             let tokens = r.tokens.to_string();
             if self.personal {
                 out +=

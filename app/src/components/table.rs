@@ -141,12 +141,14 @@ pub fn Pager(total: i64, offset: i64, limit: i64) -> impl IntoView {
 }
 
 /// The product access option as a badge: its class and its word (never colour alone).
-pub fn access_badge(access: &str) -> (&'static str, &'static str) {
-    match access {
-        "trial" => ("badge badge-trial", "Trial"),
-        "flex" => ("badge badge-flex", "Flex"),
-        _ => ("badge badge-subscription", "Subscription"),
-    }
+pub fn access_badge(access: crate::domain::licensing::LicenseType) -> (&'static str, &'static str) {
+    use crate::domain::licensing::LicenseType;
+    let class = match access {
+        LicenseType::Trial => "badge badge-trial",
+        LicenseType::Flex => "badge badge-flex",
+        LicenseType::Subscription => "badge badge-subscription",
+    };
+    (class, access.label())
 }
 
 /// Status as coloured text badges (never colour alone).

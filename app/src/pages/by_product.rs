@@ -48,7 +48,7 @@ fn OfferTable(offers: Vec<OfferView>) -> impl IntoView {
                 </tr></thead>
                 <tbody>
                     {offers.into_iter().map(|o| {
-                        let (class, label) = access_badge(&o.access);
+                        let (class, label) = access_badge(o.access);
                         let assigned = match o.seats {
                             Some(s) => format!("{} of {}", o.assigned, s),
                             None => format!("{} users", o.assigned),

@@ -77,7 +77,7 @@ fn HomeView(home: TeamOverview) -> impl IntoView {
                 Either::Right(view! {
                     <ul class="product-list" data-testid="my-products">
                         {mine.into_iter().map(|(name, access)| {
-                            let (class, label) = crate::components::table::access_badge(&access);
+                            let (class, label) = crate::components::table::access_badge(access);
                             view! { <li>{name}" "<span class=class>{label}</span></li> }
                         }).collect_view()}
                     </ul>
@@ -98,8 +98,7 @@ fn HomeView(home: TeamOverview) -> impl IntoView {
                         </thead>
                         <tbody>
                             {rows.into_iter().map(|p| {
-                                let badge = if p.access == "trial" { "badge badge-trial" } else { "badge badge-subscription" };
-                                let label = if p.access == "trial" { "Trial" } else { "Subscription" };
+                                let (badge, label) = crate::components::table::access_badge(p.access);
                                 view! {
                                     <tr>
                                         <td>{p.name}<span class="muted code">{p.code}</span></td>

@@ -146,7 +146,7 @@ fn ProductsOf(
                 <tbody>
                     {detail.offers.iter().map(|o| {
                         let has = held.contains(&o.code);
-                        let (class, label) = access_badge(&o.access);
+                        let (class, label) = access_badge(o.access);
                         let seats = o.seats.map(|s| format!("{} of {s}", o.assigned)).unwrap_or_else(|| format!("{} users", o.assigned));
                         let (code, name) = (o.code.clone(), o.name.clone());
                         let action = detail.admin.then(|| if has {

@@ -52,7 +52,7 @@ fn ProductView(
     let team = params.read_untracked().get("team").unwrap_or_default();
     let offer = page.offer.clone();
     let admin = page.members.admin;
-    let (class, label) = access_badge(&offer.access);
+    let (class, label) = access_badge(offer.access);
     let dialog_open = RwSignal::new(false);
     let selected: RwSignal<BTreeMap<String, String>> = RwSignal::new(BTreeMap::new());
     let confirming = RwSignal::new(false);

@@ -1,3 +1,4 @@
+use crate::domain::licensing::LicenseType;
 use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -6,7 +7,7 @@ use serde::{Deserialize, Serialize};
 pub struct HeldProductView {
     pub code: String,
     pub name: String,
-    pub access: String,
+    pub access: LicenseType,
     pub seats: i64,
     pub ends_on: String,
 }
@@ -28,7 +29,7 @@ pub struct TeamOverview {
     /// The soonest expiry among purchases with tokens left: (date, tokens).
     pub next_expiry: Option<(String, i64)>,
     /// What the signed-in person may use in this team: (name, access).
-    pub my_products: Vec<(String, String)>,
+    pub my_products: Vec<(String, LicenseType)>,
 }
 
 #[server(endpoint = "team_home")]
@@ -54,8 +55,8 @@ pub async fn team_home(team: String) -> Result<TeamOverview, AppError> {
         invited_members: counts.invited,
         guests: counts.guests,
         admins: counts.admins,
-        subscriptions: held.iter().filter(|h| h.access == "subscription").count() as i64,
-        trials: held.iter().filter(|h| h.access == "trial").count() as i64,
+        subscriptions: held.iter().filter(|h| h.access == LicenseType::Subscription).count() as i64,
+        trials: held.iter().filter(|h| h.access == LicenseType::Trial).count() as i64,
         products: held
             .into_iter()
             .map(|h| HeldProductView {
@@ -78,8 +79,8 @@ async fn my_products(
     st: &crate::service::state::AppState,
     team: &crate::domain::TeamId,
     account: &crate::domain::UserId,
-) -> Result<Vec<(String, String)>, AppError> {
-    let mut out: Vec<(String, String)> = st
+) -> Result<Vec<(String, LicenseType)>, AppError> {
+    let mut out: Vec<(String, LicenseType)> = st
         .db
         .member_assignments(team, account)
         .await?
@@ -87,7 +88,7 @@ async fn my_products(
         .map(|(_, name, access)| (name, access))
         .collect();
     if st.db.member(team, account).await?.is_some_and(|m| m.flex) {
-        out.push(("Flex".to_string(), "flex".to_string()));
+        out.push(("Flex".to_string(), LicenseType::Flex));
     }
     Ok(out)
 }

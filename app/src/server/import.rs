@@ -17,7 +17,7 @@ pub async fn import_csv(
 ) -> Result<ImportReport, AppError> {
     use super::ssr::*;
     use crate::store::audit::Actor;
-    use crate::store::import::{import, ImportOptions};
+    use crate::store::import::ImportOptions;
     let st = state()?;
     let (acc, m) = require_admin(&st, &team).await?;
     if content.len() > MAX_UPLOAD_BYTES {
@@ -29,20 +29,8 @@ pub async fn import_csv(
             ),
         ));
     }
-    let codes = st.db.product_codes().await?;
-    let validated =
-        tokio::task::spawn_blocking(move || crate::domain::csv_import::validate(content.as_bytes(), &codes))
-            .await
-            .map_err(internal)?;
     let label = acc.label();
+    let actor = Actor { id: Some(acc.id.as_str()), label: &label };
     let opts = ImportOptions { dry_run, valid_rows_only, source: file_name };
-    Ok(import(
-        &st.db,
-        &m.team_id,
-        &validated,
-        opts,
-        &Actor { id: Some(acc.id.as_str()), label: &label },
-        st.now(),
-    )
-    .await?)
+    crate::service::import::run(&st.db, &m.team_id, content.into_bytes(), opts, &actor, st.now()).await
 }

@@ -1,4 +1,5 @@
 //! By User and By Product: listing members and assignments (R-UM1, R-UM2).
+use crate::domain::licensing::LicenseType;
 use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -46,8 +47,8 @@ pub struct MemberPage {
 pub struct OfferView {
     pub code: String,
     pub name: String,
-    /// "subscription", "trial" or "flex".
-    pub access: String,
+    /// A subscription, a trial or Flex (serialised as "subscription", "trial", "flex").
+    pub access: LicenseType,
     pub seats: Option<i64>,
     pub assigned: i64,
     pub ends_on: Option<String>,
@@ -63,7 +64,7 @@ pub struct OfferPage {
 pub struct MemberProfile {
     pub member: MemberView,
     /// (code, name, access) of explicit assignments.
-    pub products: Vec<(String, String, String)>,
+    pub products: Vec<(String, String, LicenseType)>,
     /// Everything the team holds, to assign from the member's page (R-UM2).
     pub offers: Vec<OfferView>,
     pub admin: bool,
@@ -121,7 +122,7 @@ pub(crate) mod ssr {
         OfferView {
             code: o.code.clone(),
             name: o.name.clone(),
-            access: o.access.clone(),
+            access: o.access,
             seats: o.seats,
             assigned: o.assigned,
             ends_on: o.ends_at.map(|e| e.format("%Y-%m-%d").to_string()),

@@ -176,8 +176,8 @@ pub struct SeatHolder {
 pub struct SeatProductView {
     pub code: String,
     pub name: String,
-    /// "subscription" or "trial".
-    pub access: String,
+    /// A subscription or a trial (serialised as "subscription" or "trial").
+    pub access: crate::domain::licensing::LicenseType,
     pub seats: i64,
     pub assigned: i64,
     pub in_use: i64,

@@ -1,7 +1,7 @@
 //! Assigning and unassigning products, inviting new people and resending invitations
-//! (R-UM1..3, R-INV1). Each call is one transaction that reads what it changes through the
-//! same transaction, holds the team's lock while seats are counted, and writes its audit
-//! entries and emails inside it: all of it happens or none of it.
+//! (R-UM1..3, R-INV1). Each call is one transaction that takes the team's lock first, reads
+//! what it changes (the product's seats included) through the same transaction, and writes
+//! its audit entries and emails inside it: all of it happens or none of it.
 use crate::domain::invitee::all_valid;
 use crate::domain::seats::within_seats;
 use crate::domain::{invitation, Email, PersonName, TeamId, UserId};
@@ -24,10 +24,14 @@ pub struct Assigned {
     pub invited: usize,
 }
 
-/// The product `code` as this team holds it.
-pub async fn offer(st: &AppState, team: &TeamId, code: &str) -> Result<TeamOffer, AppError> {
-    st.db
-        .team_offers(team, st.now())
+/// The product `code` as this team holds it at `now`, read through `conn`.
+pub async fn offer(
+    conn: &mut sqlx::AnyConnection,
+    team: &TeamId,
+    code: &str,
+    now: DateTime<Utc>,
+) -> Result<TeamOffer, AppError> {
+    assignments::offers(conn, team, now)
         .await?
         .into_iter()
         .find(|o| o.code.eq_ignore_ascii_case(code))
@@ -44,7 +48,10 @@ pub async fn assign(
     member_ids: &[UserId],
     new_people: &str,
 ) -> Result<Assigned, AppError> {
-    let offer = offer(st, admin.team_id(), code).await?;
+    let (team, now) = (admin.team_id(), st.now());
+    let mut tx = st.db.pool.begin().await?;
+    teams::lock_team(&mut tx, team).await?;
+    let offer = offer(&mut tx, team, code, now).await?;
     let entries = crate::domain::invitee::parse_entries(new_people);
     let invitees = all_valid(&entries).map_err(|problems| {
         let lines: Vec<String> = problems.iter().map(|(n, err)| format!("Entry {n}: {err}")).collect();
@@ -53,10 +60,6 @@ pub async fn assign(
     if member_ids.is_empty() && invitees.is_empty() {
         return Err(AppError::invalid("new_people", "Pick at least one member or enter a new person."));
     }
-    let now = st.now();
-    let team = admin.team_id();
-    let mut tx = st.db.pool.begin().await?;
-    teams::lock_team(&mut tx, team).await?;
     let mut people = Vec::new();
     for id in member_ids {
         let Some(member) = people::member(&mut *tx, team, id).await? else {
@@ -114,9 +117,10 @@ pub async fn unassign(
     code: &str,
     member_ids: &[UserId],
 ) -> Result<usize, AppError> {
-    let offer = offer(st, admin.team_id(), code).await?;
     let (team, now) = (admin.team_id(), st.now());
     let mut tx = st.db.pool.begin().await?;
+    teams::lock_team(&mut tx, team).await?;
+    let offer = offer(&mut tx, team, code, now).await?;
     let mut removed = 0;
     for id in member_ids {
         let Some(member) = people::member(&mut *tx, team, id).await? else { continue };

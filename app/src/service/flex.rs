@@ -1,6 +1,8 @@
 //! Flex access per person (R-FX1) and the team's default assignments (R-FX2): each save is
-//! one transaction with its audit entry (and, for a person's access, the email telling
-//! them what they can now run).
+//! one transaction, under the team's lock, that reads what it changes through itself and
+//! writes its audit entry (and, for a person's access, the email telling them what they
+//! can now run). The lock comes first: on SQLite it takes the write lock before the reads
+//! (a read snapshot cannot be upgraded later); on PostgreSQL it orders the team's changes.
 use crate::domain::access::Individual;
 use crate::domain::Email;
 use crate::domain::UserId;
@@ -9,6 +11,8 @@ use crate::service::state::AppState;
 use crate::service::Admin;
 use crate::store::flex::{self, FlexProduct};
 use crate::store::outbox::{enqueue, NewMessage};
+use crate::store::people;
+use crate::store::teams::lock_team;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
@@ -41,12 +45,15 @@ pub async fn save_access(
     all: bool,
     codes: &[String],
 ) -> Result<(), AppError> {
-    let team = admin.team_id();
-    let row = st.db.member(team, member).await?.ok_or_else(|| AppError::not_found("This member"))?;
-    let before = st.db.flex_individual(team, member).await?.ok_or_else(|| AppError::Conflict {
+    let (team, now) = (admin.team_id(), st.now());
+    let mut tx = st.db.pool.begin().await?;
+    lock_team(&mut tx, team).await?;
+    let row =
+        people::member(&mut *tx, team, member).await?.ok_or_else(|| AppError::not_found("This member"))?;
+    let before = flex::individual(&mut tx, team, member).await?.ok_or_else(|| AppError::Conflict {
         message: format!("{} is not a Flex user of this team.", row.name),
     })?;
-    let catalogue = st.db.flex_catalogue().await?;
+    let catalogue = flex::catalogue(&mut *tx).await?;
     let all_ids = catalogue.iter().map(|p| p.id.clone()).collect();
     let individual = if all {
         Individual::All
@@ -64,8 +71,6 @@ pub async fn save_access(
         Individual::Products(s) => json!({ "products": codes_of(&catalogue, s) }),
     };
     let email = Email::parse(&row.email).map_err(|e| AppError::invalid("email", e))?;
-    let now = st.now();
-    let mut tx = st.db.pool.begin().await?;
     flex::set_individual(&mut tx, team, member, &individual).await?;
     let link = format!("{}/t/{}", st.public_url, team);
     let mail = crate::service::mail::flex_access(&admin.team.team_name, &row.name, names.as_deref(), &link);
@@ -88,12 +93,12 @@ pub async fn save_access(
 /// Replaces the team's default set (empty: defaults off); how many products it holds. No
 /// email is sent (R-FX2).
 pub async fn save_defaults(st: &AppState, admin: Admin<'_>, codes: &[String]) -> Result<usize, AppError> {
-    let team = admin.team_id();
-    let catalogue = st.db.flex_catalogue().await?;
-    let ids = ids_for_codes(&catalogue, codes)?;
-    let before = st.db.team_flex_settings(team).await?.defaults;
-    let now = st.now();
+    let (team, now) = (admin.team_id(), st.now());
     let mut tx = st.db.pool.begin().await?;
+    lock_team(&mut tx, team).await?;
+    let catalogue = flex::catalogue(&mut *tx).await?;
+    let ids = ids_for_codes(&catalogue, codes)?;
+    let before = flex::team_settings(&mut tx, team).await?.defaults;
     flex::set_defaults(&mut tx, team, &ids).await?;
     let change = (Some(codes_of(&catalogue, &before)), Some(codes_of(&catalogue, &ids)));
     admin.audit(&mut tx, "defaults", "Default assignments", change, now).await?;

@@ -8,6 +8,7 @@ pub mod assignments;
 pub mod devices;
 pub mod flex;
 pub mod identity;
+pub mod import;
 pub mod keys;
 pub mod licensing;
 pub mod mail;

@@ -5,7 +5,7 @@
 //! Every view reads the daily and monthly roll-ups (`store::usage`), never the raw usage
 //! windows, so it costs the same for a team with a million usage records as for a new one.
 use crate::domain::ledger::balance;
-use crate::domain::licensing::SESSION_LAPSE;
+use crate::domain::licensing::{LicenseType, SESSION_LAPSE};
 use crate::domain::usage::{
     forecast, lapsed, token_history, DateRange, FlexDay, Forecast, HistoryLine, LedgerLine, TRAILING_DAYS,
 };
@@ -259,8 +259,8 @@ pub struct SeatHolder {
 pub struct Seats {
     pub code: String,
     pub name: String,
-    /// "subscription" or "trial".
-    pub access: String,
+    /// A subscription or a trial.
+    pub access: LicenseType,
     pub seats: i64,
     pub ends_at: DateTime<Utc>,
     /// Most recently accessed first, never accessed last, ties by name.

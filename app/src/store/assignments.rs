@@ -1,9 +1,10 @@
 //! Who is assigned to which product the team holds (R-UM1, R-UM2).
 use super::people::{like_pattern, member_from, MemberRow, MEMBER_COLS};
 use super::{ts, Db, Result};
+use crate::domain::licensing::LicenseType;
 use crate::domain::{TeamId, UserId};
 use chrono::{DateTime, Utc};
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, AnyConnection, Row, Transaction};
 
 /// A product as the By Product page shows it: a subscription or trial with seats, or Flex.
 #[derive(Clone, Debug)]
@@ -11,8 +12,7 @@ pub struct TeamOffer {
     pub product_id: Option<String>,
     pub code: String,
     pub name: String,
-    /// "subscription", "trial" or "flex".
-    pub access: String,
+    pub access: LicenseType,
     pub seats: Option<i64>,
     pub assigned: i64,
     pub ends_at: Option<DateTime<Utc>>,
@@ -20,55 +20,61 @@ pub struct TeamOffer {
 
 pub const FLEX_CODE: &str = "FLEX";
 
+/// Live subscriptions and trials, then Flex when the team has bought tokens, read through
+/// `conn` (the transaction that goes on to assign, or a pooled connection).
+pub async fn offers(conn: &mut AnyConnection, team: &TeamId, now: DateTime<Utc>) -> Result<Vec<TeamOffer>> {
+    let now_s = ts(now);
+    let rows = sqlx::query(
+        "SELECT p.id, p.code, p.name, tp.access, tp.seats, tp.ends_at, \
+           (SELECT COUNT(*) FROM assignments x WHERE x.team_id = tp.team_id AND x.product_id = p.id) AS assigned \
+         FROM team_products tp JOIN products p ON p.id = tp.product_id \
+         WHERE tp.team_id = $1 AND tp.starts_at <= $2 AND tp.ends_at > $2 ORDER BY p.name",
+    )
+    .bind(team.as_str())
+    .bind(&now_s)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut offers = rows
+        .iter()
+        .map(|r| {
+            Ok(TeamOffer {
+                product_id: Some(r.try_get("id")?),
+                code: r.try_get("code")?,
+                name: r.try_get("name")?,
+                access: super::get_license_type(r, "access")?,
+                seats: Some(r.try_get("seats")?),
+                assigned: r.try_get("assigned")?,
+                ends_at: Some(super::get_ts(r, "ends_at")?),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let flex = sqlx::query(
+        "SELECT (SELECT COUNT(*) FROM token_purchases WHERE team_id = $1) AS purchases, \
+                (SELECT COUNT(*) FROM flex_users WHERE team_id = $1) AS users",
+    )
+    .bind(team.as_str())
+    .fetch_one(&mut *conn)
+    .await?;
+    let purchases: i64 = flex.try_get("purchases")?;
+    let users: i64 = flex.try_get("users")?;
+    if purchases > 0 || users > 0 {
+        offers.push(TeamOffer {
+            product_id: None,
+            code: FLEX_CODE.into(),
+            name: "Flex".into(),
+            access: LicenseType::Flex,
+            seats: None,
+            assigned: users,
+            ends_at: None,
+        });
+    }
+    Ok(offers)
+}
+
 impl Db {
     /// Live subscriptions and trials, then Flex when the team has bought tokens.
     pub async fn team_offers(&self, team: &TeamId, now: DateTime<Utc>) -> Result<Vec<TeamOffer>> {
-        let now_s = ts(now);
-        let rows = sqlx::query(
-            "SELECT p.id, p.code, p.name, tp.access, tp.seats, tp.ends_at, \
-               (SELECT COUNT(*) FROM assignments x WHERE x.team_id = tp.team_id AND x.product_id = p.id) AS assigned \
-             FROM team_products tp JOIN products p ON p.id = tp.product_id \
-             WHERE tp.team_id = $1 AND tp.starts_at <= $2 AND tp.ends_at > $2 ORDER BY p.name",
-        )
-        .bind(team.as_str())
-        .bind(&now_s)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut offers = rows
-            .iter()
-            .map(|r| {
-                Ok(TeamOffer {
-                    product_id: Some(r.try_get("id")?),
-                    code: r.try_get("code")?,
-                    name: r.try_get("name")?,
-                    access: r.try_get("access")?,
-                    seats: Some(r.try_get("seats")?),
-                    assigned: r.try_get("assigned")?,
-                    ends_at: Some(super::get_ts(r, "ends_at")?),
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let flex = sqlx::query(
-            "SELECT (SELECT COUNT(*) FROM token_purchases WHERE team_id = $1) AS purchases, \
-                    (SELECT COUNT(*) FROM flex_users WHERE team_id = $1) AS users",
-        )
-        .bind(team.as_str())
-        .fetch_one(&self.pool)
-        .await?;
-        let purchases: i64 = flex.try_get("purchases")?;
-        let users: i64 = flex.try_get("users")?;
-        if purchases > 0 || users > 0 {
-            offers.push(TeamOffer {
-                product_id: None,
-                code: FLEX_CODE.into(),
-                name: "Flex".into(),
-                access: "flex".into(),
-                seats: None,
-                assigned: users,
-                ends_at: None,
-            });
-        }
-        Ok(offers)
+        offers(&mut *self.pool.acquire().await?, team, now).await
     }
 
     /// Members assigned to `offer`, filtered by `search`, one page at a time.
@@ -133,7 +139,7 @@ impl Db {
         &self,
         team: &TeamId,
         account_id: &UserId,
-    ) -> Result<Vec<(String, String, String)>> {
+    ) -> Result<Vec<(String, String, LicenseType)>> {
         let rows = sqlx::query(
             "SELECT p.code, p.name, COALESCE((SELECT tp.access FROM team_products tp WHERE tp.team_id = x.team_id \
                  AND tp.product_id = x.product_id ORDER BY tp.ends_at DESC LIMIT 1), 'subscription') AS access \
@@ -144,7 +150,9 @@ impl Db {
         .bind(account_id.as_str())
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(|r| Ok((r.try_get("code")?, r.try_get("name")?, r.try_get("access")?))).collect()
+        rows.iter()
+            .map(|r| Ok((r.try_get("code")?, r.try_get("name")?, super::get_license_type(r, "access")?)))
+            .collect()
     }
 }
 

@@ -1,4 +1,5 @@
 use super::{get_ts, new_id, ts, Db, Result};
+use crate::domain::licensing::LicenseType;
 use crate::domain::TeamId;
 use chrono::{DateTime, Utc};
 use sqlx::{Any, Executor, Row};
@@ -61,7 +62,7 @@ pub async fn add_team_product<'e, E: Executor<'e, Database = Any>>(
 pub struct HeldProduct {
     pub code: String,
     pub name: String,
-    pub access: String,
+    pub access: LicenseType,
     pub seats: i64,
     pub ends_at: DateTime<Utc>,
 }
@@ -84,7 +85,7 @@ impl Db {
                 Ok(HeldProduct {
                     code: r.try_get("code")?,
                     name: r.try_get("name")?,
-                    access: r.try_get("access")?,
+                    access: super::get_license_type(r, "access")?,
                     seats: r.try_get("seats")?,
                     ends_at: get_ts(r, "ends_at")?,
                 })

@@ -2,7 +2,7 @@
 use super::{Db, Result};
 use crate::domain::access::{Individual, TeamFlexSettings};
 use crate::domain::{TeamId, UserId};
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, AnyConnection, Executor, Row, Transaction};
 use std::collections::BTreeSet;
 
 #[derive(Clone, Debug)]
@@ -16,62 +16,83 @@ pub struct FlexProduct {
 impl Db {
     /// Every product available with Flex, by name.
     pub async fn flex_catalogue(&self) -> Result<Vec<FlexProduct>> {
-        let rows = sqlx::query(
-            "SELECT id, code, name, flex_daily_rate FROM products WHERE flex_daily_rate IS NOT NULL ORDER BY name",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(FlexProduct {
-                    id: r.try_get("id")?,
-                    code: r.try_get("code")?,
-                    name: r.try_get("name")?,
-                    daily_rate: r.try_get("flex_daily_rate")?,
-                })
-            })
-            .collect()
+        catalogue(&self.pool).await
     }
 
     pub async fn team_flex_settings(&self, team: &TeamId) -> Result<TeamFlexSettings> {
-        let defaults = sqlx::query("SELECT product_id FROM flex_defaults WHERE team_id = $1")
-            .bind(team.as_str())
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|r| r.try_get("product_id"))
-            .collect::<std::result::Result<BTreeSet<String>, _>>()?;
-        let guest: i64 = sqlx::query("SELECT guest_defaults FROM teams WHERE id = $1")
-            .bind(team.as_str())
-            .fetch_one(&self.pool)
-            .await?
-            .try_get("guest_defaults")?;
-        Ok(TeamFlexSettings { defaults, guest_defaults: guest != 0 })
+        team_settings(&mut *self.pool.acquire().await?, team).await
     }
 
     /// The member's own Flex selection, or `None` when they are not a Flex user.
     pub async fn flex_individual(&self, team: &TeamId, account: &UserId) -> Result<Option<Individual>> {
-        let row = sqlx::query("SELECT all_products FROM flex_users WHERE team_id = $1 AND account_id = $2")
+        individual(&mut *self.pool.acquire().await?, team, account).await
+    }
+}
+
+/// Every product available with Flex, by name, read through `ex`.
+pub async fn catalogue<'e, E: Executor<'e, Database = Any>>(ex: E) -> Result<Vec<FlexProduct>> {
+    let rows = sqlx::query(
+        "SELECT id, code, name, flex_daily_rate FROM products WHERE flex_daily_rate IS NOT NULL ORDER BY name",
+    )
+    .fetch_all(ex)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(FlexProduct {
+                id: r.try_get("id")?,
+                code: r.try_get("code")?,
+                name: r.try_get("name")?,
+                daily_rate: r.try_get("flex_daily_rate")?,
+            })
+        })
+        .collect()
+}
+
+/// The team's default set and guest switch, read through `conn` (a transaction that goes on
+/// to change them, or a pooled connection).
+pub async fn team_settings(conn: &mut AnyConnection, team: &TeamId) -> Result<TeamFlexSettings> {
+    let defaults = sqlx::query("SELECT product_id FROM flex_defaults WHERE team_id = $1")
+        .bind(team.as_str())
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| r.try_get("product_id"))
+        .collect::<std::result::Result<BTreeSet<String>, _>>()?;
+    let guest: i64 = sqlx::query("SELECT guest_defaults FROM teams WHERE id = $1")
+        .bind(team.as_str())
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("guest_defaults")?;
+    Ok(TeamFlexSettings { defaults, guest_defaults: guest != 0 })
+}
+
+/// The member's own Flex selection, or `None` when they are not a Flex user, read through
+/// `conn`.
+pub async fn individual(
+    conn: &mut AnyConnection,
+    team: &TeamId,
+    account: &UserId,
+) -> Result<Option<Individual>> {
+    let row = sqlx::query("SELECT all_products FROM flex_users WHERE team_id = $1 AND account_id = $2")
+        .bind(team.as_str())
+        .bind(account.as_str())
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let all: i64 = row.try_get("all_products")?;
+    if all != 0 {
+        return Ok(Some(Individual::All));
+    }
+    let products =
+        sqlx::query("SELECT product_id FROM flex_user_products WHERE team_id = $1 AND account_id = $2")
             .bind(team.as_str())
             .bind(account.as_str())
-            .fetch_optional(&self.pool)
-            .await?;
-        let Some(row) = row else { return Ok(None) };
-        let all: i64 = row.try_get("all_products")?;
-        if all != 0 {
-            return Ok(Some(Individual::All));
-        }
-        let products =
-            sqlx::query("SELECT product_id FROM flex_user_products WHERE team_id = $1 AND account_id = $2")
-                .bind(team.as_str())
-                .bind(account.as_str())
-                .fetch_all(&self.pool)
-                .await?
-                .iter()
-                .map(|r| r.try_get("product_id"))
-                .collect::<std::result::Result<BTreeSet<String>, _>>()?;
-        Ok(Some(Individual::Products(products)))
-    }
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| r.try_get("product_id"))
+            .collect::<std::result::Result<BTreeSet<String>, _>>()?;
+    Ok(Some(Individual::Products(products)))
 }
 
 /// R-FX2's guest switch (support operators only), in the caller's transaction so its audit

@@ -224,6 +224,13 @@ pub(crate) fn get_user_id(row: &AnyRow, col: &str) -> Result<crate::domain::User
     crate::domain::UserId::parse(&s).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
+/// A licence kind column ("subscription", "trial" or "flex").
+pub(crate) fn get_license_type(row: &AnyRow, col: &str) -> Result<crate::domain::licensing::LicenseType> {
+    let s: String = row.try_get(col)?;
+    crate::domain::licensing::LicenseType::parse(&s)
+        .ok_or_else(|| StoreError::Corrupt(format!("licence kind {s:?}")))
+}
+
 /// A nullable team id column.
 pub(crate) fn get_opt_team_id(row: &AnyRow, col: &str) -> Result<Option<crate::domain::TeamId>> {
     let s: Option<String> = row.try_get(col)?;

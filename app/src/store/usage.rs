@@ -1,6 +1,7 @@
 //! Usage roll-ups (R-USE1): written with every usage window, read by every usage view.
 //! See migration 5 for the tables and why there are three.
 use super::{get_ts, ts, Db, Result};
+use crate::domain::licensing::LicenseType;
 use crate::domain::usage::{day_key, month_key, DateRange, Split};
 use crate::domain::{TeamId, UserId};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -129,7 +130,7 @@ pub struct SeatProduct {
     pub product_id: String,
     pub code: String,
     pub name: String,
-    pub access: String,
+    pub access: LicenseType,
     pub seats: i64,
     pub ends_at: DateTime<Utc>,
     pub holders: Vec<Holder>,
@@ -398,7 +399,7 @@ impl Db {
                     product_id: r.try_get("product_id")?,
                     code: r.try_get("code")?,
                     name: r.try_get("name")?,
-                    access: r.try_get("access")?,
+                    access: super::get_license_type(r, "access")?,
                     seats: r.try_get("seats")?,
                     ends_at: get_ts(r, "ends_at")?,
                     holders: vec![],

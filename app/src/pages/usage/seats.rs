@@ -62,7 +62,7 @@ fn pct(n: i64, seats: i64) -> f64 {
 fn SeatCard(product: SeatProductView) -> impl IntoView {
     let team = use_team();
     let SeatProductView { code, name, access, seats, assigned, in_use, ends_on, holders } = product;
-    let (class, label) = access_badge(&access);
+    let (class, label) = access_badge(access);
     let heading_id = format!("seats-{code}");
     let labelled_by = heading_id.clone();
     let free = (seats - assigned).max(0);
