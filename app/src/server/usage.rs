@@ -217,15 +217,10 @@ mod ssr_impl {
     pub fn sort_of<K: Copy>(
         sort: Option<String>,
         dir: Option<String>,
-        keys: &[(&str, K)],
-        default: &str,
+        keys: &[(&'static str, K)],
+        default: (&'static str, K),
     ) -> (Sort<K>, String, String) {
-        let (name, key) = keys
-            .iter()
-            .find(|(n, _)| Some(*n) == sort.as_deref())
-            .or_else(|| keys.iter().find(|(n, _)| *n == default))
-            .copied()
-            .unwrap_or(keys[0]);
+        let (name, key) = keys.iter().find(|(n, _)| Some(*n) == sort.as_deref()).copied().unwrap_or(default);
         let natural = if name == "name" { "asc" } else { "desc" };
         let dir = dir.filter(|d| d == "asc" || d == "desc").unwrap_or_else(|| natural.to_string());
         (Sort { key, desc: dir == "desc" }, name.to_string(), dir)
@@ -311,7 +306,7 @@ pub async fn usage_by_product(
         ("days", ProductKey::Days),
         ("people", ProductKey::People),
     ];
-    let (order, sort, dir) = sort_of(sort, dir, &keys, "tokens");
+    let (order, sort, dir) = sort_of(sort, dir, &keys, ("tokens", ProductKey::Tokens));
     let rows = crate::service::usage::by_product(&st.db, &m.team_id, range, order)
         .await?
         .into_iter()
@@ -356,7 +351,7 @@ pub async fn usage_by_user(
         ("products", PersonKey::Products),
         ("last_used", PersonKey::LastUsed),
     ];
-    let (order, sort, dir) = sort_of(sort, dir, &keys, "tokens");
+    let (order, sort, dir) = sort_of(sort, dir, &keys, ("tokens", PersonKey::Tokens));
     let q = q.unwrap_or_default().trim().to_string();
     let p = crate::service::usage::by_person(
         &st.db,
