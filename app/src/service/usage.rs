@@ -299,3 +299,43 @@ pub async fn seats(db: &Db, team: &TeamId, now: DateTime<Utc>) -> Result<Vec<Sea
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn used(day: &str, tokens: i64, windows: i64) -> rollups::DayUse {
+        rollups::DayUse { day: day.into(), tokens, windows }
+    }
+
+    #[test]
+    fn every_day_of_the_range_shows_with_zero_where_nothing_was_used() {
+        let range = DateRange { from: d("2026-03-30"), to: d("2026-04-02") };
+        let days = every_day(range, vec![used("2026-03-31", 9, 1), used("2026-04-02", 14, 2)]);
+        let got: Vec<(String, i64, i64)> =
+            days.iter().map(|x| (x.day.to_string(), x.tokens, x.windows)).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("2026-03-30".into(), 0, 0),
+                ("2026-03-31".into(), 9, 1),
+                ("2026-04-01".into(), 0, 0),
+                ("2026-04-02".into(), 14, 2),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_day_outside_the_range_or_unreadable_is_not_counted() {
+        let range = DateRange { from: d("2026-04-01"), to: d("2026-04-01") };
+        let days = every_day(
+            range,
+            vec![used("not a day", 5, 1), used("2026-04-01", 3, 1), used("2026-04-02", 7, 1)],
+        );
+        assert_eq!(days, vec![Day { day: d("2026-04-01"), tokens: 3, windows: 1 }]);
+    }
+}
