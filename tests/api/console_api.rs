@@ -270,3 +270,39 @@ async fn people_pages_are_for_admins_only() {
     let (_, home) = app.call(&c, "team_home", &[("team", north.as_str())]).await;
     assert_eq!(home["team_name"], "Northwind Studio");
 }
+
+/// Ids a page sends that name nobody (not an account id, or no member of the team) are
+/// passed over by an unassign and refuse an assignment: nothing changes either way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn picked_ids_that_name_nobody_change_nothing() {
+    let app = spawn_app().await;
+    let north = app.team_id("Northwind Studio").await;
+    let c = app.signed_in(ADMIN).await;
+    let post = |func: &'static str, body: serde_json::Value| {
+        let c = c.clone();
+        let url = format!("{}/api/{func}", app.url);
+        async move {
+            let res = c.post(url).header("Accept", "application/json").json(&body).send().await.unwrap();
+            res.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+    let seats = |v: &serde_json::Value| v["products"].as_array().map(|p| p.len());
+    let before = app.call(&c, "seat_usage", &[("team", north.as_str())]).await.1;
+    let nobody = ["not-an-id", "00000000-0000-7000-8000-000000000000"];
+    let removed =
+        post("unassign_users", serde_json::json!({"team": north, "code": "DRAFT2D", "member_ids": nobody}))
+            .await;
+    assert_eq!(removed, 0, "{removed}");
+    for id in nobody {
+        let body = post(
+            "assign_users",
+            serde_json::json!({"team": north, "code": "DRAFT2D", "member_ids": [id], "new_people": ""}),
+        )
+        .await;
+        assert_eq!(body["code"], "invalid", "{id}: {body}");
+        assert_eq!(body["field"], "members", "{id}: {body}");
+    }
+    let after = app.call(&c, "seat_usage", &[("team", north.as_str())]).await.1;
+    assert_eq!(before, after);
+    assert!(seats(&after).is_some_and(|n| n > 0), "{after}");
+}

@@ -306,6 +306,16 @@ async fn devices_are_listed_by_product_and_removed_only_by_an_admin() {
     let (_, body) =
         app.call(&admin, "member_devices", &[("team", harbor.as_str()), ("member", bruno.as_str())]).await;
     assert_eq!(body["code"], "not_found", "Bruno is not in Harbor Engineering: {body}");
+    // Someone else's devices are refused to a plain member before anything is looked up,
+    // whether or not the id could name anyone; an admin learns only that nobody has it.
+    for probe in ["not-an-id", "00000000-0000-7000-8000-000000000000"] {
+        let (_, body) =
+            app.call(&member, "member_devices", &[("team", north.as_str()), ("member", probe)]).await;
+        assert_eq!(body["code"], "admin_only", "{probe}: {body}");
+        let (_, body) =
+            app.call(&admin, "member_devices", &[("team", north.as_str()), ("member", probe)]).await;
+        assert_eq!(body["code"], "not_found", "{probe}: {body}");
+    }
 
     // A plain member cannot remove a device, not even their own.
     let (status, body) =

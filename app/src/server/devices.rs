@@ -40,7 +40,7 @@ pub async fn member_devices(team: String, member: String) -> Result<MemberDevice
     let st = state()?;
     let (acc, m) = require_member(&st, &team).await?;
     let now = st.now();
-    let devices = crate::service::devices::visible(&st.db, &acc, &m, &member_id(&member)?, now).await?;
+    let devices = crate::service::devices::visible(&st.db, &acc, &m, &member, now).await?;
     let devices = devices
         .into_iter()
         .map(|d| DeviceView {

@@ -45,7 +45,7 @@ pub async fn assign(
     st: &AppState,
     admin: Admin<'_>,
     code: &str,
-    member_ids: &[UserId],
+    member_ids: &[String],
     new_people: &str,
 ) -> Result<Assigned, AppError> {
     let (team, now) = (admin.team_id(), st.now());
@@ -62,7 +62,12 @@ pub async fn assign(
     }
     let mut people = Vec::new();
     for id in member_ids {
-        let Some(member) = people::member(&mut *tx, team, id).await? else {
+        // An id the page sends that is no account id names nobody in the team either.
+        let found = match UserId::parse(id) {
+            Ok(id) => people::member(&mut *tx, team, &id).await?,
+            Err(_) => None,
+        };
+        let Some(member) = found else {
             return Err(AppError::invalid(
                 "members",
                 "One of the picked people is no longer a member of this team.",
@@ -115,18 +120,20 @@ pub async fn unassign(
     st: &AppState,
     admin: Admin<'_>,
     code: &str,
-    member_ids: &[UserId],
+    member_ids: &[String],
 ) -> Result<usize, AppError> {
     let (team, now) = (admin.team_id(), st.now());
     let mut tx = st.db.pool.begin().await?;
     teams::lock_team(&mut tx, team).await?;
     let offer = offer(&mut tx, team, code, now).await?;
     let mut removed = 0;
-    for id in member_ids {
-        let Some(member) = people::member(&mut *tx, team, id).await? else { continue };
+    // Ids that name nobody in the team (gone since the page loaded, or no account id at
+    // all) are passed over: there is nothing of theirs to take away.
+    for id in member_ids.iter().filter_map(|id| UserId::parse(id).ok()) {
+        let Some(member) = people::member(&mut *tx, team, &id).await? else { continue };
         let gone = match &offer.product_id {
-            Some(pid) => assignments::unassign(&mut tx, team, id, pid).await?,
-            None => assignments::remove_flex_user(&mut tx, team, id).await?,
+            Some(pid) => assignments::unassign(&mut tx, team, &id, pid).await?,
+            None => assignments::remove_flex_user(&mut tx, team, &id).await?,
         };
         if gone {
             removed += 1;

@@ -19,10 +19,13 @@ pub async fn visible(
     db: &Db,
     viewer: &Account,
     team: &Membership,
-    member: &UserId,
+    member: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<MemberDevice>, AppError> {
-    let scope = device_scope(viewer.id == *member, team.role == Role::Admin).ok_or(AppError::AdminOnly)?;
+    let scope =
+        device_scope(viewer.id.as_str() == member, team.role == Role::Admin).ok_or(AppError::AdminOnly)?;
+    let member = UserId::parse(member).map_err(|_| AppError::not_found("This member"))?;
+    let member = &member;
     db.member(&team.team_id, member).await?.ok_or_else(|| AppError::not_found("This member"))?;
     Ok(match scope {
         DeviceScope::Own => member_devices(&db.pool, member).await?,
