@@ -763,7 +763,13 @@ async fn http_endpoints_refuse_other_teams_members_guests_and_anonymous_callers(
 
 /// The console's pages render on the server: nothing of Northwind may reach a non-member's
 /// page, and no member's address a plain member's or guest's.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+// Four workers, not two: on a 2-worker runtime shared with the rest of the suite, about one
+// full run in three saw one of this test's ~100 server-rendered pages send its headers and
+// then never finish its body (0% CPU; the 60 s client timeout caught it). This looks like
+// leptos's out-of-order streaming stalling on a small runtime (leptos-rs/leptos#4647); it is
+// a liveness bug to chase in the server, not what this access test checks, so it is named
+// in the issue notes rather than hidden here. With four workers: 0 stalls in 4 full runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn console_pages_show_nothing_of_northwind_to_those_refused() {
     let app = spawn_app().await;
     let (fx, callers) = setup(&app).await;
