@@ -5,7 +5,7 @@
 use crate::api::html::{self, LinkView};
 use app::domain::sso::{self as sso_rule, Asserted, Decision, Facts, Proof, Refusal};
 use app::domain::{Email, TeamId, UserId};
-use app::server::ssr::SESSION_USER;
+use app::server::ssr::sign_in_session;
 use app::service::state::AppState;
 use app::store::audit::{self, Actor};
 use app::store::identity::SsoConfig;
@@ -414,8 +414,7 @@ async fn gather(
 }
 
 async fn sign_in_as(st: &AppState, session: &Session, account: &UserId, next: &str) -> Response {
-    // A new session id at the change of privilege defeats session fixation.
-    if session.cycle_id().await.is_err() || session.insert(SESSION_USER, account.as_str()).await.is_err() {
+    if sign_in_session(session, account.as_str()).await.is_err() {
         return fail(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side. Try again.");
     }
     let _ = session.remove::<LinkPending>(LINK_KEY).await;

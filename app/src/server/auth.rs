@@ -80,10 +80,7 @@ pub async fn sign_in(
     use super::ssr::*;
     let st = state()?;
     let acc = crate::service::accounts::sign_in(&st, &email, password).await?;
-    let session = session().await?;
-    // A new id at privilege change defeats session fixation.
-    session.cycle_id().await.map_err(internal)?;
-    session.insert(SESSION_USER, acc.id.as_str()).await.map_err(internal)?;
+    start_session(acc.id.as_str()).await?;
     tracing::info!(user = %acc.id, "signed in");
     let target = safe_next(next.as_deref());
     if is_server_page(&target) {
@@ -99,7 +96,7 @@ pub async fn sign_in(
 pub async fn sign_out() -> Result<(), AppError> {
     use super::ssr::*;
     let session = session().await?;
-    session.flush().await.map_err(internal)?;
+    session.flush().await.map_err(AppError::internal)?;
     leptos_axum::redirect("/sign-in");
     Ok(())
 }

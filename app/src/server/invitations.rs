@@ -42,9 +42,7 @@ pub async fn accept_invitation(
     use super::ssr::*;
     let st = state()?;
     let inv = crate::service::accounts::accept_invitation(&st, &token, password, confirm).await?;
-    let session = session().await?;
-    session.cycle_id().await.map_err(internal)?;
-    session.insert(SESSION_USER, inv.account_id.as_str()).await.map_err(internal)?;
+    start_session(&inv.account_id).await?;
     leptos_axum::redirect(&format!("/t/{}", inv.team_id));
     Ok(())
 }

@@ -11,7 +11,7 @@ use tower_sessions::Session;
 pub const SESSION_USER: &str = "uid";
 
 pub fn state() -> Result<AppState, AppError> {
-    use_context::<AppState>().ok_or_else(|| internal("application state missing from context"))
+    use_context::<AppState>().ok_or_else(|| AppError::internal("application state missing from context"))
 }
 
 /// A member's id as a page sends it: one that is not an account id names nobody in the team.
@@ -19,13 +19,21 @@ pub fn member_id(id: &str) -> Result<UserId, AppError> {
     UserId::parse(id).map_err(|_| AppError::not_found("This member"))
 }
 
-/// Logs the cause with a short reference and shows people only the reference.
-pub fn internal(cause: impl std::fmt::Display) -> AppError {
-    AppError::internal(cause)
+/// Signs `account` in on `session`: a new session id at the change of privilege (no
+/// session fixation), then the account. The console's sign-in, accepting an invitation and
+/// single sign-on all sign in through this.
+pub async fn sign_in_session(session: &Session, account: &str) -> Result<(), tower_sessions::session::Error> {
+    session.cycle_id().await?;
+    session.insert(SESSION_USER, account).await
+}
+
+/// `sign_in_session` on this server function's session.
+pub async fn start_session(account: &str) -> Result<(), AppError> {
+    sign_in_session(&session().await?, account).await.map_err(AppError::internal)
 }
 
 pub async fn session() -> Result<Session, AppError> {
-    leptos_axum::extract::<Session>().await.map_err(|e| internal(format!("session layer: {e:?}")))
+    leptos_axum::extract::<Session>().await.map_err(|e| AppError::internal(format!("session layer: {e:?}")))
 }
 
 /// The signed-in account, or `Unauthenticated`.
@@ -36,13 +44,13 @@ pub async fn current_account(st: &AppState) -> Result<Account, AppError> {
 /// The account `session` is signed in as, if any: the one place a session becomes an
 /// account (server functions here, the REST edge's `Console` extractor).
 pub async fn session_account(st: &AppState, session: &Session) -> Result<Option<Account>, AppError> {
-    let uid: Option<String> = session.get(SESSION_USER).await.map_err(internal)?;
+    let uid: Option<String> = session.get(SESSION_USER).await.map_err(AppError::internal)?;
     let Some(uid) = uid.and_then(|u| UserId::parse(&u).ok()) else { return Ok(None) };
     match st.db.account(&uid).await? {
         Some(acc) => Ok(Some(acc)),
         None => {
             // The account is gone: the session must not keep pointing at it.
-            session.flush().await.map_err(internal)?;
+            session.flush().await.map_err(AppError::internal)?;
             Ok(None)
         }
     }
