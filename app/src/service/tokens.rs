@@ -15,7 +15,7 @@ use crate::store::audit::Actor;
 use crate::store::teams::Membership;
 use crate::store::teams::Role;
 use crate::store::tokens::{move_purchase, purchase_figures, MoveRefused, PurchaseFigures};
-use crate::store::{ledger, Db};
+use crate::store::Db;
 use chrono::{DateTime, Utc};
 
 /// One purchase as the Flex tokens page shows it: its ledger figures, what is left of it now
@@ -36,13 +36,12 @@ pub async fn purchases(
     team: &TeamId,
     now: DateTime<Utc>,
 ) -> Result<(i64, Vec<PurchaseState>), AppError> {
-    let lots = ledger::team_lots(&db.pool, team).await?;
-    let mut out: Vec<PurchaseState> = purchase_figures(&db.pool, team)
-        .await?
+    let figures = purchase_figures(&db.pool, team).await?;
+    let lots: Vec<_> = figures.iter().map(PurchaseFigures::lot).collect();
+    let mut out: Vec<PurchaseState> = figures
         .into_iter()
         .map(|f| {
-            let remaining =
-                lots.iter().find(|l| l.purchase_id == f.purchase_id).map_or(f.remaining, |l| l.remaining);
+            let remaining = f.remaining;
             let expired = now >= f.expires_at;
             let (left, lapsed) =
                 if expired { (0, f.expired + remaining.max(0)) } else { (remaining.max(0), f.expired) };

@@ -13,7 +13,7 @@ use crate::domain::TeamId;
 use crate::error::AppError;
 use crate::store::licensing::ProductRow;
 use crate::store::usage::{self as rollups, Holder, LedgerTotals, PersonUse, ProductUse};
-use crate::store::{ledger, tokens, Db};
+use crate::store::{tokens, Db};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use std::cmp::Ordering;
 
@@ -64,8 +64,8 @@ pub async fn summary(
 ) -> Result<Summary, AppError> {
     let pool = &db.pool;
     let today = now.date_naive();
-    let lots = ledger::team_lots(pool, team).await?;
     let figures = tokens::purchase_figures(pool, team).await?;
+    let lots: Vec<_> = figures.iter().map(tokens::PurchaseFigures::lot).collect();
     let mut totals = rollups::ledger_totals(pool, team).await?;
     let lapsed = lapsed(&lots, now);
     totals.expired += lapsed.iter().map(|l| l.remaining).sum::<i64>();
@@ -88,15 +88,12 @@ pub async fn summary(
 
     let expiries = figures
         .iter()
-        .filter_map(|f| {
-            let left =
-                lots.iter().find(|l| l.purchase_id == f.purchase_id).map_or(f.remaining, |l| l.remaining);
-            (left > 0 && f.expires_at > now && f.purchased_at <= now).then_some(Expiry {
-                purchased_at: f.purchased_at,
-                expires_at: f.expires_at,
-                amount: f.amount,
-                left,
-            })
+        .filter(|f| f.remaining > 0 && f.expires_at > now && f.purchased_at <= now)
+        .map(|f| Expiry {
+            purchased_at: f.purchased_at,
+            expires_at: f.expires_at,
+            amount: f.amount,
+            left: f.remaining,
         })
         .collect();
 

@@ -1,7 +1,7 @@
 use super::audit::{record, Actor};
 use super::ledger::{ledger_entry, lock_teams, team_lots};
-use super::{get_ts, new_id, ts, Db, Result, StoreError};
-use crate::domain::ledger::{check_move, MoveRefusal};
+use super::{get_ts, new_id, ts, Db, Result};
+use crate::domain::ledger::{check_move, Lot, MoveRefusal};
 use crate::domain::tokens::{expiry_of, Purchase};
 use crate::domain::TeamId;
 use chrono::{DateTime, Utc};
@@ -81,11 +81,7 @@ pub async fn purchase_team<'e, E: sqlx::Executor<'e, Database = Any>>(
         .bind(purchase)
         .fetch_optional(ex)
         .await?;
-    row.map(|r| {
-        let id: String = r.try_get("team_id")?;
-        TeamId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string()))
-    })
-    .transpose()
+    row.map(|r| super::get_team_id(&r, "team_id")).transpose()
 }
 
 /// Moves what is left of a purchase from `from` to `to` (R-TOK1), in the caller's
@@ -165,6 +161,19 @@ pub struct PurchaseFigures {
     pub moved_in: i64,
     /// Everything this team's entries add up to (what `team_lots` calls remaining).
     pub remaining: i64,
+}
+
+impl PurchaseFigures {
+    /// The purchase as a lot of the ledger's rules: what `team_lots` reads for it, from the
+    /// same row, so a page that needs both figures and lots reads once.
+    pub fn lot(&self) -> Lot {
+        Lot {
+            purchase_id: self.purchase_id.clone(),
+            purchased_at: self.purchased_at,
+            expires_at: expiry_of(self.purchased_at),
+            remaining: self.remaining,
+        }
+    }
 }
 
 /// Every purchase the team owns now, earliest expiry first, with its ledger summed by kind
