@@ -14,9 +14,8 @@ pub struct Account {
 }
 
 fn from_row(r: &AnyRow) -> Result<Account> {
-    let id: String = r.try_get("id")?;
     Ok(Account {
-        id: UserId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        id: super::get_user_id(r, "id")?,
         email: r.try_get("email")?,
         name: r.try_get("name")?,
         password_hash: r.try_get("password_hash")?,

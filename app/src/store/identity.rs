@@ -23,12 +23,11 @@ pub struct ClientRow {
 }
 
 fn client_from(r: &AnyRow) -> Result<ClientRow> {
-    let team: String = r.try_get("team_id")?;
     let scopes: String = r.try_get("scopes")?;
     let uris: String = r.try_get("redirect_uris")?;
     Ok(ClientRow {
         id: r.try_get("id")?,
-        team_id: TeamId::parse(&team).map_err(corrupt)?,
+        team_id: super::get_team_id(r, "team_id")?,
         name: r.try_get("name")?,
         secret_hash: r.try_get("secret_hash")?,
         scopes: Scopes::parse(&scopes).map_err(corrupt)?,
@@ -476,10 +475,9 @@ impl Db {
         .fetch_optional(&self.pool)
         .await?;
         let Some(r) = row else { return Ok(None) };
-        let account: String = r.try_get("account_id")?;
         Ok(Some(CodeGrant {
             client_id: r.try_get("client_id")?,
-            account_id: UserId::parse(&account).map_err(corrupt)?,
+            account_id: super::get_user_id(&r, "account_id")?,
             redirect_uri: r.try_get("redirect_uri")?,
             scope: r.try_get("scope")?,
             code_challenge: r.try_get("code_challenge")?,
@@ -523,11 +521,10 @@ impl Db {
         .fetch_optional(&self.pool)
         .await?;
         if let Some(r) = row {
-            let account: String = r.try_get("account_id")?;
             return Ok(RefreshUse::Rotated(RefreshGrant {
                 family_id: r.try_get("family_id")?,
                 client_id: r.try_get("client_id")?,
-                account_id: UserId::parse(&account).map_err(corrupt)?,
+                account_id: super::get_user_id(&r, "account_id")?,
                 scope: r.try_get("scope")?,
             }));
         }
@@ -664,9 +661,8 @@ impl Db {
 }
 
 fn sso_from(r: &AnyRow) -> Result<SsoConfig> {
-    let team: String = r.try_get("team_id")?;
     Ok(SsoConfig {
-        team_id: TeamId::parse(&team).map_err(corrupt)?,
+        team_id: super::get_team_id(r, "team_id")?,
         issuer: r.try_get("issuer")?,
         client_id: r.try_get("client_id")?,
         client_secret: r.try_get("client_secret")?,

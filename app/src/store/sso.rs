@@ -35,10 +35,6 @@ pub struct LinkRequest {
     pub expires_at: DateTime<Utc>,
 }
 
-fn corrupt(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(e.to_string())
-}
-
 /// Makes the link in the caller's transaction (with its audit entry beside it). A link that
 /// already exists for this identity, or for this account at this issuer, is a `Duplicate`.
 pub async fn link(
@@ -122,8 +118,8 @@ pub async fn take_request(
         id: r.try_get("id")?,
         issuer: r.try_get("issuer")?,
         subject: r.try_get("subject")?,
-        account_id: UserId::parse(&r.try_get::<String, _>("account_id")?).map_err(corrupt)?,
-        team_id: TeamId::parse(&r.try_get::<String, _>("team_id")?).map_err(corrupt)?,
+        account_id: super::get_user_id(&r, "account_id")?,
+        team_id: super::get_team_id(&r, "team_id")?,
         expires_at: get_ts(&r, "expires_at")?,
     }))
 }
@@ -136,7 +132,7 @@ impl Db {
             .bind(subject)
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|r| UserId::parse(&r.try_get::<String, _>("account_id")?).map_err(corrupt)).transpose()
+        row.map(|r| super::get_user_id(&r, "account_id")).transpose()
     }
 
     /// What linking needs to know of `account` for `team`'s provider at `issuer`, about a

@@ -118,7 +118,7 @@ impl Db {
             .await?;
         row.map(|r| {
             Ok(TeamRow {
-                id: team_id(r.try_get("id")?)?,
+                id: super::get_team_id(&r, "id")?,
                 name: r.try_get("name")?,
                 created_at: get_ts(&r, "created_at")?,
             })
@@ -144,7 +144,7 @@ impl Db {
             .map(|r| {
                 let status: String = r.try_get("status")?;
                 Ok(Membership {
-                    team_id: team_id(r.try_get("team_id")?)?,
+                    team_id: super::get_team_id(r, "team_id")?,
                     team_name: r.try_get("name")?,
                     role: Role::parse(&r.try_get::<String, _>("role")?)?,
                     guest: get_flag(r, "guest")?,
@@ -197,7 +197,7 @@ pub async fn membership<'e, E: Executor<'e, Database = Any>>(
     row.map(|r| {
         let status: String = r.try_get("status")?;
         Ok(Membership {
-            team_id: team_id(r.try_get("team_id")?)?,
+            team_id: super::get_team_id(&r, "team_id")?,
             team_name: r.try_get("name")?,
             role: Role::parse(&r.try_get::<String, _>("role")?)?,
             guest: get_flag(&r, "guest")?,
@@ -226,7 +226,7 @@ impl Db {
     pub async fn teams_named(&self, name: &str) -> Result<Vec<TeamId>> {
         let rows =
             sqlx::query("SELECT id FROM teams WHERE name = $1").bind(name).fetch_all(&self.pool).await?;
-        rows.into_iter().map(|r| team_id(r.try_get("id")?)).collect()
+        rows.iter().map(|r| super::get_team_id(r, "id")).collect()
     }
 }
 
