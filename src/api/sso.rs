@@ -185,8 +185,7 @@ async fn start_invitation(st: &AppState, session: &Session, token: &str) -> Resp
         Ok(inv) => inv,
         Err(r) => return r.into_response(),
     };
-    let Ok(team) = TeamId::parse(&inv.team_id) else { return fail(StatusCode::BAD_REQUEST, "Start again.") };
-    let cfg = match st.db.sso_config(&team).await {
+    let cfg = match st.db.sso_config(&inv.team_id).await {
         Ok(Some(c)) if c.enabled => c,
         Ok(_) => {
             return fail(
@@ -197,7 +196,8 @@ async fn start_invitation(st: &AppState, session: &Session, token: &str) -> Resp
         Err(e) => return oops(e),
     };
     let Ok(email) = Email::parse(&inv.email) else { return fail(StatusCode::BAD_REQUEST, "Start again.") };
-    to_provider(st, session, &cfg, &email, format!("/t/{team}"), Some(token.trim().to_string())).await
+    to_provider(st, session, &cfg, &email, format!("/t/{}", inv.team_id), Some(token.trim().to_string()))
+        .await
 }
 
 /// Sends the browser to the provider, remembering state, nonce and PKCE verifier.
@@ -407,9 +407,8 @@ async fn gather(
         },
         _ => None,
     };
-    let invitation_for = invitation
-        .filter(|inv| inv.team_id == cfg.team_id.as_str())
-        .and_then(|inv| UserId::parse(&inv.account_id).ok());
+    let invitation_for =
+        invitation.filter(|inv| inv.team_id == cfg.team_id).map(|inv| inv.account_id.clone());
     Ok(Facts { asserted, linked, by_email, invitation_for })
 }
 
@@ -479,28 +478,17 @@ async fn accept_and_link(
 
 /// The invitation behind a token from the invitation mail, if it can still be accepted.
 async fn usable_invitation(st: &AppState, token: &str) -> Result<InvitationRow, Failure> {
-    use app::domain::invitation::{check_accept, InvitationState};
-    let hash = app::service::secrets::hash_token(token.trim());
-    let gone =
-        Failure(StatusCode::GONE, "This invitation link is not valid any more. Ask your admin to resend it.");
-    let inv = match st.db.invitation_by_token_hash(&hash).await {
-        Ok(Some(inv)) => inv,
-        Ok(None) => return Err(gone),
-        Err(e) => {
-            tracing::error!(error = %e, "sso invitation");
-            return Err(Failure(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong on our side. Try again.",
-            ));
+    // The console's check (`service::accounts`); this flow names no reason for a dead link.
+    match app::service::accounts::usable_invitation(st, token).await {
+        Ok(inv) => Ok(inv),
+        Err(app::error::AppError::Gone { .. }) => Err(Failure(
+            StatusCode::GONE,
+            "This invitation link is not valid any more. Ask your admin to resend it.",
+        )),
+        Err(_) => {
+            Err(Failure(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side. Try again."))
         }
-    };
-    let state = InvitationState {
-        sent_at: inv.sent_at,
-        accepted_at: inv.accepted_at,
-        superseded_at: inv.superseded_at,
-    };
-    check_accept(&state, st.now()).map_err(|_| gone)?;
-    Ok(inv)
+    }
 }
 
 /// A first sign-in waiting for the account owner's proof, kept in this browser's session

@@ -3,7 +3,7 @@
 //! sign-on account link all count towards the same lock-out.
 use crate::domain::display::sentence;
 use crate::domain::invitation::{check_accept, AcceptRefusal, InvitationState};
-use crate::domain::{Email, NewPassword, TeamId, UserId};
+use crate::domain::{Email, NewPassword};
 use crate::error::AppError;
 use crate::service::passwords;
 use crate::service::state::AppState;
@@ -71,8 +71,7 @@ pub async fn usable_invitation(st: &AppState, token: &str) -> Result<InvitationR
 
 /// Whether the team of an invitation signs in through its company's provider (R-SSO1).
 pub async fn team_uses_sso(st: &AppState, inv: &InvitationRow) -> Result<bool, AppError> {
-    let team = TeamId::parse(&inv.team_id).map_err(AppError::internal)?;
-    Ok(st.db.sso_config(&team).await?.is_some_and(|c| c.enabled))
+    Ok(st.db.sso_config(&inv.team_id).await?.is_some_and(|c| c.enabled))
 }
 
 /// Accepts the invitation behind `token`: an account without a password sets one (typed
@@ -87,10 +86,12 @@ pub async fn accept_invitation(
     confirm: Option<String>,
 ) -> Result<InvitationRow, AppError> {
     let inv = usable_invitation(st, token).await?;
-    let uid = UserId::parse(&inv.account_id).map_err(AppError::internal)?;
-    let team = TeamId::parse(&inv.team_id).map_err(AppError::internal)?;
     let new_hash = if inv.has_password {
-        let acc = st.db.account(&uid).await?.ok_or_else(|| AppError::internal("invited account missing"))?;
+        let acc = st
+            .db
+            .account(&inv.account_id)
+            .await?
+            .ok_or_else(|| AppError::internal("invited account missing"))?;
         // Keyed by the account's stored (normalised) address, as sign-in keys it.
         if !check_password(st, &acc.email, password, acc.password_hash, "invitation").await? {
             return Err(AppError::invalid(
@@ -116,12 +117,12 @@ pub async fn accept_invitation(
         return Err(AppError::Gone { message: AcceptRefusal::AlreadyUsed.to_string() });
     }
     if let Some(hash) = &new_hash {
-        accounts::set_first_password(&mut *tx, &uid, hash).await?;
+        accounts::set_first_password(&mut *tx, &inv.account_id, hash).await?;
     }
     let label = format!("{} <{}>", inv.name, inv.email);
-    let actor = Actor { id: Some(&inv.account_id), label: &label };
+    let actor = Actor { id: Some(inv.account_id.as_str()), label: &label };
     let change = serde_json::json!({"status": "active"});
-    record(&mut tx, &team, &actor, "accept", &label, None, Some(&change), now).await?;
+    record(&mut tx, &inv.team_id, &actor, "accept", &label, None, Some(&change), now).await?;
     tx.commit().await?;
     Ok(inv)
 }

@@ -8,9 +8,9 @@ use sqlx::{Any, Row, Transaction};
 #[derive(Clone, Debug)]
 pub struct InvitationRow {
     pub id: String,
-    pub team_id: String,
+    pub team_id: TeamId,
     pub team_name: String,
-    pub account_id: String,
+    pub account_id: UserId,
     pub name: String,
     pub email: String,
     pub has_password: bool,
@@ -71,8 +71,8 @@ pub async fn accept(tx: &mut Transaction<'_, Any>, inv: &InvitationRow, now: Dat
         return Ok(false);
     }
     sqlx::query("UPDATE memberships SET status = 'active' WHERE team_id = $1 AND account_id = $2")
-        .bind(&inv.team_id)
-        .bind(&inv.account_id)
+        .bind(inv.team_id.as_str())
+        .bind(inv.account_id.as_str())
         .execute(&mut **tx)
         .await?;
     Ok(true)
@@ -93,9 +93,9 @@ impl Db {
             let pw: Option<String> = r.try_get("password_hash")?;
             Ok(InvitationRow {
                 id: r.try_get("id")?,
-                team_id: r.try_get("team_id")?,
+                team_id: super::get_team_id(&r, "team_id")?,
                 team_name: r.try_get("team_name")?,
-                account_id: r.try_get("account_id")?,
+                account_id: super::get_user_id(&r, "account_id")?,
                 name: r.try_get("name")?,
                 email: r.try_get("email")?,
                 has_password: pw.is_some(),
