@@ -1,6 +1,7 @@
 //! The `tessera` command line (names fixed by docs/CONTRACT.md: add, never rename).
 use crate::startup::{self, WebConfig};
 use anyhow::{anyhow, bail, Context};
+use app::domain::vendor;
 use app::domain::{Email, NewPassword, PersonName, TeamId, TeamName};
 use app::service::state::{Clock, ShiftedClock, SystemClock};
 use app::store::teams::{MemberStatus, Role};
@@ -53,6 +54,19 @@ pub enum Command {
     /// Operations reserved for support staff (not available to team admins in the console).
     #[command(subcommand)]
     Support(SupportCommand),
+    /// The product catalogue (R-VND1, the vendor's back office).
+    #[command(subcommand)]
+    Product(ProductCommand),
+    /// Teams' subscriptions and trials (R-VND1).
+    #[command(subcommand)]
+    Subscription(SubscriptionCommand),
+    /// A consistent copy of the SQLite database while it serves (R-OPS1).
+    /// Prints {"path","bytes"}. PostgreSQL: use pg_dump.
+    Backup {
+        /// The new file (it must not exist yet).
+        #[arg(long)]
+        to: PathBuf,
+    },
     /// A reference product client: sign in, start, check, stop (R-LIC1..4).
     Client(crate::client::ClientArgs),
 }
@@ -97,6 +111,10 @@ pub enum AppCommand {
         /// address (any port is then accepted, RFC 8252).
         #[arg(long = "redirect-uri")]
         redirect_uris: Vec<String>,
+        /// The app's own tokens (grant_type=client_credentials) may call the provisioning
+        /// API (R-VND1): for the vendor's order system, never a customer's app.
+        #[arg(long)]
+        operator: bool,
     },
 }
 
@@ -201,6 +219,73 @@ pub enum TeamCommand {
         #[arg(long)]
         name: String,
     },
+    /// Every team, by name. Prints [{"id","name"}].
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ProductCommand {
+    /// Add a product to the catalogue; with --flex-rate it is on Flex at once (people with
+    /// "all products" may run it, team defaults do not grow). Prints {"id","code"}.
+    Add {
+        /// Letters, digits, - and _ (kept in upper case).
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        /// Flex tokens charged per day of use.
+        #[arg(long)]
+        flex_rate: Option<i64>,
+    },
+    /// Every product, retired ones too. Prints [{"code","name","flex_rate","retired"}].
+    List,
+    /// Take a product off Flex for good (subscriptions of it run to their end).
+    /// Prints {"code","retired":true}.
+    Retire {
+        #[arg(long)]
+        code: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SubscriptionCommand {
+    /// Give a team seats of a product until a date, as a subscription or a trial.
+    /// Prints {"id","team","product","seats","starts_at","ends_at","trial"}.
+    Add {
+        /// Team id (or exact team name).
+        #[arg(long)]
+        team: String,
+        /// Product code.
+        #[arg(long)]
+        product: String,
+        #[arg(long)]
+        seats: i64,
+        /// When it ends: a date (over as that day begins, UTC) or an RFC 3339 time.
+        #[arg(long)]
+        ends: String,
+        /// When it starts (same forms); default now.
+        #[arg(long)]
+        starts: Option<String>,
+        /// A trial rather than a paid subscription.
+        #[arg(long)]
+        trial: bool,
+    },
+    /// Change the seats or the end (renew, or end it now) of a subscription or trial.
+    /// Prints the subscription.
+    Change {
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        seats: Option<i64>,
+        #[arg(long)]
+        ends: Option<String>,
+    },
+    /// The team's subscriptions and trials, past, live and future. Prints a list of them.
+    List {
+        /// Team id (or exact team name).
+        #[arg(long)]
+        team: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -281,10 +366,32 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             print_json(json!({"id": id.as_str(), "name": name.as_str()}));
             Ok(())
         }
+        Command::Team(TeamCommand::List) => {
+            let db = open_db(&cli).await?;
+            let teams = app::service::vendor::teams(&db).await.map_err(user_error)?;
+            print_json(json!(teams
+                .iter()
+                .map(|(id, name)| json!({"id": id.as_str(), "name": name}))
+                .collect::<Vec<_>>()));
+            Ok(())
+        }
+        Command::Product(cmd) => product(&cli, cmd).await,
+        Command::Backup { to } => {
+            let db = open_db(&cli).await?;
+            let bytes = db.backup_to(to).await.map_err(|e| match e {
+                app::store::StoreError::Duplicate(what) => {
+                    anyhow!("--to: there is already {what}; pick a new file")
+                }
+                app::store::StoreError::Corrupt(why) => anyhow!("{why}"),
+                other => anyhow!("the backup failed: {other}"),
+            })?;
+            let path = std::fs::canonicalize(to).unwrap_or_else(|_| to.clone());
+            print_json(json!({"path": path.display().to_string(), "bytes": bytes}));
+            Ok(())
+        }
+        Command::Subscription(cmd) => subscription(&cli, cmd).await,
         Command::Tokens(TokensCommand::Add { team, amount, purchased_at }) => {
-            if *amount <= 0 {
-                bail!("--amount: a purchase must be at least 1 token, not {amount}");
-            }
+            let amount = vendor::token_amount(*amount).map_err(opt)?;
             let at = match purchased_at {
                 Some(s) => chrono::DateTime::parse_from_rfc3339(s)
                     .map_err(|e| anyhow!("--purchased-at: {s:?} is not an RFC 3339 time ({e})"))?
@@ -293,27 +400,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let db = open_db(&cli).await?;
             let team = resolve_team(&db, team).await?;
-            // The purchase and its audit entry commit together.
-            let mut tx = db.pool.begin().await?;
-            let (id, expires_at) = app::store::tokens::add_purchase(&mut tx, &team, *amount, at).await?;
-            let day = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d").to_string();
-            app::store::audit::record(
-                &mut tx,
-                &team,
-                &SUPPORT,
-                "add_tokens",
-                &format!("{amount} tokens bought {}", day(at)),
-                None,
-                Some(&json!({
-                    "tokens": amount,
-                    "purchase": id,
-                    "purchased_on": day(at),
-                    "expires_on": day(expires_at),
-                })),
-                chrono::Utc::now(),
-            )
-            .await?;
-            tx.commit().await?;
+            let now = chrono::Utc::now();
+            let (id, expires_at) = app::service::vendor::once(&db, now, |tx| {
+                Box::pin(async move {
+                    app::service::vendor::add_purchase(tx, &SUPPORT, &team, amount, at, now).await
+                })
+            })
+            .await
+            .map_err(user_error)?;
             print_json(json!({"purchase_id": id, "expires_at": app::store::ts(expires_at)}));
             Ok(())
         }
@@ -355,7 +449,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             print_json(json!({"purchase_id": purchase, "team": to.as_str()}));
             Ok(())
         }
-        Command::App(AppCommand::Create { team, name, scopes, redirect_uris }) => {
+        Command::App(AppCommand::Create { team, name, scopes, redirect_uris, operator }) => {
             let scopes = if scopes.is_empty() {
                 app::domain::oauth::Scopes::all_api()
             } else {
@@ -373,9 +467,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 &db,
                 &SUPPORT,
                 &team,
-                name,
-                scopes,
-                redirect_uris.clone(),
+                app::service::identity::NewApp {
+                    name,
+                    scopes,
+                    redirect_uris: redirect_uris.clone(),
+                    operator: *operator,
+                },
                 now,
             )
             .await
@@ -452,6 +549,114 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// A malformed value, named by its option.
+fn opt(e: vendor::FieldError) -> anyhow::Error {
+    anyhow!("--{}: {}", e.field.replace('_', "-"), e.problem)
+}
+
+/// A service's refusal as the command line reports it: the field it names as the option.
+fn user_error(e: app::error::AppError) -> anyhow::Error {
+    match e.field() {
+        Some(field) if !field.is_empty() => anyhow!("--{}: {e}", field.replace('_', "-")),
+        _ => anyhow!("{e}"),
+    }
+}
+
+async fn product(cli: &Cli, cmd: &ProductCommand) -> anyhow::Result<()> {
+    use app::service::vendor::{self as service, ProductView};
+    let now = chrono::Utc::now();
+    match cmd {
+        ProductCommand::Add { code, name, flex_rate } => {
+            let code = vendor::ProductCode::parse(code).map_err(opt)?;
+            let name = vendor::product_name(name).map_err(opt)?;
+            let rate = flex_rate.map(vendor::flex_rate).transpose().map_err(opt)?;
+            let db = open_db(cli).await?;
+            let (id, code) = service::once(&db, now, |tx| {
+                Box::pin(async move {
+                    service::add_product(tx, &code, &name, rate, now).await.map(|e| (e.id, e.code))
+                })
+            })
+            .await
+            .map_err(user_error)?;
+            print_json(json!({"id": id, "code": code}));
+        }
+        ProductCommand::List => {
+            let db = open_db(cli).await?;
+            let all = service::products(&db).await.map_err(user_error)?;
+            print_json(serde_json::to_value(all.iter().map(ProductView::from).collect::<Vec<_>>())?);
+        }
+        ProductCommand::Retire { code } => {
+            let code = vendor::ProductCode::parse(code).map_err(opt)?;
+            let db = open_db(cli).await?;
+            let code = service::once(&db, now, |tx| {
+                Box::pin(
+                    async move { service::retire_product(tx, &SUPPORT, &code, now).await.map(|e| e.code) },
+                )
+            })
+            .await
+            .map_err(user_error)?;
+            print_json(json!({"code": code, "retired": true}));
+        }
+    }
+    Ok(())
+}
+
+async fn subscription(cli: &Cli, cmd: &SubscriptionCommand) -> anyhow::Result<()> {
+    use app::service::vendor::{self as service, NewSubscription, SubscriptionChange, SubscriptionView};
+    let now = chrono::Utc::now();
+    let when = |field: &'static str, raw: &str| vendor::instant(field, raw).map_err(opt);
+    match cmd {
+        SubscriptionCommand::Add { team, product, seats, ends, starts, trial } => {
+            let product =
+                vendor::ProductCode::parse(product).map_err(|e| anyhow!("--product: {}", e.problem))?;
+            let seats = vendor::seats(*seats).map_err(opt)?;
+            let ends_at = when("ends", ends)?;
+            let starts_at = starts.as_deref().map(|s| when("starts", s)).transpose()?;
+            let db = open_db(cli).await?;
+            let team = resolve_team(&db, team).await?;
+            let new = NewSubscription { team, product, seats, starts_at, ends_at, trial: *trial };
+            let added = service::once(&db, now, |tx| {
+                Box::pin(async move {
+                    service::add_subscription(tx, &SUPPORT, &new, now)
+                        .await
+                        .map(|s| SubscriptionView::from(&s))
+                })
+            })
+            .await
+            .map_err(user_error)?;
+            print_json(serde_json::to_value(added)?);
+        }
+        SubscriptionCommand::Change { id, seats, ends } => {
+            if seats.is_none() && ends.is_none() {
+                bail!("give --seats, --ends or both");
+            }
+            let change = SubscriptionChange {
+                seats: seats.map(vendor::seats).transpose().map_err(opt)?,
+                ends_at: ends.as_deref().map(|s| when("ends", s)).transpose()?,
+            };
+            let db = open_db(cli).await?;
+            let id = id.clone();
+            let changed = service::once(&db, now, |tx| {
+                Box::pin(async move {
+                    service::change_subscription(tx, &SUPPORT, &id, &change, now)
+                        .await
+                        .map(|s| SubscriptionView::from(&s))
+                })
+            })
+            .await
+            .map_err(user_error)?;
+            print_json(serde_json::to_value(changed)?);
+        }
+        SubscriptionCommand::List { team } => {
+            let db = open_db(cli).await?;
+            let team = resolve_team(&db, team).await?;
+            let all = service::subscriptions(&db, &team).await.map_err(user_error)?;
+            print_json(serde_json::to_value(all.iter().map(SubscriptionView::from).collect::<Vec<_>>())?);
+        }
+    }
+    Ok(())
 }
 
 /// `tessera import`: the report is printed in every case the file could be read; exit 1

@@ -4,6 +4,7 @@ pub mod api;
 pub mod cli;
 pub mod ip_limits;
 pub mod mail_worker;
+pub mod metrics;
 pub mod security;
 pub mod seed;
 pub mod session_store;

@@ -15,6 +15,7 @@ use leptos::prelude::*;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
@@ -24,7 +25,12 @@ pub fn init_tracing() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info,tower_sessions=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    use std::io::IsTerminal;
+    // Colour only for a person at a terminal: a log file or a collector gets plain text.
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
     // Logs go to stderr so JSON-printing commands keep stdout clean.
     let _ = if std::env::var("TESSERA_LOG_FORMAT").as_deref() == Ok("json") {
         builder.json().try_init()
@@ -77,6 +83,35 @@ async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) ->
     handle_server_fns_with_context(move || provide_context(state.clone()), req).await
 }
 
+/// server_fn answers every error with 500, so a wrong password or a missing session looked
+/// like a server failure to clients, proxies and the logs. The console's errors are
+/// `AppError`s (JSON, with their own status): answer with that status, and `Retry-After`
+/// for a limit. Only a real failure stays a 500 (logged once where it was made).
+/// (A layer, not the `/api/{*fn_name}` handler: leptos_axum also mounts each server
+/// function at its own path; `serverfnerror` marks every server-function error answer.)
+async fn honest_status(res: axum::response::Response) -> axum::response::Response {
+    use axum::http::StatusCode;
+    if res.status() != StatusCode::INTERNAL_SERVER_ERROR || !res.headers().contains_key("serverfnerror") {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    // An error document is a few hundred bytes; anything larger is not one of ours.
+    let bytes = match axum::body::to_bytes(body, 64 * 1024).await {
+        Ok(b) => b,
+        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    };
+    if let Ok(e) = serde_json::from_slice::<app::error::AppError>(&bytes) {
+        parts.status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        if let app::error::AppError::Throttled { retry_after_secs }
+        | app::error::AppError::RateLimited { retry_after_secs } = e
+        {
+            parts.headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs.max(1)));
+        }
+        crate::metrics::console_error(e.code(), parts.status.as_u16());
+    }
+    axum::response::Response::from_parts(parts, Body::from(bytes))
+}
+
 pub fn router(state: AppState, cfg: &WebConfig) -> Router {
     let routes = generate_route_list(App);
     let sessions = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
@@ -91,10 +126,12 @@ pub fn router(state: AppState, cfg: &WebConfig) -> Router {
     let mut router = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(crate::metrics::render))
         .merge(crate::api::oauth::routes(cfg.ip_limits.token_layer()))
         .merge(crate::api::consent::routes())
         .merge(crate::api::sso::routes())
         .merge(crate::api::licensing::routes())
+        .merge(crate::api::provisioning::routes())
         .merge(crate::api::usage::routes())
         .route(
             "/api/{*fn_name}",
@@ -126,13 +163,65 @@ pub fn router(state: AppState, cfg: &WebConfig) -> Router {
             crate::ip_limits::limit_password_checks,
         ));
     }
+    crate::metrics::handle();
     router
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, no_store_for_documents))
         .layer(axum::middleware::map_response(location_means_redirect))
+        .layer(axum::middleware::map_response(honest_status))
         // Outside the session layer: a refused cross-site request never touches a session.
         .layer(axum::middleware::from_fn_with_state(security, crate::security::guard))
-        .layer(TraceLayer::new_for_http())
+        // Per route (Router::layer runs after routing), so the route pattern is known; inside
+        // the request's span, so its log line carries the request id.
+        .layer(axum::middleware::from_fn(crate::metrics::track))
+        // Outermost: every answer, a refusal by the layers above included, carries the id.
+        .layer(
+            tower::ServiceBuilder::new()
+                .layer(axum::middleware::from_fn(drop_unfit_request_id))
+                .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), NewRequestId))
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(request_span)
+                        // The one line per request is `metrics::track`'s; failures (5xx) are
+                        // still logged here at ERROR.
+                        .on_request(())
+                        .on_response(()),
+                )
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone())),
+        )
         .with_state(state)
+}
+
+static REQUEST_ID: header::HeaderName = header::HeaderName::from_static("x-request-id");
+
+/// A new request id when the request brings none (a UUIDv7: sortable by time).
+#[derive(Clone, Copy)]
+struct NewRequestId;
+
+impl MakeRequestId for NewRequestId {
+    fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<RequestId> {
+        HeaderValue::from_str(&app::store::new_id()).ok().map(RequestId::new)
+    }
+}
+
+/// A proxy's `x-request-id` is kept, so one id follows the request across services; one
+/// that is long or not plain text is replaced rather than copied into every log line.
+async fn drop_unfit_request_id(
+    mut req: Request<Body>,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let fit = req.headers().get(&REQUEST_ID).is_some_and(|v| {
+        v.len() <= 128 && v.as_bytes().iter().all(|b| b.is_ascii_alphanumeric() || b"-_.:/+=".contains(b))
+    });
+    if !fit {
+        req.headers_mut().remove(&REQUEST_ID);
+    }
+    next.run(req).await
+}
+
+/// The span every log line of a request is written in: its id, method and path.
+fn request_span<B>(req: &Request<B>) -> tracing::Span {
+    let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+    tracing::info_span!("request", id, method = %req.method(), path = req.uri().path())
 }
 
 /// Pages and server-function answers carry one person's data (and 404/410 answers are

@@ -73,7 +73,7 @@ impl AppError {
             AppError::Unauthenticated | AppError::BadCredentials => 401,
             AppError::NotAMember | AppError::AdminOnly => 403,
             AppError::NotFound { .. } => 404,
-            AppError::Invalid { .. } => 422,
+            AppError::Invalid { .. } => 400,
             AppError::Throttled { .. } | AppError::RateLimited { .. } => 429,
             AppError::Conflict { .. } => 409,
             AppError::Gone { .. } => 410,
@@ -122,6 +122,12 @@ mod ssr {
         fn from(e: sqlx::Error) -> Self {
             StoreError::from(e).into()
         }
+    }
+}
+
+impl From<crate::domain::vendor::FieldError> for AppError {
+    fn from(e: crate::domain::vendor::FieldError) -> Self {
+        AppError::invalid(e.field, e)
     }
 }
 

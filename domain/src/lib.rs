@@ -19,6 +19,7 @@ pub mod sso;
 pub mod throttle;
 pub mod tokens;
 pub mod usage;
+pub mod vendor;
 
 pub use email::{Email, EmailError};
 pub use ids::{IdError, TeamId, UserId};

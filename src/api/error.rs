@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct ApiError {
     status: StatusCode,
     code: &'static str,
@@ -76,6 +76,54 @@ impl ApiError {
 
     pub fn code(&self) -> &'static str {
         self.code
+    }
+}
+
+/// The console's refusals at the REST edge (the provisioning API calls the same services):
+/// their status, stable code and sentence. An internal one was logged where it was made.
+impl From<app::error::AppError> for ApiError {
+    fn from(e: app::error::AppError) -> Self {
+        let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let code = match &e {
+            app::error::AppError::Internal { .. } => "server_error",
+            other => other.code(),
+        };
+        ApiError::new(status, code, e.to_string())
+    }
+}
+
+/// An `ApiError` in the shape of RFC 9457 problem details (`application/problem+json`),
+/// for the provisioning API: `type`, `title`, `status`, `detail`, and the stable `code`
+/// as an extension member. The headers are those of the JSON shape.
+pub struct Problem(pub ApiError);
+
+impl<E: Into<ApiError>> From<E> for Problem {
+    fn from(e: E) -> Self {
+        Problem(e.into())
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let e = self.0;
+        let body = json!({
+            "type": format!("https://tessera.invalid/problems/{}", e.code),
+            "title": e.status.canonical_reason().unwrap_or("Error"),
+            "status": e.status.as_u16(),
+            "detail": e.description,
+            "code": e.code,
+        });
+        let mut res = e.into_response();
+        let status = res.status();
+        let headers = std::mem::take(res.headers_mut());
+        let mut res = (status, Json(body)).into_response();
+        for (name, value) in headers.iter() {
+            if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+                res.headers_mut().insert(name.clone(), value.clone());
+            }
+        }
+        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        res
     }
 }
 

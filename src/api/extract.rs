@@ -177,3 +177,57 @@ impl FromRequestParts<AppState> for TeamAdmin {
         Ok(TeamAdmin { account, team, membership })
     }
 }
+
+/// An operator app calling the provisioning API (R-VND1): the bearer token is an access
+/// token issued to the app itself (client credentials), unexpired, not revoked, and the
+/// app is still an operator app (`app create --operator`); a deleted app's tokens stop
+/// working at once.
+pub struct Operator {
+    pub client_id: String,
+    /// How the teams' audit logs name it.
+    pub label: String,
+}
+
+impl FromRequestParts<AppState> for Operator {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, ApiError> {
+        let Bearer(token) = Bearer::from_parts(parts).ok_or_else(|| {
+            ApiError::invalid_token(
+                "Send an operator app's access token (client credentials): Authorization: Bearer <token>",
+            )
+        })?;
+        let now = st.now();
+        let failed = |e: &dyn std::fmt::Display| {
+            ApiError::internal("checking a token", e, "The token could not be checked; try again")
+        };
+        let claims = match st.keys.verify_access(&token, now).await {
+            Ok(c) => c,
+            Err(VerifyError::Unavailable) => return Err(failed(&"signing keys unavailable")),
+            Err(e) => return Err(ApiError::invalid_token(e.to_string())),
+        };
+        if claims.three_legged() {
+            return Err(ApiError::invalid_token(
+                "The token was issued for a person; the provisioning API takes an operator app's own token (grant_type=client_credentials)",
+            ));
+        }
+        if st.revocations.is_revoked(&claims.jti, now).await.map_err(|e| failed(&e))? {
+            return Err(ApiError::invalid_token("The token has been revoked"));
+        }
+        let app = st.db.client(&claims.client_id).await.map_err(|e| failed(&e))?;
+        let operator = app::store::identity::is_operator(&st.db.pool, &claims.client_id)
+            .await
+            .map_err(|e| failed(&e))?;
+        match app {
+            Some(app) if operator => {
+                Ok(Operator { label: format!("operator app {} ({})", app.name, app.id), client_id: app.id })
+            }
+            Some(_) => Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "insufficient_scope",
+                "This app is not an operator app; only apps created with `tessera app create --operator` may provision",
+            )),
+            None => Err(ApiError::invalid_token("The app this token was issued to no longer exists")),
+        }
+    }
+}

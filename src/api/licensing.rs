@@ -40,7 +40,17 @@ async fn authorize(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let req = AuthorizeRequest::parse(parse_body::<RawAuthorize>(&body)?).map_err(bad_request)?;
-    match licensing::authorize(&st, &claims.sub, &req).await {
+    let outcome = licensing::authorize(&st, &claims.sub, &req).await;
+    let result = match &outcome {
+        Ok(granted) => {
+            metrics::counter!("flex_tokens_charged_total").increment(granted.tokens_charged.max(0) as u64);
+            granted.license_type.as_str()
+        }
+        Err(LicensingError::Refused(r)) => r.code(),
+        Err(_) => "error",
+    };
+    metrics::counter!("licensing_authorizations_total", "result" => result).increment(1);
+    match outcome {
         Ok(granted) => Ok(Json(granted).into_response()),
         Err(LicensingError::Refused(r)) => {
             Err(ApiError::new(StatusCode::FORBIDDEN, r.code(), r.description()))

@@ -9,5 +9,6 @@ pub mod health;
 pub mod html;
 pub mod licensing;
 pub mod oauth;
+pub mod provisioning;
 pub mod sso;
 pub mod usage;

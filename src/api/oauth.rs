@@ -396,6 +396,7 @@ async fn userinfo(State(st): State<AppState>, bearer: Option<Bearer>) -> Result<
             ApiError::internal("counting /userinfo calls", e, "The request could not be counted; try again")
         })?;
     if let Err(retry) = st.userinfo_limit.verdict(count, started, now) {
+        metrics::counter!("userinfo_rate_limited_total").increment(1);
         return Err(ApiError::rate_limited(
             u64::try_from(retry).unwrap_or(1),
             "More than 500 calls in a minute for this user; wait before retrying",

@@ -42,7 +42,7 @@ async fn export(
 ) -> Result<Response, ConsoleRefusal> {
     let today = st.now().date_naive();
     let range = DateRange::parse(q.from.as_deref(), q.to.as_deref(), today)
-        .map_err(|e| ConsoleRefusal(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
+        .map_err(|e| ConsoleRefusal(StatusCode::BAD_REQUEST, e.to_string()))?;
     let personal = !matches!(q.personal.as_deref().map(str::trim), Some("0" | "false" | "no"));
     let key = if personal {
         String::new()

@@ -29,6 +29,9 @@ pub struct Options {
     /// Serve as http://<host>:<port> (e.g. "localhost"): browsers keep cookies per host, so a
     /// second instance on another host name keeps its own session.
     pub public_host: Option<&'static str>,
+    /// The integration tests' use of the binary: its APIs and server functions, without
+    /// the built console (pages then render but do not hydrate).
+    pub api_only: bool,
 }
 
 impl Server {
@@ -43,7 +46,7 @@ impl Server {
             std::env::var("TESSERA_BIN").map(PathBuf::from).unwrap_or(root.join("target/debug/tessera"));
         let site = std::env::var("TESSERA_SITE_ROOT").map(PathBuf::from).unwrap_or(root.join("target/site"));
         assert!(
-            site.join("pkg/tessera.wasm").exists(),
+            opts.api_only || site.join("pkg/tessera.wasm").exists(),
             "no built console at {}: run `cargo leptos build` first (scripts/test.sh does)",
             site.display()
         );

@@ -47,9 +47,16 @@ const SELF_SERVICE: [(&str, &str); 5] = [
 ];
 
 /// HTTP routes outside the matrix, and why.
-const OPEN_ROUTES: [(&str, &str); 15] = [
+const OPEN_ROUTES: [(&str, &str); 22] = [
     ("/healthz", "liveness, no data"),
     ("/readyz", "readiness, no data"),
+    ("/metrics", "counters by route pattern and status: no ids, no personal data (tests/api/operations.rs)"),
+    ("/provisioning/v1/products", "operator apps only (tests/api/provisioning.rs refuses everyone else)"),
+    ("/provisioning/v1/products/{code}/retire", "operator apps only (tests/api/provisioning.rs)"),
+    ("/provisioning/v1/teams", "operator apps only (tests/api/provisioning.rs)"),
+    ("/provisioning/v1/teams/{team}/subscriptions", "operator apps only (tests/api/provisioning.rs)"),
+    ("/provisioning/v1/subscriptions/{id}", "operator apps only (tests/api/provisioning.rs)"),
+    ("/provisioning/v1/teams/{team}/purchases", "operator apps only (tests/api/provisioning.rs)"),
     ("/authentication/v2/keys", "public key set (JWKS)"),
     ("/.well-known/openid-configuration", "public discovery document"),
     ("/avatars/{sub}/{file}", "the same placeholder image for everyone"),

@@ -432,3 +432,328 @@ fn help_never_prints_the_values_of_secret_variables() {
     let top = help_with_secrets(&[], &secrets);
     assert!(top.contains("DATABASE_URL"), "the variable is still named: {top}");
 }
+
+fn fails_with(out: &Output, message: &str) {
+    assert_eq!(out.status.code(), Some(1), "stdout: {}", String::from_utf8_lossy(&out.stdout));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(message), "expected {message:?} in: {err}");
+    assert!(out.stdout.is_empty());
+}
+
+/// R-VND1 on the command line: a vendor with an empty installation adds products, sells a
+/// team seats and a trial, changes and ends them, and retires a product; every refusal
+/// names what to fix and changes nothing.
+#[test]
+fn the_vendor_sets_up_products_and_subscriptions_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| tessera(dir.path(), args, None);
+    let ok = |args: &[&str]| {
+        let out = run(args);
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        json(&out)
+    };
+    let team = ok(&["team", "create", "--name", "Acme Design"]);
+    let team = team["id"].as_str().unwrap().to_string();
+    ok(&["team", "create", "--name", "Borealis"]);
+    let teams = ok(&["team", "list"]);
+    assert_eq!(
+        teams,
+        serde_json::json!([{"id": team, "name": "Acme Design"}, {"id": teams[1]["id"], "name": "Borealis"}])
+    );
+
+    let cad = ok(&["product", "add", "--code", "cad-pro", "--name", "CAD  Pro", "--flex-rate", "7"]);
+    assert_eq!(cad["code"], "CAD-PRO");
+    assert_eq!(cad["id"].as_str().unwrap().len(), 36);
+    ok(&["product", "add", "--code", "VIEWER", "--name", "Viewer"]);
+    fails_with(&run(&["product", "add", "--code", "CAD-PRO", "--name", "Again"]), "already");
+    fails_with(&run(&["product", "add", "--code", "CAD PRO", "--name", "X"]), "--code: ");
+    fails_with(
+        &run(&["product", "add", "--code", "ZERO", "--name", "X", "--flex-rate", "0"]),
+        "--flex-rate: must be 1",
+    );
+    assert_eq!(
+        ok(&["product", "list"]),
+        serde_json::json!([
+            {"code": "CAD-PRO", "name": "CAD Pro", "flex_rate": 7, "retired": false},
+            {"code": "VIEWER", "name": "Viewer", "flex_rate": null, "retired": false},
+        ])
+    );
+
+    let sub = ok(&[
+        "subscription",
+        "add",
+        "--team",
+        "Acme Design",
+        "--product",
+        "cad-pro",
+        "--seats",
+        "2",
+        "--starts",
+        "2026-01-01",
+        "--ends",
+        "2099-12-31",
+    ]);
+    let id = sub["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        sub,
+        serde_json::json!({
+            "id": id, "team": team, "product": "CAD-PRO", "seats": 2,
+            "starts_at": "2026-01-01T00:00:00.000Z", "ends_at": "2099-12-31T00:00:00.000Z", "trial": false,
+        })
+    );
+    fails_with(
+        &run(&[
+            "subscription",
+            "add",
+            "--team",
+            &team,
+            "--product",
+            "CAD-PRO",
+            "--seats",
+            "5",
+            "--ends",
+            "2100-06-01",
+        ]),
+        "The team already holds CAD Pro from 2026-01-01 to 2099-12-31",
+    );
+    fails_with(
+        &run(&[
+            "subscription",
+            "add",
+            "--team",
+            &team,
+            "--product",
+            "NOPE",
+            "--seats",
+            "1",
+            "--ends",
+            "2099-01-01",
+        ]),
+        "The product NOPE was not found",
+    );
+    fails_with(
+        &run(&[
+            "subscription",
+            "add",
+            "--team",
+            &team,
+            "--product",
+            "VIEWER",
+            "--seats",
+            "0",
+            "--ends",
+            "2099-01-01",
+        ]),
+        "--seats: must be 1",
+    );
+    fails_with(
+        &run(&[
+            "subscription",
+            "add",
+            "--team",
+            &team,
+            "--product",
+            "VIEWER",
+            "--seats",
+            "1",
+            "--ends",
+            "soon",
+        ]),
+        "--ends: \"soon\" is neither a date",
+    );
+    fails_with(
+        &run(&[
+            "subscription",
+            "add",
+            "--team",
+            &team,
+            "--product",
+            "VIEWER",
+            "--seats",
+            "1",
+            "--starts",
+            "2030-01-01",
+            "--ends",
+            "2029-01-01",
+        ]),
+        "is not after the start",
+    );
+    let trial = ok(&[
+        "subscription",
+        "add",
+        "--team",
+        &team,
+        "--product",
+        "VIEWER",
+        "--seats",
+        "3",
+        "--ends",
+        "2099-01-01",
+        "--trial",
+    ]);
+    assert_eq!((trial["trial"].as_bool(), trial["seats"].as_i64()), (Some(true), Some(3)));
+
+    // Two people take both CAD Pro seats (through the import, as a vendor's customer would).
+    let csv = dir.path().join("people.csv");
+    std::fs::write(
+        &csv,
+        "name,email,products\nAda Lovelace,ada@acme.example,CAD-PRO\nAlan Turing,alan@acme.example,CAD-PRO\n",
+    )
+    .unwrap();
+    ok(&["import", "--team", &team, csv.to_str().unwrap()]);
+    fails_with(
+        &run(&["subscription", "change", "--id", &id, "--seats", "1"]),
+        "2 people are assigned to CAD Pro, so it cannot have 1 seats. Unassign 1 first.",
+    );
+    let changed = ok(&["subscription", "change", "--id", &id, "--seats", "25", "--ends", "2100-01-01"]);
+    assert_eq!(
+        (changed["seats"].as_i64(), changed["ends_at"].as_str()),
+        (Some(25), Some("2100-01-01T00:00:00.000Z"))
+    );
+    fails_with(&run(&["subscription", "change", "--id", &id]), "give --seats, --ends or both");
+    fails_with(
+        &run(&["subscription", "change", "--id", "nope", "--seats", "3"]),
+        "The subscription nope was not found",
+    );
+    let list = ok(&["subscription", "list", "--team", "Acme Design"]);
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    assert_eq!(list[0], changed);
+    assert_eq!(ok(&["subscription", "list", "--team", "Borealis"]), serde_json::json!([]));
+
+    assert_eq!(
+        ok(&["product", "retire", "--code", "cad-pro"]),
+        serde_json::json!({"code": "CAD-PRO", "retired": true})
+    );
+    assert_eq!(
+        ok(&["product", "retire", "--code", "CAD-PRO"]),
+        serde_json::json!({"code": "CAD-PRO", "retired": true})
+    );
+    fails_with(&run(&["product", "retire", "--code", "GONE"]), "The product GONE was not found");
+    assert_eq!(ok(&["product", "list"])[0]["retired"], true);
+    fails_with(
+        &run(&[
+            "subscription",
+            "add",
+            "--team",
+            "Borealis",
+            "--product",
+            "CAD-PRO",
+            "--seats",
+            "1",
+            "--ends",
+            "2099-01-01",
+        ]),
+        "CAD Pro is retired",
+    );
+    // Its subscription runs on: seats and people are untouched.
+    assert_eq!(ok(&["subscription", "list", "--team", &team])[0]["seats"], 25);
+
+    // Each change is in the team's audit log under the support operator.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let db = app::store::Db::connect(&database_url(dir.path())).await.unwrap();
+        let rows = sqlx::query("SELECT action, actor_label FROM audit_log WHERE team_id = $1 AND action LIKE 'subscription%' ORDER BY at, id")
+            .bind(&team)
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+        use sqlx::Row;
+        let seen: Vec<(String, String)> =
+            rows.iter().map(|r| (r.get("action"), r.get("actor_label"))).collect();
+        let support = "support (command line)".to_string();
+        assert_eq!(
+            seen,
+            vec![
+                ("subscription_add".into(), support.clone()),
+                ("subscription_add".into(), support.clone()),
+                ("subscription_change".into(), support),
+            ]
+        );
+    });
+}
+
+/// R-OPS1: `tessera backup` while another process keeps writing gives a database that
+/// passes `integrity_check` and holds every row committed before it started.
+#[test]
+fn backup_copies_the_database_while_it_is_written() {
+    if tessera_testkit::engine().is_postgres() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = tessera(dir.path(), &["backup", "--to", dir.path().join("b.db").to_str().unwrap()], None);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("pg_dump"));
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let team = json(&tessera(dir.path(), &["team", "create", "--name", "Acme"], None));
+    let team = app::domain::TeamId::parse(team["id"].as_str().unwrap()).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let db = rt.block_on(app::store::Db::connect(&database_url(dir.path()))).unwrap();
+    let add = |db: &app::store::Db, n: i64| {
+        let (db, team) = (db.clone(), team.clone());
+        async move {
+            let mut tx = db.pool.begin().await.unwrap();
+            app::store::tokens::add_purchase(&mut tx, &team, n, chrono::Utc::now()).await.unwrap();
+            tx.commit().await.unwrap();
+        }
+    };
+    rt.block_on(async {
+        for n in 1..=200 {
+            add(&db, n).await;
+        }
+    });
+    // A writer keeps committing while the backup runs.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (db, stop, team) = (db.clone(), stop.clone(), team.clone());
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Runtime::new().unwrap();
+            let mut written: i64 = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                rt.block_on(async {
+                    let mut tx = db.pool.begin().await.unwrap();
+                    app::store::tokens::add_purchase(&mut tx, &team, 1000 + written, chrono::Utc::now())
+                        .await
+                        .unwrap();
+                    tx.commit().await.unwrap();
+                });
+                written += 1;
+            }
+            written
+        })
+    };
+    let file = dir.path().join("backup.db");
+    let out = tessera(dir.path(), &["backup", "--to", file.to_str().unwrap()], None);
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let written = writer.join().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report = json(&out);
+    assert_eq!(report["bytes"].as_u64(), Some(std::fs::metadata(&file).unwrap().len()));
+    assert!(report["path"].as_str().unwrap().ends_with("backup.db"));
+
+    rt.block_on(async {
+        let copy = app::store::Db::connect(&format!("sqlite://{}", file.display())).await.unwrap();
+        use sqlx::Row;
+        let check: String = sqlx::query("PRAGMA integrity_check").fetch_one(&copy.pool).await.unwrap().get(0);
+        assert_eq!(check, "ok");
+        let amounts: Vec<i64> = sqlx::query("SELECT amount FROM token_purchases ORDER BY amount")
+            .fetch_all(&copy.pool)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        assert_eq!(&amounts[..200], &(1..=200).collect::<Vec<_>>()[..], "every row committed before");
+        assert!(amounts.len() <= 200 + written as usize);
+        // Each purchase came with its ledger entry: the copy is one snapshot, never half a change.
+        let unmatched: i64 = sqlx::query(
+            "SELECT COUNT(*) FROM token_purchases p WHERE NOT EXISTS (SELECT 1 FROM token_ledger l WHERE l.purchase_id = p.id)",
+        )
+        .fetch_one(&copy.pool)
+        .await
+        .unwrap()
+        .get(0);
+        assert_eq!(unmatched, 0);
+    });
+    let again = tessera(dir.path(), &["backup", "--to", file.to_str().unwrap()], None);
+    fails_with(&again, "--to: there is already a file at");
+}

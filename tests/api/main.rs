@@ -17,6 +17,8 @@ mod import;
 mod import_crash;
 mod licensing;
 mod mail_outbox;
+mod operations;
+mod provisioning;
 mod references;
 mod scale_out;
 mod security;

@@ -30,6 +30,7 @@ pub async fn check_password(
     let counted = st.db.count_sign_in_attempt(email, now, st.throttle.window).await?;
     if let Err(wait) = st.throttle.admit(counted, now) {
         tracing::info!(email, attempts = counted.count, what, "password check refused: locked out");
+        metrics::counter!("sign_in_lockouts_total").increment(1);
         return Err(AppError::Throttled { retry_after_secs: wait.num_seconds() });
     }
     let ok = passwords::verify_blocking(password, stored_hash).await;

@@ -65,9 +65,8 @@ pub async fn create_app(
             .map_err(|e| AppError::invalid("redirect_uris", format!("Line {}: {e}.", i + 1)))?;
     }
     let label = admin.account.label();
-    identity::add_app(db, &actor(&admin, &label), admin.team_id(), name, Scopes::all_api(), uris, now)
-        .await
-        .map_err(name_error)
+    let app = identity::NewApp { name, scopes: Scopes::all_api(), redirect_uris: uris, operator: false };
+    identity::add_app(db, &actor(&admin, &label), admin.team_id(), app, now).await.map_err(name_error)
 }
 
 async fn team_client(db: &Db, team: &TeamId, client: &str) -> Result<ClientRow, AppError> {

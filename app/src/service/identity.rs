@@ -153,21 +153,34 @@ async fn commit_audited(
     Ok(())
 }
 
+/// What an app is made with.
+pub struct NewApp<'a> {
+    pub name: &'a str,
+    pub scopes: Scopes,
+    pub redirect_uris: Vec<String>,
+    /// Its own tokens may call the provisioning API (`app create --operator`).
+    pub operator: bool,
+}
+
 /// A new app of `team`, stored with its audit entry; its secret is returned this once.
 pub async fn add_app(
     db: &Db,
     actor: &Actor<'_>,
     team: &TeamId,
-    name: &str,
-    scopes: Scopes,
-    redirect_uris: Vec<String>,
+    app: NewApp<'_>,
     now: DateTime<Utc>,
 ) -> Result<(ClientRow, String), IdentityError> {
+    let NewApp { name, scopes, redirect_uris, operator } = app;
     let (client, secret) = new_client(team, name, scopes, redirect_uris, now)?;
     let mut tx = db.pool.begin().await.map_err(StoreError::from)?;
     crate::store::identity::create_client(&mut *tx, &client).await?;
+    let mut after = json!({"created": true});
+    if operator {
+        crate::store::identity::make_operator(&mut *tx, &client.id, now).await?;
+        after["operator"] = json!(true);
+    }
     let target = format!("App {} ({})", client.name, client.id);
-    commit_audited(tx, actor, team, ("app", &target, json!({"created": true})), now).await?;
+    commit_audited(tx, actor, team, ("app", &target, after), now).await?;
     Ok((client, secret))
 }
 

@@ -84,6 +84,7 @@ async fn entitlement(
 /// Order matters: refusals that cost nothing (entitlement, device limit, a session held
 /// elsewhere) come first; the device is registered and the session taken before tokens are
 /// charged, and a session taken for a charge that then fails is given back.
+#[tracing::instrument(name = "licensing.authorize", skip_all, fields(product = %req.product))]
 pub async fn authorize(
     st: &AppState,
     subject: &str,

@@ -19,6 +19,7 @@ pub mod secrets;
 pub mod state;
 pub mod tokens;
 pub mod usage;
+pub mod vendor;
 
 use crate::domain::{TeamId, UserId};
 use crate::error::AppError;

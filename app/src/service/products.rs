@@ -22,6 +22,14 @@ impl ProductCache {
         ProductCache { db, cache: RwLock::new((None, HashMap::new())) }
     }
 
+    /// Drops what is cached, so the next lookup reads the catalogue (after this process
+    /// changed it).
+    pub fn forget(&self) {
+        if let Ok(mut c) = self.cache.write() {
+            *c = (None, HashMap::new());
+        }
+    }
+
     pub async fn product(&self, code: &str) -> Result<Option<ProductRow>, StoreError> {
         let (age, hit) = match self.cache.read() {
             Ok(c) => (c.0.map(|t| t.elapsed()), c.1.get(code).cloned()),

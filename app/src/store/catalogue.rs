@@ -94,9 +94,196 @@ impl Db {
     }
 
     pub async fn flex_product_count(&self) -> Result<i64> {
-        Ok(sqlx::query("SELECT COUNT(*) AS n FROM products WHERE flex_daily_rate IS NOT NULL")
-            .fetch_one(&self.pool)
-            .await?
-            .try_get("n")?)
+        Ok(sqlx::query(
+            "SELECT COUNT(*) AS n FROM products WHERE flex_daily_rate IS NOT NULL AND retired_at IS NULL",
+        )
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?)
     }
+}
+
+/// A catalogue entry as the vendor's back office lists it (R-VND1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CatalogueEntry {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+    pub flex_rate: Option<i64>,
+    pub retired: bool,
+}
+
+const ENTRY_COLS: &str = "id, code, name, flex_daily_rate, retired_at";
+
+fn entry(r: &sqlx::any::AnyRow) -> Result<CatalogueEntry> {
+    Ok(CatalogueEntry {
+        id: r.try_get("id")?,
+        code: r.try_get("code")?,
+        name: r.try_get("name")?,
+        flex_rate: r.try_get("flex_daily_rate")?,
+        retired: r.try_get::<Option<String>, _>("retired_at")?.is_some(),
+    })
+}
+
+/// Every product, retired ones included, by code.
+pub async fn entries<'e, E: Executor<'e, Database = Any>>(ex: E) -> Result<Vec<CatalogueEntry>> {
+    let rows = sqlx::query(&format!("SELECT {ENTRY_COLS} FROM products ORDER BY code")).fetch_all(ex).await?;
+    rows.iter().map(entry).collect()
+}
+
+pub async fn entry_by_code<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    code: &str,
+) -> Result<Option<CatalogueEntry>> {
+    let row = sqlx::query(&format!("SELECT {ENTRY_COLS} FROM products WHERE code = $1"))
+        .bind(code)
+        .fetch_optional(ex)
+        .await?;
+    row.as_ref().map(entry).transpose()
+}
+
+/// Marks the product retired (once: a second retirement changes nothing) and takes it out
+/// of every team's Flex defaults and every person's own Flex selection, so that no query
+/// meaning "on Flex" can still find it. Returns the teams whose Flex settings changed,
+/// with how many people's selections named it, for their audit logs.
+pub async fn retire(
+    tx: &mut sqlx::Transaction<'_, Any>,
+    product_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<(TeamId, bool, i64)>> {
+    sqlx::query("UPDATE products SET retired_at = $2 WHERE id = $1 AND retired_at IS NULL")
+        .bind(product_id)
+        .bind(ts(now))
+        .execute(&mut **tx)
+        .await?;
+    let rows = sqlx::query(
+        "SELECT t.id, \
+           CASE WHEN EXISTS (SELECT 1 FROM flex_defaults d WHERE d.team_id = t.id AND d.product_id = $1) \
+             THEN 1 ELSE 0 END AS in_defaults, \
+           (SELECT COUNT(*) FROM flex_user_products f WHERE f.team_id = t.id AND f.product_id = $1) AS selections \
+         FROM teams t ORDER BY t.id",
+    )
+    .bind(product_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut touched = Vec::new();
+    for r in &rows {
+        let in_defaults = super::get_flag(r, "in_defaults")?;
+        let selections: i64 = r.try_get("selections")?;
+        if in_defaults || selections > 0 {
+            touched.push((super::get_team_id(r, "id")?, in_defaults, selections));
+        }
+    }
+    sqlx::query("DELETE FROM flex_defaults WHERE product_id = $1")
+        .bind(product_id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("DELETE FROM flex_user_products WHERE product_id = $1")
+        .bind(product_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(touched)
+}
+
+/// A subscription or trial (a row of `team_products`), as the back office shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Subscription {
+    pub id: String,
+    pub team: TeamId,
+    pub product_id: String,
+    pub product: String,
+    pub product_name: String,
+    pub seats: i64,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub trial: bool,
+}
+
+const SUBSCRIPTION_SELECT: &str =
+    "SELECT tp.id, tp.team_id, tp.product_id, p.code, p.name, tp.access, tp.seats, \
+     tp.starts_at, tp.ends_at FROM team_products tp JOIN products p ON p.id = tp.product_id";
+
+fn subscription(r: &sqlx::any::AnyRow) -> Result<Subscription> {
+    Ok(Subscription {
+        id: r.try_get("id")?,
+        team: super::get_team_id(r, "team_id")?,
+        product_id: r.try_get("product_id")?,
+        product: r.try_get("code")?,
+        product_name: r.try_get("name")?,
+        seats: r.try_get("seats")?,
+        starts_at: get_ts(r, "starts_at")?,
+        ends_at: get_ts(r, "ends_at")?,
+        trial: super::get_license_type(r, "access")? == LicenseType::Trial,
+    })
+}
+
+/// The team's subscriptions and trials, past, live and future, by product then start.
+pub async fn subscriptions<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    team: &TeamId,
+) -> Result<Vec<Subscription>> {
+    let rows = sqlx::query(&format!(
+        "{SUBSCRIPTION_SELECT} WHERE tp.team_id = $1 ORDER BY p.code, tp.starts_at, tp.id"
+    ))
+    .bind(team.as_str())
+    .fetch_all(ex)
+    .await?;
+    rows.iter().map(subscription).collect()
+}
+
+pub async fn subscription_by_id<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+) -> Result<Option<Subscription>> {
+    let row =
+        sqlx::query(&format!("{SUBSCRIPTION_SELECT} WHERE tp.id = $1")).bind(id).fetch_optional(ex).await?;
+    row.as_ref().map(subscription).transpose()
+}
+
+/// Inserts a subscription or trial and returns its id.
+pub async fn insert_subscription<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    team: &TeamId,
+    product_id: &str,
+    trial: bool,
+    seats: i64,
+    term: &crate::domain::vendor::Term,
+) -> Result<String> {
+    let access = if trial { LicenseType::Trial } else { LicenseType::Subscription };
+    let id = new_id();
+    sqlx::query(
+        "INSERT INTO team_products (id, team_id, product_id, access, seats, starts_at, ends_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&id)
+    .bind(team.as_str())
+    .bind(product_id)
+    .bind(access.as_str())
+    .bind(seats)
+    .bind(ts(term.starts_at))
+    .bind(ts(term.ends_at))
+    .execute(ex)
+    .await?;
+    Ok(id)
+}
+
+pub async fn update_subscription<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+    seats: i64,
+    ends_at: DateTime<Utc>,
+) -> Result<()> {
+    let done = sqlx::query("UPDATE team_products SET seats = $2, ends_at = $3 WHERE id = $1")
+        .bind(id)
+        .bind(seats)
+        .bind(ts(ends_at))
+        .execute(ex)
+        .await?;
+    super::changed_a_row(&done)
+}
+
+/// Every team, by name then id.
+pub async fn teams<'e, E: Executor<'e, Database = Any>>(ex: E) -> Result<Vec<(TeamId, String)>> {
+    let rows = sqlx::query("SELECT id, name FROM teams ORDER BY name, id").fetch_all(ex).await?;
+    rows.iter().map(|r| Ok((super::get_team_id(r, "id")?, r.try_get("name")?))).collect()
 }

@@ -32,7 +32,8 @@ impl Db {
 /// Every product available with Flex, by name, read through `ex`.
 pub async fn catalogue<'e, E: Executor<'e, Database = Any>>(ex: E) -> Result<Vec<FlexProduct>> {
     let rows = sqlx::query(
-        "SELECT id, code, name, flex_daily_rate FROM products WHERE flex_daily_rate IS NOT NULL ORDER BY name",
+        "SELECT id, code, name, flex_daily_rate FROM products \
+         WHERE flex_daily_rate IS NOT NULL AND retired_at IS NULL ORDER BY name",
     )
     .fetch_all(ex)
     .await?;

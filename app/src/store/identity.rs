@@ -425,6 +425,12 @@ impl Db {
     }
 
     /// Keys created after `since`, newest first.
+    /// When the newest signing key was made (none before the first token).
+    pub async fn newest_signing_key_at(&self) -> Result<Option<DateTime<Utc>>> {
+        let row = sqlx::query("SELECT MAX(created_at) AS at FROM signing_keys").fetch_one(&self.pool).await?;
+        super::get_opt_ts(&row, "at")
+    }
+
     pub async fn signing_keys_since(&self, since: DateTime<Utc>) -> Result<Vec<SigningKeyRow>> {
         let rows = sqlx::query(
             "SELECT kid, alg, private_pem, public_jwk, created_at FROM signing_keys WHERE created_at > $1 ORDER BY created_at DESC",
@@ -673,4 +679,30 @@ fn sso_from(r: &AnyRow) -> Result<SsoConfig> {
 fn host_of(url: &str) -> String {
     let after = url.split_once("://").map(|(_, a)| a).unwrap_or(url);
     after.split(['/', ':']).next().unwrap_or(after).to_string()
+}
+
+/// Whether the app may call the provisioning API (`app create --operator`).
+pub async fn is_operator<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    ex: E,
+    client_id: &str,
+) -> Result<bool> {
+    Ok(sqlx::query("SELECT 1 AS one FROM operator_clients WHERE client_id = $1")
+        .bind(client_id)
+        .fetch_optional(ex)
+        .await?
+        .is_some())
+}
+
+/// Makes the app an operator app, inside the transaction that creates it.
+pub async fn make_operator<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    ex: E,
+    client_id: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query("INSERT INTO operator_clients (client_id, created_at) VALUES ($1, $2)")
+        .bind(client_id)
+        .bind(super::ts(now))
+        .execute(ex)
+        .await?;
+    Ok(())
 }

@@ -304,7 +304,7 @@ fn code_of<'a>(catalogue: &'a HashMap<String, Product>, id: &str) -> &'a str {
 
 async fn load_catalogue(tx: &mut Transaction<'_, Any>) -> Result<HashMap<String, Product>> {
     let rows = sqlx::query(
-        "SELECT id, code, name, CASE WHEN flex_daily_rate IS NULL THEN 0 ELSE 1 END AS flex FROM products",
+        "SELECT id, code, name, CASE WHEN flex_daily_rate IS NULL OR retired_at IS NOT NULL THEN 0 ELSE 1 END AS flex FROM products",
     )
     .fetch_all(&mut **tx)
     .await?;

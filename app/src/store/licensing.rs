@@ -195,7 +195,7 @@ impl Db {
     /// The whole catalogue (a few dozen rows), for the licensing service's cache.
     pub async fn products(&self) -> Result<Vec<ProductRow>> {
         let rows =
-            sqlx::query("SELECT id, code, name, flex_daily_rate FROM products").fetch_all(&self.pool).await?;
+            sqlx::query("SELECT id, code, name, CASE WHEN retired_at IS NULL THEN flex_daily_rate END AS flex_daily_rate FROM products").fetch_all(&self.pool).await?;
         rows.iter()
             .map(|r| {
                 Ok(ProductRow {
@@ -209,7 +209,8 @@ impl Db {
     }
 
     pub async fn product_by_code(&self, code: &str) -> Result<Option<ProductRow>> {
-        let row = sqlx::query("SELECT id, code, name, flex_daily_rate FROM products WHERE code = $1")
+        let row = sqlx::query("SELECT id, code, name, CASE WHEN retired_at IS NULL THEN flex_daily_rate END AS flex_daily_rate \
+             FROM products WHERE code = $1")
             .bind(code)
             .fetch_optional(&self.pool)
             .await?;
@@ -635,7 +636,7 @@ pub async fn team_member_devices<'e, E: sqlx::Executor<'e, Database = Any>>(
                JOIN team_products tp ON tp.team_id = a.team_id AND tp.product_id = a.product_id \
              WHERE a.team_id = $2 AND a.account_id = d.account_id AND a.product_id = d.product_id \
                AND am.status = 'active' AND tp.starts_at <= $3 AND tp.ends_at > $3) THEN 1 ELSE 0 END AS live_seat, \
-           CASE WHEN p.flex_daily_rate IS NOT NULL AND m.status = 'active' AND fu.account_id IS NOT NULL \
+           CASE WHEN p.flex_daily_rate IS NOT NULL AND p.retired_at IS NULL AND m.status = 'active' AND fu.account_id IS NOT NULL \
              THEN 1 ELSE 0 END AS flex_user, \
            COALESCE(m.guest, 0) AS guest, t.guest_defaults, COALESCE(fu.all_products, 0) AS all_products, \
            CASE WHEN EXISTS (SELECT 1 FROM flex_defaults fd WHERE fd.team_id = $2) THEN 1 ELSE 0 END AS has_defaults, \

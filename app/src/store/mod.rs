@@ -12,6 +12,7 @@ pub mod assignments;
 pub mod audit;
 pub mod catalogue;
 pub mod flex;
+pub mod idempotency;
 pub mod identity;
 pub mod import;
 pub mod invitations;
@@ -95,6 +96,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     migration!("20261125000006_scale_out.sql"),
     migration!("20261202000007_sso_links.sql"),
     migration!("20261202000008_outbox_failed.sql"),
+    migration!("20261203000009_vendor.sql"),
 ];
 
 /// The migrator `sqlx::migrate!` would build from the same files: version and description
@@ -156,6 +158,25 @@ impl Db {
     pub async fn migrate(&self) -> Result<()> {
         migrator()?.run(&self.pool).await?;
         Ok(())
+    }
+
+    /// A consistent copy of the SQLite database in a new file, taken while it serves
+    /// (`VACUUM INTO` reads one snapshot: every transaction committed before it started,
+    /// none after; writers carry on meanwhile under WAL). PostgreSQL has its own tools.
+    pub async fn backup_to(&self, file: &std::path::Path) -> Result<u64> {
+        if self.engine != Engine::Sqlite {
+            return Err(StoreError::Corrupt(
+                "backup copies the embedded SQLite database; back PostgreSQL up with pg_dump or pg_basebackup".into(),
+            ));
+        }
+        if file.exists() {
+            return Err(StoreError::Duplicate(format!("a file at {}", file.display())));
+        }
+        let path = file.to_str().ok_or_else(|| StoreError::Corrupt("the backup path is not UTF-8".into()))?;
+        sqlx::query("VACUUM INTO $1").bind(path).execute(&self.pool).await?;
+        let bytes =
+            std::fs::metadata(file).map_err(|e| StoreError::Corrupt(format!("the backup file: {e}")))?.len();
+        Ok(bytes)
     }
 
     pub async fn ping(&self) -> Result<()> {

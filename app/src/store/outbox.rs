@@ -242,6 +242,21 @@ impl Db {
         Ok(row.try_get("n")?)
     }
 
+    /// What `/metrics` shows of the outbox: messages waiting (due or retrying), messages
+    /// given up as undeliverable, and messages that failed at least once and wait to retry.
+    pub async fn outbox_figures(&self) -> Result<(i64, i64, i64)> {
+        let row = sqlx::query(
+            "SELECT \
+               CAST(COALESCE(SUM(CASE WHEN sent_at IS NULL AND failed_at IS NULL THEN 1 ELSE 0 END), 0) AS BIGINT) AS waiting, \
+               CAST(COALESCE(SUM(CASE WHEN failed_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT) AS failed, \
+               CAST(COALESCE(SUM(CASE WHEN sent_at IS NULL AND failed_at IS NULL AND attempts > 0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS retrying \
+             FROM outbox",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((row.try_get("waiting")?, row.try_get("failed")?, row.try_get("retrying")?))
+    }
+
     /// Every message, oldest first (for tests and diagnostics).
     pub async fn outbox_messages(&self) -> Result<Vec<OutboxMessage>> {
         let rows = sqlx::query(&format!("SELECT {COLS} FROM outbox ORDER BY created_at, id"))

@@ -195,7 +195,7 @@ fn RangeFilter(range: Option<RangeView>) -> impl IntoView {
 fn UsageError(error: AppError) -> impl IntoView {
     match error {
         AppError::Invalid { message, .. } => {
-            set_http_status(422);
+            set_http_status(400);
             Either::Left(view! {
                 <section class="panel empty-state" role="alert" data-testid="range-error">
                     <p class="form-error">{message}</p>

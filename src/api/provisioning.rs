@@ -1,0 +1,375 @@
+//! The provisioning API (R-VND1): the vendor's order system adds products, teams,
+//! subscriptions and trials and Flex purchases. Operator apps only (`Operator`), JSON in
+//! and out, RFC 9457 problem details on every refusal, and `Idempotency-Key` on every
+//! change: the key is claimed in the change's own transaction (`service::vendor::run`), so
+//! a retried order is answered again (`Idempotent-Replayed: true`) and never adds seats or
+//! tokens twice.
+use crate::api::error::{ApiError, Problem};
+use crate::api::extract::Operator;
+use app::domain::vendor::{self, ProductCode};
+use app::domain::{TeamId, TeamName};
+use app::service::state::AppState;
+use app::service::vendor::{
+    self as service, Done, NewSubscription, ProductView, SubscriptionChange, SubscriptionView,
+};
+use app::store::audit::Actor;
+use app::store::idempotency::Once;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch, post};
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/provisioning/v1/products", get(list_products).post(add_product))
+        .route("/provisioning/v1/products/{code}/retire", post(retire_product))
+        .route("/provisioning/v1/teams", get(list_teams).post(add_team))
+        .route("/provisioning/v1/teams/{team}/subscriptions", get(list_subscriptions).post(add_subscription))
+        .route("/provisioning/v1/subscriptions/{id}", patch(change_subscription))
+        .route("/provisioning/v1/teams/{team}/purchases", post(add_purchase))
+}
+
+type Answer = Result<Response, Problem>;
+
+fn bad(field: &str, detail: impl std::fmt::Display) -> Problem {
+    Problem(ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", format!("{field}: {detail}")))
+}
+
+fn field(e: vendor::FieldError) -> Problem {
+    bad(e.field, e.problem)
+}
+
+/// The JSON body, or a 400 naming what is wrong with it (serde's message names the field
+/// and the line and column).
+fn body<T: DeserializeOwned>(headers: &HeaderMap, bytes: &[u8]) -> Result<T, Problem> {
+    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if !ct.starts_with("application/json") {
+        return Err(Problem(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "invalid_request",
+            "The body must be JSON (Content-Type: application/json)",
+        )));
+    }
+    serde_json::from_slice(bytes).map_err(|e| bad("body", e))
+}
+
+/// The request's `Idempotency-Key`, tied to what it asked: a key reused for another
+/// method, path or body is refused rather than answered with the other request's result.
+struct Key {
+    key: String,
+    fingerprint: String,
+}
+
+impl Key {
+    fn from(method: &Method, uri: &Uri, headers: &HeaderMap, bytes: &[u8]) -> Result<Option<Key>, Problem> {
+        let Some(raw) = headers.get("idempotency-key") else { return Ok(None) };
+        let key = raw
+            .to_str()
+            .ok()
+            .map(|k| k.trim().trim_matches('"').to_string())
+            .filter(|k| !k.is_empty() && k.len() <= 255)
+            .ok_or_else(|| bad("Idempotency-Key", "must be 1 to 255 visible ASCII characters"))?;
+        let mut h = Sha256::new();
+        h.update(method.as_str());
+        h.update(b" ");
+        h.update(uri.path());
+        h.update(b"\n");
+        h.update(bytes);
+        let fingerprint = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        Ok(Some(Key { key, fingerprint }))
+    }
+
+    fn once<'a>(key: &'a Option<Key>, op: &'a Operator) -> Option<Once<'a>> {
+        key.as_ref().map(|k| Once { client_id: &op.client_id, key: &k.key, fingerprint: &k.fingerprint })
+    }
+}
+
+/// A change's answer: done now (`status`), or the answer given to the same request before.
+fn answered<T: Serialize>(done: Done<T>, status: StatusCode) -> Answer {
+    match done {
+        Done::Now(out) => Ok((status, Json(out)).into_response()),
+        Done::Before { status, body } => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            let mut res = (status, body).into_response();
+            let h = res.headers_mut();
+            h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            h.insert("idempotent-replayed", HeaderValue::from_static("true"));
+            Ok(res)
+        }
+        Done::KeyReused => Err(Problem(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency_key_reused",
+            "This Idempotency-Key was used for another request; use a new key for a new order",
+        ))),
+    }
+}
+
+/// How the teams' audit logs name the operator app (`Operator::label`).
+fn actor(label: &str) -> Actor<'_> {
+    Actor { id: None, label }
+}
+
+/// A team named in the path: a malformed id is no team.
+fn team_path(team: &str) -> Result<TeamId, Problem> {
+    TeamId::parse(team).map_err(|_| Problem(app::error::AppError::not_found("The team").into()))
+}
+
+async fn list_products(State(st): State<AppState>, op: Result<Operator, ApiError>) -> Answer {
+    op?;
+    let all = service::products(&st.db).await?;
+    Ok(Json(all.iter().map(ProductView::from).collect::<Vec<_>>()).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewProductBody {
+    code: String,
+    name: String,
+    flex_rate: Option<i64>,
+}
+
+async fn add_product(
+    State(st): State<AppState>,
+    op: Result<Operator, ApiError>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Answer {
+    let op = op?;
+    let key = Key::from(&method, &uri, &headers, &bytes)?;
+    let b: NewProductBody = body(&headers, &bytes)?;
+    let code = ProductCode::parse(&b.code).map_err(field)?;
+    let name = vendor::product_name(&b.name).map_err(field)?;
+    let rate = b.flex_rate.map(vendor::flex_rate).transpose().map_err(field)?;
+    let now = st.now();
+    let done = service::run(&st.db, Key::once(&key, &op).as_ref(), 201, now, |tx| {
+        Box::pin(async move {
+            service::add_product(tx, &code, &name, rate, now).await.map(|e| ProductView::from(&e))
+        })
+    })
+    .await?;
+    answered(done, StatusCode::CREATED)
+}
+
+async fn retire_product(
+    State(st): State<AppState>,
+    op: Result<Operator, ApiError>,
+    Path(code): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Answer {
+    let op = op?;
+    let key = Key::from(&method, &uri, &headers, b"")?;
+    let code = ProductCode::parse(&code).map_err(field)?;
+    let now = st.now();
+    let label = op.label.clone();
+    let done = service::run(&st.db, Key::once(&key, &op).as_ref(), 200, now, |tx| {
+        Box::pin(async move {
+            service::retire_product(tx, &actor(&label), &code, now).await.map(|e| ProductView::from(&e))
+        })
+    })
+    .await?;
+    // This instance stops authorizing it on Flex at once; others within their cache's
+    // freshness (`ProductCache`: ten seconds).
+    st.catalogue.forget();
+    answered(done, StatusCode::OK)
+}
+
+#[derive(Serialize)]
+struct TeamView {
+    id: String,
+    name: String,
+}
+
+async fn list_teams(State(st): State<AppState>, op: Result<Operator, ApiError>) -> Answer {
+    op?;
+    let teams = service::teams(&st.db).await?;
+    let out: Vec<TeamView> =
+        teams.into_iter().map(|(id, name)| TeamView { id: id.to_string(), name }).collect();
+    Ok(Json(out).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewTeamBody {
+    name: String,
+}
+
+async fn add_team(
+    State(st): State<AppState>,
+    op: Result<Operator, ApiError>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Answer {
+    let op = op?;
+    let key = Key::from(&method, &uri, &headers, &bytes)?;
+    let b: NewTeamBody = body(&headers, &bytes)?;
+    let name = TeamName::parse(&b.name).map_err(|e| bad("name", e))?;
+    let now = st.now();
+    let done = service::run(&st.db, Key::once(&key, &op).as_ref(), 201, now, |tx| {
+        Box::pin(async move {
+            let id = service::create_team(tx, &name, now).await?;
+            Ok(TeamView { id: id.to_string(), name: name.as_str().to_string() })
+        })
+    })
+    .await?;
+    answered(done, StatusCode::CREATED)
+}
+
+async fn list_subscriptions(
+    State(st): State<AppState>,
+    op: Result<Operator, ApiError>,
+    Path(team): Path<String>,
+) -> Answer {
+    op?;
+    let team = team_path(&team)?;
+    let all = service::subscriptions(&st.db, &team).await?;
+    Ok(Json(all.iter().map(SubscriptionView::from).collect::<Vec<_>>()).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewSubscriptionBody {
+    product: String,
+    seats: i64,
+    ends_at: String,
+    starts_at: Option<String>,
+    #[serde(default)]
+    trial: bool,
+}
+
+async fn add_subscription(
+    State(st): State<AppState>,
+    op: Result<Operator, ApiError>,
+    Path(team): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Answer {
+    let op = op?;
+    let key = Key::from(&method, &uri, &headers, &bytes)?;
+    let team = team_path(&team)?;
+    let b: NewSubscriptionBody = body(&headers, &bytes)?;
+    let new = NewSubscription {
+        team,
+        product: ProductCode::parse(&b.product).map_err(|e| bad("product", e.problem))?,
+        seats: vendor::seats(b.seats).map_err(field)?,
+        starts_at: b
+            .starts_at
+            .as_deref()
+            .map(|s| vendor::instant("starts_at", s))
+            .transpose()
+            .map_err(field)?,
+        ends_at: vendor::instant("ends_at", &b.ends_at).map_err(field)?,
+        trial: b.trial,
+    };
+    let now = st.now();
+    let label = op.label.clone();
+    let done = service::run(&st.db, Key::once(&key, &op).as_ref(), 201, now, |tx| {
+        Box::pin(async move {
+            service::add_subscription(tx, &actor(&label), &new, now).await.map(|s| SubscriptionView::from(&s))
+        })
+    })
+    .await?;
+    answered(done, StatusCode::CREATED)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChangeBody {
+    seats: Option<i64>,
+    ends_at: Option<String>,
+}
+
+async fn change_subscription(
+    State(st): State<AppState>,
+    op: Result<Operator, ApiError>,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Answer {
+    let op = op?;
+    let key = Key::from(&method, &uri, &headers, &bytes)?;
+    let b: ChangeBody = body(&headers, &bytes)?;
+    if b.seats.is_none() && b.ends_at.is_none() {
+        return Err(bad("body", "give seats, ends_at or both"));
+    }
+    let change = SubscriptionChange {
+        seats: b.seats.map(vendor::seats).transpose().map_err(field)?,
+        ends_at: b.ends_at.as_deref().map(|s| vendor::instant("ends_at", s)).transpose().map_err(field)?,
+    };
+    let now = st.now();
+    let label = op.label.clone();
+    let done = service::run(&st.db, Key::once(&key, &op).as_ref(), 200, now, |tx| {
+        Box::pin(async move {
+            service::change_subscription(tx, &actor(&label), &id, &change, now)
+                .await
+                .map(|s| SubscriptionView::from(&s))
+        })
+    })
+    .await?;
+    answered(done, StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PurchaseBody {
+    amount: i64,
+    purchased_at: Option<String>,
+}
+
+#[derive(Serialize)]
+struct PurchaseView {
+    purchase_id: String,
+    team: String,
+    amount: i64,
+    purchased_at: String,
+    expires_at: String,
+}
+
+async fn add_purchase(
+    State(st): State<AppState>,
+    op: Result<Operator, ApiError>,
+    Path(team): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Answer {
+    let op = op?;
+    let key = Key::from(&method, &uri, &headers, &bytes)?;
+    let team = team_path(&team)?;
+    let b: PurchaseBody = body(&headers, &bytes)?;
+    let amount = vendor::token_amount(b.amount).map_err(field)?;
+    let now = st.now();
+    let at =
+        b.purchased_at.as_deref().map(|s| vendor::instant("purchased_at", s)).transpose().map_err(field)?;
+    let at = at.unwrap_or(now);
+    let label = op.label.clone();
+    let done = service::run(&st.db, Key::once(&key, &op).as_ref(), 201, now, |tx| {
+        Box::pin(async move {
+            let (id, expires_at) = service::add_purchase(tx, &actor(&label), &team, amount, at, now).await?;
+            Ok(PurchaseView {
+                purchase_id: id,
+                team: team.to_string(),
+                amount,
+                purchased_at: app::store::ts(at),
+                expires_at: app::store::ts(expires_at),
+            })
+        })
+    })
+    .await?;
+    answered(done, StatusCode::CREATED)
+}
