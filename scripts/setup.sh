@@ -55,8 +55,8 @@ if ! cargo deny --version 2>/dev/null | grep -q " ${deny_version}\$"; then
   cargo install cargo-deny --locked --version "${deny_version}"
 fi
 
-if [ ! -x tools/node_modules/.bin/wasm-opt ]; then
-  say "npm install binaryen (wasm-opt) into tools/"
+if [ ! -x tools/node_modules/.bin/wasm-opt ] || [ ! -d tools/node_modules/@seriousme/openapi-schema-validator ]; then
+  say "npm install binaryen (wasm-opt) and the OpenAPI validator into tools/"
   (cd tools && npm ci --no-fund --no-audit --silent)
 fi
 

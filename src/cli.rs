@@ -185,8 +185,10 @@ pub struct ServeArgs {
     #[arg(long)]
     pub no_demo: bool,
     /// Folder with the built console (wasm, CSS, public files) from `cargo leptos build`.
-    #[arg(long, default_value = "target/site", env = "LEPTOS_SITE_ROOT")]
-    pub site_root: String,
+    /// Without it: a `site/` folder beside the binary, else the files built into the
+    /// binary, else `target/site`.
+    #[arg(long, env = "LEPTOS_SITE_ROOT")]
+    pub site_root: Option<PathBuf>,
     /// The URL people reach this server at; https here marks session cookies Secure.
     #[arg(long, env = "TESSERA_PUBLIC_URL")]
     pub public_url: Option<String>,
@@ -761,14 +763,22 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
     let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
     let cfg = WebConfig {
         addr,
-        site_root: args.site_root.clone(),
+        site: crate::site::Site::locate(args.site_root.as_deref()),
         secure_cookies: public_url.starts_with("https://"),
         public_url: public_url.clone(),
         userinfo_limit_per_minute: args.userinfo_limit_per_minute,
         ip_limits: args.ip_limits.clone(),
     };
-    if !std::path::Path::new(&cfg.site_root).join("pkg").is_dir() {
-        tracing::warn!(site_root = %cfg.site_root, "no built console here: run `cargo leptos build` (pages will not hydrate)");
+    match &cfg.site.origin {
+        crate::site::Origin::Folder(dir) => {
+            tracing::info!(site = %dir.display(), version = %cfg.site.version, "console files from a folder")
+        }
+        crate::site::Origin::Embedded => {
+            tracing::info!(version = %cfg.site.version, "console files built into the binary")
+        }
+        crate::site::Origin::Missing => {
+            tracing::warn!("no built console: run `cargo leptos build` (pages will not hydrate)")
+        }
     }
     let seeded = if args.no_demo || db.team_count().await? > 0 {
         None

@@ -8,6 +8,7 @@ pub mod metrics;
 pub mod security;
 pub mod seed;
 pub mod session_store;
+pub mod site;
 pub mod startup;
 
 /// `tessera client …`, the reference product client, is its own crate (domain only).

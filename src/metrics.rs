@@ -107,6 +107,8 @@ pub fn console_error(code: &'static str, status: u16) {
 }
 
 /// `GET /metrics`: the counters, and the database's figures read now.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String)))]
 pub async fn render(State(st): State<AppState>) -> Response {
     let handle = handle();
     match st.db.outbox_figures().await {

@@ -42,8 +42,8 @@ pub fn init_tracing() {
 #[derive(Clone, Debug)]
 pub struct WebConfig {
     pub addr: SocketAddr,
-    /// Where `cargo leptos build` wrote the wasm bundle, CSS and public files.
-    pub site_root: String,
+    /// The console's wasm bundle, CSS and public files (`site::Site::locate`).
+    pub site: crate::site::Site,
     /// Cookies get the Secure flag when the console is served over https.
     pub secure_cookies: bool,
     /// The URL people reach the console at (links in emails).
@@ -56,8 +56,8 @@ pub struct WebConfig {
 
 pub fn leptos_options(cfg: &WebConfig) -> LeptosOptions {
     LeptosOptions::builder()
-        .output_name("tessera")
-        .site_root(cfg.site_root.as_str())
+        .output_name(cfg.site.output_name())
+        .site_root(cfg.site.root.to_string_lossy().as_ref())
         .site_pkg_dir("pkg")
         .site_addr(cfg.addr)
         .build()
@@ -132,7 +132,9 @@ pub fn router(state: AppState, cfg: &WebConfig) -> Router {
         .merge(crate::api::sso::routes())
         .merge(crate::api::licensing::routes())
         .merge(crate::api::provisioning::routes())
+        .merge(crate::api::openapi::routes())
         .merge(crate::api::usage::routes())
+        .merge(site_routes(&cfg.site))
         .route(
             "/api/{*fn_name}",
             get(server_fn_handler)
@@ -222,6 +224,21 @@ async fn drop_unfit_request_id(
 fn request_span<B>(req: &Request<B>) -> tracing::Span {
     let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
     tracing::info_span!("request", id, method = %req.method(), path = req.uri().path())
+}
+
+/// The bundle under `/pkg/` and each public file at the root, from memory (`site`).
+fn site_routes<S: Clone + Send + Sync + 'static>(site: &crate::site::Site) -> Router<S> {
+    let mut r = Router::new().route("/pkg/{*file}", get(crate::site::serve));
+    for name in crate::site::top_level_files(site) {
+        let path = format!("/{name}");
+        r = r.route(
+            &path,
+            get(move |State(site): State<crate::site::Site>, headers: axum::http::HeaderMap| async move {
+                crate::site::serve_file(&site, &name, &headers)
+            }),
+        );
+    }
+    r.with_state(site.clone())
 }
 
 /// Pages and server-function answers carry one person's data (and 404/410 answers are

@@ -20,7 +20,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 // In the shell rather than leptos_meta's <Stylesheet/>, whose head-cursor
                 // hydration panicked here (tachys 0.2.19).
-                <link rel="stylesheet" id="leptos" href="/pkg/tessera.css"/>
+                <link rel="stylesheet" id="leptos" href=format!("/pkg/{}.css", options.output_name)/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>

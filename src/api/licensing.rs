@@ -34,6 +34,12 @@ fn bad_request(e: RequestError) -> ApiError {
     ApiError::invalid_request(e.to_string())
 }
 
+#[utoipa::path(post, path = "/licensing/v1/authorize", tag = "licensing", security(("bearer" = [])),
+    request_body = crate::api::openapi::AuthorizeBody,
+    responses((status = 200, description = "Licensed: a lease to keep until the next check", body = app::service::licensing::Granted),
+        (status = 400, description = "invalid_request, naming the field", body = crate::api::openapi::OAuthErrorDoc),
+        (status = 401, description = "invalid_token", body = crate::api::openapi::OAuthErrorDoc),
+        (status = 403, description = "not_entitled, insufficient_tokens, device_limit or session_active_elsewhere", body = crate::api::openapi::OAuthErrorDoc)))]
 async fn authorize(
     State(st): State<AppState>,
     Person(claims): Person,
@@ -65,6 +71,11 @@ struct RawRelease {
     device_id: Option<String>,
 }
 
+#[utoipa::path(post, path = "/licensing/v1/release", tag = "licensing", security(("bearer" = [])),
+    request_body = crate::api::openapi::ReleaseBody,
+    responses((status = 200, description = "Whether a session was ended", body = crate::api::openapi::Released),
+        (status = 400, description = "invalid_request", body = crate::api::openapi::OAuthErrorDoc),
+        (status = 401, description = "invalid_token", body = crate::api::openapi::OAuthErrorDoc)))]
 async fn release(
     State(st): State<AppState>,
     Person(claims): Person,

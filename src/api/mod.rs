@@ -9,6 +9,7 @@ pub mod health;
 pub mod html;
 pub mod licensing;
 pub mod oauth;
+pub mod openapi;
 pub mod provisioning;
 pub mod sso;
 pub mod usage;

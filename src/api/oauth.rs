@@ -39,6 +39,9 @@ pub fn routes(token_limit: Option<crate::ip_limits::IpLimitLayer>) -> Router<App
 
 /// The thumbnails /userinfo points at: a neutral silhouette at the asked size, so the URLs
 /// a client receives always resolve (we hold no profile pictures).
+#[utoipa::path(get, path = "/avatars/{sub}/{file}", tag = "identity",
+    params(("sub" = String, Path, description = "The subject /userinfo named"), ("file" = String, Path, description = "x<size>.svg, size 1 to 1024")),
+    responses((status = 200, description = "A neutral silhouette at that size", content_type = "image/svg+xml", body = String), (status = 404, description = "Not a size we draw")))]
 async fn avatar(axum::extract::Path((_sub, file)): axum::extract::Path<(String, String)>) -> Response {
     let size: u32 =
         file.strip_prefix('x').and_then(|f| f.strip_suffix(".svg")).and_then(|n| n.parse().ok()).unwrap_or(0);
@@ -128,6 +131,12 @@ fn no_store(v: Value) -> Response {
     res
 }
 
+#[utoipa::path(post, path = "/authentication/v2/token", tag = "identity", security(("client" = [])),
+    request_body(content = crate::api::openapi::TokenForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, description = "An access token (and for people a refresh and id token)", body = crate::api::openapi::TokenAnswer),
+        (status = 400, description = "RFC 6749 error: invalid_request, invalid_grant, invalid_scope, unsupported_grant_type", body = crate::api::openapi::OAuthErrorDoc),
+        (status = 401, description = "invalid_client", body = crate::api::openapi::OAuthErrorDoc),
+        (status = 429, description = "Too many requests from this address", body = crate::api::openapi::OAuthErrorDoc)))]
 async fn token(State(st): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
     let form = parse_form(&headers, &body)?;
     let client = authenticate_client(&st, &headers, &form).await?;
@@ -322,6 +331,11 @@ async fn refresh(
 
 /// RFC 7009: revokes a refresh token (its whole family) or an access token. Answers 200
 /// whether or not the token was known, so the endpoint reveals nothing.
+#[utoipa::path(post, path = "/authentication/v2/revoke", tag = "identity", security(("client" = [])),
+    request_body(content = crate::api::openapi::RevokeForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, description = "Revoked, or it was not a token of this client (RFC 7009)"),
+        (status = 400, description = "invalid_request", body = crate::api::openapi::OAuthErrorDoc),
+        (status = 401, description = "invalid_client", body = crate::api::openapi::OAuthErrorDoc)))]
 async fn revoke(State(st): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
     let form = parse_form(&headers, &body)?;
     let client = authenticate_client(&st, &headers, &form).await?;
@@ -344,6 +358,8 @@ async fn revoke(State(st): State<AppState>, headers: HeaderMap, body: Bytes) -> 
     Ok(no_store(json!({})))
 }
 
+#[utoipa::path(get, path = "/authentication/v2/keys", tag = "identity",
+    responses((status = 200, description = "JWKS: the keys of access tokens, id tokens and leases", body = Object)))]
 async fn jwks(State(st): State<AppState>) -> Result<Response, ApiError> {
     let set = st.keys.jwks(st.now()).await.map_err(server)?;
     let mut res = Json(set).into_response();
@@ -352,6 +368,8 @@ async fn jwks(State(st): State<AppState>) -> Result<Response, ApiError> {
     Ok(res)
 }
 
+#[utoipa::path(get, path = "/.well-known/openid-configuration", tag = "identity",
+    responses((status = 200, description = "OpenID Connect discovery", body = Object)))]
 async fn discovery(State(st): State<AppState>) -> Response {
     let base = &st.public_url;
     let mut scopes: Vec<&str> = app::domain::oauth::OIDC_SCOPES.to_vec();
@@ -382,6 +400,11 @@ async fn discovery(State(st): State<AppState>) -> Response {
 
 /// R-OIDC1: the profile of the token's subject (a person, or an SSA's own profile). A
 /// missing or non-Bearer Authorization header is a 400, as the seed's service answers.
+#[utoipa::path(get, path = "/userinfo", tag = "identity", security(("bearer" = [])),
+    responses((status = 200, description = "The person's profile (R-OIDC1)", body = Object),
+        (status = 401, description = "invalid_token", body = crate::api::openapi::OAuthErrorDoc),
+        (status = 403, description = "A disabled service account", body = crate::api::openapi::OAuthErrorDoc),
+        (status = 429, description = "More than 500 calls a minute for this person", body = crate::api::openapi::OAuthErrorDoc)))]
 async fn userinfo(State(st): State<AppState>, bearer: Option<Bearer>) -> Result<Response, ApiError> {
     let Some(Bearer(token)) = bearer else {
         return Err(ApiError::invalid_request("The Authorization header must be: Bearer <token>"));

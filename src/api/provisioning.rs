@@ -119,20 +119,34 @@ fn team_path(team: &str) -> Result<TeamId, Problem> {
     TeamId::parse(team).map_err(|_| Problem(app::error::AppError::not_found("The team").into()))
 }
 
+#[utoipa::path(get, path = "/provisioning/v1/products", tag = "provisioning", security(("operator" = [])),
+    responses((status = 200, description = "Every product, retired ones too", body = Vec<ProductView>),
+        (status = 400, description = "A malformed body or field", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "No valid operator token", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The app is not an operator app", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),))]
 async fn list_products(State(st): State<AppState>, op: Result<Operator, ApiError>) -> Answer {
     op?;
     let all = service::products(&st.db).await?;
     Ok(Json(all.iter().map(ProductView::from).collect::<Vec<_>>()).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewProductBody {
+pub(crate) struct NewProductBody {
     code: String,
     name: String,
     flex_rate: Option<i64>,
 }
 
+#[utoipa::path(post, path = "/provisioning/v1/products", tag = "provisioning", security(("operator" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key are answered once more, never carried out twice")),
+    request_body = NewProductBody,
+    responses((status = 201, description = "Added; with a Flex rate it is on Flex at once", body = ProductView),
+        (status = 400, description = "A malformed body or field", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "No valid operator token", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The app is not an operator app", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "A product with this code exists", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "The Idempotency-Key was used for another request", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json")))]
 async fn add_product(
     State(st): State<AppState>,
     op: Result<Operator, ApiError>,
@@ -157,6 +171,13 @@ async fn add_product(
     answered(done, StatusCode::CREATED)
 }
 
+#[utoipa::path(post, path = "/provisioning/v1/products/{code}/retire", tag = "provisioning", security(("operator" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key are answered once more, never carried out twice"), ("code" = String, Path, description = "Product code")),
+    responses((status = 200, description = "Retired: off Flex for good", body = ProductView),
+        (status = 400, description = "A malformed body or field", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "No valid operator token", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The app is not an operator app", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such product", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json")))]
 async fn retire_product(
     State(st): State<AppState>,
     op: Result<Operator, ApiError>,
@@ -182,12 +203,17 @@ async fn retire_product(
     answered(done, StatusCode::OK)
 }
 
-#[derive(Serialize)]
-struct TeamView {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct TeamView {
     id: String,
     name: String,
 }
 
+#[utoipa::path(get, path = "/provisioning/v1/teams", tag = "provisioning", security(("operator" = [])),
+    responses((status = 200, description = "Every team, by name", body = Vec<TeamView>),
+        (status = 400, description = "A malformed body or field", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "No valid operator token", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The app is not an operator app", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),))]
 async fn list_teams(State(st): State<AppState>, op: Result<Operator, ApiError>) -> Answer {
     op?;
     let teams = service::teams(&st.db).await?;
@@ -196,12 +222,20 @@ async fn list_teams(State(st): State<AppState>, op: Result<Operator, ApiError>) 
     Ok(Json(out).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewTeamBody {
+pub(crate) struct NewTeamBody {
     name: String,
 }
 
+#[utoipa::path(post, path = "/provisioning/v1/teams", tag = "provisioning", security(("operator" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key are answered once more, never carried out twice")),
+    request_body = NewTeamBody,
+    responses((status = 201, description = "The new team", body = TeamView),
+        (status = 400, description = "A malformed body or field", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "No valid operator token", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The app is not an operator app", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "The Idempotency-Key was used for another request", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json")))]
 async fn add_team(
     State(st): State<AppState>,
     op: Result<Operator, ApiError>,
@@ -225,6 +259,13 @@ async fn add_team(
     answered(done, StatusCode::CREATED)
 }
 
+#[utoipa::path(get, path = "/provisioning/v1/teams/{team}/subscriptions", tag = "provisioning", security(("operator" = [])),
+    params(("team" = String, Path, description = "Team id")),
+    responses((status = 200, description = "The team's subscriptions and trials, past, live and future", body = Vec<SubscriptionView>),
+        (status = 400, description = "A malformed body or field", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "No valid operator token", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The app is not an operator app", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such team", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json")))]
 async fn list_subscriptions(
     State(st): State<AppState>,
     op: Result<Operator, ApiError>,
@@ -236,9 +277,9 @@ async fn list_subscriptions(
     Ok(Json(all.iter().map(SubscriptionView::from).collect::<Vec<_>>()).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewSubscriptionBody {
+pub(crate) struct NewSubscriptionBody {
     product: String,
     seats: i64,
     ends_at: String,
@@ -247,6 +288,16 @@ struct NewSubscriptionBody {
     trial: bool,
 }
 
+#[utoipa::path(post, path = "/provisioning/v1/teams/{team}/subscriptions", tag = "provisioning", security(("operator" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key are answered once more, never carried out twice"), ("team" = String, Path, description = "Team id")),
+    request_body = NewSubscriptionBody,
+    responses((status = 201, description = "The subscription or trial", body = SubscriptionView),
+        (status = 400, description = "A malformed body or field", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "No valid operator token", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The app is not an operator app", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such team or product", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "The team holds the product for an overlapping term, or it is retired", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "The Idempotency-Key was used for another request", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json")))]
 async fn add_subscription(
     State(st): State<AppState>,
     op: Result<Operator, ApiError>,
@@ -284,13 +335,22 @@ async fn add_subscription(
     answered(done, StatusCode::CREATED)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ChangeBody {
+pub(crate) struct ChangeBody {
     seats: Option<i64>,
     ends_at: Option<String>,
 }
 
+#[utoipa::path(patch, path = "/provisioning/v1/subscriptions/{id}", tag = "provisioning", security(("operator" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key are answered once more, never carried out twice"), ("id" = String, Path, description = "Subscription id")),
+    request_body = ChangeBody,
+    responses((status = 200, description = "The subscription as changed", body = SubscriptionView),
+        (status = 400, description = "A malformed body or field", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "No valid operator token", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The app is not an operator app", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such subscription", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "The new end overlaps another term", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json")))]
 async fn change_subscription(
     State(st): State<AppState>,
     op: Result<Operator, ApiError>,
@@ -323,15 +383,15 @@ async fn change_subscription(
     answered(done, StatusCode::OK)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct PurchaseBody {
+pub(crate) struct PurchaseBody {
     amount: i64,
     purchased_at: Option<String>,
 }
 
-#[derive(Serialize)]
-struct PurchaseView {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct PurchaseView {
     purchase_id: String,
     team: String,
     amount: i64,
@@ -339,6 +399,14 @@ struct PurchaseView {
     expires_at: String,
 }
 
+#[utoipa::path(post, path = "/provisioning/v1/teams/{team}/purchases", tag = "provisioning", security(("operator" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key are answered once more, never carried out twice"), ("team" = String, Path, description = "Team id")),
+    request_body = PurchaseBody,
+    responses((status = 201, description = "The purchase; valid one year", body = PurchaseView),
+        (status = 400, description = "A malformed body or field", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "No valid operator token", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The app is not an operator app", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such team", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json")))]
 async fn add_purchase(
     State(st): State<AppState>,
     op: Result<Operator, ApiError>,

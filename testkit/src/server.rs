@@ -26,12 +26,17 @@ pub struct Server {
 pub struct Options {
     pub smtp_url: Option<String>,
     pub test_clock: bool,
+    /// `serve --no-demo`: an empty installation, as a vendor starts one.
+    pub no_demo: bool,
     /// Serve as http://<host>:<port> (e.g. "localhost"): browsers keep cookies per host, so a
     /// second instance on another host name keeps its own session.
     pub public_host: Option<&'static str>,
     /// The integration tests' use of the binary: its APIs and server functions, without
     /// the built console (pages then render but do not hydrate).
     pub api_only: bool,
+    /// A `tessera` installed outside the repository: run that binary from a folder outside
+    /// the repository, with no `--site-root`, so it must find its own site files.
+    pub installed: Option<PathBuf>,
 }
 
 impl Server {
@@ -42,11 +47,12 @@ impl Server {
 
     pub fn start_with(opts: Options) -> Server {
         let root = workspace_root();
-        let bin =
-            std::env::var("TESSERA_BIN").map(PathBuf::from).unwrap_or(root.join("target/debug/tessera"));
+        let bin = opts.installed.clone().unwrap_or_else(|| {
+            std::env::var("TESSERA_BIN").map(PathBuf::from).unwrap_or(root.join("target/debug/tessera"))
+        });
         let site = std::env::var("TESSERA_SITE_ROOT").map(PathBuf::from).unwrap_or(root.join("target/site"));
         assert!(
-            opts.api_only || site.join("pkg/tessera.wasm").exists(),
+            opts.api_only || opts.installed.is_some() || site.join("pkg/tessera.wasm").exists(),
             "no built console at {}: run `cargo leptos build` first (scripts/test.sh does)",
             site.display()
         );
@@ -65,15 +71,21 @@ impl Server {
             }
             None => ("127.0.0.1:0".to_string(), None),
         };
-        let mut child = Command::new(&bin)
+        let mut command = Command::new(&bin);
+        if opts.installed.is_some() {
+            command.current_dir(dir.path()).env_remove("LEPTOS_SITE_ROOT");
+        }
+        let site_args = if opts.installed.is_some() { vec![] } else { vec!["--site-root".into(), site] };
+        let mut child = command
             .arg("--data-dir")
             .arg(dir.path())
             .args(["--database-url", &database_url])
-            .args(["serve", "--addr", &addr, "--demo-password", PASSWORD, "--site-root"])
-            .arg(&site)
+            .args(["serve", "--addr", &addr, "--demo-password", PASSWORD])
+            .args(site_args)
             .args(public_url.iter().flat_map(|u| ["--public-url".to_string(), u.clone()]))
             .args(opts.smtp_url.iter().flat_map(|u| ["--smtp-url".to_string(), u.clone()]))
             .args(opts.test_clock.then_some("--test-clock"))
+            .args(opts.no_demo.then_some("--no-demo"))
             .env_remove("DATABASE_URL")
             .env_remove("SMTP_URL")
             .env("RUST_LOG", "info,tower_http=warn")
@@ -103,17 +115,28 @@ impl Server {
 
     /// Runs a `tessera` command against this server's database and returns its JSON.
     pub fn cli(&self, args: &[&str]) -> serde_json::Value {
+        self.cli_with_input(args, "")
+    }
+
+    /// As `cli`, with `input` on the command's standard input (`--password-stdin`).
+    pub fn cli_with_input(&self, args: &[&str], input: &str) -> serde_json::Value {
+        use std::io::Write;
         let bin = std::env::var("TESSERA_BIN")
             .map(PathBuf::from)
             .unwrap_or(workspace_root().join("target/debug/tessera"));
-        let out = Command::new(bin)
+        let mut child = Command::new(bin)
             .arg("--data-dir")
             .arg(self.dir.path())
             .args(["--database-url", &self.database_url])
             .args(args)
             .env_remove("DATABASE_URL")
-            .output()
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
             .expect("run tessera");
+        child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
+        let out = child.wait_with_output().expect("run tessera");
         assert!(out.status.success(), "tessera {args:?}: {}", String::from_utf8_lossy(&out.stderr));
         serde_json::from_slice(&out.stdout).expect("JSON on stdout")
     }

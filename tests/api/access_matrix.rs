@@ -47,7 +47,9 @@ const SELF_SERVICE: [(&str, &str); 5] = [
 ];
 
 /// HTTP routes outside the matrix, and why.
-const OPEN_ROUTES: [(&str, &str); 22] = [
+const OPEN_ROUTES: [(&str, &str); 24] = [
+    ("/pkg/{*file}", "the console's site files (wasm, JS, CSS), the same for everyone"),
+    ("/openapi.json", "the public description of the REST APIs (tests/api/openapi.rs)"),
     ("/healthz", "liveness, no data"),
     ("/readyz", "readiness, no data"),
     ("/metrics", "counters by route pattern and status: no ids, no personal data (tests/api/operations.rs)"),

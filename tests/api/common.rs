@@ -50,7 +50,7 @@ pub async fn spawn_app_with(host: &str, ip_limits: ip_limits::IpLimits) -> TestA
     let addr = listener.local_addr().expect("addr");
     let cfg = WebConfig {
         addr,
-        site_root: "target/site".into(),
+        site: site().clone(),
         secure_cookies: false,
         public_url: format!("http://{host}:{}", addr.port()),
         userinfo_limit_per_minute: 500,
@@ -60,6 +60,13 @@ pub async fn spawn_app_with(host: &str, ip_limits: ip_limits::IpLimits) -> TestA
     let state = startup::app_state(db.clone(), clock.clone(), &cfg);
     let serving = Serving::start(listener, startup::router(state, &cfg));
     TestApp { url: format!("http://{host}:{}", addr.port()), db, clock, dir, serving }
+}
+
+/// The built console, read once per test process (the servers here answer with pages, not
+/// its files, but pages link the bundle by its hashed name).
+fn site() -> &'static tessera::site::Site {
+    static SITE: std::sync::OnceLock<tessera::site::Site> = std::sync::OnceLock::new();
+    SITE.get_or_init(|| tessera::site::Site::from_folder(&root().join("target/site")))
 }
 
 impl TestApp {

@@ -30,13 +30,18 @@ impl From<Refusal> for LicensingError {
 }
 
 /// A granted authorization: the contract's 200 body, as it is serialised.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct Granted {
+    /// `subscription`, `trial` or `flex`.
+    #[schema(value_type = String, example = "flex")]
     pub license_type: LicenseType,
+    /// A JWT (`typ` `tessera-lease`) signed with a key of the JWKS.
     pub lease: String,
     #[serde(serialize_with = "rfc3339_seconds")]
+    #[schema(value_type = String, format = DateTime)]
     pub offline_until: DateTime<Utc>,
     #[serde(serialize_with = "rfc3339_seconds")]
+    #[schema(value_type = String, format = DateTime)]
     pub next_check_at: DateTime<Utc>,
     pub tokens_charged: i64,
 }

@@ -334,7 +334,7 @@ pub async fn add_purchase(
 
 /// A subscription as the contract prints it (`subscription add|change|list`, and the
 /// provisioning API): `{"id","team","product","seats","starts_at","ends_at","trial"}`.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct SubscriptionView {
     pub id: String,
     pub team: String,
@@ -360,7 +360,7 @@ impl From<&Subscription> for SubscriptionView {
 }
 
 /// A catalogue entry as the contract prints it: `{"code","name","flex_rate","retired"}`.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct ProductView {
     pub code: String,
     pub name: String,
