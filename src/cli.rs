@@ -395,9 +395,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Tokens(TokensCommand::Add { team, amount, purchased_at }) => {
             let amount = vendor::token_amount(*amount).map_err(opt)?;
             let at = match purchased_at {
-                Some(s) => chrono::DateTime::parse_from_rfc3339(s)
-                    .map_err(|e| anyhow!("--purchased-at: {s:?} is not an RFC 3339 time ({e})"))?
-                    .with_timezone(&chrono::Utc),
+                Some(s) => vendor::instant("purchased_at", s).map_err(opt)?,
                 None => chrono::Utc::now(),
             };
             let db = open_db(&cli).await?;

@@ -62,6 +62,10 @@ fn describe() {
         "sign_in_lockouts_total",
         "Sign-ins refused because the address is locked after failures"
     );
+    describe_counter!(
+        "ssr_render_retries_total",
+        "Console pages rendered again after a stalled render (startup::page_watchdog)"
+    );
     describe_gauge!("outbox_backlog", "Email messages waiting to be delivered (due or retrying)");
     describe_gauge!("outbox_retrying", "Email messages waiting after at least one failed attempt");
     describe_gauge!("outbox_undeliverable", "Email messages given up as undeliverable");

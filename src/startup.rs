@@ -157,6 +157,7 @@ pub fn router(state: AppState, cfg: &WebConfig) -> Router {
             crate::security::provide_request_nonce,
             shell,
         ))
+        .layer(axum::middleware::from_fn_with_state(PAGE_RENDER_WITHIN, page_watchdog))
         .layer(sessions);
     if let Some(limit) = cfg.ip_limits.sign_in_layer() {
         // Outside the session layer: a refused guess never touches a session.
@@ -226,6 +227,41 @@ fn request_span<B>(req: &Request<B>) -> tracing::Span {
     tracing::info_span!("request", id, method = %req.method(), path = req.uri().path())
 }
 
+/// How long a console page may take to render before it is rendered again. Pages render in
+/// milliseconds to a second (the largest usage views: bench/RESULTS.md).
+pub const PAGE_RENDER_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// A watchdog around server-rendered pages. Now and then, with many requests at once, a
+/// page's render never finishes: a Suspense's resource is never woken again (leptos-rs/
+/// leptos#4647 and #4578 describe the same stall; leptos 0.8.23 still has it), and the
+/// browser waited until its own timeout. A page is a GET that changes nothing, so a render
+/// that overruns `PAGE_RENDER_WITHIN` is dropped and done once more; each retry is logged
+/// and counted (`ssr_render_retries_total`), so how often it happens stays visible.
+pub async fn page_watchdog(
+    State(within): State<std::time::Duration>,
+    req: Request<Body>,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::extract::MatchedPath;
+    let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_default();
+    let page = req.method() == axum::http::Method::GET
+        && (route == "/" || route == "/sign-in" || route.starts_with("/invite/") || route.starts_with("/t/"))
+        && !route.ends_with(".csv");
+    if !page {
+        return next.run(req).await;
+    }
+    let (parts, _) = req.into_parts();
+    let first = Request::from_parts(parts.clone(), Body::empty());
+    match tokio::time::timeout(within, next.clone().run(first)).await {
+        Ok(res) => res,
+        Err(_) => {
+            tracing::warn!(%route, "page render stalled; rendering it again");
+            metrics::counter!("ssr_render_retries_total").increment(1);
+            next.run(Request::from_parts(parts, Body::empty())).await
+        }
+    }
+}
+
 /// The bundle under `/pkg/` and each public file at the root, from memory (`site`).
 fn site_routes<S: Clone + Send + Sync + 'static>(site: &crate::site::Site) -> Router<S> {
     let mut r = Router::new().route("/pkg/{*file}", get(crate::site::serve));
@@ -282,6 +318,10 @@ pub fn spawn_session_sweeper(db: Db) {
             let before = chrono::Utc::now() - chrono::Duration::hours(1);
             if let Err(e) = store.db().forget_rate_windows(before).await {
                 tracing::warn!(error = %e, "rate window sweep failed");
+            }
+            if let Err(e) = app::store::idempotency::forget_before(&store.db().pool, chrono::Utc::now()).await
+            {
+                tracing::warn!(error = %e, "idempotency key sweep failed");
             }
             // Mailed single sign-on link requests live 30 minutes; the same margin.
             if let Err(e) = store.db().forget_sso_link_requests(before).await {

@@ -115,18 +115,29 @@ pub fn seats(n: i64) -> Result<i64, FieldError> {
     Ok(n)
 }
 
+/// The years an instant may fall in: four-digit years, so every stored time keeps one text
+/// form that sorts as it should (and a purchase's expiry a year later still fits).
+pub const YEARS: std::ops::RangeInclusive<i32> = 1970..=9000;
+
 /// An instant given as an RFC 3339 time, or as a date (`2027-12-31`), which means that day
 /// as it begins in UTC: a subscription that `--ends 2027-12-31` is over from that midnight,
 /// and the console shows "ends 2027-12-31".
 pub fn instant(field: &'static str, raw: &str) -> Result<DateTime<Utc>, FieldError> {
+    use chrono::Datelike;
     let s = raw.trim();
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc));
+    let t = match DateTime::parse_from_rfc3339(s) {
+        Ok(t) => t.with_timezone(&Utc),
+        Err(_) => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+            Ok(d) => d.and_time(chrono::NaiveTime::MIN).and_utc(),
+            Err(_) => {
+                return Err(bad(field, format!("{s:?} is neither a date (2027-12-31) nor an RFC 3339 time")))
+            }
+        },
+    };
+    if !YEARS.contains(&t.year()) {
+        return Err(bad(field, format!("{s:?} is outside the years {} to {}", YEARS.start(), YEARS.end())));
     }
-    match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        Ok(d) => Ok(d.and_time(chrono::NaiveTime::MIN).and_utc()),
-        Err(_) => Err(bad(field, format!("{s:?} is neither a date (2027-12-31) nor an RFC 3339 time"))),
-    }
+    Ok(t)
 }
 
 /// When a subscription or trial is live: from `starts_at` (inclusive) to `ends_at`
@@ -237,6 +248,10 @@ mod tests {
         );
         let e = instant("ends", "31/12/2027").unwrap_err();
         assert_eq!(e.field, "ends");
+        // Years that would not keep one sortable text form are refused.
+        for far in ["+10000-01-01", "-0001-01-01", "9999-12-31T00:00:00Z", "1969-12-31"] {
+            assert!(instant("ends", far).unwrap_err().problem.contains("outside the years"), "{far}");
+        }
     }
 
     #[test]

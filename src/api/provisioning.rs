@@ -121,7 +121,6 @@ fn team_path(team: &str) -> Result<TeamId, Problem> {
 
 #[utoipa::path(get, path = "/provisioning/v1/products", tag = "provisioning", security(("operator" = [])),
     responses((status = 200, description = "Every product, retired ones too", body = Vec<ProductView>),
-        (status = 400, description = "A malformed body or field", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No valid operator token", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "The app is not an operator app", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),))]
 async fn list_products(State(st): State<AppState>, op: Result<Operator, ApiError>) -> Answer {
@@ -146,7 +145,8 @@ pub(crate) struct NewProductBody {
         (status = 401, description = "No valid operator token", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "The app is not an operator app", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "A product with this code exists", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "The Idempotency-Key was used for another request", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json")))]
+        (status = 422, description = "The Idempotency-Key was used for another request", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json")))]
 async fn add_product(
     State(st): State<AppState>,
     op: Result<Operator, ApiError>,
@@ -168,6 +168,8 @@ async fn add_product(
         })
     })
     .await?;
+    // Known to this instance's licensing checks at once (to others within a second).
+    st.catalogue.forget();
     answered(done, StatusCode::CREATED)
 }
 
@@ -177,7 +179,8 @@ async fn add_product(
         (status = 400, description = "A malformed body or field", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No valid operator token", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "The app is not an operator app", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, description = "No such product", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json")))]
+        (status = 404, description = "No such product", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "The Idempotency-Key was used for another request", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json")))]
 async fn retire_product(
     State(st): State<AppState>,
     op: Result<Operator, ApiError>,
@@ -211,7 +214,6 @@ pub(crate) struct TeamView {
 
 #[utoipa::path(get, path = "/provisioning/v1/teams", tag = "provisioning", security(("operator" = [])),
     responses((status = 200, description = "Every team, by name", body = Vec<TeamView>),
-        (status = 400, description = "A malformed body or field", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No valid operator token", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "The app is not an operator app", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),))]
 async fn list_teams(State(st): State<AppState>, op: Result<Operator, ApiError>) -> Answer {
@@ -235,7 +237,8 @@ pub(crate) struct NewTeamBody {
         (status = 400, description = "A malformed body or field", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No valid operator token", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "The app is not an operator app", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "The Idempotency-Key was used for another request", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json")))]
+        (status = 422, description = "The Idempotency-Key was used for another request", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json")))]
 async fn add_team(
     State(st): State<AppState>,
     op: Result<Operator, ApiError>,
@@ -262,7 +265,6 @@ async fn add_team(
 #[utoipa::path(get, path = "/provisioning/v1/teams/{team}/subscriptions", tag = "provisioning", security(("operator" = [])),
     params(("team" = String, Path, description = "Team id")),
     responses((status = 200, description = "The team's subscriptions and trials, past, live and future", body = Vec<SubscriptionView>),
-        (status = 400, description = "A malformed body or field", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No valid operator token", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "The app is not an operator app", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such team", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json")))]
@@ -297,7 +299,8 @@ pub(crate) struct NewSubscriptionBody {
         (status = 403, description = "The app is not an operator app", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such team or product", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "The team holds the product for an overlapping term, or it is retired", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "The Idempotency-Key was used for another request", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json")))]
+        (status = 422, description = "The Idempotency-Key was used for another request", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json")))]
 async fn add_subscription(
     State(st): State<AppState>,
     op: Result<Operator, ApiError>,
@@ -350,7 +353,9 @@ pub(crate) struct ChangeBody {
         (status = 401, description = "No valid operator token", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "The app is not an operator app", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such subscription", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 409, description = "The new end overlaps another term", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json")))]
+        (status = 409, description = "The new end overlaps another term", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "The Idempotency-Key was used for another request", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json")))]
 async fn change_subscription(
     State(st): State<AppState>,
     op: Result<Operator, ApiError>,
@@ -406,7 +411,9 @@ pub(crate) struct PurchaseView {
         (status = 400, description = "A malformed body or field", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No valid operator token", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "The app is not an operator app", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, description = "No such team", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json")))]
+        (status = 404, description = "No such team", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "The Idempotency-Key was used for another request", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json")))]
 async fn add_purchase(
     State(st): State<AppState>,
     op: Result<Operator, ApiError>,

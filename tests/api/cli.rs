@@ -725,6 +725,7 @@ fn backup_copies_the_database_while_it_is_written() {
     let out = tessera(dir.path(), &["backup", "--to", file.to_str().unwrap()], None);
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let written = writer.join().unwrap();
+    assert!(written > 0, "the writer committed while the backup ran");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let report = json(&out);
     assert_eq!(report["bytes"].as_u64(), Some(std::fs::metadata(&file).unwrap().len()));

@@ -138,7 +138,14 @@ async fn metrics_move_with_the_requests_that_cause_them() {
     for gauge in ["outbox_backlog ", "outbox_undeliverable ", "signing_key_age_seconds "] {
         assert!(after.lines().any(|l| l.starts_with(gauge)), "{gauge} in {after}");
     }
-    // Raw paths never become labels: one series for every team's page.
+    // Raw paths never become labels: a request naming a team is counted under the pattern.
+    let path = format!("{}/provisioning/v1/teams/{northwind}/subscriptions", app.url);
+    assert_eq!(reqwest::get(&path).await.unwrap().status(), 401);
+    let after = metrics(&app.url).await;
+    assert!(
+        after.contains("route=\"/provisioning/v1/teams/{team}/subscriptions\",status=\"401\""),
+        "{after}"
+    );
     assert!(!after.contains(&northwind.to_string()), "no ids in labels");
 }
 
@@ -164,4 +171,48 @@ async fn readyz_answers_503_within_a_second_when_the_database_does_not_answer() 
     assert_eq!(reqwest::get(format!("{}/healthz", app.url)).await.unwrap().status(), 200, "still alive");
     drop(held);
     assert_eq!(reqwest::get(format!("{}/readyz", app.url)).await.unwrap().status(), 200);
+}
+
+/// The watchdog around server-rendered pages: a render that never finishes (the upstream
+/// stall `startup::page_watchdog` describes) is dropped and done again; other routes and
+/// other methods are left alone.
+#[tokio::test]
+async fn a_stalled_page_render_is_done_again_and_nothing_else_is_retried() {
+    use axum::body::Body;
+    use axum::http::Request;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use tower::ServiceExt;
+    let calls = Arc::new(AtomicUsize::new(0));
+    let stall_first = |calls: Arc<AtomicUsize>| {
+        move || {
+            let n = calls.fetch_add(1, Ordering::SeqCst);
+            async move {
+                if n == 0 {
+                    std::future::pending::<()>().await;
+                }
+                "rendered"
+            }
+        }
+    };
+    let router = axum::Router::new()
+        .route("/t/{team}/users", axum::routing::get(stall_first(calls.clone())))
+        .route("/api/{*fn_name}", axum::routing::get(stall_first(calls.clone())))
+        .layer(axum::middleware::from_fn_with_state(
+            Duration::from_millis(200),
+            tessera::startup::page_watchdog,
+        ));
+
+    let res =
+        router.clone().oneshot(Request::get("/t/abc/users").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(res.status(), 200);
+    let body = axum::body::to_bytes(res.into_body(), 1024).await.unwrap();
+    assert_eq!(&body[..], b"rendered");
+    assert_eq!(calls.load(Ordering::SeqCst), 2, "rendered a second time");
+
+    // A server function (not a page) is never run twice: it stays stalled.
+    calls.store(0, Ordering::SeqCst);
+    let api = router.oneshot(Request::get("/api/whoami").body(Body::empty()).unwrap());
+    assert!(tokio::time::timeout(Duration::from_millis(600), api).await.is_err());
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
 }

@@ -16,6 +16,11 @@ const V1: &str = "provisioning/v1";
 
 /// An app of Northwind, an operator app or not, and a client-credentials token of it.
 async fn app_token(app: &TestApp, operator: bool) -> String {
+    app_credentials(app, operator).await.0
+}
+
+/// As `app_token`, with the app's client id and secret.
+async fn app_credentials(app: &TestApp, operator: bool) -> (String, String, String) {
     let team = app.team_id("Northwind Studio").await;
     let actor = Actor { id: None, label: "test" };
     let (client, secret) = app::service::identity::add_app(
@@ -41,7 +46,7 @@ async fn app_token(app: &TestApp, operator: bool) -> String {
         .unwrap();
     assert_eq!(res.status(), 200);
     let body: Value = res.json().await.unwrap();
-    body["access_token"].as_str().unwrap().to_string()
+    (body["access_token"].as_str().unwrap().to_string(), client.id, secret)
 }
 
 struct Call {
@@ -213,9 +218,7 @@ async fn an_order_system_provisions_a_team_and_retries_change_nothing_twice() {
     let model = app.db.product_by_code("MODEL3D").await.unwrap().unwrap().id;
     app::store::flex::set_defaults(&mut tx, &northwind, &BTreeSet::from([model])).await.unwrap();
     tx.commit().await.unwrap();
-    app::store::tokens::add_purchase(&mut app.db.pool.begin().await.unwrap(), &northwind, 1, app.clock.now())
-        .await
-        .unwrap();
+    // (Northwind's demo purchases pay for Flex: only the defaults stand in the way.)
 
     let products = Licensing::new(&app, &team, "CAD Max desktop").await;
     let (status, granted) = authorize(&app, &products.token(&app, &all).await, "CAD-MAX").await;
@@ -394,4 +397,86 @@ async fn the_provisioning_api_refuses_everyone_but_operator_apps_and_bad_orders(
     assert_eq!(after.body, subs.body, "nothing changed");
     assert_eq!(count(&app, "SELECT COUNT(*) FROM products").await, products_before);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM teams").await, teams_before);
+}
+
+/// An operator token stops working when it is revoked or its app is gone; dates outside
+/// the years a stored time can hold are refused.
+#[tokio::test]
+async fn operator_tokens_end_with_revocation_or_the_app() {
+    let app = spawn_app().await;
+    let (token, client_id, secret) = app_credentials(&app, true).await;
+    assert_eq!(call(&app, Some(&token), Method::GET, "teams", None, None).await.status, 200);
+    let northwind = app.team_id("Northwind Studio").await;
+    let far = json!({"product": "VIEWER3D", "seats": 1, "ends_at": "+10000-01-01"});
+    let refused =
+        call(&app, Some(&token), Method::POST, &format!("teams/{northwind}/subscriptions"), None, Some(far))
+            .await;
+    problem(&refused, 400, "invalid_request");
+    assert!(refused.body["detail"].as_str().unwrap().contains("outside the years"), "{}", refused.body);
+
+    let res = reqwest::Client::new()
+        .post(format!("{}/authentication/v2/revoke", app.url))
+        .basic_auth(&client_id, Some(&secret))
+        .form(&[("token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    problem(&call(&app, Some(&token), Method::GET, "teams", None, None).await, 401, "invalid_token");
+
+    let (token, client_id, _) = app_credentials(&app, true).await;
+    sqlx::query("DELETE FROM oauth_clients WHERE id = $1")
+        .bind(&client_id)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let gone = call(&app, Some(&token), Method::GET, "teams", None, None).await;
+    problem(&gone, 401, "invalid_token");
+    assert!(gone.body["detail"].as_str().unwrap().contains("no longer exists"));
+}
+
+/// The same order sent twice at once, and a change retried: each is carried out once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn simultaneous_and_retried_orders_are_carried_out_once() {
+    let app = spawn_app().await;
+    let op = app_token(&app, true).await;
+    let team = call(&app, Some(&op), Method::POST, "teams", None, Some(json!({"name": "Twice Ltd"}))).await;
+    let team_id = team.body["id"].as_str().unwrap().to_string();
+    let path = format!("teams/{team_id}/purchases");
+    let buy = json!({"amount": 700});
+    let (a, b) = tokio::join!(
+        call(&app, Some(&op), Method::POST, &path, Some("same-order"), Some(buy.clone())),
+        call(&app, Some(&op), Method::POST, &path, Some("same-order"), Some(buy.clone())),
+    );
+    assert_eq!((a.status.as_u16(), b.status.as_u16()), (201, 201), "{} / {}", a.body, b.body);
+    assert_eq!(a.body, b.body, "both answered with the one purchase");
+    assert!(a.replayed != b.replayed, "one carried out, one answered again");
+    let team = TeamId::parse(&team_id).unwrap();
+    let lots = app::store::ledger::team_lots(&app.db.pool, &team).await.unwrap();
+    assert_eq!(app::domain::ledger::balance(&lots, app.clock.now()), 700);
+
+    let order = json!({"product": "DRAFT2D", "seats": 3, "ends_at": "2099-01-01"});
+    let sub = call(
+        &app,
+        Some(&op),
+        Method::POST,
+        &format!("teams/{team_id}/subscriptions"),
+        Some("sub-1"),
+        Some(order),
+    )
+    .await;
+    let patch = format!("subscriptions/{}", sub.body["id"].as_str().unwrap());
+    let change = json!({"seats": 4});
+    let first = call(&app, Some(&op), Method::PATCH, &patch, Some("grow-1"), Some(change.clone())).await;
+    let again = call(&app, Some(&op), Method::PATCH, &patch, Some("grow-1"), Some(change)).await;
+    assert_eq!((first.status.as_u16(), again.status.as_u16(), again.replayed), (200, 200, true));
+    assert_eq!(again.body, first.body);
+    let changes = count(
+        &app,
+        &format!(
+            "SELECT COUNT(*) FROM audit_log WHERE team_id = '{team_id}' AND action = 'subscription_change'"
+        ),
+    )
+    .await;
+    assert_eq!(changes, 1, "the retried change is audited once");
 }

@@ -127,6 +127,7 @@ pub async fn retire_product(
     code: &ProductCode,
     now: DateTime<Utc>,
 ) -> Result<CatalogueEntry, AppError> {
+    catalogue::lock_every_team(tx).await?;
     let entry = catalogue::entry_by_code(&mut **tx, code.as_str()).await?.ok_or_else(|| no_product(code))?;
     if !entry.retired {
         for (team, in_defaults, selections) in catalogue::retire(tx, &entry.id, now).await? {

@@ -142,6 +142,18 @@ pub async fn entry_by_code<'e, E: Executor<'e, Database = Any>>(
     row.as_ref().map(entry).transpose()
 }
 
+/// Every team's lock, in the one order (`ledger::lock_teams`), before anything is read: an
+/// admin saving Flex defaults or a selection holds their team's lock while reading the
+/// catalogue, so once a retirement holds them all no save can still add the product after
+/// its deletes. Retiring is a rare vendor step; the pause is one statement per team.
+pub async fn lock_every_team(tx: &mut sqlx::Transaction<'_, Any>) -> Result<()> {
+    // The ids are read first, but on SQLite the first lock is the transaction's first
+    // write only after that read: take the write lock with a no-op first.
+    sqlx::query("UPDATE products SET code = code WHERE 1 = 0").execute(&mut **tx).await?;
+    let all: Vec<TeamId> = teams(&mut **tx).await?.into_iter().map(|(id, _)| id).collect();
+    super::ledger::lock_teams(tx, &all).await
+}
+
 /// Marks the product retired (once: a second retirement changes nothing) and takes it out
 /// of every team's Flex defaults and every person's own Flex selection, so that no query
 /// meaning "on Flex" can still find it. Returns the teams whose Flex settings changed,
@@ -151,11 +163,6 @@ pub async fn retire(
     product_id: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<(TeamId, bool, i64)>> {
-    sqlx::query("UPDATE products SET retired_at = $2 WHERE id = $1 AND retired_at IS NULL")
-        .bind(product_id)
-        .bind(ts(now))
-        .execute(&mut **tx)
-        .await?;
     let rows = sqlx::query(
         "SELECT t.id, \
            CASE WHEN EXISTS (SELECT 1 FROM flex_defaults d WHERE d.team_id = t.id AND d.product_id = $1) \
@@ -174,6 +181,11 @@ pub async fn retire(
             touched.push((super::get_team_id(r, "id")?, in_defaults, selections));
         }
     }
+    sqlx::query("UPDATE products SET retired_at = $2 WHERE id = $1 AND retired_at IS NULL")
+        .bind(product_id)
+        .bind(ts(now))
+        .execute(&mut **tx)
+        .await?;
     sqlx::query("DELETE FROM flex_defaults WHERE product_id = $1")
         .bind(product_id)
         .execute(&mut **tx)
@@ -238,6 +250,19 @@ pub async fn subscription_by_id<'e, E: Executor<'e, Database = Any>>(
     let row =
         sqlx::query(&format!("{SUBSCRIPTION_SELECT} WHERE tp.id = $1")).bind(id).fetch_optional(ex).await?;
     row.as_ref().map(subscription).transpose()
+}
+
+/// Locks the team that holds subscription `id` (as `teams::lock_team`, and before any read,
+/// so SQLite's write lock is taken first) and returns it; `None` when there is no such
+/// subscription.
+pub async fn lock_subscription_team(tx: &mut sqlx::Transaction<'_, Any>, id: &str) -> Result<Option<TeamId>> {
+    let row = sqlx::query(
+        "UPDATE teams SET name = name WHERE id = (SELECT team_id FROM team_products WHERE id = $1) RETURNING id",
+    )
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.as_ref().map(|r| super::get_team_id(r, "id")).transpose()
 }
 
 /// Inserts a subscription or trial and returns its id.

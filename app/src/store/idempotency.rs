@@ -26,10 +26,15 @@ pub enum Claim {
     Mismatch,
 }
 
-/// Claims `once` for this transaction. A concurrent request with the same key waits on the
-/// row (PostgreSQL's unique index, SQLite's write lock) and then reads the answer committed.
+/// Claims `once` for this transaction. A concurrent request with the same key waits for
+/// the first one's transaction (PostgreSQL: on the key's unique index; SQLite: for the
+/// write lock, up to its busy timeout) and then reads the answer it committed.
 pub async fn claim(tx: &mut Transaction<'_, Any>, once: &Once<'_>, now: DateTime<Utc>) -> Result<Claim> {
-    sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
+    // This key's own answer, once older than KEPT_FOR, no longer counts (the sweeper
+    // removes the others: `forget_before`).
+    sqlx::query("DELETE FROM idempotency_keys WHERE client_id = $1 AND idem_key = $2 AND created_at < $3")
+        .bind(once.client_id)
+        .bind(once.key)
         .bind(ts(now - KEPT_FOR))
         .execute(&mut **tx)
         .await?;
@@ -73,4 +78,16 @@ pub async fn answer(tx: &mut Transaction<'_, Any>, once: &Once<'_>, status: u16,
     .execute(&mut **tx)
     .await?;
     super::changed_a_row(&done)
+}
+
+/// Removes answers kept longer than `KEPT_FOR` (the hourly sweeper).
+pub async fn forget_before<'e, E: sqlx::Executor<'e, Database = Any>>(
+    ex: E,
+    now: DateTime<Utc>,
+) -> Result<u64> {
+    let done = sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
+        .bind(ts(now - KEPT_FOR))
+        .execute(ex)
+        .await?;
+    Ok(done.rows_affected())
 }

@@ -424,13 +424,13 @@ impl Db {
         })
     }
 
-    /// Keys created after `since`, newest first.
     /// When the newest signing key was made (none before the first token).
     pub async fn newest_signing_key_at(&self) -> Result<Option<DateTime<Utc>>> {
         let row = sqlx::query("SELECT MAX(created_at) AS at FROM signing_keys").fetch_one(&self.pool).await?;
         super::get_opt_ts(&row, "at")
     }
 
+    /// Keys created after `since`, newest first.
     pub async fn signing_keys_since(&self, since: DateTime<Utc>) -> Result<Vec<SigningKeyRow>> {
         let rows = sqlx::query(
             "SELECT kid, alg, private_pem, public_jwk, created_at FROM signing_keys WHERE created_at > $1 ORDER BY created_at DESC",
