@@ -32,6 +32,40 @@ pub fn routes() -> Router<AppState> {
         .route("/provisioning/v1/teams/{team}/subscriptions", get(list_subscriptions).post(add_subscription))
         .route("/provisioning/v1/subscriptions/{id}", patch(change_subscription))
         .route("/provisioning/v1/teams/{team}/purchases", post(add_purchase))
+        .layer(axum::middleware::map_response(every_refusal_a_problem))
+}
+
+/// axum's own refusals (a method the route does not take, a body over the limit, a path
+/// it cannot read) come as plain text; the contract says every provisioning error is a
+/// problem document, so those are rewritten as one, with their status kept.
+async fn every_refusal_a_problem(res: Response) -> Response {
+    let status = res.status();
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/problem+json"));
+    if is_problem || !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    let code = match status {
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::NOT_FOUND => "not_found",
+        s if s.is_server_error() => "server_error",
+        _ => "invalid_request",
+    };
+    let (parts, body) = res.into_parts();
+    let text = axum::body::to_bytes(body, 4096).await.map(|b| String::from_utf8_lossy(&b).trim().to_string());
+    let detail = match text {
+        Ok(t) if !t.is_empty() => t,
+        _ => status.canonical_reason().unwrap_or("Refused").to_string(),
+    };
+    let mut problem = Problem(ApiError::new(status, code, detail)).into_response();
+    if let Some(allow) = parts.headers.get(header::ALLOW) {
+        problem.headers_mut().insert(header::ALLOW, allow.clone());
+    }
+    problem
 }
 
 type Answer = Result<Response, Problem>;

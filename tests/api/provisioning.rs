@@ -354,6 +354,9 @@ async fn the_provisioning_api_refuses_everyone_but_operator_apps_and_bad_orders(
         400,
         "invalid_request",
     );
+    // axum's own refusals are problem documents too.
+    problem(&call(&app, op, Method::DELETE, "teams", None, None).await, 405, "method_not_allowed");
+    problem(&call(&app, op, Method::POST, "teams", None, None).await, 415, "invalid_request");
     let nw = format!("teams/{northwind}/purchases");
     problem(
         &call(&app, op, Method::POST, &nw, None, Some(json!({"amount": 0}))).await,
