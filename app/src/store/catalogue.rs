@@ -147,8 +147,8 @@ pub async fn entry_by_code<'e, E: Executor<'e, Database = Any>>(
 /// catalogue, so once a retirement holds them all no save can still add the product after
 /// its deletes. Retiring is a rare vendor step; the pause is one statement per team.
 pub async fn lock_every_team(tx: &mut sqlx::Transaction<'_, Any>) -> Result<()> {
-    // The ids are read first, but on SQLite the first lock is the transaction's first
-    // write only after that read: take the write lock with a no-op first.
+    // On SQLite a transaction that reads first may be refused its first write if another
+    // writer committed meanwhile; a no-op write takes the write lock before the ids are read.
     sqlx::query("UPDATE products SET code = code WHERE 1 = 0").execute(&mut **tx).await?;
     let all: Vec<TeamId> = teams(&mut **tx).await?.into_iter().map(|(id, _)| id).collect();
     super::ledger::lock_teams(tx, &all).await
