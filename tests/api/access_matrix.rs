@@ -873,20 +873,6 @@ fn server_functions() -> BTreeSet<String> {
 }
 
 /// Paths of every `.route("...")` in src/startup.rs and src/api/*.rs.
-fn http_routes() -> BTreeSet<String> {
-    let root = common::root();
-    let mut files = vec![root.join("src/startup.rs")];
-    files.extend(common::files_under(&root.join("src/api"), &["rs"]));
-    let mut routes = BTreeSet::new();
-    for file in files {
-        let text = std::fs::read_to_string(&file).unwrap();
-        for piece in text.split(".route(").skip(1) {
-            let Some(rest) = piece.trim_start().strip_prefix('"') else { continue };
-            routes.insert(rest.split('"').next().unwrap_or_default().to_string());
-        }
-    }
-    routes
-}
 
 #[test]
 fn every_server_function_and_route_is_in_the_matrix() {
@@ -908,7 +894,7 @@ fn every_server_function_and_route_is_in_the_matrix() {
     let tested =
         ["/t/{team}/usage/export.csv", "/licensing/v1/authorize", "/licensing/v1/release", "/userinfo"];
     let known: BTreeSet<&str> = tested.into_iter().chain(OPEN_ROUTES.iter().map(|(p, _)| *p)).collect();
-    let routes = http_routes();
+    let routes = common::mounted_routes();
     let unknown: Vec<&String> = routes.iter().filter(|r| !known.contains(r.as_str())).collect();
     assert!(unknown.is_empty(), "HTTP routes neither tested nor listed in OPEN_ROUTES: {unknown:?}");
     let gone: Vec<&&str> = known.iter().filter(|p| !routes.contains(**p)).collect();

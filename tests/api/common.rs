@@ -216,3 +216,20 @@ impl Licensing {
         .token
     }
 }
+
+/// Every path given to `.route(` in the server's sources (`startup.rs` and `src/api`): what
+/// the access matrix and the OpenAPI document must each account for.
+pub fn mounted_routes() -> std::collections::BTreeSet<String> {
+    let root = root();
+    let mut files = vec![root.join("src/startup.rs")];
+    files.extend(files_under(&root.join("src/api"), &["rs"]));
+    let mut routes = std::collections::BTreeSet::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("read a source file");
+        for piece in text.split(".route(").skip(1) {
+            let Some(rest) = piece.trim_start().strip_prefix('"') else { continue };
+            routes.insert(rest.split('"').next().unwrap_or_default().to_string());
+        }
+    }
+    routes
+}

@@ -19,22 +19,6 @@ const NOT_REST: &[(&str, &str)] = &[
     ("/testing/clock", "mounted only with `serve --test-clock`"),
 ];
 
-/// Every path given to `.route(` in the server's sources.
-fn mounted() -> BTreeSet<String> {
-    let root = common::root();
-    let mut files = vec![root.join("src/startup.rs")];
-    files.extend(common::files_under(&root.join("src/api"), &["rs"]));
-    let mut routes = BTreeSet::new();
-    for file in files {
-        let text = std::fs::read_to_string(&file).unwrap();
-        for piece in text.split(".route(").skip(1) {
-            let Some(rest) = piece.trim_start().strip_prefix('"') else { continue };
-            routes.insert(rest.split('"').next().unwrap_or_default().to_string());
-        }
-    }
-    routes
-}
-
 #[tokio::test]
 async fn the_openapi_document_validates_and_lists_every_rest_route() {
     let app = spawn_app().await;
@@ -46,7 +30,7 @@ async fn the_openapi_document_validates_and_lists_every_rest_route() {
 
     let paths: BTreeSet<String> = doc["paths"].as_object().unwrap().keys().cloned().collect();
     let not_rest: BTreeSet<String> = NOT_REST.iter().map(|(p, _)| p.to_string()).collect();
-    let mounted = mounted();
+    let mounted = common::mounted_routes();
     let missing: Vec<&String> =
         mounted.iter().filter(|r| !not_rest.contains(*r) && !paths.contains(*r)).collect();
     assert!(missing.is_empty(), "REST routes missing from /openapi.json: {missing:?}");

@@ -260,6 +260,7 @@ async fn the_provisioning_api_refuses_everyone_but_operator_apps_and_bad_orders(
     let app = spawn_app().await;
     let products_before = count(&app, "SELECT COUNT(*) FROM products").await;
     let teams_before = count(&app, "SELECT COUNT(*) FROM teams").await;
+    let purchases_before = count(&app, "SELECT COUNT(*) FROM token_purchases").await;
     let new_product = Some(json!({"code": "EVIL", "name": "Evil"}));
 
     let outsider = call(&app, None, Method::POST, "products", None, new_product.clone()).await;
@@ -283,6 +284,51 @@ async fn the_provisioning_api_refuses_everyone_but_operator_apps_and_bad_orders(
         401,
         "invalid_token",
     );
+    // A plain member's and an invitee's tokens (through the same product sign-in) fare no
+    // better, on reads and on every change.
+    let desktop = Licensing::new(&app, &northwind, "Draft 2D desktop").await;
+    let member = common::new_account(
+        &app,
+        "plain@northwind.example",
+        "Plain Member",
+        Some((&northwind, Role::Member, MemberStatus::Active)),
+    )
+    .await;
+    let invitee = common::new_account(
+        &app,
+        "invitee@northwind.example",
+        "In Vitee",
+        Some((&northwind, Role::Member, MemberStatus::Invited)),
+    )
+    .await;
+    let nw = format!("teams/{northwind}");
+    for who in [member, invitee] {
+        let token = desktop.token(&app, &who).await;
+        for (method, path, body) in [
+            (Method::GET, "teams".to_string(), None),
+            (Method::POST, "teams".to_string(), Some(json!({"name": "Mine"}))),
+            (Method::POST, format!("{nw}/purchases"), Some(json!({"amount": 100}))),
+            (
+                Method::POST,
+                format!("{nw}/subscriptions"),
+                Some(json!({"product": "DRAFT2D", "seats": 99, "ends_at": "2099-01-01"})),
+            ),
+            (Method::POST, "products/DRAFT2D/retire".to_string(), None),
+        ] {
+            problem(&call(&app, Some(&token), method, &path, None, body).await, 401, "invalid_token");
+        }
+    }
+    // A signed-in console session (an admin's browser) carries no operator token.
+    let session = app.signed_in(common::ADMIN).await;
+    let res = session.get(format!("{}/{V1}/teams", app.url)).send().await.unwrap();
+    assert_eq!(res.status(), 401);
+    let res = session
+        .post(format!("{}/{V1}/teams", app.url))
+        .json(&json!({"name": "Via cookie"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
 
     let operator = app_token(&app, true).await;
     let op = Some(operator.as_str());
@@ -400,6 +446,8 @@ async fn the_provisioning_api_refuses_everyone_but_operator_apps_and_bad_orders(
     assert_eq!(after.body, subs.body, "nothing changed");
     assert_eq!(count(&app, "SELECT COUNT(*) FROM products").await, products_before);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM teams").await, teams_before);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM token_purchases").await, purchases_before);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM products WHERE retired_at IS NOT NULL").await, 0);
 }
 
 /// An operator token stops working when it is revoked or its app is gone; dates outside
