@@ -134,6 +134,7 @@ pub fn router(state: AppState, cfg: &WebConfig) -> Router {
         .merge(crate::api::provisioning::routes())
         .merge(crate::api::openapi::routes())
         .merge(crate::api::usage::routes())
+        .merge(crate::api::people::routes())
         .merge(site_routes(&cfg.site))
         .route(
             "/api/{*fn_name}",

@@ -56,6 +56,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("users") view=ByUser/>
                     <Route path=path!("users/import") view=Import/>
                     <Route path=path!("users/:member") view=Member/>
+                    <Route path=path!("invitations") view=crate::pages::invitations::PendingInvitations/>
                     <Route path=path!("products") view=ByProduct/>
                     <Route path=path!("products/:code") view=Product/>
                     <Route path=path!("settings") view=Settings/>

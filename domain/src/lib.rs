@@ -11,6 +11,7 @@ pub mod invitation;
 pub mod invitee;
 pub mod ledger;
 pub mod licensing;
+pub mod membership;
 pub mod names;
 pub mod oauth;
 pub mod password;

@@ -10,6 +10,7 @@ pub mod html;
 pub mod licensing;
 pub mod oauth;
 pub mod openapi;
+pub mod people;
 pub mod provisioning;
 pub mod sso;
 pub mod usage;

@@ -17,6 +17,7 @@ mod import;
 mod import_crash;
 mod licensing;
 mod mail_outbox;
+mod members;
 mod openapi;
 mod operations;
 mod provisioning;

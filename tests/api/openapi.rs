@@ -10,6 +10,7 @@ const NOT_REST: &[(&str, &str)] = &[
     ("/api/{*fn_name}", "the console's server functions"),
     ("/pkg/{*file}", "the console's site files"),
     ("/t/{team}/usage/export.csv", "a console download behind the session cookie"),
+    ("/t/{team}/people/export.csv", "a console download behind the session cookie"),
     ("/authentication/v2/authorize", "an HTML sign-in and consent page"),
     ("/sso", "HTML: single sign-on through the team's provider"),
     ("/sso/callback", "HTML: the provider's answer"),

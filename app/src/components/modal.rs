@@ -109,3 +109,79 @@ pub fn ConfirmUnassign(
         </Modal>
     }
 }
+
+/// Asks before removing people from the team (R-UM4), naming what each loses; the server
+/// works out the consequences (and any refusal, such as the last admin) before anything
+/// is changed.
+#[component]
+pub fn ConfirmRemoval(
+    team: String,
+    ids: Vec<String>,
+    remove: ServerAction<crate::server::members::RemoveMembers>,
+    on_close: impl Fn() + Clone + Send + Sync + 'static,
+) -> impl IntoView {
+    use crate::server::members::{removal_preview, RemoveMembers};
+    use leptos::either::Either;
+    let count = ids.len();
+    let (t, i) = (team.clone(), ids.clone());
+    let preview = Resource::new(|| (), move |_| removal_preview(t.clone(), i.clone()));
+    let team = StoredValue::new(team);
+    let ids = StoredValue::new(ids);
+    let (close, close2, close3) = (on_close.clone(), on_close.clone(), on_close.clone());
+    let title = if count == 1 {
+        "Remove this person from the team?".to_string()
+    } else {
+        format!("Remove {count} people from the team?")
+    };
+    view! {
+        <Modal labelled_by="remove-title" alert=true on_close=close>
+            <h2 id="remove-title">{title}</h2>
+            <Suspense fallback=|| view! { <p role="status">"Working out what this changes…"</p> }>
+                {move || {
+                    let (close2, close3) = (close2.clone(), close3.clone());
+                    Suspend::new(async move {
+                    match preview.await {
+                        Ok(p) => {
+                            let more = p.people.len().saturating_sub(8);
+                            let refused = p.refusal.clone();
+                            let close = close2.clone();
+                            Either::Left(view! {
+                                <p data-testid="removal-summary">{p.summary.clone()}</p>
+                                {(p.people.len() > 1).then(|| view! {
+                                    <ul class="consequences">
+                                        {p.people.iter().take(8).map(|s| view! { <li>{s.clone()}</li> }).collect_view()}
+                                        {(more > 0).then(|| view! { <li>{format!("and {more} more")}</li> })}
+                                    </ul>
+                                })}
+                                <p class="muted">"Usage history stays. Adding a person again later starts with nothing assigned."</p>
+                                {refused.clone().map(|r| view! { <p class="form-error" role="alert" data-testid="removal-refused">{r}</p> })}
+                                <div class="modal-actions">
+                                    <button type="button" class="button" data-testid="cancel-remove" on:click=move |_| close()>"Cancel"</button>
+                                    {refused.is_none().then(|| {
+                                        let close = close3.clone();
+                                        view! {
+                                            <button type="button" class="button danger" data-testid="confirm-remove"
+                                                on:click=move |_| {
+                                                    remove.dispatch(RemoveMembers { team: team.get_value(), member_ids: ids.get_value() });
+                                                    close();
+                                                }>"Remove from team"</button>
+                                        }
+                                    })}
+                                </div>
+                            })
+                        }
+                        Err(e) => {
+                            let close = close2.clone();
+                            Either::Right(view! {
+                                <p class="form-error" role="alert">{e.to_string()}</p>
+                                <div class="modal-actions">
+                                    <button type="button" class="button" on:click=move |_| close()>"Close"</button>
+                                </div>
+                            })
+                        }
+                    }
+                })}}
+            </Suspense>
+        </Modal>
+    }
+}

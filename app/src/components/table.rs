@@ -157,6 +157,7 @@ pub fn MemberBadges(status: String, guest: bool, admin: bool) -> impl IntoView {
     let (class, label) = match status.as_str() {
         "active" => ("badge badge-active", "Active"),
         "expired" => ("badge badge-expired", "Invitation expired"),
+        "not_invited" => ("badge badge-expired", "Not invited yet"),
         _ => ("badge badge-invited", "Invited"),
     };
     view! {

@@ -113,5 +113,42 @@ fn HomeView(home: TeamOverview) -> impl IntoView {
                 })
             }}
         </section>
+        <LeaveTeam team=home.team_id.clone() team_name=home.team_name.clone()/>
+    }
+}
+
+/// R-UM4: a person may leave a team (its last admin may not). Asked first; the person
+/// lands on their other teams afterwards.
+#[component]
+fn LeaveTeam(team: String, team_name: String) -> impl IntoView {
+    use crate::components::modal::Modal;
+    use crate::server::members::LeaveTeam as Leave;
+    let leave = ServerAction::<Leave>::new();
+    let confirm = RwSignal::new(false);
+    let team = StoredValue::new(team);
+    let question = format!("Leave {team_name}?");
+    view! {
+        <section class="panel" data-testid="leave-team">
+            <h2>"Your membership"</h2>
+            <p class="muted">"Leaving ends your access to this team's products. Your usage history stays with the team."</p>
+            <button type="button" class="button danger" data-testid="leave" on:click=move |_| { leave.clear(); confirm.set(true) }>"Leave team"</button>
+            {move || leave.value().get().and_then(Result::err).map(|e| view! { <p class="form-error" role="alert" data-testid="leave-error">{e.to_string()}</p> })}
+        </section>
+        {move || confirm.get().then(|| {
+            let question = question.clone();
+            view! {
+                <Modal labelled_by="leave-title" alert=true on_close=move || confirm.set(false)>
+                    <h2 id="leave-title">{question}</h2>
+                    <p>"You lose every product this team gives you, and an admin must invite you again to come back."</p>
+                    <div class="modal-actions">
+                        <button type="button" class="button" on:click=move |_| confirm.set(false)>"Stay"</button>
+                        <button type="button" class="button danger" data-testid="confirm-leave" on:click=move |_| {
+                            leave.dispatch(Leave { team: team.get_value() });
+                            confirm.set(false);
+                        }>"Leave team"</button>
+                    </div>
+                </Modal>
+            }
+        })}
     }
 }

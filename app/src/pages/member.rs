@@ -2,6 +2,7 @@ use crate::components::status::{ErrorPanel, Loading};
 use crate::components::table::MemberBadges;
 use crate::server::assign::{AssignUsers, ResendInvitation, UnassignUsers};
 use crate::server::devices::{member_devices, MemberDevicesView, RemoveMemberDevice};
+use crate::server::members::{RemoveMembers, SetMemberRole, WithdrawInvitation};
 use crate::server::people::{member_detail, MemberProfile};
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -15,12 +16,27 @@ pub fn Member() -> impl IntoView {
     let resend = ServerAction::<ResendInvitation>::new();
     let assign = ServerAction::<AssignUsers>::new();
     let unassign = ServerAction::<UnassignUsers>::new();
+    let set_role = ServerAction::<SetMemberRole>::new();
+    let lifecycle = Lifecycle { remove: ServerAction::new(), withdraw: ServerAction::new(), set_role };
+    // Once the person is removed or their invitation withdrawn, their page is gone: back to
+    // the list, which no longer shows them.
+    Effect::new(move |_| {
+        let done = matches!(lifecycle.remove.value().get(), Some(Ok(n)) if n > 0)
+            || matches!(lifecycle.withdraw.value().get(), Some(Ok(_)));
+        if done {
+            let team = params.read_untracked().get("team").unwrap_or_default();
+            leptos_router::hooks::use_navigate()(&format!("/t/{team}/users"), Default::default());
+        }
+    });
     let data = Resource::new(
         move || {
             (
                 params.read().get("team").unwrap_or_default(),
                 params.read().get("member").unwrap_or_default(),
-                resend.version().get() + assign.version().get() + unassign.version().get(),
+                resend.version().get()
+                    + assign.version().get()
+                    + unassign.version().get()
+                    + set_role.version().get(),
             )
         },
         |(team, member, _)| member_detail(team, member),
@@ -43,7 +59,7 @@ pub fn Member() -> impl IntoView {
         <Suspense fallback=|| view! { <Loading what="member"/> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(detail) => Either::Left(view! { <MemberView detail resend assign unassign devices/> }),
+                    Ok(detail) => Either::Left(view! { <MemberView detail resend assign unassign devices lifecycle/> }),
                     Err(e) => Either::Right(view! { <ErrorPanel error=e/> }),
                 }
             })}
@@ -58,11 +74,29 @@ fn MemberView(
     assign: ServerAction<AssignUsers>,
     unassign: ServerAction<UnassignUsers>,
     devices: DevicesData,
+    lifecycle: Lifecycle,
 ) -> impl IntoView {
+    use crate::components::modal::{ConfirmRemoval, Modal};
     let params = use_params_map();
     let team = params.read_untracked().get("team").unwrap_or_default();
     let m = detail.member.clone();
     let can_resend = detail.admin && m.status != "active";
+    let send_label = if m.status == "not_invited" { "Send invitation" } else { "Resend invitation" };
+    let confirm_remove = RwSignal::new(false);
+    let confirm_withdraw = RwSignal::new(false);
+    let Lifecycle { remove, withdraw, set_role } = lifecycle;
+    let lifecycle_error = move || {
+        remove
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| withdraw.value().get().and_then(Result::err))
+            .map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })
+    };
+    let (team_w, id_w, name_w) =
+        (StoredValue::new(team.clone()), StoredValue::new(m.id.clone()), StoredValue::new(m.name.clone()));
+    let role_section =
+        detail.admin.then(|| view! { <RoleAndGuest team=team.clone() member=m.clone() action=set_role/> });
     let flex_section =
         m.flex.then(|| view! { <FlexAccess team=team.clone() member=m.id.clone() admin=detail.admin/> });
     let devices = view! { <Devices team=team.clone() member=m.id.clone() data=devices/> };
@@ -88,20 +122,116 @@ fn MemberView(
                     </p>
                 })}
             </div>
-            {can_resend.then(|| view! {
-                <ActionForm action=resend>
-                    <input type="hidden" name="team" value=team.clone()/>
-                    <input type="hidden" name="member" value=m.id.clone()/>
-                    <button type="submit" class="button primary" disabled=move || resend.pending().get()>
-                        {move || if resend.pending().get() { "Sending…" } else { "Resend invitation" }}
-                    </button>
-                </ActionForm>
-            })}
+            <div class="header-actions">
+                {can_resend.then(|| view! {
+                    <ActionForm action=resend>
+                        <input type="hidden" name="team" value=team.clone()/>
+                        <input type="hidden" name="member" value=m.id.clone()/>
+                        <button type="submit" class="button primary" disabled=move || resend.pending().get()>
+                            {move || if resend.pending().get() { "Sending…" } else { send_label }}
+                        </button>
+                    </ActionForm>
+                    <button type="button" class="button danger" data-testid="withdraw"
+                        on:click=move |_| { withdraw.clear(); confirm_withdraw.set(true) }>"Withdraw invitation"</button>
+                })}
+                {(detail.admin && m.status == "active").then(|| view! {
+                    <button type="button" class="button danger" data-testid="remove-member"
+                        on:click=move |_| { remove.clear(); confirm_remove.set(true) }>"Remove from team"</button>
+                })}
+            </div>
         </header>
         {result}
+        {lifecycle_error}
+        {move || confirm_remove.get().then(|| view! {
+            <ConfirmRemoval team=team_w.get_value() ids=vec![id_w.get_value()] remove on_close=move || confirm_remove.set(false)/>
+        })}
+        {move || confirm_withdraw.get().then(|| view! {
+            <Modal labelled_by="withdraw-title" alert=true on_close=move || confirm_withdraw.set(false)>
+                <h2 id="withdraw-title">{format!("Withdraw the invitation to {}?", name_w.get_value())}</h2>
+                <p>"The invitation link stops working, and the person leaves the team with whatever was assigned to them. You can invite them again later."</p>
+                <div class="modal-actions">
+                    <button type="button" class="button" on:click=move |_| confirm_withdraw.set(false)>"Cancel"</button>
+                    <button type="button" class="button danger" data-testid="confirm-withdraw" on:click=move |_| {
+                        withdraw.dispatch(WithdrawInvitation { team: team_w.get_value(), member: id_w.get_value() });
+                        confirm_withdraw.set(false);
+                    }>"Withdraw invitation"</button>
+                </div>
+            </Modal>
+        })}
+        {role_section}
         <ProductsOf detail=detail.clone() assign unassign/>
         {flex_section}
         {devices}
+    }
+}
+
+/// The member page's lifecycle actions, made once at the page's top (see `Member`).
+#[derive(Clone, Copy)]
+struct Lifecycle {
+    remove: ServerAction<RemoveMembers>,
+    withdraw: ServerAction<WithdrawInvitation>,
+    set_role: ServerAction<SetMemberRole>,
+}
+
+/// R-UM5: the member's role and guest flag. What the guest flag would do to their Flex
+/// products (R-FX2: defaults are off for guests) is shown before saving.
+#[component]
+fn RoleAndGuest(
+    team: String,
+    member: crate::server::people::MemberView,
+    action: ServerAction<SetMemberRole>,
+) -> impl IntoView {
+    use crate::server::members::guest_effect;
+    let was_guest = member.guest;
+    let guest = RwSignal::new(was_guest);
+    let (t, id) = (team.clone(), member.id.clone());
+    let effect = Resource::new(
+        move || guest.get(),
+        move |g| {
+            let (t, id) = (t.clone(), id.clone());
+            async move {
+                if g == was_guest {
+                    Ok(None)
+                } else {
+                    guest_effect(t, id, g).await
+                }
+            }
+        },
+    );
+    let result = move || match action.value().get() {
+        Some(Ok(())) => Some(Either::Left(view! { <p class="toast" role="status">"Saved."</p> })),
+        Some(Err(e)) => Some(Either::Right(view! { <p class="form-error" role="alert">{e.to_string()}</p> })),
+        None => None,
+    };
+    view! {
+        <section class="panel" data-testid="role-guest">
+            <h2>"Role and guest"</h2>
+            <ActionForm action=action>
+                <input type="hidden" name="team" value=team/>
+                <input type="hidden" name="member" value=member.id.clone()/>
+                <div class="form-row">
+                    <label for="member-role">"Role"</label>
+                    <select id="member-role" name="role" data-testid="role-select">
+                        <option value="member" selected=!member.admin>"Member"</option>
+                        <option value="admin" selected=member.admin>"Admin (manages people, products and settings)"</option>
+                    </select>
+                </div>
+                <label class="check-row">
+                    <input type="checkbox" name="guest" value="on" data-testid="guest-check" checked=was_guest
+                        on:change=move |ev| guest.set(event_target_checked(&ev))/>
+                    "Guest (someone from outside the organisation; the team's default Flex assignments do not apply)"
+                </label>
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        effect.await.ok().flatten().map(|text| view! { <p class="note" role="status" data-testid="guest-effect">{text}</p> })
+                    })}
+                </Transition>
+                <button type="submit" class="button primary" data-testid="save-role" disabled=move || action.pending().get()>
+                    {move || if action.pending().get() { "Saving…" } else { "Save role" }}
+                </button>
+            </ActionForm>
+            {result}
+        </section>
     }
 }
 

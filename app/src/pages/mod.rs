@@ -5,6 +5,7 @@ pub mod by_user;
 pub mod flex_tokens;
 pub mod home;
 pub mod import;
+pub mod invitations;
 pub mod member;
 pub mod not_found;
 pub mod product;

@@ -8,7 +8,43 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 use std::collections::BTreeSet;
 
-/// Team settings: default Flex assignments (R-FX2) and the audit log.
+/// The team's name, editable by its admins.
+#[component]
+fn TeamNameForm() -> impl IntoView {
+    use crate::server::home::team_home;
+    use crate::server::members::RenameTeam;
+    let params = use_params_map();
+    let rename = ServerAction::<RenameTeam>::new();
+    let current = Resource::new(move || params.read().get("team").unwrap_or_default(), team_home);
+    view! {
+        <section class="panel" data-testid="team-name">
+            <h2>"Team name"</h2>
+            <Suspense fallback=|| view! { <Loading what="team name"/> }>
+                {move || Suspend::new(async move {
+                    current.await.ok().map(|home| view! {
+                        <ActionForm action=rename>
+                            <input type="hidden" name="team" value=home.team_id.clone()/>
+                            <div class="form-row">
+                                <label for="team-name-input">"Name"</label>
+                                <input id="team-name-input" name="name" type="text" maxlength="80" required=true
+                                    value=home.team_name.clone() data-testid="team-name-input"/>
+                                <button type="submit" class="button" data-testid="rename-team" disabled=move || rename.pending().get()>
+                                    {move || if rename.pending().get() { "Saving…" } else { "Rename team" }}
+                                </button>
+                            </div>
+                        </ActionForm>
+                    })
+                })}
+            </Suspense>
+            {move || rename.value().get().map(|r| match r {
+                Ok(name) => Either::Left(view! { <p class="toast" role="status" data-testid="rename-result">{format!("The team is now called {name}.")}</p> }),
+                Err(e) => Either::Right(view! { <p class="form-error" role="alert">{e.to_string()}</p> }),
+            })}
+        </section>
+    }
+}
+
+/// Team settings: the team's name, default Flex assignments (R-FX2) and the audit log.
 #[component]
 pub fn Settings() -> impl IntoView {
     let params = use_params_map();
@@ -37,6 +73,7 @@ pub fn Settings() -> impl IntoView {
                 <p class="lede">"Default Flex assignments for the whole team, and the record of every change admins made."</p>
             </div>
         </header>
+        <TeamNameForm/>
         <Suspense fallback=|| view! { <Loading what="default assignments"/> }>
             {move || Suspend::new(async move {
                 match defaults.await {

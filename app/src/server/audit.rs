@@ -20,12 +20,16 @@ pub struct AuditPage {
     pub limit: i64,
 }
 
-pub const AUDIT_ACTIONS: [(&str, &str); 18] = [
+pub const AUDIT_ACTIONS: [(&str, &str); 23] = [
     ("", "All changes"),
     ("assign", "Assign"),
     ("unassign", "Unassign"),
     ("invite", "Invite"),
     ("resend", "Resend"),
+    ("send_invitation", "Send invitation"),
+    ("withdraw", "Withdraw invitation"),
+    ("remove", "Remove from team"),
+    ("leave", "Leave team"),
     ("accept", "Accept"),
     ("flex_access", "Flex access"),
     ("defaults", "Default assignments"),
@@ -39,6 +43,7 @@ pub const AUDIT_ACTIONS: [(&str, &str); 18] = [
     ("sso", "Single sign-on"),
     ("sso_link", "Single sign-on links"),
     ("role", "Roles"),
+    ("rename_team", "Team name"),
 ];
 
 /// The team's audit log, newest first (admins only).

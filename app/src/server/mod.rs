@@ -9,6 +9,7 @@ pub mod flex;
 pub mod home;
 pub mod import;
 pub mod invitations;
+pub mod members;
 pub mod people;
 pub mod tokens;
 pub mod usage;

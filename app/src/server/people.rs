@@ -11,7 +11,7 @@ pub struct MemberView {
     pub id: String,
     pub name: String,
     pub email: String,
-    /// "active", "invited" or "expired".
+    /// "active", "invited", "expired", or "not_invited" (imported, never emailed).
     pub status: String,
     pub guest: bool,
     pub admin: bool,
@@ -29,6 +29,7 @@ impl MemberView {
         match self.status.as_str() {
             "active" => "Active",
             "expired" => "Invitation expired",
+            "not_invited" => "Not invited yet",
             _ => "Invited",
         }
     }
@@ -86,6 +87,9 @@ pub(crate) mod ssr {
     pub fn member_view(m: MemberRow, now: DateTime<Utc>) -> MemberView {
         let status = if m.active {
             "active"
+        } else if m.invite_emailed == Some(false) {
+            // R-IMP1: an import writes to nobody, so there is no invitation to expire yet.
+            "not_invited"
         } else if m.invite_expires_at.is_some_and(|e| e <= now) {
             "expired"
         } else {
@@ -118,6 +122,18 @@ pub(crate) mod ssr {
         Ok(rows)
     }
 
+    pub fn status_filter(status: Option<&str>) -> crate::store::people::StatusFilter {
+        use crate::store::people::StatusFilter;
+        match status {
+            Some("active") => StatusFilter::Active,
+            Some("invited") => StatusFilter::Invited,
+            Some("expired") => StatusFilter::Expired,
+            Some("not_invited") => StatusFilter::NotInvited,
+            Some("guest") => StatusFilter::Guests,
+            _ => StatusFilter::Any,
+        }
+    }
+
     pub fn offer_view(o: &TeamOffer) -> OfferView {
         OfferView {
             code: o.code.clone(),
@@ -140,7 +156,7 @@ pub async fn list_members(
     page: Option<i64>,
 ) -> Result<MemberPage, AppError> {
     use super::ssr::*;
-    use crate::store::people::{MemberQuery, MemberSort, StatusFilter};
+    use crate::store::people::{MemberQuery, MemberSort};
     use crate::store::teams::Role;
     let st = state()?;
     let (_, m) = require_admin(&st, &team).await?;
@@ -154,13 +170,7 @@ pub async fn list_members(
             _ => MemberSort::Name,
         },
         descending: desc.unwrap_or(false),
-        status: match status.as_deref() {
-            Some("active") => StatusFilter::Active,
-            Some("invited") => StatusFilter::Invited,
-            Some("expired") => StatusFilter::Expired,
-            Some("guest") => StatusFilter::Guests,
-            _ => StatusFilter::Any,
-        },
+        status: self::ssr::status_filter(status.as_deref()),
         offset: page_offset(page),
         limit: PAGE_SIZE,
     };
@@ -247,4 +257,32 @@ pub async fn find_members(team: String, q: String) -> Result<Vec<MemberView>, Ap
     let now = st.now();
     let rows = st.db.find_members(&m.team_id, &q, 8).await?;
     Ok(rows.into_iter().map(|r| self::ssr::member_view(r, now)).collect())
+}
+
+/// The most ids "select all matching" takes at once: a bulk action over more is better
+/// done with an import file.
+pub const SELECT_ALL_LIMIT: i64 = 10_000;
+
+/// The ids of every member matching the search and status filter (up to
+/// [`SELECT_ALL_LIMIT`]), for "select all matching" on Users by user.
+#[server(endpoint = "matching_member_ids")]
+pub async fn matching_member_ids(
+    team: String,
+    q: Option<String>,
+    status: Option<String>,
+) -> Result<Vec<String>, AppError> {
+    use super::ssr::*;
+    use crate::store::people::{MemberQuery, MemberSort};
+    let st = state()?;
+    let (_, m) = require_admin(&st, &team).await?;
+    let query = MemberQuery {
+        search: q.unwrap_or_default(),
+        sort: MemberSort::Name,
+        descending: false,
+        status: self::ssr::status_filter(status.as_deref()),
+        offset: 0,
+        limit: SELECT_ALL_LIMIT,
+    };
+    let (rows, _) = st.db.list_members(&m.team_id, &query, st.now()).await?;
+    Ok(rows.into_iter().map(|r| r.account_id.to_string()).collect())
 }

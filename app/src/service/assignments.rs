@@ -78,7 +78,7 @@ pub async fn assign(
     let mut outcome = Assigned::default();
     for e in invitees {
         let label = format!("{} <{}>", e.name, e.email);
-        let (id, new) = invite(st, &mut tx, admin, &e.name, &e.email, now).await?;
+        let (id, new) = invite(st, &mut tx, admin, &e.name, &e.email, (Role::Member, false), now).await?;
         if new {
             outcome.invited += 1;
             admin.audit(&mut tx, "invite", &label, (None, Some(json!({"status": "invited"}))), now).await?;
@@ -161,9 +161,11 @@ pub async fn resend_invitation(st: &AppState, admin: Admin<'_>, member: &UserId)
     }
     let email = Email::parse(&row.email).map_err(|e| AppError::invalid("email", e))?;
     send_invitation(st, &mut tx, admin, &row.account_id, &row.name, &email, now).await?;
+    // People an import added were never written to: this is their first invitation.
+    let action = if row.invite_emailed == Some(false) { "send_invitation" } else { "resend" };
     let target = format!("{} <{}>", row.name, row.email);
     admin
-        .audit(&mut tx, "resend", &target, (None, Some(json!({"sent_at": crate::store::ts(now)}))), now)
+        .audit(&mut tx, action, &target, (None, Some(json!({"sent_at": crate::store::ts(now)}))), now)
         .await?;
     tx.commit().await?;
     st.db.wake_outbox();
@@ -172,13 +174,15 @@ pub async fn resend_invitation(st: &AppState, admin: Admin<'_>, member: &UserId)
 
 /// Creates (or finds) the account, an invited membership and the invitation, and queues its
 /// email, all inside `tx`. The account id, and whether anyone was invited (false: already
-/// in the team, so there is only something to assign).
-async fn invite(
+/// in the team, so there is only something to assign). `role_guest` is what the new
+/// membership starts with.
+pub(crate) async fn invite(
     st: &AppState,
     tx: &mut Transaction<'_, Any>,
     admin: Admin<'_>,
     name: &PersonName,
     email: &Email,
+    role_guest: (Role, bool),
     now: DateTime<Utc>,
 ) -> Result<(UserId, bool), AppError> {
     let uid = match accounts::by_email(&mut **tx, email).await? {
@@ -188,12 +192,13 @@ async fn invite(
     if teams::membership(&mut **tx, admin.team_id(), &uid).await?.is_some() {
         return Ok((uid, false));
     }
-    add_member(&mut **tx, admin.team_id(), &uid, Role::Member, false, MemberStatus::Invited, now).await?;
+    add_member(&mut **tx, admin.team_id(), &uid, role_guest.0, role_guest.1, MemberStatus::Invited, now)
+        .await?;
     send_invitation(st, tx, admin, &uid, name.as_str(), email, now).await?;
     Ok((uid, true))
 }
 
-async fn send_invitation(
+pub(crate) async fn send_invitation(
     st: &AppState,
     tx: &mut Transaction<'_, Any>,
     admin: Admin<'_>,

@@ -12,6 +12,7 @@ pub mod import;
 pub mod keys;
 pub mod licensing;
 pub mod mail;
+pub mod members;
 pub mod passwords;
 pub mod products;
 pub mod ratelimit;

@@ -20,6 +20,8 @@ pub enum StatusFilter {
     Active,
     Invited,
     Expired,
+    /// Imported and never emailed (R-IMP1, R-INV2).
+    NotInvited,
     Guests,
 }
 
@@ -43,6 +45,9 @@ pub struct MemberRow {
     pub active: bool,
     /// Expiry of the live (not accepted, not superseded) invitation, if any.
     pub invite_expires_at: Option<DateTime<Utc>>,
+    /// Whether the live invitation was emailed: `Some(false)` for people an import added,
+    /// whom nobody has written to yet.
+    pub invite_emailed: Option<bool>,
     pub joined_at: DateTime<Utc>,
     pub assignments: i64,
     pub flex: bool,
@@ -51,6 +56,8 @@ pub struct MemberRow {
 pub(crate) const MEMBER_COLS: &str = "a.id, a.name, a.email, m.role, m.guest, m.status, m.created_at, \
      (SELECT MAX(i.expires_at) FROM invitations i WHERE i.team_id = m.team_id AND i.account_id = m.account_id \
         AND i.accepted_at IS NULL AND i.superseded_at IS NULL) AS invite_expires_at, \
+     (SELECT MIN(i.emailed) FROM invitations i WHERE i.team_id = m.team_id AND i.account_id = m.account_id \
+        AND i.accepted_at IS NULL AND i.superseded_at IS NULL) AS invite_emailed, \
      (SELECT COUNT(*) FROM assignments x WHERE x.team_id = m.team_id AND x.account_id = m.account_id) AS assigned, \
      (SELECT COUNT(*) FROM flex_users f WHERE f.team_id = m.team_id AND f.account_id = m.account_id) AS flex";
 
@@ -66,6 +73,7 @@ pub(crate) fn member_from(r: &AnyRow) -> Result<MemberRow> {
         guest: get_flag(r, "guest")?,
         active: status == "active",
         invite_expires_at: super::get_opt_ts(r, "invite_expires_at")?,
+        invite_emailed: r.try_get::<Option<i64>, _>("invite_emailed")?.map(|e| e != 0),
         joined_at: get_ts(r, "created_at")?,
         assignments: r.try_get("assigned")?,
         flex: flex > 0,
@@ -98,11 +106,17 @@ impl Db {
             StatusFilter::Active => " AND m.status = 'active'",
             StatusFilter::Invited => {
                 " AND m.status = 'invited' AND NOT EXISTS (SELECT 1 FROM invitations i WHERE i.team_id = m.team_id \
-                 AND i.account_id = m.account_id AND i.accepted_at IS NULL AND i.superseded_at IS NULL AND i.expires_at <= $3)"
+                 AND i.account_id = m.account_id AND i.accepted_at IS NULL AND i.superseded_at IS NULL \
+                 AND (i.expires_at <= $3 OR i.emailed = 0))"
             }
             StatusFilter::Expired => {
                 " AND m.status = 'invited' AND EXISTS (SELECT 1 FROM invitations i WHERE i.team_id = m.team_id \
-                 AND i.account_id = m.account_id AND i.accepted_at IS NULL AND i.superseded_at IS NULL AND i.expires_at <= $3)"
+                 AND i.account_id = m.account_id AND i.accepted_at IS NULL AND i.superseded_at IS NULL \
+                 AND i.expires_at <= $3 AND i.emailed = 1)"
+            }
+            StatusFilter::NotInvited => {
+                " AND m.status = 'invited' AND EXISTS (SELECT 1 FROM invitations i WHERE i.team_id = m.team_id \
+                 AND i.account_id = m.account_id AND i.accepted_at IS NULL AND i.superseded_at IS NULL AND i.emailed = 0)"
             }
             StatusFilter::Guests => " AND m.guest = 1",
         };
@@ -159,6 +173,162 @@ impl Db {
         .await?;
         rows.iter().map(member_from).collect()
     }
+}
+
+/// What removing one member takes away (R-UM4), read through the removing transaction.
+#[derive(Clone, Debug)]
+pub struct RemovalFacts {
+    pub member: MemberRow,
+    /// Names of the products whose seats the person holds in this team.
+    pub seats: Vec<String>,
+    /// A product the person holds through this team is running for them now.
+    pub running: bool,
+}
+
+pub async fn removal_facts(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    team: &TeamId,
+    account_id: &UserId,
+    now: DateTime<Utc>,
+) -> Result<Option<RemovalFacts>> {
+    let Some(member) = member(&mut **tx, team, account_id).await? else { return Ok(None) };
+    let seats = sqlx::query(
+        "SELECT p.name FROM assignments x JOIN products p ON p.id = x.product_id \
+         WHERE x.team_id = $1 AND x.account_id = $2 ORDER BY LOWER(p.name)",
+    )
+    .bind(team.as_str())
+    .bind(account_id.as_str())
+    .fetch_all(&mut **tx)
+    .await?
+    .iter()
+    .map(|r| r.try_get("name"))
+    .collect::<std::result::Result<Vec<String>, _>>()?;
+    // A session lapses after 24 hours without a heartbeat (R-LIC3). Which team a session was
+    // granted through is not recorded, so any live session of a product this team gives
+    // the person (a seat, or Flex) counts.
+    let live_after = ts(now - chrono::Duration::hours(24));
+    let running: i64 = sqlx::query(
+        "SELECT COUNT(*) AS n FROM license_sessions s WHERE s.account_id = $2 AND s.heartbeat_at > $3 \
+         AND (EXISTS (SELECT 1 FROM assignments x WHERE x.team_id = $1 AND x.account_id = s.account_id AND x.product_id = s.product_id) \
+           OR EXISTS (SELECT 1 FROM flex_users f WHERE f.team_id = $1 AND f.account_id = s.account_id))",
+    )
+    .bind(team.as_str())
+    .bind(account_id.as_str())
+    .bind(&live_after)
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get("n")?;
+    Ok(Some(RemovalFacts { member, seats, running: running > 0 }))
+}
+
+/// A pending invitation as the *Pending invitations* view lists it (R-INV2).
+#[derive(Clone, Debug)]
+pub struct PendingRow {
+    pub member: MemberRow,
+    pub sent_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub emailed: bool,
+    /// Who invited (or imported) the person; `None` for the command line or a deleted admin.
+    pub invited_by: Option<String>,
+}
+
+impl Db {
+    /// People of `team` who have not accepted, with their live invitation, newest first.
+    pub async fn pending_invitations(
+        &self,
+        team: &TeamId,
+        search: &str,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(Vec<PendingRow>, i64)> {
+        let filter = "FROM memberships m JOIN accounts a ON a.id = m.account_id \
+             JOIN invitations i ON i.team_id = m.team_id AND i.account_id = m.account_id \
+               AND i.accepted_at IS NULL AND i.superseded_at IS NULL \
+             LEFT JOIN accounts b ON b.id = i.created_by \
+             WHERE m.team_id = $1 AND m.status = 'invited' \
+             AND (LOWER(a.name) LIKE $2 ESCAPE '\\' OR a.email LIKE $2 ESCAPE '\\')";
+        let pattern = like_pattern(search);
+        let rows = sqlx::query(&format!(
+            "SELECT {MEMBER_COLS}, i.sent_at, i.expires_at, i.emailed, b.name AS invited_by {filter} \
+             ORDER BY i.sent_at DESC, a.id LIMIT $3 OFFSET $4"
+        ))
+        .bind(team.as_str())
+        .bind(&pattern)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.pool)
+        .await?;
+        let total: i64 = sqlx::query(&format!("SELECT COUNT(*) AS n {filter}"))
+            .bind(team.as_str())
+            .bind(&pattern)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?;
+        let rows = rows
+            .iter()
+            .map(|r| {
+                Ok(PendingRow {
+                    member: member_from(r)?,
+                    sent_at: get_ts(r, "sent_at")?,
+                    expires_at: get_ts(r, "expires_at")?,
+                    emailed: get_flag(r, "emailed")?,
+                    invited_by: r.try_get("invited_by")?,
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok((rows, total))
+    }
+
+    /// Every member of `team` in the CSV import's terms (R-IMP1): name, email, guest, the
+    /// codes of their seat assignments and Flex selection, and whether that selection is
+    /// "all". Ordered by email so two exports of one team are the same file.
+    pub async fn people_for_export(&self, team: &TeamId) -> Result<Vec<ExportRow>> {
+        let members = sqlx::query(
+            "SELECT a.id, a.name, a.email, m.guest, f.all_products \
+             FROM memberships m JOIN accounts a ON a.id = m.account_id \
+             LEFT JOIN flex_users f ON f.team_id = m.team_id AND f.account_id = m.account_id \
+             WHERE m.team_id = $1 ORDER BY a.email",
+        )
+        .bind(team.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        let codes = sqlx::query(
+            "SELECT x.account_id, p.code FROM assignments x JOIN products p ON p.id = x.product_id WHERE x.team_id = $1 \
+             UNION SELECT u.account_id, p.code FROM flex_user_products u JOIN products p ON p.id = u.product_id \
+               WHERE u.team_id = $1 AND p.retired_at IS NULL",
+        )
+        .bind(team.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut by_account: std::collections::HashMap<String, std::collections::BTreeSet<String>> =
+            std::collections::HashMap::new();
+        for r in &codes {
+            by_account.entry(r.try_get("account_id")?).or_default().insert(r.try_get("code")?);
+        }
+        members
+            .iter()
+            .map(|r| {
+                let id: String = r.try_get("id")?;
+                let all: Option<i64> = r.try_get("all_products")?;
+                Ok(ExportRow {
+                    name: r.try_get("name")?,
+                    email: r.try_get("email")?,
+                    guest: get_flag(r, "guest")?,
+                    all_flex: all.unwrap_or(0) != 0,
+                    codes: by_account.remove(&id).unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExportRow {
+    pub name: String,
+    pub email: String,
+    pub guest: bool,
+    pub all_flex: bool,
+    pub codes: std::collections::BTreeSet<String>,
 }
 
 /// One member of `team`, read through `ex` (a transaction that goes on to change them).

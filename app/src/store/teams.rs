@@ -240,3 +240,73 @@ pub async fn lock_team(tx: &mut sqlx::Transaction<'_, Any>, team: &TeamId) -> Re
         .await?;
     changed_a_row(&done)
 }
+
+/// How many active admins `team` has, read through `ex` (the transaction that is about to
+/// remove or demote some).
+pub async fn active_admins<'e, E: Executor<'e, Database = Any>>(ex: E, team: &TeamId) -> Result<usize> {
+    let n: i64 = sqlx::query(
+        "SELECT COUNT(*) AS n FROM memberships WHERE team_id = $1 AND role = 'admin' AND status = 'active'",
+    )
+    .bind(team.as_str())
+    .fetch_one(ex)
+    .await?
+    .try_get("n")?;
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
+/// Takes `account` out of `team` (R-UM4): the membership and everything that hangs on it
+/// (seat assignments, Flex access and selection, invitations) goes; usage history, devices
+/// and the account stay. The dependents are deleted by name rather than left to the
+/// foreign keys' cascades, so both engines do the same whatever their settings. `false`
+/// when the person was not in the team.
+pub async fn remove_member(
+    tx: &mut sqlx::Transaction<'_, Any>,
+    team: &TeamId,
+    account: &UserId,
+) -> Result<bool> {
+    for table in ["flex_user_products", "flex_users", "assignments", "invitations"] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE team_id = $1 AND account_id = $2"))
+            .bind(team.as_str())
+            .bind(account.as_str())
+            .execute(&mut **tx)
+            .await?;
+    }
+    let done = sqlx::query("DELETE FROM memberships WHERE team_id = $1 AND account_id = $2")
+        .bind(team.as_str())
+        .bind(account.as_str())
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Sets a member's role and guest flag (R-UM5) without touching whether they have accepted.
+pub async fn set_role_and_guest<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    team: &TeamId,
+    account: &UserId,
+    role: Role,
+    guest: bool,
+) -> Result<bool> {
+    let done =
+        sqlx::query("UPDATE memberships SET role = $1, guest = $2 WHERE team_id = $3 AND account_id = $4")
+            .bind(role.as_str())
+            .bind(i64::from(guest))
+            .bind(team.as_str())
+            .bind(account.as_str())
+            .execute(ex)
+            .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn rename_team<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    team: &TeamId,
+    name: &TeamName,
+) -> Result<()> {
+    let done = sqlx::query("UPDATE teams SET name = $1 WHERE id = $2")
+        .bind(name.as_str())
+        .bind(team.as_str())
+        .execute(ex)
+        .await?;
+    changed_a_row(&done)
+}

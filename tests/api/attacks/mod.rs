@@ -2,7 +2,7 @@
 //! member, an invitee or an outsider would, and asserts both the refusal and that nothing
 //! changed. One module per area, on whichever engine `TESSERA_TEST_ENGINE` names.
 mod client;
-mod devices;
+pub(crate) mod devices;
 mod identity;
 mod idp;
 mod sso;

@@ -1,0 +1,378 @@
+//! The member lifecycle (R-UM4, R-UM5, R-INV2): removing people, leaving a team,
+//! withdrawing and sending invitations, inviting without a product, roles and the guest
+//! flag, and the team's name. Each change is one transaction under the team's lock that
+//! reads what it changes through itself and writes its audit entries inside it.
+use crate::domain::access::{flex_products, Individual};
+use crate::domain::invitee::{all_valid, parse_entries};
+use crate::domain::membership::{admins_remain, removal_summary, LastAdmin, MemberRole, Removal};
+use crate::domain::{Email, TeamName, UserId};
+use crate::error::AppError;
+use crate::service::assignments::{invite, send_invitation};
+use crate::service::state::AppState;
+use crate::service::Admin;
+use crate::store::people::{self, RemovalFacts};
+use crate::store::teams::{self, lock_team, Role};
+use crate::store::ts;
+use serde_json::json;
+use sqlx::{Any, Transaction};
+use std::collections::BTreeSet;
+
+fn role_of(role: MemberRole) -> Role {
+    match role {
+        MemberRole::Admin => Role::Admin,
+        MemberRole::Member => Role::Member,
+    }
+}
+
+/// The distinct account ids among `ids`; one that is no id at all names nobody.
+fn parse_ids(ids: &[String]) -> Vec<UserId> {
+    let mut out: Vec<UserId> = ids.iter().filter_map(|id| UserId::parse(id).ok()).collect();
+    out.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    out.dedup();
+    out
+}
+
+fn removal(f: &RemovalFacts) -> Removal {
+    Removal {
+        name: if f.member.name.is_empty() { f.member.email.clone() } else { f.member.name.clone() },
+        seats: f.seats.clone(),
+        flex: f.member.flex,
+        invited: !f.member.active,
+        running: f.running,
+    }
+}
+
+/// What removing `ids` would do, for the confirmation (R-UM4): one sentence per person and
+/// a summary, or the refusal the removal itself would give.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RemovalPreview {
+    pub summary: String,
+    pub people: Vec<String>,
+    pub refusal: Option<String>,
+}
+
+/// Reads inside a transaction that is rolled back, so the preview sees exactly what
+/// `remove` would (the same queries, one snapshot) and changes nothing.
+pub async fn removal_preview(
+    st: &AppState,
+    admin: Admin<'_>,
+    ids: &[String],
+) -> Result<RemovalPreview, AppError> {
+    let mut tx = st.db.pool.begin().await?;
+    let found = facts_of(&mut tx, admin, &parse_ids(ids), st.now()).await?;
+    let refusal = may_remove(&mut tx, admin, &found).await.err().map(|e| e.to_string());
+    tx.rollback().await?;
+    let removals: Vec<Removal> = found.iter().map(removal).collect();
+    Ok(RemovalPreview {
+        summary: removal_summary(&removals),
+        people: removals.iter().map(Removal::sentence).collect(),
+        refusal,
+    })
+}
+
+async fn facts_of(
+    tx: &mut Transaction<'_, Any>,
+    admin: Admin<'_>,
+    ids: &[UserId],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<RemovalFacts>, AppError> {
+    let mut found = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(f) = people::removal_facts(tx, admin.team_id(), id, now).await? {
+            found.push(f);
+        }
+    }
+    Ok(found)
+}
+
+async fn may_remove(
+    tx: &mut Transaction<'_, Any>,
+    admin: Admin<'_>,
+    found: &[RemovalFacts],
+) -> Result<(), AppError> {
+    if found.is_empty() {
+        return Err(AppError::invalid("members", "Pick at least one member of this team."));
+    }
+    if found.iter().any(|f| f.member.account_id == admin.account.id) {
+        return Err(AppError::Conflict {
+            message: "You cannot remove yourself: use Leave team in your account instead.".into(),
+        });
+    }
+    let admins = found.iter().filter(|f| f.member.admin && f.member.active).count();
+    let active = teams::active_admins(&mut **tx, admin.team_id()).await?;
+    admins_remain(active, admins, LastAdmin::Remove)
+        .map_err(|e| AppError::Conflict { message: e.to_string() })
+}
+
+/// Removes `ids` from the team (R-UM4): their seats are freed, Flex access and defaults stop,
+/// a pending invitation dies, the next licensing check is refused; usage history stays.
+/// Ids that name nobody in the team are passed over. How many were removed.
+pub async fn remove(st: &AppState, admin: Admin<'_>, ids: &[String]) -> Result<usize, AppError> {
+    let now = st.now();
+    let mut tx = st.db.pool.begin().await?;
+    lock_team(&mut tx, admin.team_id()).await?;
+    let found = facts_of(&mut tx, admin, &parse_ids(ids), now).await?;
+    may_remove(&mut tx, admin, &found).await?;
+    for f in &found {
+        teams::remove_member(&mut tx, admin.team_id(), &f.member.account_id).await?;
+        let before = json!({
+            "role": if f.member.admin { "admin" } else { "member" },
+            "status": if f.member.active { "active" } else { "invited" },
+            "seats": f.seats,
+            "flex": f.member.flex,
+        });
+        let target = format!("{} <{}>", f.member.name, f.member.email);
+        admin.audit(&mut tx, "remove", &target, (Some(before), None), now).await?;
+    }
+    tx.commit().await?;
+    Ok(found.len())
+}
+
+/// The signed-in person leaves `member.team` (R-UM4), unless they are its last admin.
+pub async fn leave(st: &AppState, me: Admin<'_>) -> Result<(), AppError> {
+    let now = st.now();
+    let mut tx = st.db.pool.begin().await?;
+    lock_team(&mut tx, me.team_id()).await?;
+    let Some(f) = people::removal_facts(&mut tx, me.team_id(), &me.account.id, now).await? else {
+        return Err(AppError::NotAMember);
+    };
+    let leaving = usize::from(f.member.admin && f.member.active);
+    let active = teams::active_admins(&mut *tx, me.team_id()).await?;
+    admins_remain(active, leaving, LastAdmin::Remove).map_err(|_| AppError::Conflict {
+        message: "You are this team's last admin: make someone else an admin before you leave.".into(),
+    })?;
+    teams::remove_member(&mut tx, me.team_id(), &me.account.id).await?;
+    let target = format!("{} <{}>", f.member.name, f.member.email);
+    let before = json!({"seats": f.seats, "flex": f.member.flex});
+    me.audit(&mut tx, "leave", &target, (Some(before), None), now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Withdraws the invitation of someone who has not accepted (R-INV2): the link stops
+/// working and the person leaves the team with whatever was assigned to them meanwhile.
+pub async fn withdraw(st: &AppState, admin: Admin<'_>, member: &UserId) -> Result<String, AppError> {
+    let now = st.now();
+    let mut tx = st.db.pool.begin().await?;
+    lock_team(&mut tx, admin.team_id()).await?;
+    let row = people::member(&mut *tx, admin.team_id(), member)
+        .await?
+        .ok_or_else(|| AppError::not_found("This invitation"))?;
+    if row.active {
+        return Err(AppError::Conflict {
+            message: format!("{} has already accepted: remove them from the team instead.", row.name),
+        });
+    }
+    teams::remove_member(&mut tx, admin.team_id(), member).await?;
+    let target = format!("{} <{}>", row.name, row.email);
+    admin.audit(&mut tx, "withdraw", &target, (Some(json!({"status": "invited"})), None), now).await?;
+    tx.commit().await?;
+    Ok(row.name)
+}
+
+/// What sending invitations did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Sent {
+    pub sent: usize,
+    /// Already accepted: nothing to send.
+    pub active: usize,
+}
+
+/// Emails a new invitation (new link, new 7 days) to each of `ids` who has not accepted:
+/// people an import added, who were never written to, and people whose invitation is
+/// pending or expired (R-INV1, R-INV2). The admin's explicit choice, so it may send many.
+pub async fn send_invitations(st: &AppState, admin: Admin<'_>, ids: &[String]) -> Result<Sent, AppError> {
+    let now = st.now();
+    let ids = parse_ids(ids);
+    if ids.is_empty() {
+        return Err(AppError::invalid("members", "Pick at least one person to invite."));
+    }
+    let mut tx = st.db.pool.begin().await?;
+    lock_team(&mut tx, admin.team_id()).await?;
+    let mut out = Sent::default();
+    for id in &ids {
+        let Some(row) = people::member(&mut *tx, admin.team_id(), id).await? else { continue };
+        if row.active {
+            out.active += 1;
+            continue;
+        }
+        let email = Email::parse(&row.email).map_err(|e| AppError::invalid("email", e))?;
+        send_invitation(st, &mut tx, admin, &row.account_id, &row.name, &email, now).await?;
+        let action = if row.invite_emailed == Some(false) { "send_invitation" } else { "resend" };
+        let target = format!("{} <{}>", row.name, row.email);
+        admin.audit(&mut tx, action, &target, (None, Some(json!({"sent_at": ts(now)}))), now).await?;
+        out.sent += 1;
+    }
+    tx.commit().await?;
+    if out.sent > 0 {
+        st.db.wake_outbox();
+    }
+    Ok(out)
+}
+
+/// Invites the people typed as `Full Name <email>` entries (R-UM3) without assigning them
+/// anything, with the role and guest flag chosen in the dialog (R-UM5). People already in
+/// the team are counted, not changed. Nothing is saved unless every entry is valid.
+pub async fn invite_people(
+    st: &AppState,
+    admin: Admin<'_>,
+    entries: &str,
+    role: MemberRole,
+    guest: bool,
+) -> Result<(usize, usize), AppError> {
+    let now = st.now();
+    let parsed = parse_entries(entries);
+    let people = all_valid(&parsed).map_err(|problems| {
+        let lines: Vec<String> = problems.iter().map(|(n, err)| format!("Entry {n}: {err}")).collect();
+        AppError::invalid("people", lines.join("\n"))
+    })?;
+    if people.is_empty() {
+        return Err(AppError::invalid(
+            "people",
+            "Enter at least one person as Full Name <email@example.com>.",
+        ));
+    }
+    let mut tx = st.db.pool.begin().await?;
+    lock_team(&mut tx, admin.team_id()).await?;
+    let (mut invited, mut already) = (0, 0);
+    for p in people {
+        let (_, new) = invite(st, &mut tx, admin, &p.name, &p.email, (role_of(role), guest), now).await?;
+        if new {
+            invited += 1;
+            let target = format!("{} <{}>", p.name, p.email);
+            let after = json!({"status": "invited", "role": role.as_str(), "guest": guest});
+            admin.audit(&mut tx, "invite", &target, (None, Some(after)), now).await?;
+        } else {
+            already += 1;
+        }
+    }
+    tx.commit().await?;
+    st.db.wake_outbox();
+    Ok((invited, already))
+}
+
+/// What turning a member's guest flag to `guest` does to their Flex products (R-FX2:
+/// defaults are off for guests), in words; `None` when it changes nothing.
+pub async fn guest_effect(
+    st: &AppState,
+    admin: Admin<'_>,
+    member: &UserId,
+    guest: bool,
+) -> Result<Option<String>, AppError> {
+    let row =
+        st.db.member(admin.team_id(), member).await?.ok_or_else(|| AppError::not_found("This member"))?;
+    let Some(individual) = st.db.flex_individual(admin.team_id(), member).await? else { return Ok(None) };
+    let catalogue = st.db.flex_catalogue().await?;
+    let settings = st.db.team_flex_settings(admin.team_id()).await?;
+    let ids: BTreeSet<String> = catalogue.iter().map(|p| p.id.clone()).collect();
+    let names = |set: &BTreeSet<String>| {
+        let list: Vec<String> =
+            catalogue.iter().filter(|p| set.contains(&p.id)).map(|p| p.name.clone()).collect();
+        if list.is_empty() {
+            "no Flex products".to_string()
+        } else {
+            list.join(", ")
+        }
+    };
+    let before = flex_products(&individual, row.guest, &settings, &ids);
+    let after = flex_products(&individual, guest, &settings, &ids);
+    if before == after {
+        return Ok(None);
+    }
+    let source = |g: bool| {
+        if crate::domain::access::defaults_apply(g, &settings) {
+            "the team's default assignments"
+        } else if matches!(individual, Individual::All) {
+            "their own selection (all products)"
+        } else {
+            "their own selection"
+        }
+    };
+    Ok(Some(format!(
+        "{} can use {} now, through {}; after this change, {}, through {}.",
+        row.name,
+        names(&before),
+        source(row.guest),
+        names(&after),
+        source(guest)
+    )))
+}
+
+/// Changes a member's role and guest flag (R-UM5). The last active admin cannot be made a
+/// member; an admin cannot change their own role (another admin must).
+pub async fn set_role(
+    st: &AppState,
+    admin: Admin<'_>,
+    member: &UserId,
+    role: MemberRole,
+    guest: bool,
+) -> Result<(), AppError> {
+    let now = st.now();
+    let mut tx = st.db.pool.begin().await?;
+    lock_team(&mut tx, admin.team_id()).await?;
+    let row = people::member(&mut *tx, admin.team_id(), member)
+        .await?
+        .ok_or_else(|| AppError::not_found("This member"))?;
+    let was = if row.admin { MemberRole::Admin } else { MemberRole::Member };
+    if was == role && row.guest == guest {
+        return Ok(());
+    }
+    if row.account_id == admin.account.id && was != role {
+        return Err(AppError::Conflict {
+            message: "You cannot change your own role: ask another admin of the team.".into(),
+        });
+    }
+    if was == MemberRole::Admin && role == MemberRole::Member && row.active {
+        let active = teams::active_admins(&mut *tx, admin.team_id()).await?;
+        admins_remain(active, 1, LastAdmin::Demote)
+            .map_err(|e| AppError::Conflict { message: e.to_string() })?;
+    }
+    teams::set_role_and_guest(&mut *tx, admin.team_id(), member, role_of(role), guest).await?;
+    let target = format!("{} <{}>", row.name, row.email);
+    let change = (
+        Some(json!({"role": was.as_str(), "guest": row.guest})),
+        Some(json!({"role": role.as_str(), "guest": guest})),
+    );
+    admin.audit(&mut tx, "role", &target, change, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Renames the team (Team settings).
+pub async fn rename_team(st: &AppState, admin: Admin<'_>, name: &str) -> Result<String, AppError> {
+    let name = TeamName::parse(name).map_err(|e| AppError::invalid("name", e))?;
+    let now = st.now();
+    let mut tx = st.db.pool.begin().await?;
+    lock_team(&mut tx, admin.team_id()).await?;
+    let before = admin.team.team_name.clone();
+    if before != name.as_str() {
+        teams::rename_team(&mut *tx, admin.team_id(), &name).await?;
+        let change = (Some(json!({"name": before})), Some(json!({"name": name.as_str()})));
+        admin.audit(&mut tx, "rename_team", name.as_str(), change, now).await?;
+    }
+    tx.commit().await?;
+    Ok(name.as_str().to_string())
+}
+
+/// The team's people as a CSV file in the import's own format (R-IMP1), so importing it
+/// back changes nothing. Cells a spreadsheet would run as formulas are defused.
+pub async fn export_people(st: &AppState, admin: Admin<'_>) -> Result<String, AppError> {
+    use crate::domain::csv_import::export_cell;
+    let rows = st.db.people_for_export(admin.team_id()).await?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let fail = |e: csv::Error| AppError::internal(e);
+    w.write_record(["name", "email", "products", "guest"]).map_err(fail)?;
+    for r in rows {
+        let products =
+            if r.all_flex { "*".to_string() } else { r.codes.iter().cloned().collect::<Vec<_>>().join(";") };
+        w.write_record([
+            export_cell(&r.name).as_ref(),
+            export_cell(&r.email).as_ref(),
+            products.as_str(),
+            if r.guest { "true" } else { "false" },
+        ])
+        .map_err(fail)?;
+    }
+    let bytes = w.into_inner().map_err(|e| AppError::internal(e.to_string()))?;
+    String::from_utf8(bytes).map_err(AppError::internal)
+}

@@ -1,0 +1,247 @@
+//! R-UM4 and R-UM5: removing people from a team, leaving it, and changing a member's role
+//! and guest flag. The rules are about what remains afterwards: a team never ends up
+//! without an active admin, and an admin is told what a removal does before it happens.
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The roles a team admin can give today (the primary and SSO admins come with groups).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MemberRole {
+    Admin,
+    Member,
+}
+
+impl MemberRole {
+    /// `admin` or `member`, as forms and the CSV send them (any case, trimmed).
+    pub fn parse(raw: &str) -> Result<Self, RoleError> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "admin" => Ok(MemberRole::Admin),
+            "member" => Ok(MemberRole::Member),
+            _ => Err(RoleError(raw.trim().chars().take(40).collect())),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MemberRole::Admin => "admin",
+            MemberRole::Member => "member",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            MemberRole::Admin => "Admin",
+            MemberRole::Member => "Member",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoleError(String);
+
+impl fmt::Display for RoleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "\"{}\" is not a role: choose Admin or Member.", self.0)
+    }
+}
+
+impl std::error::Error for RoleError {}
+
+/// Why a change would leave the team without anyone to run it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LastAdmin {
+    /// Removing (or the leaving of) these people takes every active admin away.
+    Remove,
+    /// Making this person a member leaves no active admin.
+    Demote,
+}
+
+impl fmt::Display for LastAdmin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LastAdmin::Remove => f.write_str(
+                "A team needs at least one admin: make someone else an admin before removing the last one.",
+            ),
+            LastAdmin::Demote => f.write_str(
+                "A team needs at least one admin: make someone else an admin before changing this one's role.",
+            ),
+        }
+    }
+}
+
+impl std::error::Error for LastAdmin {}
+
+/// R-UM4: `active_admins` is how many active admins the team has now, `leaving` how many of
+/// them the change takes away (removed, leaving, or demoted). Invited admins do not count:
+/// nobody has accepted for them yet, so they cannot run the team.
+pub fn admins_remain(active_admins: usize, leaving: usize, why: LastAdmin) -> Result<(), LastAdmin> {
+    if leaving > 0 && active_admins <= leaving {
+        Err(why)
+    } else {
+        Ok(())
+    }
+}
+
+/// What removing one person from a team takes away, as the confirmation states it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Removal {
+    pub name: String,
+    /// Names of the subscription and trial products whose seats the person holds.
+    pub seats: Vec<String>,
+    pub flex: bool,
+    /// The person has not accepted: a pending invitation dies with the membership.
+    pub invited: bool,
+    /// A product is running for them right now (a live licence session).
+    pub running: bool,
+}
+
+fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+impl Removal {
+    /// One sentence: "Ada Lovelace loses Draft 2D and Flex access; 1 seat is freed; her
+    /// open session ends at its next check." (with "their", as the person's pronoun is
+    /// not known).
+    pub fn sentence(&self) -> String {
+        let mut losses = self.seats.clone();
+        if self.flex {
+            losses.push("Flex access".into());
+        }
+        let mut parts = Vec::new();
+        parts.push(if losses.is_empty() {
+            format!("{} leaves the team with no products", self.name)
+        } else {
+            format!("{} loses {}", self.name, and_list(&losses))
+        });
+        if !self.seats.is_empty() {
+            let n = self.seats.len();
+            parts.push(format!("{} {} freed", plural(n, "seat", "seats"), if n == 1 { "is" } else { "are" }));
+        }
+        if self.invited {
+            parts.push("the invitation link stops working".into());
+        }
+        if self.running {
+            parts.push("their open session ends at its next check".into());
+        }
+        format!("{}.", parts.join("; "))
+    }
+}
+
+/// A removal of several people, summed up for the confirmation of a bulk action.
+pub fn removal_summary(people: &[Removal]) -> String {
+    match people {
+        [] => "Nobody is selected.".into(),
+        [one] => one.sentence(),
+        many => {
+            let seats: usize = many.iter().map(|r| r.seats.len()).sum();
+            let flex = many.iter().filter(|r| r.flex).count();
+            let invited = many.iter().filter(|r| r.invited).count();
+            let running = many.iter().filter(|r| r.running).count();
+            let mut parts = vec![format!("{} leave the team", plural(many.len(), "person", "people"))];
+            if seats > 0 {
+                parts.push(format!(
+                    "{} {} freed",
+                    plural(seats, "seat", "seats"),
+                    if seats == 1 { "is" } else { "are" }
+                ));
+            }
+            if flex > 0 {
+                parts.push(plural(flex, "person loses Flex access", "people lose Flex access"));
+            }
+            if invited > 0 {
+                parts.push(plural(invited, "invitation link stops working", "invitation links stop working"));
+            }
+            if running > 0 {
+                parts.push(plural(
+                    running,
+                    "open session ends at its next check",
+                    "open sessions end at their next check",
+                ));
+            }
+            format!("{}.", parts.join("; "))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_parse_in_any_case_and_refuse_the_rest() {
+        assert_eq!(MemberRole::parse(" Admin "), Ok(MemberRole::Admin));
+        assert_eq!(MemberRole::parse("member"), Ok(MemberRole::Member));
+        let err = MemberRole::parse("owner").unwrap_err();
+        assert_eq!(err.to_string(), "\"owner\" is not a role: choose Admin or Member.");
+    }
+
+    #[test]
+    fn the_last_active_admin_stays() {
+        assert_eq!(admins_remain(1, 1, LastAdmin::Remove), Err(LastAdmin::Remove));
+        assert_eq!(admins_remain(1, 1, LastAdmin::Demote), Err(LastAdmin::Demote));
+        assert_eq!(admins_remain(3, 3, LastAdmin::Remove), Err(LastAdmin::Remove));
+        assert_eq!(admins_remain(2, 1, LastAdmin::Remove), Ok(()));
+        // Removing only members never trips the rule, even in a team with no admin left
+        // (one made by the command line, say).
+        assert_eq!(admins_remain(0, 0, LastAdmin::Remove), Ok(()));
+    }
+
+    #[test]
+    fn one_removal_names_every_consequence() {
+        let r = Removal {
+            name: "Ada Lovelace".into(),
+            seats: vec!["Draft 2D".into()],
+            flex: true,
+            invited: false,
+            running: true,
+        };
+        assert_eq!(
+            r.sentence(),
+            "Ada Lovelace loses Draft 2D and Flex access; 1 seat is freed; their open session ends at its next check."
+        );
+        let r = Removal {
+            name: "Grace Hopper".into(),
+            seats: vec!["Draft 2D".into(), "Model 3D".into()],
+            flex: false,
+            invited: true,
+            running: false,
+        };
+        assert_eq!(
+            r.sentence(),
+            "Grace Hopper loses Draft 2D and Model 3D; 2 seats are freed; the invitation link stops working."
+        );
+        let bare = Removal { name: "Alan Turing".into(), ..Removal::default() };
+        assert_eq!(bare.sentence(), "Alan Turing leaves the team with no products.");
+    }
+
+    #[test]
+    fn several_removals_are_summed() {
+        let a = Removal {
+            name: "A".into(),
+            seats: vec!["X".into(), "Y".into()],
+            flex: true,
+            invited: false,
+            running: true,
+        };
+        let b =
+            Removal { name: "B".into(), seats: vec!["X".into()], flex: false, invited: true, running: false };
+        assert_eq!(
+            removal_summary(&[a, b]),
+            "2 people leave the team; 3 seats are freed; 1 person loses Flex access; 1 invitation link stops working; 1 open session ends at its next check."
+        );
+    }
+}
