@@ -60,7 +60,7 @@ if [ ! -x tools/node_modules/.bin/wasm-opt ] || [ ! -d tools/node_modules/@serio
   (cd tools && npm ci --no-fund --no-audit --silent)
 fi
 
-if [ "$want_browser" = 1 ] && [ ! -f end2end/node_modules/playwright/cli.js ]; then
-  say "npm install the Playwright driver into end2end/"
+if [ "$want_browser" = 1 ] && { [ ! -f end2end/node_modules/playwright/cli.js ] || [ ! -f end2end/node_modules/axe-core/axe.min.js ]; }; then
+  say "npm install the Playwright driver and axe-core into end2end/"
   (cd end2end && npm ci --no-fund --no-audit --silent)
 fi

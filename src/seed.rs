@@ -100,7 +100,9 @@ pub async fn seed_demo(db: &Db, password: &str, now: DateTime<Utc>) -> anyhow::R
         demo_profile(&mut tx, &acc, company, title, locale, country, city, since).await?;
         if invited {
             // Two recent invitations and older ones already expired, so every status shows.
-            // Not emailed: demo links are never sent, only their hashes exist.
+            // Marked as emailed, as the story goes, although no message exists: demo links
+            // are never sent, only their hashes exist. (Unemailed ones would read "not
+            // invited yet", as people an import added do.)
             let sent = if i < 20 { now - Duration::days(2) } else { now - Duration::days(10) };
             let (_, hash) = app::service::secrets::new_token();
             app::store::invitations::create(
@@ -110,7 +112,7 @@ pub async fn seed_demo(db: &Db, password: &str, now: DateTime<Utc>) -> anyhow::R
                 &hash,
                 sent,
                 app::domain::invitation::expires_at(sent),
-                false,
+                true,
                 Some(admin.as_str()),
             )
             .await?;

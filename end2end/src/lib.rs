@@ -44,6 +44,15 @@ impl Chromium {
     pub async fn page(&self) -> Page {
         let ctx = self.browser.new_context().await.expect("context");
         ctx.set_default_timeout(15_000.0).await;
+        // Uncaught errors (a wasm panic ends in one) are kept where `hydrated` can see them:
+        // a page whose hydration crashed still shows its server-rendered HTML.
+        ctx.add_init_script(
+            "window.__pageErrors = [];
+             addEventListener('error', e => window.__pageErrors.push(String(e.message || e.error || e)));
+             addEventListener('unhandledrejection', e => window.__pageErrors.push(String(e.reason)));",
+        )
+        .await
+        .expect("error recorder");
         let page = ctx.new_page().await.expect("page");
         // Browser-side errors and warnings land in the test's output, shown when it fails.
         page.on_console(|m| async move {
@@ -84,6 +93,9 @@ impl Chromium {
 pub async fn hydrated(page: &Page) {
     let opts = WaitForOptions::builder().state(WaitForState::Attached).timeout(20_000.0).build();
     page.locator("body[data-hydrated=true]").wait_for(opts).await.expect("page hydrated");
+    let errors: Vec<String> =
+        page.evaluate("() => window.__pageErrors || []", None::<&()>).await.expect("read page errors");
+    assert!(errors.is_empty(), "{}: the page threw while hydrating: {errors:?}", page.url());
 }
 
 /// Waits until the page URL path starts with `prefix`.
@@ -152,4 +164,48 @@ pub async fn admin_in_northwind(page: &Page, server: &Server) {
         .to_have_text("Northwind Studio")
         .await
         .expect("team shown");
+}
+
+/// One accessibility rule a page breaks, as axe-core reports it.
+#[derive(Debug, serde::Deserialize)]
+pub struct AxeViolation {
+    pub id: String,
+    pub impact: Option<String>,
+    pub help: String,
+    /// The first few offending elements, each with axe's summary of what to fix.
+    pub nodes: Vec<String>,
+}
+
+/// axe-core's source (end2end/node_modules, installed by the set-up script), read once.
+fn axe_source() -> &'static str {
+    static SOURCE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SOURCE.get_or_init(|| {
+        let path = workspace_root().join("end2end/node_modules/axe-core/axe.min.js");
+        std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{}: {e} (run scripts/setup.sh --browser)", path.display()))
+    })
+}
+
+/// Runs axe-core in the page as it is now (dialogs open included) against WCAG 2.1 A and
+/// AA, and fails the test with every violation named. The script is evaluated through the
+/// DevTools protocol, which the console's Content-Security-Policy does not govern, so the
+/// page is checked exactly as it is served.
+pub async fn assert_accessible(page: &Page, what: &str) {
+    let loaded: bool =
+        page.evaluate("() => typeof window.axe === 'object'", None::<&()>).await.expect("probe axe");
+    if !loaded {
+        page.evaluate_expression(axe_source()).await.expect("load axe-core");
+    }
+    let script = "async () => {
+        const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+        return r.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help,
+            nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' :: ' + (n.failureSummary || '')) }));
+    }";
+    let violations: Vec<AxeViolation> = page.evaluate(script, None::<&()>).await.expect("run axe-core");
+    assert!(
+        violations.is_empty(),
+        "{what} ({}): {} WCAG 2.1 A/AA violation(s):\n{violations:#?}",
+        page.url(),
+        violations.len()
+    );
 }

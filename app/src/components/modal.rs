@@ -4,7 +4,7 @@ use leptos::html::Div;
 use leptos::prelude::*;
 
 const FOCUSABLE: &str =
-    "button:not([disabled]), input:not([disabled]), textarea:not([disabled]), select, a[href]";
+    "button:not([disabled]), input:not([disabled]):not([type=hidden]), textarea:not([disabled]), select, a[href]";
 
 #[component]
 pub fn Modal(
@@ -133,6 +133,15 @@ pub fn ConfirmRemoval(
     } else {
         format!("Remove {count} people from the team?")
     };
+    // The answers arrive after the dialog opened (the preview is fetched): the safe one
+    // takes the focus when it appears.
+    let cancel_ref = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(b) = cancel_ref.get() {
+            let _ = b.focus();
+        }
+    });
     view! {
         <Modal labelled_by="remove-title" alert=true on_close=close>
             <h2 id="remove-title">{title}</h2>
@@ -156,7 +165,7 @@ pub fn ConfirmRemoval(
                                 <p class="muted">"Usage history stays. Adding a person again later starts with nothing assigned."</p>
                                 {refused.clone().map(|r| view! { <p class="form-error" role="alert" data-testid="removal-refused">{r}</p> })}
                                 <div class="modal-actions">
-                                    <button type="button" class="button" data-testid="cancel-remove" on:click=move |_| close()>"Cancel"</button>
+                                    <button type="button" class="button" data-testid="cancel-remove" node_ref=cancel_ref on:click=move |_| close()>"Cancel"</button>
                                     {refused.is_none().then(|| {
                                         let close = close3.clone();
                                         view! {

@@ -51,6 +51,10 @@ pub fn ByUser() -> impl IntoView {
         }
     });
     let team = move || params.read().get("team").unwrap_or_default();
+    let offers = Resource::new(
+        move || (params.read().get("team").unwrap_or_default(), bulk.assign.version().get()),
+        |(team, _)| crate::server::people::team_offers(team),
+    );
     let invite_open = RwSignal::new(false);
     view! {
         <Title text="Users by user"/>
@@ -59,7 +63,7 @@ pub fn ByUser() -> impl IntoView {
                 <h1>"Users by user"</h1>
                 <p class="lede">"Everyone in this team, with their status. Open a person to see and change their products."</p>
             </div>
-            <div class="header-actions">
+            <div class="header-actions row">
                 <button type="button" class="button primary" data-testid="invite-users"
                     on:click=move |_| { bulk.invite.clear(); invite_open.set(true) }>"Invite users"</button>
                 <a class="button" href=move || format!("/t/{}/invitations", team())>"Pending invitations"</a>
@@ -75,9 +79,9 @@ pub fn ByUser() -> impl IntoView {
         </div>
         <Suspense fallback=|| view! { <Loading what="members"/> }>
             {move || Suspend::new(async move {
-                match data.await {
-                    Ok(page) => Either::Left(view! { <MemberTable page bulk/> }),
-                    Err(e) => Either::Right(view! { <ErrorPanel error=e/> }),
+                match (data.await, offers.await) {
+                    (Ok(page), Ok(offers)) => Either::Left(view! { <MemberTable page bulk offers/> }),
+                    (Err(e), _) | (_, Err(e)) => Either::Right(view! { <ErrorPanel error=e/> }),
                 }
             })}
         </Suspense>
@@ -226,19 +230,23 @@ fn InviteDialog(
 
 /// The bar a selection brings up: assign a product, send invitations, remove.
 #[component]
-fn BulkBar(bulk: Bulk, total: i64, page_ids: Vec<String>) -> impl IntoView {
+fn BulkBar(
+    bulk: Bulk,
+    total: i64,
+    page_ids: Vec<String>,
+    offers: Vec<crate::server::people::OfferView>,
+) -> impl IntoView {
     use crate::components::modal::ConfirmRemoval;
-    use crate::server::people::team_offers;
     let params = use_params_map();
     let query = use_query_map();
-    let team = move || params.read().get("team").unwrap_or_default();
+    // Event handlers read the team without subscribing (they run outside any reactive scope).
+    let team_now = move || params.read_untracked().get("team").unwrap_or_default();
     let count = move || bulk.selected.read().len();
     let confirm_remove = RwSignal::new(false);
-    let offers = Resource::new(team, team_offers);
     let code = RwSignal::new(String::new());
     let page_len = page_ids.len();
     let whole_page = move || page_len > 0 && bulk.selected.read().len() >= page_len;
-    let ids = move || bulk.selected.get().into_iter().collect::<Vec<_>>();
+    let ids = move || bulk.selected.get_untracked().into_iter().collect::<Vec<_>>();
     view! {
         <div class="bulk-bar" role="region" aria-label="Selected people" data-testid="bulk-bar"
             hidden=move || count() == 0>
@@ -247,38 +255,36 @@ fn BulkBar(bulk: Bulk, total: i64, page_ids: Vec<String>) -> impl IntoView {
                 <button type="button" class="button link" data-testid="select-all-matching"
                     on:click=move |_| {
                         let q = query.read_untracked();
-                        bulk.all.dispatch(MatchingMemberIds { team: team(), q: q.get("q"), status: q.get("status") });
+                        bulk.all.dispatch(MatchingMemberIds { team: team_now(), q: q.get("q"), status: q.get("status") });
                     }>{format!("Select all {total} matching")}</button>
             })}
             <label for="bulk-product" class="visually-hidden">"Product to assign"</label>
             <select id="bulk-product" on:change=move |ev| code.set(event_target_value(&ev))>
                 <option value="">"Assign product…"</option>
-                <Transition fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        offers.await.unwrap_or_default().into_iter().map(|o| view! { <option value=o.code.clone()>{o.name.clone()}</option> }).collect_view()
-                    })}
-                </Transition>
+                // A plain list: markers of a Suspense inside <select> do not survive the HTML
+                // parser, so hydration would find nodes it did not render.
+                {offers.into_iter().map(|o| view! { <option value=o.code.clone()>{o.name.clone()}</option> }).collect_view()}
             </select>
             <button type="button" class="button" data-testid="bulk-assign" disabled=move || code.read().is_empty()
                 on:click=move |_| {
-                    bulk.assign.dispatch(AssignUsers { team: team(), code: code.get_untracked(), member_ids: ids(), new_people: String::new() });
+                    bulk.assign.dispatch(AssignUsers { team: team_now(), code: code.get_untracked(), member_ids: ids(), new_people: String::new() });
                 }>"Assign"</button>
             <button type="button" class="button" data-testid="bulk-send"
-                on:click=move |_| { bulk.send.dispatch(SendInvitations { team: team(), member_ids: ids() }); }>"Send invitation"</button>
+                on:click=move |_| { bulk.send.dispatch(SendInvitations { team: team_now(), member_ids: ids() }); }>"Send invitation"</button>
             <button type="button" class="button danger" data-testid="bulk-remove"
                 on:click=move |_| { bulk.remove.clear(); confirm_remove.set(true) }>"Remove from team"</button>
             <button type="button" class="button link" on:click=move |_| bulk.selected.set(BTreeSet::new())>"Clear selection"</button>
         </div>
         {move || confirm_remove.get().then(|| view! {
-            <ConfirmRemoval team=team() ids=ids() remove=bulk.remove on_close=move || confirm_remove.set(false)/>
+            <ConfirmRemoval team=team_now() ids=ids() remove=bulk.remove on_close=move || confirm_remove.set(false)/>
         })}
     }
 }
 
 #[component]
-fn MemberTable(page: MemberPage, bulk: Bulk) -> impl IntoView {
+fn MemberTable(page: MemberPage, bulk: Bulk, offers: Vec<crate::server::people::OfferView>) -> impl IntoView {
     let params = use_params_map();
-    let team = move || params.read().get("team").unwrap_or_default();
+    let team = move || params.read_untracked().get("team").unwrap_or_default();
     if page.rows.is_empty() {
         return Either::Left(view! {
             <section class="panel empty-state">
@@ -294,7 +300,7 @@ fn MemberTable(page: MemberPage, bulk: Bulk) -> impl IntoView {
         page_ids_all.with_value(|ids| !ids.is_empty() && ids.iter().all(|id| sel.contains(id)))
     };
     Either::Right(view! {
-        {admin.then(|| view! { <BulkBar bulk total page_ids/> })}
+        {admin.then(|| view! { <BulkBar bulk total page_ids offers/> })}
         <section class="panel flush">
             <table class="table" data-testid="members">
                 <thead>

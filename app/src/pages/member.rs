@@ -122,7 +122,7 @@ fn MemberView(
                     </p>
                 })}
             </div>
-            <div class="header-actions">
+            <div class="header-actions row">
                 {can_resend.then(|| view! {
                     <ActionForm action=resend>
                         <input type="hidden" name="team" value=team.clone()/>
