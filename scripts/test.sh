@@ -83,8 +83,9 @@ fi
 
 # There are three kinds of test: unit tests beside the rules, `tests/api` (the integration
 # tests, one binary) and `end2end/tests/browser` (the browser tests, one binary); the
-# PostgreSQL run repeats the two kinds that reach a database. $1 = engine; $2 = whether to
-# include the unit tests.
+# PostgreSQL run repeats the two kinds that reach a database. The server library's own unit
+# tests are in `tests/api/edge`, so they run with the integration tests (`--lib` compiles it
+# as an empty crate: see src/lib.rs). $1 = engine; $2 = whether to include the unit tests.
 suite() {
   local engine=$1 units=$2
   local targets=(--test api)

@@ -323,7 +323,10 @@ pub async fn open_db(cli: &Cli) -> anyhow::Result<Db> {
     Ok(db)
 }
 
-fn redact(url: &str) -> String {
+/// The URL with the password of its user part replaced by `***`, fit for messages. Public
+/// for the tests (tests/api/edge).
+#[doc(hidden)]
+pub fn redact(url: &str) -> String {
     // postgres://user:secret@host → postgres://user:***@host
     match (url.find("://"), url.find('@')) {
         (Some(s), Some(at)) if at > s => {
@@ -832,46 +835,4 @@ async fn shutdown_signal() {
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
     tracing::info!("shutting down");
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn database_url_defaults_under_data_dir() {
-        let cli = Cli::parse_from(["tessera", "--data-dir", "/tmp/x", "migrate"]);
-        assert_eq!(cli.database_url(), "sqlite:///tmp/x/tessera.db");
-    }
-
-    #[test]
-    fn a_client_secret_starting_with_a_dash_is_a_value() {
-        for secret in ["-V3xq", "--x", "-"] {
-            let cli = Cli::try_parse_from([
-                "tessera",
-                "client",
-                "sign-in",
-                "--server",
-                "http://127.0.0.1:3000",
-                "--client-id",
-                "abc",
-                "--client-secret",
-                secret,
-                "--timeout",
-                "5",
-            ])
-            .unwrap_or_else(|e| panic!("{secret:?}: {e}"));
-            let Command::Client(args) = cli.command else { panic!("not the client command") };
-            let crate::client::ClientCommand::SignIn { client_secret, timeout, .. } = args.command else {
-                panic!("not sign-in")
-            };
-            assert_eq!((client_secret.as_str(), timeout), (secret, 5));
-        }
-    }
-
-    #[test]
-    fn redacts_passwords() {
-        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
-        assert_eq!(redact("sqlite://./data/t.db"), "sqlite://./data/t.db");
-    }
 }

@@ -133,8 +133,9 @@ impl Export {
 }
 
 /// A stable id for a person that does not reveal them: the installation's key and the
-/// account id through SHA-256, 16 bytes in hex.
-fn pseudonym(key: &str, account_id: &str) -> String {
+/// account id through SHA-256, 16 bytes in hex. Public for the tests (tests/api/edge).
+#[doc(hidden)]
+pub fn pseudonym(key: &str, account_id: &str) -> String {
     let mut h = Sha256::new();
     h.update(key.as_bytes());
     h.update([0u8]);
@@ -144,8 +145,9 @@ fn pseudonym(key: &str, account_id: &str) -> String {
     format!("user-{hex}")
 }
 
-/// One CSV record (RFC 4180 quoting, CRLF), every cell formula-safe.
-fn csv_line<'a>(cells: impl IntoIterator<Item = &'a str>) -> String {
+/// One CSV record (RFC 4180 quoting, CRLF), every cell formula-safe. Public for the tests.
+#[doc(hidden)]
+pub fn csv_line<'a>(cells: impl IntoIterator<Item = &'a str>) -> String {
     let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
     let cells: Vec<String> = cells.into_iter().map(|c| formula_safe(c).into_owned()).collect();
     // Writing to a Vec cannot fail, and the record is never empty.
@@ -153,33 +155,11 @@ fn csv_line<'a>(cells: impl IntoIterator<Item = &'a str>) -> String {
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
-pub(crate) fn slug(name: &str) -> String {
+/// A team name as a file-name part: lower-case ASCII letters and digits joined by single
+/// `-`s (anything else separates). Public for the people export and the tests.
+#[doc(hidden)]
+pub fn slug(name: &str) -> String {
     let s: String =
         name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
     s.split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cells_are_quoted_and_defused() {
-        assert_eq!(csv_line(["a", "b,c", "say \"hi\""]), "a,\"b,c\",\"say \"\"hi\"\"\"\r\n");
-        assert_eq!(csv_line(["=1+1", "@x", "Ada"]), "'=1+1,'@x,Ada\r\n");
-    }
-
-    #[test]
-    fn pseudonyms_are_stable_per_key_and_distinct_per_person() {
-        assert_eq!(pseudonym("k", "a"), pseudonym("k", "a"));
-        assert_ne!(pseudonym("k", "a"), pseudonym("k", "b"));
-        assert_ne!(pseudonym("k", "a"), pseudonym("other", "a"));
-        assert_eq!(pseudonym("k", "a").len(), "user-".len() + 32);
-    }
-
-    #[test]
-    fn file_names_are_plain() {
-        assert_eq!(slug("Northwind Studio"), "northwind-studio");
-        assert_eq!(slug("  Ärger & Co. "), "rger-co");
-    }
 }

@@ -2,7 +2,9 @@
 //! server and its dependencies, so one binary instead of fifteen is most of what building the
 //! tests costs in time and disk. Each test starts the real server (in-process, or the built
 //! `tessera` binary) on its own temporary database, on whichever engine
-//! `TESSERA_TEST_ENGINE` names, so they run in parallel without sharing anything.
+//! `TESSERA_TEST_ENGINE` names, so they run in parallel without sharing anything. The
+//! exception is `edge`: the server library's unit tests (no server, no database), kept here
+//! so the library is not compiled a second time for a `--lib` test build.
 mod client_harness;
 mod common;
 
@@ -11,6 +13,7 @@ mod attacks;
 mod cli;
 mod client;
 mod console_api;
+mod edge;
 mod flex_tokens;
 mod identity;
 mod import;
