@@ -236,6 +236,11 @@ pub fn checks_a_password(method: &axum::http::Method, path: &str) -> bool {
     use leptos::server_fn::ServerFn as _;
     path == app::server::auth::SignIn::PATH
         || path == app::server::invitations::AcceptInvitation::PATH
+        // R-ACC1: a password change checks the current one; a reset request writes email
+        // and a reset spends a link: each is something to rate per client address.
+        || path == app::server::account::ChangePassword::PATH
+        || path == app::server::account::RequestPasswordReset::PATH
+        || path == app::server::account::ResetPassword::PATH
         || (method == axum::http::Method::POST && path == "/sso/link")
 }
 

@@ -35,6 +35,12 @@ fn encode(record: &Record) -> Result<String> {
     serde_json::to_string(&record.data).map_err(|e| Error::Encode(e.to_string()))
 }
 
+/// The account a session is signed in as, kept in its own column so a person's sessions
+/// can be listed and ended (R-ACC1).
+fn account_of(record: &Record) -> Option<&str> {
+    record.data.get(app::server::ssr::SESSION_USER).and_then(|v| v.as_str())
+}
+
 #[async_trait]
 impl SessionStore for DbSessionStore {
     async fn create(&self, record: &mut Record) -> Result<()> {
@@ -42,7 +48,10 @@ impl SessionStore for DbSessionStore {
         loop {
             let (id, data) = (record.id.to_string(), encode(record)?);
             let expires = record.expiry_date.unix_timestamp();
-            if sessions::insert_new(&self.db.pool, &id, &data, expires).await.map_err(backend)? {
+            if sessions::insert_new(&self.db.pool, &id, &data, expires, account_of(record))
+                .await
+                .map_err(backend)?
+            {
                 return Ok(());
             }
             record.id = Id::default();
@@ -51,7 +60,7 @@ impl SessionStore for DbSessionStore {
 
     async fn save(&self, record: &Record) -> Result<()> {
         let expires = record.expiry_date.unix_timestamp();
-        sessions::save(&self.db.pool, &record.id.to_string(), &encode(record)?, expires)
+        sessions::save(&self.db.pool, &record.id.to_string(), &encode(record)?, expires, account_of(record))
             .await
             .map_err(backend)
     }

@@ -51,6 +51,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=RootRedirect ssr=SsrMode::Async/>
                 <Route path=path!("/sign-in") view=SignIn ssr=SsrMode::Async/>
                 <Route path=path!("/invite/:token") view=AcceptInvite ssr=SsrMode::Async/>
+                <Route path=path!("/account") view=crate::pages::account::Account ssr=SsrMode::Async/>
+                <Route path=path!("/forgot-password") view=crate::pages::reset::ForgotPassword ssr=SsrMode::Async/>
+                <Route path=path!("/reset/:token") view=crate::pages::reset::ResetPasswordPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("/t/:team") view=ConsoleLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=Home/>
                     <Route path=path!("users") view=ByUser/>

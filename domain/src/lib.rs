@@ -15,6 +15,7 @@ pub mod membership;
 pub mod names;
 pub mod oauth;
 pub mod password;
+pub mod profile;
 pub mod seats;
 pub mod sso;
 pub mod throttle;

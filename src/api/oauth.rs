@@ -479,9 +479,13 @@ async fn userinfo_body(
     let Some(p) = st.db.profile(&account).await? else {
         return Ok(Err(ApiError::invalid_token("The account no longer exists")));
     };
-    let (given, family) = match p.name.rsplit_once(' ') {
-        Some((g, f)) => (g.to_string(), f.to_string()),
-        None => (p.name.clone(), String::new()),
+    let (given, family) = if !p.given_name.is_empty() || !p.family_name.is_empty() {
+        (p.given_name.clone(), p.family_name.clone())
+    } else {
+        match p.name.rsplit_once(' ') {
+            Some((g, f)) => (g.to_string(), f.to_string()),
+            None => (p.name.clone(), String::new()),
+        }
     };
     let unix = |s: &str| app::store::parse_ts(s).map(|t| t.timestamp()).ok();
     let created = unix(&p.created_at).unwrap_or_default();
@@ -490,7 +494,7 @@ async fn userinfo_body(
     Ok(Ok(json!({
         "sub": p.id, "name": p.name, "given_name": given, "family_name": family,
         "preferred_username": p.email, "email": p.email, "email_verified": true,
-        "profile": format!("{}/settings", st.public_url), "picture": t["sizeX120"], "locale": p.locale,
+        "profile": format!("{}/account", st.public_url), "picture": t["sizeX120"], "locale": p.locale,
         "updated_at": p.updated_at.as_deref().and_then(unix).unwrap_or(created),
         "is_2fa_enabled": false, "is_backup_code_present": false, "country_code": p.country_code,
         "address": {

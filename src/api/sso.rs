@@ -413,7 +413,7 @@ async fn gather(
 }
 
 async fn sign_in_as(st: &AppState, session: &Session, account: &UserId, next: &str) -> Response {
-    if sign_in_session(session, account.as_str()).await.is_err() {
+    if sign_in_session(session, account.as_str(), st.now()).await.is_err() {
         return fail(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side. Try again.");
     }
     let _ = session.remove::<LinkPending>(LINK_KEY).await;

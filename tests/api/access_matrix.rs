@@ -38,13 +38,20 @@ const OUTSIDER: &str = "otto.outsider@elsewhere.example"; // in no team (made he
 
 /// Server functions that are public or act only on the caller's own account: nothing of a
 /// team to protect, so they are not in the matrix.
-const SELF_SERVICE: [(&str, &str); 6] = [
+const SELF_SERVICE: [(&str, &str); 13] = [
     ("sign_in", "public: checks the caller's own credentials"),
     ("sign_out", "ends the caller's own session"),
     ("whoami", "the caller's own name and teams"),
     ("invitation_info", "authorised by the secret invitation token itself"),
     ("accept_invitation", "authorised by the secret invitation token (and the account's password)"),
     ("leave_team", "ends the caller's own membership (tests/api/members.rs refuses the rest)"),
+    ("my_account", "the caller's own profile, sessions and teams (tests/api/own_account.rs)"),
+    ("save_profile", "the caller's own profile (tests/api/own_account.rs)"),
+    ("change_password", "the caller's own password, checked first (tests/api/own_account.rs)"),
+    ("sign_out_elsewhere", "the caller's own other sessions (tests/api/own_account.rs)"),
+    ("request_password_reset", "public: the same answer for every address (tests/api/own_account.rs)"),
+    ("reset_info", "authorised by the secret reset token itself"),
+    ("reset_password", "authorised by the secret reset token itself (tests/api/own_account.rs)"),
 ];
 
 /// HTTP routes outside the matrix, and why.

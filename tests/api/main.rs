@@ -23,6 +23,7 @@ mod mail_outbox;
 mod members;
 mod openapi;
 mod operations;
+mod own_account;
 mod provisioning;
 mod references;
 mod scale_out;

@@ -129,6 +129,7 @@ fn AccountMenu(name: String, email: String) -> impl IntoView {
             </button>
             <div id="account-menu-items" class="menu" role="menu" hidden=move || !open.get()>
                 <p class="menu-who"><strong>{name.clone()}</strong><br/><span class="muted">{email}</span></p>
+                <a role="menuitem" class="menu-item" href="/account" data-testid="my-account">"Your account"</a>
                 <ActionForm action=sign_out>
                     <button type="submit" role="menuitem" class="menu-item" disabled=move || sign_out.pending().get()>
                         {move || if sign_out.pending().get() { "Signing out…" } else { "Sign out" }}

@@ -128,7 +128,7 @@ fn LeaveTeam(team: String, team_name: String) -> impl IntoView {
     let team = StoredValue::new(team);
     let question = format!("Leave {team_name}?");
     view! {
-        <section class="panel" data-testid="leave-team">
+        <section class="panel" data-testid="leave-team" id="leave-team">
             <h2>"Your membership"</h2>
             <p class="muted">"Leaving ends your access to this team's products. Your usage history stays with the team."</p>
             <button type="button" class="button danger" data-testid="leave" on:click=move |_| { leave.clear(); confirm.set(true) }>"Leave team"</button>

@@ -1,4 +1,5 @@
 pub mod accept_invite;
+pub mod account;
 pub mod apps;
 pub mod by_product;
 pub mod by_user;
@@ -9,6 +10,7 @@ pub mod invitations;
 pub mod member;
 pub mod not_found;
 pub mod product;
+pub mod reset;
 pub mod root;
 pub mod settings;
 pub mod sign_in;

@@ -71,6 +71,7 @@ fn SignInForm() -> impl IntoView {
                     </button>
                 </ActionForm>
                 <a class="sso-link" rel="external" href=move || format!("/sso?next={}", crate::components::layout::urlencode(&next()))>"Sign in with single sign-on"</a>
+                <a class="sso-link" href="/forgot-password" data-testid="forgot-password">"Forgot your password?"</a>
             </section>
         </main>
     }

@@ -42,7 +42,7 @@ pub async fn accept_invitation(
     use super::ssr::*;
     let st = state()?;
     let inv = crate::service::accounts::accept_invitation(&st, &token, password, confirm).await?;
-    start_session(inv.account_id.as_str()).await?;
+    start_session(&st, inv.account_id.as_str()).await?;
     leptos_axum::redirect(&format!("/t/{}", inv.team_id));
     Ok(())
 }

@@ -9,6 +9,8 @@ use leptos::prelude::*;
 use tower_sessions::Session;
 
 pub const SESSION_USER: &str = "uid";
+/// When the session was signed in (RFC 3339): a password change voids older sessions.
+pub const SESSION_SINCE: &str = "since";
 
 pub fn state() -> Result<AppState, AppError> {
     use_context::<AppState>().ok_or_else(|| AppError::internal("application state missing from context"))
@@ -22,14 +24,19 @@ pub fn member_id(id: &str) -> Result<UserId, AppError> {
 /// Signs `account` in on `session`: a new session id at the change of privilege (no
 /// session fixation), then the account. The console's sign-in, accepting an invitation and
 /// single sign-on all sign in through this.
-pub async fn sign_in_session(session: &Session, account: &str) -> Result<(), tower_sessions::session::Error> {
+pub async fn sign_in_session(
+    session: &Session,
+    account: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), tower_sessions::session::Error> {
     session.cycle_id().await?;
-    session.insert(SESSION_USER, account).await
+    session.insert(SESSION_USER, account).await?;
+    session.insert(SESSION_SINCE, crate::store::ts(now)).await
 }
 
 /// `sign_in_session` on this server function's session.
-pub async fn start_session(account: &str) -> Result<(), AppError> {
-    sign_in_session(&session().await?, account).await.map_err(AppError::internal)
+pub async fn start_session(st: &AppState, account: &str) -> Result<(), AppError> {
+    sign_in_session(&session().await?, account, st.now()).await.map_err(AppError::internal)
 }
 
 pub async fn session() -> Result<Session, AppError> {
@@ -41,13 +48,26 @@ pub async fn current_account(st: &AppState) -> Result<Account, AppError> {
     session_account(st, &session().await?).await?.ok_or(AppError::Unauthenticated)
 }
 
+/// Whether the session was signed in at or after the account's `sessions_since`. A
+/// session without a sign-in time predates the stamp and counts as older.
+async fn signed_in_since(session: &Session, acc: &Account) -> Result<bool, AppError> {
+    let Some(since) = acc.sessions_since else { return Ok(true) };
+    let at: Option<String> = session.get(SESSION_SINCE).await.map_err(AppError::internal)?;
+    Ok(at.and_then(|a| crate::store::parse_ts(&a).ok()).is_some_and(|a| a >= since))
+}
+
 /// The account `session` is signed in as, if any: the one place a session becomes an
 /// account (server functions here, the REST edge's `Console` extractor).
 pub async fn session_account(st: &AppState, session: &Session) -> Result<Option<Account>, AppError> {
     let uid: Option<String> = session.get(SESSION_USER).await.map_err(AppError::internal)?;
     let Some(uid) = uid.and_then(|u| UserId::parse(&u).ok()) else { return Ok(None) };
     match st.db.account(&uid).await? {
-        Some(acc) => Ok(Some(acc)),
+        Some(acc) if signed_in_since(session, &acc).await? => Ok(Some(acc)),
+        Some(_) => {
+            // Signed in before the password changed (or "sign out everywhere"): over.
+            session.flush().await.map_err(AppError::internal)?;
+            Ok(None)
+        }
         None => {
             // The account is gone: the session must not keep pointing at it.
             session.flush().await.map_err(AppError::internal)?;

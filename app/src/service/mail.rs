@@ -187,6 +187,31 @@ pub fn sso_link(name: &str, team: &str, provider: &str, confirm_url: &str, minut
     Rendered { subject, text, html }
 }
 
+/// A forgotten-password link (R-ACC1): single use, valid for `minutes`.
+pub fn password_reset(name: &str, reset_url: &str, minutes: i64) -> Rendered {
+    let subject = "Reset your Tessera password".to_string();
+    let text = format!(
+        "Hello {name},\n\n\
+         Somebody asked to reset the password of your Tessera account. If that was you, open \
+         this link within {minutes} minutes and choose a new password:\n\n\
+         {reset_url}\n\n\
+         The link works once. Setting a new password signs you out everywhere else.\n\n\
+         If it was not you, ignore this message: your password stays as it is.\n"
+    );
+    let body = format!(
+        "<p>Hello {name},</p>\n\
+         <p>Somebody asked to reset the password of your Tessera account. If that was you, open \
+         the link below within {minutes} minutes and choose a new password.</p>\n\
+         {button}\
+         <p>The link works once. Setting a new password signs you out everywhere else.</p>\n\
+         <p style=\"color:#57606a\">If it was not you, ignore this message: your password stays as it is.</p>\n",
+        name = escape_html(name),
+        button = button(reset_url, "Choose a new password"),
+    );
+    let html = page(&subject, &body);
+    Rendered { subject, text, html }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,6 +13,7 @@ pub mod keys;
 pub mod licensing;
 pub mod mail;
 pub mod members;
+pub mod own_account;
 pub mod passwords;
 pub mod products;
 pub mod ratelimit;

@@ -11,6 +11,8 @@ pub struct Account {
     pub name: String,
     pub password_hash: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// Console sessions signed in before this instant are void (R-ACC1).
+    pub sessions_since: Option<DateTime<Utc>>,
 }
 
 fn from_row(r: &AnyRow) -> Result<Account> {
@@ -20,6 +22,7 @@ fn from_row(r: &AnyRow) -> Result<Account> {
         name: r.try_get("name")?,
         password_hash: r.try_get("password_hash")?,
         created_at: get_ts(r, "created_at")?,
+        sessions_since: super::get_opt_ts(r, "sessions_since")?,
     })
 }
 
@@ -30,7 +33,7 @@ impl Account {
     }
 }
 
-const COLS: &str = "id, email, name, password_hash, created_at";
+const COLS: &str = "id, email, name, password_hash, created_at, sessions_since";
 
 /// The account with this address, read through `ex` (a transaction that goes on to change it).
 pub async fn by_email<'e, E: Executor<'e, Database = Any>>(ex: E, email: &Email) -> Result<Option<Account>> {
@@ -78,6 +81,43 @@ pub async fn set_first_password<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
+/// Sets a new password and voids every console session of the account but `keep` (the one
+/// the person is using, which the caller stamps with `now` again), R-ACC1.
+pub async fn set_password_ending_sessions(
+    tx: &mut sqlx::Transaction<'_, Any>,
+    id: &UserId,
+    hash: Option<&str>,
+    keep: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let done = match hash {
+        Some(h) => {
+            sqlx::query("UPDATE accounts SET password_hash = $1, sessions_since = $2 WHERE id = $3")
+                .bind(h)
+                .bind(ts(now))
+                .bind(id.as_str())
+                .execute(&mut **tx)
+                .await?
+        }
+        None => {
+            sqlx::query("UPDATE accounts SET sessions_since = $1 WHERE id = $2")
+                .bind(ts(now))
+                .bind(id.as_str())
+                .execute(&mut **tx)
+                .await?
+        }
+    };
+    changed_a_row(&done)?;
+    // The rows go too (the stamp alone would void them): sessions stored before they named
+    // their account are caught by the stamp.
+    sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND id <> $2")
+        .bind(id.as_str())
+        .bind(keep.unwrap_or(""))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 impl Db {
     pub async fn account_by_email(&self, email: &Email) -> Result<Option<Account>> {
         by_email(&self.pool, email).await
@@ -99,4 +139,91 @@ impl Db {
             .await?;
         changed_a_row(&done)
     }
+}
+
+/// A password-reset link's row (R-ACC1).
+#[derive(Clone, Debug)]
+pub struct ResetRow {
+    pub id: String,
+    pub account_id: UserId,
+    pub expires_at: DateTime<Utc>,
+    pub used: bool,
+}
+
+/// How many reset links `account` was sent since `since` (the per-address throttle).
+pub async fn resets_since<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    account: &UserId,
+    since: DateTime<Utc>,
+) -> Result<i64> {
+    Ok(sqlx::query("SELECT COUNT(*) AS n FROM password_resets WHERE account_id = $1 AND requested_at >= $2")
+        .bind(account.as_str())
+        .bind(ts(since))
+        .fetch_one(ex)
+        .await?
+        .try_get("n")?)
+}
+
+pub async fn insert_reset<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    account: &UserId,
+    token_hash: &str,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO password_resets (id, account_id, token_hash, requested_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(new_id())
+    .bind(account.as_str())
+    .bind(token_hash)
+    .bind(ts(now))
+    .bind(ts(expires_at))
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+pub async fn reset_by_hash<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    token_hash: &str,
+) -> Result<Option<ResetRow>> {
+    let row =
+        sqlx::query("SELECT id, account_id, expires_at, used_at FROM password_resets WHERE token_hash = $1")
+            .bind(token_hash)
+            .fetch_optional(ex)
+            .await?;
+    row.map(|r| {
+        Ok(ResetRow {
+            id: r.try_get("id")?,
+            account_id: super::get_user_id(&r, "account_id")?,
+            expires_at: get_ts(&r, "expires_at")?,
+            used: r.try_get::<Option<String>, _>("used_at")?.is_some(),
+        })
+    })
+    .transpose()
+}
+
+/// Uses up every open reset link of the account; `false` when `id` was already used (a
+/// second request with the same link lost the race).
+pub async fn use_resets(
+    tx: &mut sqlx::Transaction<'_, Any>,
+    id: &str,
+    account: &UserId,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let done = sqlx::query("UPDATE password_resets SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
+        .bind(ts(now))
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
+    sqlx::query("UPDATE password_resets SET used_at = $1 WHERE account_id = $2 AND used_at IS NULL")
+        .bind(ts(now))
+        .bind(account.as_str())
+        .execute(&mut **tx)
+        .await?;
+    Ok(true)
 }

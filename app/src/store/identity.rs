@@ -160,6 +160,9 @@ pub struct Profile {
     pub opt_in: bool,
     pub updated_at: Option<String>,
     pub sso_domain: Option<String>,
+    /// As the person wrote them on their account page; empty: split `name`.
+    pub given_name: String,
+    pub family_name: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -202,6 +205,50 @@ pub async fn insert_profile<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     .bind(p.industry_code)
     .bind(ts(at))
     .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// Saves what the person edited on their account page (R-ACC1): the name on the account and
+/// the profile row (made if there is none yet). Fields the page does not edit keep their
+/// values.
+pub async fn save_profile(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    account: &UserId,
+    p: &crate::domain::profile::Profile,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query("UPDATE accounts SET name = $1 WHERE id = $2")
+        .bind(p.name.as_str())
+        .bind(account.as_str())
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO account_profiles (account_id, updated_at) VALUES ($1, $2) ON CONFLICT (account_id) DO NOTHING",
+    )
+    .bind(account.as_str())
+    .bind(ts(at))
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "UPDATE account_profiles SET given_name = $1, family_name = $2, locale = $3, job_title = $4, company = $5, \
+         phone_number = $6, street_address = $7, locality = $8, region = $9, postal_code = $10, country_code = $11, \
+         updated_at = $12 WHERE account_id = $13",
+    )
+    .bind(&p.given_name)
+    .bind(&p.family_name)
+    .bind(&p.locale)
+    .bind(&p.job_title)
+    .bind(&p.company)
+    .bind(&p.phone_number)
+    .bind(&p.street_address)
+    .bind(&p.locality)
+    .bind(&p.region)
+    .bind(&p.postal_code)
+    .bind(&p.country_code)
+    .bind(ts(at))
+    .bind(account.as_str())
+    .execute(&mut **tx)
     .await?;
     Ok(())
 }
@@ -610,7 +657,7 @@ impl Db {
             "SELECT a.id, a.email, a.name, a.created_at, a.last_login_at,
                     p.locale, p.country_code, p.street_address, p.locality, p.region, p.postal_code,
                     p.phone_number, p.job_title, p.industry, p.industry_code, p.about_me, p.company,
-                    p.opt_in, p.updated_at,
+                    p.opt_in, p.updated_at, p.given_name, p.family_name,
                     (SELECT MIN(s.issuer) FROM team_sso s JOIN memberships m ON m.team_id = s.team_id
                       WHERE m.account_id = a.id AND m.status = 'active' AND s.enabled = 1) AS sso_issuer
              FROM accounts a LEFT JOIN account_profiles p ON p.account_id = a.id
@@ -644,6 +691,8 @@ impl Db {
             opt_in: opt_in.unwrap_or(0) != 0,
             updated_at: r.try_get("updated_at")?,
             sso_domain: issuer.map(|i| host_of(&i)),
+            given_name: text("given_name")?,
+            family_name: text("family_name")?,
         }))
     }
 

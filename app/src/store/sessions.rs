@@ -9,13 +9,15 @@ pub async fn insert_new<'e, E: Executor<'e, Database = Any>>(
     id: &str,
     data: &str,
     expires_at: i64,
+    account: Option<&str>,
 ) -> Result<bool> {
     let done = sqlx::query(
-        "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
+        "INSERT INTO sessions (id, data, expires_at, account_id) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING",
     )
     .bind(id)
     .bind(data)
     .bind(expires_at)
+    .bind(account)
     .execute(ex)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -26,14 +28,17 @@ pub async fn save<'e, E: Executor<'e, Database = Any>>(
     id: &str,
     data: &str,
     expires_at: i64,
+    account: Option<&str>,
 ) -> Result<()> {
     sqlx::query(
-        "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
+        "INSERT INTO sessions (id, data, expires_at, account_id) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at, \
+         account_id = excluded.account_id",
     )
     .bind(id)
     .bind(data)
     .bind(expires_at)
+    .bind(account)
     .execute(ex)
     .await?;
     Ok(())
@@ -65,4 +70,20 @@ pub async fn delete<'e, E: Executor<'e, Database = Any>>(ex: E, id: &str) -> Res
 pub async fn delete_expired<'e, E: Executor<'e, Database = Any>>(ex: E, now: i64) -> Result<u64> {
     let done = sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(now).execute(ex).await?;
     Ok(done.rows_affected())
+}
+
+/// The live sessions of `account` at `now`: id, data and expiry, soonest to expire last.
+pub async fn of_account<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    account: &str,
+    now: i64,
+) -> Result<Vec<(String, String, i64)>> {
+    let rows = sqlx::query(
+        "SELECT id, data, expires_at FROM sessions WHERE account_id = $1 AND expires_at > $2 ORDER BY expires_at DESC",
+    )
+    .bind(account)
+    .bind(now)
+    .fetch_all(ex)
+    .await?;
+    rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("data")?, r.try_get("expires_at")?))).collect()
 }

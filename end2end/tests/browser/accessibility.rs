@@ -36,7 +36,13 @@ async fn every_page_has_no_wcag_a_or_aa_violation() {
     let server = Server::start();
     let chromium = chromium().await;
     let page = chromium.page().await;
-    for path in ["/sign-in", "/invite/not-a-real-token", "/no-such-page"] {
+    for path in [
+        "/sign-in",
+        "/forgot-password",
+        "/reset/not-a-real-token",
+        "/invite/not-a-real-token",
+        "/no-such-page",
+    ] {
         page.goto(&server.at(path), None).await.unwrap();
         hydrated(&page).await;
         assert_accessible(&page, path).await;
@@ -57,5 +63,10 @@ async fn every_page_has_no_wcag_a_or_aa_violation() {
         expect(page.locator("[role=status][aria-busy=true], .loading")).to_have_count(0).await.unwrap();
         assert_accessible(&page, &path).await;
     }
+    // The person's own page, outside every team.
+    page.goto(&server.at("/account"), None).await.unwrap();
+    hydrated(&page).await;
+    expect(page.locator("h1")).to_have_text("Your account").await.unwrap();
+    assert_accessible(&page, "/account").await;
     chromium.close().await;
 }

@@ -2,6 +2,7 @@
 //! store: one instead of eight is most of what building them costs). Each test starts the
 //! built `tessera` binary on its own database and drives its own Chromium.
 mod accessibility;
+mod account;
 mod console;
 mod deploy;
 mod flex;
