@@ -4,10 +4,12 @@
 ALTER TABLE sessions ADD COLUMN account_id TEXT;
 CREATE INDEX sessions_by_account ON sessions (account_id);
 
--- Console sessions signed in before this instant are void: set when the password changes
--- (or the person signs out everywhere else), so sessions stored before their rows named
--- an account end too.
-ALTER TABLE accounts ADD COLUMN sessions_since TEXT;
+-- The account's session generation: a console session is valid only while it carries the
+-- same value (NULL: every session is). A new random value is drawn when the password
+-- changes or the person signs out everywhere else, which ends every other session, those
+-- stored before sessions named their account included. No clocks: instances that
+-- disagree on the time cannot let an old session through.
+ALTER TABLE accounts ADD COLUMN session_epoch TEXT;
 
 -- Given and family name as the person writes them; empty means "split the full name".
 ALTER TABLE account_profiles ADD COLUMN given_name TEXT NOT NULL DEFAULT '';

@@ -413,7 +413,11 @@ async fn gather(
 }
 
 async fn sign_in_as(st: &AppState, session: &Session, account: &UserId, next: &str) -> Response {
-    if sign_in_session(session, account.as_str(), st.now()).await.is_err() {
+    let signed_in = match st.db.account(account).await {
+        Ok(Some(acc)) => sign_in_session(session, &acc, st.now()).await.is_ok(),
+        _ => false,
+    };
+    if !signed_in {
         return fail(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side. Try again.");
     }
     let _ = session.remove::<LinkPending>(LINK_KEY).await;

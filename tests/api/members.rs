@@ -372,6 +372,16 @@ async fn the_people_export_imports_back_with_nothing_changed() {
     let app = spawn_app().await;
     let north = app.team_id(NORTHWIND).await;
     let c = app.signed_in(ADMIN).await;
+    // Cells a spreadsheet would take for formulas: a name is defused, an address (which a
+    // formula can never be) is kept as it is, or the import would read another person.
+    let (status, _) = app
+        .call(
+            &c,
+            "invite_people",
+            &[("team", north.as_str()), ("people", "=Ops Desk <+ops@example.com>"), ("role", "member")],
+        )
+        .await;
+    assert_eq!(status, 200);
     let res = c.get(format!("{}/t/{}/people/export.csv", app.url, north)).send().await.unwrap();
     assert_eq!(res.status(), 200);
     assert!(res
@@ -385,6 +395,7 @@ async fn the_people_export_imports_back_with_nothing_changed() {
     let (_, members) = app.call(&c, "list_members", &[("team", north.as_str())]).await;
     assert_eq!(rows as i64, members["total"].as_i64().unwrap(), "one row per member");
     assert!(csv.contains(&format!("{FARID},")), "Farid is exported");
+    assert!(csv.contains("'=Ops Desk,+ops@example.com,"), "{csv}");
 
     let (status, report) = post(
         &app,

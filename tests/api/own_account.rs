@@ -93,8 +93,27 @@ async fn a_password_change_needs_the_current_one_and_ends_every_other_session() 
     // Nothing changed so far: both sessions live, the old password works.
     assert_eq!(whoami(&app, &elsewhere).await["email"], BRUNO);
 
+    // Keep a copy of the other session's row: put back after the change without its account
+    // (as a session stored before sessions named their account), its old generation alone
+    // must end it.
+    let rows: Vec<(String, String, i64)> =
+        sqlx::query_as("SELECT id, data, expires_at FROM sessions WHERE account_id IS NOT NULL")
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
     let (status, body) = change(PASSWORD, "a-brand-new-password", "a-brand-new-password").await;
     assert_eq!(status, 200, "{body}");
+    for (id, data, expires) in rows {
+        sqlx::query(
+            "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(id)
+        .bind(data)
+        .bind(expires)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    }
     assert_eq!(whoami(&app, &here).await["email"], BRUNO, "the session in use stays");
     assert_eq!(whoami(&app, &elsewhere).await, Value::Null, "the other session ended");
     let (status, _) = app.sign_in(&app.client(), BRUNO, PASSWORD).await;

@@ -82,7 +82,6 @@ fn AccountBody(
             </div>
         }
     };
-    let others = acc.sessions.iter().filter(|s| !s.current).count();
     view! {
         <section class="panel" data-testid="profile">
             <h2>"Profile"</h2>
@@ -138,10 +137,11 @@ fn AccountBody(
             <div class="panel-head">
                 <h2>"Where you are signed in"</h2>
                 <ActionForm action=elsewhere>
-                    <button type="submit" class="button" data-testid="sign-out-elsewhere" disabled=others == 0>"Sign out everywhere else"</button>
+                    <button type="submit" class="button" data-testid="sign-out-elsewhere">"Sign out everywhere else"</button>
                 </ActionForm>
             </div>
             {outcome(elsewhere, "Every other session has ended.", "elsewhere-result")}
+            <p class="muted pad">"Sessions signed in before this list existed are not shown, but signing out everywhere else ends them too."</p>
             <table class="table">
                 <thead><tr><th scope="col">"Signed in"</th><th scope="col">"Expires"</th><th scope="col"><span class="visually-hidden">"This session"</span></th></tr></thead>
                 <tbody>

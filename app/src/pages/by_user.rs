@@ -50,6 +50,12 @@ pub fn ByUser() -> impl IntoView {
             bulk.selected.set(ids.into_iter().collect());
         }
     });
+    // The people removed are gone: nothing of theirs stays selected.
+    Effect::new(move |_| {
+        if matches!(bulk.remove.value().get(), Some(Ok(_))) {
+            bulk.selected.set(BTreeSet::new());
+        }
+    });
     let team = move || params.read().get("team").unwrap_or_default();
     let offers = Resource::new(
         move || (params.read().get("team").unwrap_or_default(), bulk.assign.version().get()),
@@ -65,7 +71,7 @@ pub fn ByUser() -> impl IntoView {
             </div>
             <div class="header-actions row">
                 <button type="button" class="button primary" data-testid="invite-users"
-                    on:click=move |_| { bulk.invite.clear(); invite_open.set(true) }>"Invite users"</button>
+                    on:click=move |_| { bulk.clear_results(); invite_open.set(true) }>"Invite users"</button>
                 <a class="button" href=move || format!("/t/{}/invitations", team())>"Pending invitations"</a>
                 <a class="button" href=move || format!("/t/{}/users/import", team())>"Import users"</a>
                 <a class="button" data-testid="export-people" href=move || format!("/t/{}/people/export.csv", team()) download="">"Export CSV"</a>
@@ -125,6 +131,17 @@ struct Bulk {
     assign: ServerAction<AssignUsers>,
     all: ServerAction<MatchingMemberIds>,
     invite: ServerAction<InvitePeople>,
+}
+
+impl Bulk {
+    /// Forgets every action's last answer, so the result shown is the next one's.
+    fn clear_results(self) {
+        self.remove.clear();
+        self.send.clear();
+        self.assign.clear();
+        self.invite.clear();
+        self.all.clear();
+    }
 }
 
 /// What the last bulk action (or invitation) did, or why it was refused.
@@ -255,6 +272,7 @@ fn BulkBar(
                 <button type="button" class="button link" data-testid="select-all-matching"
                     on:click=move |_| {
                         let q = query.read_untracked();
+                        bulk.clear_results();
                         bulk.all.dispatch(MatchingMemberIds { team: team_now(), q: q.get("q"), status: q.get("status") });
                     }>{format!("Select all {total} matching")}</button>
             })}
@@ -267,12 +285,13 @@ fn BulkBar(
             </select>
             <button type="button" class="button" data-testid="bulk-assign" disabled=move || code.read().is_empty()
                 on:click=move |_| {
+                    bulk.clear_results();
                     bulk.assign.dispatch(AssignUsers { team: team_now(), code: code.get_untracked(), member_ids: ids(), new_people: String::new() });
                 }>"Assign"</button>
             <button type="button" class="button" data-testid="bulk-send"
-                on:click=move |_| { bulk.send.dispatch(SendInvitations { team: team_now(), member_ids: ids() }); }>"Send invitation"</button>
+                on:click=move |_| { bulk.clear_results(); bulk.send.dispatch(SendInvitations { team: team_now(), member_ids: ids() }); }>"Send invitation"</button>
             <button type="button" class="button danger" data-testid="bulk-remove"
-                on:click=move |_| { bulk.remove.clear(); confirm_remove.set(true) }>"Remove from team"</button>
+                on:click=move |_| { bulk.clear_results(); confirm_remove.set(true) }>"Remove from team"</button>
             <button type="button" class="button link" on:click=move |_| bulk.selected.set(BTreeSet::new())>"Clear selection"</button>
         </div>
         {move || confirm_remove.get().then(|| view! {

@@ -104,7 +104,7 @@ fn PendingTable(
                                 <td class="actions">
                                     <button type="button" class="button small" aria-label=format!("{send_label} to {}", m.name)
                                         disabled=move || send.pending().get()
-                                        on:click=move |_| { send.dispatch(SendInvitations { team: team(), member_ids: vec![id.clone()] }); }>{send_label}</button>
+                                        on:click=move |_| { withdraw.clear(); send.dispatch(SendInvitations { team: team(), member_ids: vec![id.clone()] }); }>{send_label}</button>
                                     " "
                                     <button type="button" class="button small danger" aria-label=format!("Withdraw the invitation to {}", m.name)
                                         on:click=move |_| confirm.set(Some((id2.clone(), name.clone())))>"Withdraw"</button>
@@ -123,6 +123,7 @@ fn PendingTable(
                 <div class="modal-actions">
                     <button type="button" class="button" on:click=move |_| confirm.set(None)>"Cancel"</button>
                     <button type="button" class="button danger" data-testid="confirm-withdraw" on:click=move |_| {
+                        send.clear();
                         withdraw.dispatch(WithdrawInvitation { team: team(), member: id.clone() });
                         confirm.set(None);
                     }>"Withdraw invitation"</button>

@@ -41,14 +41,10 @@ async fn current_session_id() -> Result<(tower_sessions::Session, Option<String>
     Ok((session, id))
 }
 
-/// Marks the session in use as signed in at `now`, so the stamp that voided the others
-/// leaves it alone.
+/// Gives the session in use the account's new generation, so it stays when the others end.
 #[cfg(feature = "ssr")]
-async fn restamp(
-    session: &tower_sessions::Session,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<(), AppError> {
-    session.insert(super::ssr::SESSION_SINCE, crate::store::ts(now)).await.map_err(AppError::internal)
+async fn restamp(session: &tower_sessions::Session, epoch: String) -> Result<(), AppError> {
+    session.insert(super::ssr::SESSION_EPOCH, epoch).await.map_err(AppError::internal)
 }
 
 #[server(endpoint = "my_account")]
@@ -147,10 +143,10 @@ pub async fn change_password(current: String, password: String, confirm: String)
     let st = state()?;
     let me = current_account(&st).await?;
     let (session, id) = current_session_id().await?;
-    let now =
+    let epoch =
         crate::service::own_account::change_password(&st, &me, current, password, confirm, id.as_deref())
             .await?;
-    restamp(&session, now).await
+    restamp(&session, epoch).await
 }
 
 /// Ends every console session of the account except this one.
@@ -160,8 +156,8 @@ pub async fn sign_out_elsewhere() -> Result<(), AppError> {
     let st = state()?;
     let me = current_account(&st).await?;
     let (session, id) = current_session_id().await?;
-    let now = crate::service::own_account::sign_out_elsewhere(&st, &me, id.as_deref()).await?;
-    restamp(&session, now).await
+    let epoch = crate::service::own_account::sign_out_elsewhere(&st, &me, id.as_deref()).await?;
+    restamp(&session, epoch).await
 }
 
 /// R-ACC1: asks for a password-reset link. Answers the same whether or not an account has
@@ -194,7 +190,7 @@ pub async fn reset_password(token: String, password: String, confirm: String) ->
     use super::ssr::*;
     let st = state()?;
     let acc = crate::service::own_account::reset_password(&st, &token, password, confirm).await?;
-    start_session(&st, acc.id.as_str()).await?;
+    start_session(&st, &acc).await?;
     leptos_axum::redirect("/");
     Ok(())
 }

@@ -80,7 +80,7 @@ pub async fn sign_in(
     use super::ssr::*;
     let st = state()?;
     let acc = crate::service::accounts::sign_in(&st, &email, password).await?;
-    start_session(&st, acc.id.as_str()).await?;
+    start_session(&st, &acc).await?;
     tracing::info!(user = %acc.id, "signed in");
     let target = safe_next(next.as_deref());
     if is_server_page(&target) {

@@ -42,7 +42,8 @@ pub async fn accept_invitation(
     use super::ssr::*;
     let st = state()?;
     let inv = crate::service::accounts::accept_invitation(&st, &token, password, confirm).await?;
-    start_session(&st, inv.account_id.as_str()).await?;
+    let acc = st.db.account(&inv.account_id).await?.ok_or(AppError::Unauthenticated)?;
+    start_session(&st, &acc).await?;
     leptos_axum::redirect(&format!("/t/{}", inv.team_id));
     Ok(())
 }

@@ -9,8 +9,10 @@ use leptos::prelude::*;
 use tower_sessions::Session;
 
 pub const SESSION_USER: &str = "uid";
-/// When the session was signed in (RFC 3339): a password change voids older sessions.
+/// When the session was signed in (RFC 3339), for the person's list of sessions.
 pub const SESSION_SINCE: &str = "since";
+/// The account's session generation when the session was signed in (R-ACC1).
+pub const SESSION_EPOCH: &str = "epoch";
 
 pub fn state() -> Result<AppState, AppError> {
     use_context::<AppState>().ok_or_else(|| AppError::internal("application state missing from context"))
@@ -26,16 +28,20 @@ pub fn member_id(id: &str) -> Result<UserId, AppError> {
 /// single sign-on all sign in through this.
 pub async fn sign_in_session(
     session: &Session,
-    account: &str,
+    account: &Account,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), tower_sessions::session::Error> {
     session.cycle_id().await?;
-    session.insert(SESSION_USER, account).await?;
-    session.insert(SESSION_SINCE, crate::store::ts(now)).await
+    session.insert(SESSION_USER, account.id.as_str()).await?;
+    session.insert(SESSION_SINCE, crate::store::ts(now)).await?;
+    match &account.session_epoch {
+        Some(epoch) => session.insert(SESSION_EPOCH, epoch).await,
+        None => Ok(()),
+    }
 }
 
 /// `sign_in_session` on this server function's session.
-pub async fn start_session(st: &AppState, account: &str) -> Result<(), AppError> {
+pub async fn start_session(st: &AppState, account: &Account) -> Result<(), AppError> {
     sign_in_session(&session().await?, account, st.now()).await.map_err(AppError::internal)
 }
 
@@ -48,12 +54,12 @@ pub async fn current_account(st: &AppState) -> Result<Account, AppError> {
     session_account(st, &session().await?).await?.ok_or(AppError::Unauthenticated)
 }
 
-/// Whether the session was signed in at or after the account's `sessions_since`. A
-/// session without a sign-in time predates the stamp and counts as older.
-async fn signed_in_since(session: &Session, acc: &Account) -> Result<bool, AppError> {
-    let Some(since) = acc.sessions_since else { return Ok(true) };
-    let at: Option<String> = session.get(SESSION_SINCE).await.map_err(AppError::internal)?;
-    Ok(at.and_then(|a| crate::store::parse_ts(&a).ok()).is_some_and(|a| a >= since))
+/// Whether the session carries the account's current session generation (any session
+/// does while the account has none yet).
+async fn current_generation(session: &Session, acc: &Account) -> Result<bool, AppError> {
+    let Some(epoch) = &acc.session_epoch else { return Ok(true) };
+    let mine: Option<String> = session.get(SESSION_EPOCH).await.map_err(AppError::internal)?;
+    Ok(mine.as_ref() == Some(epoch))
 }
 
 /// The account `session` is signed in as, if any: the one place a session becomes an
@@ -62,9 +68,9 @@ pub async fn session_account(st: &AppState, session: &Session) -> Result<Option<
     let uid: Option<String> = session.get(SESSION_USER).await.map_err(AppError::internal)?;
     let Some(uid) = uid.and_then(|u| UserId::parse(&u).ok()) else { return Ok(None) };
     match st.db.account(&uid).await? {
-        Some(acc) if signed_in_since(session, &acc).await? => Ok(Some(acc)),
+        Some(acc) if current_generation(session, &acc).await? => Ok(Some(acc)),
         Some(_) => {
-            // Signed in before the password changed (or "sign out everywhere"): over.
+            // Signed in before the password changed (or "sign out everywhere else"): over.
             session.flush().await.map_err(AppError::internal)?;
             Ok(None)
         }

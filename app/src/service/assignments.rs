@@ -152,6 +152,9 @@ pub async fn unassign(
 pub async fn resend_invitation(st: &AppState, admin: Admin<'_>, member: &UserId) -> Result<(), AppError> {
     let (team, now) = (admin.team_id(), st.now());
     let mut tx = st.db.pool.begin().await?;
+    // Under the team's lock, like a withdrawal: a link is never mailed for a membership
+    // that a concurrent withdrawal is taking away.
+    teams::lock_team(&mut tx, team).await?;
     let row =
         people::member(&mut *tx, team, member).await?.ok_or_else(|| AppError::not_found("This member"))?;
     if row.active {

@@ -17,6 +17,16 @@ use serde_json::json;
 use sqlx::{Any, Transaction};
 use std::collections::BTreeSet;
 
+/// The caller's admin rights, read again under the team's lock: an admin demoted or removed
+/// while this request waited for the lock must not finish it.
+async fn still_admin(tx: &mut Transaction<'_, Any>, admin: Admin<'_>) -> Result<(), AppError> {
+    match teams::membership(&mut **tx, admin.team_id(), &admin.account.id).await? {
+        Some(m) if m.active && m.role == Role::Admin => Ok(()),
+        Some(m) if m.active => Err(AppError::AdminOnly),
+        _ => Err(AppError::NotAMember),
+    }
+}
+
 fn role_of(role: MemberRole) -> Role {
     match role {
         MemberRole::Admin => Role::Admin,
@@ -111,6 +121,7 @@ pub async fn remove(st: &AppState, admin: Admin<'_>, ids: &[String]) -> Result<u
     let now = st.now();
     let mut tx = st.db.pool.begin().await?;
     lock_team(&mut tx, admin.team_id()).await?;
+    still_admin(&mut tx, admin).await?;
     let found = facts_of(&mut tx, admin, &parse_ids(ids), now).await?;
     may_remove(&mut tx, admin, &found).await?;
     for f in &found {
@@ -155,6 +166,7 @@ pub async fn withdraw(st: &AppState, admin: Admin<'_>, member: &UserId) -> Resul
     let now = st.now();
     let mut tx = st.db.pool.begin().await?;
     lock_team(&mut tx, admin.team_id()).await?;
+    still_admin(&mut tx, admin).await?;
     let row = people::member(&mut *tx, admin.team_id(), member)
         .await?
         .ok_or_else(|| AppError::not_found("This invitation"))?;
@@ -189,6 +201,7 @@ pub async fn send_invitations(st: &AppState, admin: Admin<'_>, ids: &[String]) -
     }
     let mut tx = st.db.pool.begin().await?;
     lock_team(&mut tx, admin.team_id()).await?;
+    still_admin(&mut tx, admin).await?;
     let mut out = Sent::default();
     for id in &ids {
         let Some(row) = people::member(&mut *tx, admin.team_id(), id).await? else { continue };
@@ -234,6 +247,7 @@ pub async fn invite_people(
     }
     let mut tx = st.db.pool.begin().await?;
     lock_team(&mut tx, admin.team_id()).await?;
+    still_admin(&mut tx, admin).await?;
     let (mut invited, mut already) = (0, 0);
     for p in people {
         let (_, new) = invite(st, &mut tx, admin, &p.name, &p.email, (role_of(role), guest), now).await?;
@@ -247,7 +261,9 @@ pub async fn invite_people(
         }
     }
     tx.commit().await?;
-    st.db.wake_outbox();
+    if invited > 0 {
+        st.db.wake_outbox();
+    }
     Ok((invited, already))
 }
 
@@ -310,6 +326,7 @@ pub async fn set_role(
     let now = st.now();
     let mut tx = st.db.pool.begin().await?;
     lock_team(&mut tx, admin.team_id()).await?;
+    still_admin(&mut tx, admin).await?;
     let row = people::member(&mut *tx, admin.team_id(), member)
         .await?
         .ok_or_else(|| AppError::not_found("This member"))?;
@@ -344,7 +361,11 @@ pub async fn rename_team(st: &AppState, admin: Admin<'_>, name: &str) -> Result<
     let now = st.now();
     let mut tx = st.db.pool.begin().await?;
     lock_team(&mut tx, admin.team_id()).await?;
-    let before = admin.team.team_name.clone();
+    still_admin(&mut tx, admin).await?;
+    let before = teams::membership(&mut *tx, admin.team_id(), &admin.account.id)
+        .await?
+        .map(|m| m.team_name)
+        .unwrap_or_else(|| admin.team.team_name.clone());
     if before != name.as_str() {
         teams::rename_team(&mut *tx, admin.team_id(), &name).await?;
         let change = (Some(json!({"name": before})), Some(json!({"name": name.as_str()})));
@@ -354,20 +375,37 @@ pub async fn rename_team(st: &AppState, admin: Admin<'_>, name: &str) -> Result<
     Ok(name.as_str().to_string())
 }
 
-/// The team's people as a CSV file in the import's own format (R-IMP1), so importing it
-/// back changes nothing. Cells a spreadsheet would run as formulas are defused.
+/// The team's people as a CSV file in the import's own format (R-IMP1), written so that
+/// importing it into the same team changes nothing: a code goes in only where the import
+/// would read it back as the same thing (a seat of a product the team holds now; Flex for
+/// a product it holds no seats of), and `*` stands alone as the import requires. Names a
+/// spreadsheet would run as formulas are defused; addresses are not (a formula cannot be a
+/// valid address, and a changed address would name somebody else).
 pub async fn export_people(st: &AppState, admin: Admin<'_>) -> Result<String, AppError> {
     use crate::domain::csv_import::export_cell;
+    let live: BTreeSet<String> = st
+        .db
+        .team_offers(admin.team_id(), st.now())
+        .await?
+        .into_iter()
+        .filter(|o| o.product_id.is_some())
+        .map(|o| o.code)
+        .collect();
     let rows = st.db.people_for_export(admin.team_id()).await?;
     let mut w = csv::Writer::from_writer(Vec::new());
     let fail = |e: csv::Error| AppError::internal(e);
     w.write_record(["name", "email", "products", "guest"]).map_err(fail)?;
     for r in rows {
-        let products =
-            if r.all_flex { "*".to_string() } else { r.codes.iter().cloned().collect::<Vec<_>>().join(";") };
+        let products = if r.all_flex {
+            "*".to_string()
+        } else {
+            let seats = r.seats.intersection(&live).cloned();
+            let flex = r.flex.difference(&live).cloned();
+            seats.chain(flex).collect::<BTreeSet<_>>().into_iter().collect::<Vec<_>>().join(";")
+        };
         w.write_record([
             export_cell(&r.name).as_ref(),
-            export_cell(&r.email).as_ref(),
+            r.email.as_str(),
             products.as_str(),
             if r.guest { "true" } else { "false" },
         ])

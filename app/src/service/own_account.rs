@@ -28,7 +28,7 @@ pub async fn change_password(
     new: String,
     confirm: String,
     keep: Option<&str>,
-) -> Result<chrono::DateTime<chrono::Utc>, AppError> {
+) -> Result<String, AppError> {
     if me.password_hash.is_none() {
         return Err(AppError::Conflict {
             message: "This account signs in through single sign-on and has no password to change.".into(),
@@ -50,23 +50,19 @@ pub async fn change_password(
     let hash = passwords::hash_blocking(pw.expose().to_string()).await.map_err(AppError::internal)?;
     let now = st.now();
     let mut tx = st.db.pool.begin().await?;
-    accounts::set_password_ending_sessions(&mut tx, &me.id, Some(&hash), keep, now).await?;
+    let epoch = accounts::set_password_ending_sessions(&mut tx, &me.id, Some(&hash), keep, now).await?;
     tx.commit().await?;
     tracing::info!(user = %me.id, "password changed; other sessions ended");
-    Ok(now)
+    Ok(epoch)
 }
 
 /// Ends every console session of the account but `keep`.
-pub async fn sign_out_elsewhere(
-    st: &AppState,
-    me: &Account,
-    keep: Option<&str>,
-) -> Result<chrono::DateTime<chrono::Utc>, AppError> {
+pub async fn sign_out_elsewhere(st: &AppState, me: &Account, keep: Option<&str>) -> Result<String, AppError> {
     let now = st.now();
     let mut tx = st.db.pool.begin().await?;
-    accounts::set_password_ending_sessions(&mut tx, &me.id, None, keep, now).await?;
+    let epoch = accounts::set_password_ending_sessions(&mut tx, &me.id, None, keep, now).await?;
     tx.commit().await?;
-    Ok(now)
+    Ok(epoch)
 }
 
 /// One console session of the person's, as their account page lists it.
@@ -77,7 +73,7 @@ pub struct SessionInfo {
     pub current: bool,
 }
 
-/// The person's live console sessions (those the stamp has not voided), newest first.
+/// The person's live console sessions (of the account's current generation), newest first.
 pub async fn sessions_of(
     st: &AppState,
     me: &Account,
@@ -93,10 +89,8 @@ pub async fn sessions_of(
                 .get(crate::server::ssr::SESSION_SINCE)
                 .and_then(|v| v.as_str())
                 .and_then(|s| crate::store::parse_ts(s).ok());
-            let live = match me.sessions_since {
-                Some(stamp) => since.is_some_and(|s| s >= stamp),
-                None => true,
-            };
+            let epoch = data.get(crate::server::ssr::SESSION_EPOCH).and_then(|v| v.as_str());
+            let live = me.session_epoch.as_deref().is_none_or(|e| epoch == Some(e));
             live.then(|| SessionInfo {
                 signed_in_at: since,
                 expires_at: chrono::DateTime::from_timestamp(expires, 0).unwrap_or(now),

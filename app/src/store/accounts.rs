@@ -11,8 +11,8 @@ pub struct Account {
     pub name: String,
     pub password_hash: Option<String>,
     pub created_at: DateTime<Utc>,
-    /// Console sessions signed in before this instant are void (R-ACC1).
-    pub sessions_since: Option<DateTime<Utc>>,
+    /// The session generation a console session must carry to be valid (R-ACC1).
+    pub session_epoch: Option<String>,
 }
 
 fn from_row(r: &AnyRow) -> Result<Account> {
@@ -22,7 +22,7 @@ fn from_row(r: &AnyRow) -> Result<Account> {
         name: r.try_get("name")?,
         password_hash: r.try_get("password_hash")?,
         created_at: get_ts(r, "created_at")?,
-        sessions_since: super::get_opt_ts(r, "sessions_since")?,
+        session_epoch: r.try_get("session_epoch")?,
     })
 }
 
@@ -33,7 +33,7 @@ impl Account {
     }
 }
 
-const COLS: &str = "id, email, name, password_hash, created_at, sessions_since";
+const COLS: &str = "id, email, name, password_hash, created_at, session_epoch";
 
 /// The account with this address, read through `ex` (a transaction that goes on to change it).
 pub async fn by_email<'e, E: Executor<'e, Database = Any>>(ex: E, email: &Email) -> Result<Option<Account>> {
@@ -81,41 +81,50 @@ pub async fn set_first_password<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
-/// Sets a new password and voids every console session of the account but `keep` (the one
-/// the person is using, which the caller stamps with `now` again), R-ACC1.
+/// Sets a new password (with `hash`; `None` only signs out elsewhere) and ends every console
+/// session of the account but `keep` (the one the person is using, which the caller gives
+/// the returned generation), R-ACC1. A new password also revokes the account's refresh
+/// tokens and uses up its open reset links.
 pub async fn set_password_ending_sessions(
     tx: &mut sqlx::Transaction<'_, Any>,
     id: &UserId,
     hash: Option<&str>,
     keep: Option<&str>,
     now: DateTime<Utc>,
-) -> Result<()> {
-    let done = match hash {
-        Some(h) => {
-            sqlx::query("UPDATE accounts SET password_hash = $1, sessions_since = $2 WHERE id = $3")
-                .bind(h)
-                .bind(ts(now))
-                .bind(id.as_str())
-                .execute(&mut **tx)
-                .await?
-        }
-        None => {
-            sqlx::query("UPDATE accounts SET sessions_since = $1 WHERE id = $2")
-                .bind(ts(now))
-                .bind(id.as_str())
-                .execute(&mut **tx)
-                .await?
-        }
-    };
+) -> Result<String> {
+    let epoch = new_id();
+    let done = sqlx::query(
+        "UPDATE accounts SET password_hash = COALESCE($1, password_hash), session_epoch = $2 WHERE id = $3",
+    )
+    .bind(hash)
+    .bind(&epoch)
+    .bind(id.as_str())
+    .execute(&mut **tx)
+    .await?;
     changed_a_row(&done)?;
-    // The rows go too (the stamp alone would void them): sessions stored before they named
-    // their account are caught by the stamp.
+    // The rows go too (the generation alone would void them): sessions stored before they
+    // named their account are caught by the generation.
     sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND id <> $2")
         .bind(id.as_str())
         .bind(keep.unwrap_or(""))
         .execute(&mut **tx)
         .await?;
-    Ok(())
+    if hash.is_some() {
+        // A new password also ends what the old one started elsewhere: the products' and
+        // apps' sign-ins (their refresh tokens; access tokens lapse within the hour), and
+        // any reset link still open.
+        sqlx::query("UPDATE refresh_tokens SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL")
+            .bind(ts(now))
+            .bind(id.as_str())
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query("UPDATE password_resets SET used_at = $1 WHERE account_id = $2 AND used_at IS NULL")
+            .bind(ts(now))
+            .bind(id.as_str())
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(epoch)
 }
 
 impl Db {

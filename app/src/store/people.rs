@@ -292,19 +292,28 @@ impl Db {
         .bind(team.as_str())
         .fetch_all(&self.pool)
         .await?;
-        let codes = sqlx::query(
-            "SELECT x.account_id, p.code FROM assignments x JOIN products p ON p.id = x.product_id WHERE x.team_id = $1 \
-             UNION SELECT u.account_id, p.code FROM flex_user_products u JOIN products p ON p.id = u.product_id \
-               WHERE u.team_id = $1 AND p.retired_at IS NULL",
+        let seats = sqlx::query(
+            "SELECT x.account_id, p.code FROM assignments x JOIN products p ON p.id = x.product_id WHERE x.team_id = $1",
         )
         .bind(team.as_str())
         .fetch_all(&self.pool)
         .await?;
-        let mut by_account: std::collections::HashMap<String, std::collections::BTreeSet<String>> =
-            std::collections::HashMap::new();
-        for r in &codes {
-            by_account.entry(r.try_get("account_id")?).or_default().insert(r.try_get("code")?);
-        }
+        let flex = sqlx::query(
+            "SELECT u.account_id, p.code FROM flex_user_products u JOIN products p ON p.id = u.product_id \
+             WHERE u.team_id = $1 AND p.retired_at IS NULL",
+        )
+        .bind(team.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        type Codes = std::collections::HashMap<String, std::collections::BTreeSet<String>>;
+        let group = |rows: &[AnyRow]| -> Result<Codes> {
+            let mut by: Codes = Codes::new();
+            for r in rows {
+                by.entry(r.try_get("account_id")?).or_default().insert(r.try_get("code")?);
+            }
+            Ok(by)
+        };
+        let (mut seats, mut flex) = (group(&seats)?, group(&flex)?);
         members
             .iter()
             .map(|r| {
@@ -315,7 +324,8 @@ impl Db {
                     email: r.try_get("email")?,
                     guest: get_flag(r, "guest")?,
                     all_flex: all.unwrap_or(0) != 0,
-                    codes: by_account.remove(&id).unwrap_or_default(),
+                    seats: seats.remove(&id).unwrap_or_default(),
+                    flex: flex.remove(&id).unwrap_or_default(),
                 })
             })
             .collect()
@@ -328,7 +338,10 @@ pub struct ExportRow {
     pub email: String,
     pub guest: bool,
     pub all_flex: bool,
-    pub codes: std::collections::BTreeSet<String>,
+    /// Codes of the products whose seats the person holds (live or not).
+    pub seats: std::collections::BTreeSet<String>,
+    /// Codes of the person's own Flex selection.
+    pub flex: std::collections::BTreeSet<String>,
 }
 
 /// One member of `team`, read through `ex` (a transaction that goes on to change them).
