@@ -116,7 +116,8 @@ async fn may_remove(
 
 /// Removes `ids` from the team (R-UM4): their seats are freed, Flex access and defaults stop,
 /// a pending invitation dies, the next licensing check is refused; usage history stays.
-/// Ids that name nobody in the team are passed over. How many were removed.
+/// Ids that name nobody in the team are passed over (a selection of nobody is refused). How
+/// many were removed.
 pub async fn remove(st: &AppState, admin: Admin<'_>, ids: &[String]) -> Result<usize, AppError> {
     let now = st.now();
     let mut tx = st.db.pool.begin().await?;
