@@ -6,7 +6,6 @@ use crate::api::extract::{ConsoleRefusal, TeamAdmin};
 use app::service::state::AppState;
 use app::service::{members, Admin};
 use axum::extract::State;
-use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -21,12 +20,5 @@ async fn export(
 ) -> Result<Response, ConsoleRefusal> {
     let body = members::export_people(&st, Admin { account: &account, team: &membership }).await?;
     let name = format!("tessera-people-{}.csv", crate::api::usage::slug(&membership.team_name));
-    let mut res = body.into_response();
-    let headers = res.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-        headers.insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(res)
+    Ok(crate::api::usage::csv_download(body.into_response(), &name))
 }

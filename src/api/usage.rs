@@ -94,14 +94,18 @@ async fn export(
             }
         }
     });
-    let mut res = Response::new(Body::from_stream(body));
+    Ok(csv_download(Response::new(Body::from_stream(body)), &name))
+}
+
+/// Makes `res` a CSV file the browser saves as `name`, never cached: the console's exports.
+pub(crate) fn csv_download(mut res: Response, name: &str) -> Response {
     let headers = res.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
         headers.insert(header::CONTENT_DISPOSITION, v);
     }
-    Ok(res)
+    res
 }
 
 struct Export {

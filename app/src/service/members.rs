@@ -17,11 +17,14 @@ use serde_json::json;
 use sqlx::{Any, Transaction};
 use std::collections::BTreeSet;
 
-/// The caller's admin rights, read again under the team's lock: an admin demoted or removed
-/// while this request waited for the lock must not finish it.
-async fn still_admin(tx: &mut Transaction<'_, Any>, admin: Admin<'_>) -> Result<(), AppError> {
-    match teams::membership(&mut **tx, admin.team_id(), &admin.account.id).await? {
-        Some(m) if m.active && m.role == Role::Admin => Ok(()),
+/// A transaction holding the team's lock, in which the caller's admin rights were read
+/// again: an admin demoted or removed while this request waited for the lock must not
+/// finish it.
+async fn locked_as_admin(st: &AppState, admin: Admin<'_>) -> Result<Transaction<'static, Any>, AppError> {
+    let mut tx = st.db.pool.begin().await?;
+    lock_team(&mut tx, admin.team_id()).await?;
+    match teams::membership(&mut *tx, admin.team_id(), &admin.account.id).await? {
+        Some(m) if m.active && m.role == Role::Admin => Ok(tx),
         Some(m) if m.active => Err(AppError::AdminOnly),
         _ => Err(AppError::NotAMember),
     }
@@ -120,9 +123,7 @@ async fn may_remove(
 /// many were removed.
 pub async fn remove(st: &AppState, admin: Admin<'_>, ids: &[String]) -> Result<usize, AppError> {
     let now = st.now();
-    let mut tx = st.db.pool.begin().await?;
-    lock_team(&mut tx, admin.team_id()).await?;
-    still_admin(&mut tx, admin).await?;
+    let mut tx = locked_as_admin(st, admin).await?;
     let found = facts_of(&mut tx, admin, &parse_ids(ids), now).await?;
     may_remove(&mut tx, admin, &found).await?;
     for f in &found {
@@ -165,9 +166,7 @@ pub async fn leave(st: &AppState, me: Admin<'_>) -> Result<(), AppError> {
 /// working and the person leaves the team with whatever was assigned to them meanwhile.
 pub async fn withdraw(st: &AppState, admin: Admin<'_>, member: &UserId) -> Result<String, AppError> {
     let now = st.now();
-    let mut tx = st.db.pool.begin().await?;
-    lock_team(&mut tx, admin.team_id()).await?;
-    still_admin(&mut tx, admin).await?;
+    let mut tx = locked_as_admin(st, admin).await?;
     let row = people::member(&mut *tx, admin.team_id(), member)
         .await?
         .ok_or_else(|| AppError::not_found("This invitation"))?;
@@ -200,9 +199,7 @@ pub async fn send_invitations(st: &AppState, admin: Admin<'_>, ids: &[String]) -
     if ids.is_empty() {
         return Err(AppError::invalid("members", "Pick at least one person to invite."));
     }
-    let mut tx = st.db.pool.begin().await?;
-    lock_team(&mut tx, admin.team_id()).await?;
-    still_admin(&mut tx, admin).await?;
+    let mut tx = locked_as_admin(st, admin).await?;
     let mut out = Sent::default();
     for id in &ids {
         let Some(row) = people::member(&mut *tx, admin.team_id(), id).await? else { continue };
@@ -246,9 +243,7 @@ pub async fn invite_people(
             "Enter at least one person as Full Name <email@example.com>.",
         ));
     }
-    let mut tx = st.db.pool.begin().await?;
-    lock_team(&mut tx, admin.team_id()).await?;
-    still_admin(&mut tx, admin).await?;
+    let mut tx = locked_as_admin(st, admin).await?;
     let (mut invited, mut already) = (0, 0);
     for p in people {
         let (_, new) = invite(st, &mut tx, admin, &p.name, &p.email, (role_of(role), guest), now).await?;
@@ -325,9 +320,7 @@ pub async fn set_role(
     guest: bool,
 ) -> Result<(), AppError> {
     let now = st.now();
-    let mut tx = st.db.pool.begin().await?;
-    lock_team(&mut tx, admin.team_id()).await?;
-    still_admin(&mut tx, admin).await?;
+    let mut tx = locked_as_admin(st, admin).await?;
     let row = people::member(&mut *tx, admin.team_id(), member)
         .await?
         .ok_or_else(|| AppError::not_found("This member"))?;
@@ -360,9 +353,7 @@ pub async fn set_role(
 pub async fn rename_team(st: &AppState, admin: Admin<'_>, name: &str) -> Result<String, AppError> {
     let name = TeamName::parse(name).map_err(|e| AppError::invalid("name", e))?;
     let now = st.now();
-    let mut tx = st.db.pool.begin().await?;
-    lock_team(&mut tx, admin.team_id()).await?;
-    still_admin(&mut tx, admin).await?;
+    let mut tx = locked_as_admin(st, admin).await?;
     let before = teams::membership(&mut *tx, admin.team_id(), &admin.account.id)
         .await?
         .map(|m| m.team_name)
