@@ -123,8 +123,16 @@ async fn team_with_people(
         let email = Email::parse(&format!("{slug}{i}@bench.example"))?;
         let person = PersonName::parse(&format!("Bench {slug} {i}"))?;
         let acc = app::store::accounts::create(&mut **tx, &email, &person, None, now).await?;
-        app::store::teams::add_member(&mut **tx, &team, &acc, Role::Member, false, MemberStatus::Active, now)
-            .await?;
+        app::store::teams::add_member(
+            &mut **tx,
+            &team,
+            &acc,
+            (Role::Member, false),
+            MemberStatus::Active,
+            None,
+            now,
+        )
+        .await?;
         ids.push(acc);
     }
     Ok((team, ids))

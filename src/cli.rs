@@ -736,9 +736,9 @@ pub async fn create_admin(
                 &mut *tx,
                 team,
                 &user,
-                Role::Admin,
-                false,
+                (Role::Admin, false),
                 MemberStatus::Active,
+                None,
                 now,
             )
             .await?;

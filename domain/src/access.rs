@@ -141,6 +141,74 @@ pub fn device_scope(viewer_is_person: bool, viewer_is_admin: bool) -> Option<Dev
     }
 }
 
+/// One Flex product's holders around a change of the team's defaults (R-FX2).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductHolders {
+    pub product: String,
+    /// Flex users who may run it now.
+    pub before: usize,
+    /// Flex users who may run it once the change is saved.
+    pub after: usize,
+    /// Of `after`, those who hold it through their own selection (R-FX1) rather than the
+    /// defaults: what is left of it when defaults are off or do not apply to them.
+    pub own_after: usize,
+}
+
+/// What replacing the team's defaults with `after` does to its Flex users, worked out
+/// before anything is saved, so the admin sees who will hold what (R-FX2).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DefaultsEffect {
+    /// Flex users whose products the defaults will decide.
+    pub by_defaults: usize,
+    /// Flex users whose own selection will decide: everyone when defaults are off, guests
+    /// otherwise (unless support switched defaults on for guests).
+    pub by_own_selection: usize,
+    /// Flex users whose set of products changes.
+    pub changed: usize,
+    /// Every product of the Flex catalogue, in the catalogue's order.
+    pub products: Vec<ProductHolders>,
+}
+
+/// Applies `flex_products` to every Flex user of a team (`(selection, guest)`) under the
+/// current settings and under the proposed default set, and counts the difference; the
+/// same rule licensing applies, so the preview cannot promise what a check would refuse.
+/// `catalogue` is the Flex catalogue in display order.
+pub fn defaults_effect(
+    users: &[(Individual, bool)],
+    current: &TeamFlexSettings,
+    after: &BTreeSet<String>,
+    catalogue: &[String],
+) -> DefaultsEffect {
+    let ids: BTreeSet<String> = catalogue.iter().cloned().collect();
+    let proposed =
+        TeamFlexSettings { defaults: after.intersection(&ids).cloned().collect(), ..current.clone() };
+    let mut effect = DefaultsEffect {
+        products: catalogue
+            .iter()
+            .map(|p| ProductHolders { product: p.clone(), ..Default::default() })
+            .collect(),
+        ..Default::default()
+    };
+    for (individual, guest) in users {
+        let now = flex_products(individual, *guest, current, &ids);
+        let then = flex_products(individual, *guest, &proposed, &ids);
+        let by_defaults = defaults_apply(*guest, &proposed);
+        if by_defaults {
+            effect.by_defaults += 1;
+        } else {
+            effect.by_own_selection += 1;
+        }
+        effect.changed += usize::from(now != then);
+        for holders in &mut effect.products {
+            let (had, has) = (now.contains(&holders.product), then.contains(&holders.product));
+            holders.before += usize::from(had);
+            holders.after += usize::from(has);
+            holders.own_after += usize::from(has && !by_defaults);
+        }
+    }
+    effect
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -296,5 +364,70 @@ mod tests {
             let expected = flex_products(&individual, f.guest, &team, &cat).contains("p");
             assert_eq!(allows(&f), expected, "{f:?}");
         }
+    }
+
+    fn catalogue() -> Vec<String> {
+        vec!["draft2d".into(), "model3d".into(), "render".into()]
+    }
+
+    fn holders(e: &DefaultsEffect, product: &str) -> (usize, usize, usize) {
+        let h = e.products.iter().find(|h| h.product == product).expect("product listed");
+        (h.before, h.after, h.own_after)
+    }
+
+    #[test]
+    fn turning_defaults_off_leaves_each_person_their_own_selection() {
+        let users = vec![
+            (Individual::All, false),
+            (Individual::Products(set(&["draft2d"])), false),
+            (Individual::Products(set(&[])), false),
+            (Individual::Products(set(&["render"])), true),
+        ];
+        let current = TeamFlexSettings { defaults: set(&["model3d"]), guest_defaults: false };
+        let e = defaults_effect(&users, &current, &set(&[]), &catalogue());
+        assert_eq!((e.by_defaults, e.by_own_selection), (0, 4));
+        // Before: three non-guests run model3d by default; the guest runs render.
+        assert_eq!(holders(&e, "model3d"), (3, 1, 1));
+        assert_eq!(holders(&e, "draft2d"), (0, 2, 2));
+        assert_eq!(holders(&e, "render"), (1, 2, 2));
+        // The guest's access does not move; the other three's does.
+        assert_eq!(e.changed, 3);
+    }
+
+    #[test]
+    fn turning_defaults_on_overrides_selections_but_not_guests() {
+        let users = vec![
+            (Individual::All, false),
+            (Individual::Products(set(&["draft2d"])), false),
+            (Individual::Products(set(&["render"])), true),
+        ];
+        let e = defaults_effect(&users, &no_defaults(), &set(&["draft2d"]), &catalogue());
+        assert_eq!((e.by_defaults, e.by_own_selection), (2, 1));
+        assert_eq!(holders(&e, "draft2d"), (2, 2, 0));
+        assert_eq!(holders(&e, "render"), (2, 1, 1));
+        assert_eq!(holders(&e, "model3d"), (1, 0, 0));
+        // The "all" user loses two products; the draft-only user and the guest keep theirs.
+        assert_eq!(e.changed, 1);
+    }
+
+    #[test]
+    fn guests_follow_the_defaults_when_support_switched_that_on() {
+        let users = vec![(Individual::Products(set(&["render"])), true)];
+        let current = TeamFlexSettings { defaults: set(&[]), guest_defaults: true };
+        let e = defaults_effect(&users, &current, &set(&["model3d", "retired"]), &catalogue());
+        assert_eq!((e.by_defaults, e.by_own_selection, e.changed), (1, 0, 1));
+        assert_eq!(holders(&e, "model3d"), (0, 1, 0));
+        assert_eq!(holders(&e, "render"), (1, 0, 0));
+        // A product no longer in the Flex catalogue is no row and no access.
+        assert!(e.products.iter().all(|h| h.product != "retired"));
+    }
+
+    #[test]
+    fn saving_the_same_defaults_changes_nobody() {
+        let users = vec![(Individual::All, false), (Individual::Products(set(&["draft2d"])), true)];
+        let current = TeamFlexSettings { defaults: set(&["render"]), guest_defaults: false };
+        let e = defaults_effect(&users, &current, &set(&["render"]), &catalogue());
+        assert_eq!(e.changed, 0);
+        assert!(e.products.iter().all(|h| h.before == h.after));
     }
 }

@@ -209,3 +209,125 @@ pub async fn assert_accessible(page: &Page, what: &str) {
         violations.len()
     );
 }
+
+/// A desktop product's loopback listener (RFC 8252): answers every request with a page
+/// that says the sign-in is done. The port it listens on.
+pub fn loopback_listener() -> u16 {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut s = stream;
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let body = "<h1>Signed in. You can close this window.</h1>";
+            let _ = write!(
+                s,
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    port
+}
+
+/// A PKCE verifier and its S256 challenge.
+pub fn pkce() -> (String, String) {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+    let verifier = URL_SAFE_NO_PAD.encode([42u8; 40]);
+    (verifier.clone(), URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())))
+}
+
+/// A desktop product registered in `team` by the command line: (client id, secret).
+pub fn desktop_app(server: &Server, team: &str, name: &str) -> (String, String) {
+    let app = server.cli(&[
+        "app",
+        "create",
+        "--team",
+        team,
+        "--name",
+        name,
+        "--scope",
+        "data:read",
+        "--redirect-uri",
+        "http://127.0.0.1/callback",
+    ]);
+    let id = app["client_id"].as_str().expect("client_id").to_string();
+    (id, app["client_secret"].as_str().expect("client_secret").to_string())
+}
+
+/// What a desktop product does to sign a person in: the authorization code flow with PKCE
+/// and a loopback redirect in `page` (signed in there first, consent given), then the code
+/// exchanged for tokens. The token response.
+pub async fn desktop_sign_in(
+    page: &Page,
+    server: &Server,
+    (client_id, secret): (&str, &str),
+    email: &str,
+    password: &str,
+    consent_screenshot: Option<&str>,
+) -> serde_json::Value {
+    use playwright_rs::expect;
+    let port = loopback_listener();
+    let redirect = format!("http://127.0.0.1:{port}/callback");
+    let (verifier, challenge) = pkce();
+    let authorize = format!(
+        "{}?response_type=code&client_id={client_id}&redirect_uri={}&scope=openid%20data:read&state=s-1&code_challenge={challenge}&code_challenge_method=S256",
+        server.at("/authentication/v2/authorize"),
+        redirect.replace(':', "%3A").replace('/', "%2F"),
+    );
+    page.goto(&authorize, None).await.expect("authorize");
+    // Not signed in yet: the console's own sign-in page, then back to the request.
+    wait_for_path(page, "/sign-in").await;
+    hydrated(page).await;
+    page.locator("#email").fill(email, None).await.expect("email");
+    page.locator("#password").fill(password, None).await.expect("password");
+    page.locator("button[type=submit]").click(None).await.expect("submit");
+    expect(page.locator("h1")).to_contain_text("to use your account?").await.expect("consent asked");
+    expect(page.locator(".consent-scopes")).to_contain_text("Read your data").await.expect("consent");
+    if let Some(name) = consent_screenshot {
+        screenshot(page, name).await;
+    }
+    page.get_by_text("Allow", true).click(None).await.expect("allow");
+    expect(page.locator("h1")).to_have_text("Signed in. You can close this window.").await.expect("back");
+    let back = page.url();
+    assert!(back.starts_with(&redirect), "{back}");
+    assert!(back.ends_with("&state=s-1"), "{back}");
+    let code = back.split("code=").nth(1).and_then(|c| c.split('&').next()).expect("code").to_string();
+    reqwest::Client::new()
+        .post(server.at("/authentication/v2/token"))
+        .basic_auth(client_id, Some(secret))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", redirect.as_str()),
+            ("code_verifier", verifier.as_str()),
+        ])
+        .send()
+        .await
+        .expect("token request")
+        .json()
+        .await
+        .expect("token response")
+}
+
+/// The licensing check a desktop product makes before it runs (R-LIC1): status and body.
+pub async fn licensing_check(
+    server: &Server,
+    access: &str,
+    product: &str,
+    device: &str,
+) -> (u16, serde_json::Value) {
+    let res = reqwest::Client::new()
+        .post(server.at("/licensing/v1/authorize"))
+        .bearer_auth(access)
+        .json(&serde_json::json!({ "product": product, "device_id": device, "device_name": format!("{device} machine") }))
+        .send()
+        .await
+        .expect("licensing check");
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(serde_json::Value::Null))
+}

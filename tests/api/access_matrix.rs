@@ -227,6 +227,10 @@ fn ops() -> Vec<Op> {
         op("audit_log", Admin, |f, _| json!({"team": f.north})),
         op("flex_access", Admin, |f, _| json!({"team": f.north, "member": f.farid})),
         op("flex_defaults", Admin, |f, _| json!({"team": f.north})),
+        Op {
+            input: Input::Json,
+            ..op("preview_flex_defaults", Admin, |f, _| json!({"team": f.north, "codes": []}))
+        },
         op("team_apps", Admin, |f, _| json!({"team": f.north})),
         op("pending_invitations", Admin, |f, _| json!({"team": f.north})),
         op("matching_member_ids", Admin, |f, _| json!({"team": f.north, "q": "a"})),

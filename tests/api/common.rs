@@ -117,9 +117,17 @@ impl TestApp {
         status: app::store::teams::MemberStatus,
     ) {
         use app::service::state::Clock as _;
-        app::store::teams::add_member(&self.db.pool, team, account, role, false, status, self.clock.now())
-            .await
-            .expect("member");
+        app::store::teams::add_member(
+            &self.db.pool,
+            team,
+            account,
+            (role, false),
+            status,
+            None,
+            self.clock.now(),
+        )
+        .await
+        .expect("member");
     }
 
     pub async fn team_id(&self, name: &str) -> TeamId {
@@ -148,7 +156,9 @@ pub async fn new_account(
     .await
     .expect("account");
     if let Some((team, role, status)) = team {
-        app::store::teams::add_member(&mut *tx, team, &id, role, false, status, now).await.expect("member");
+        app::store::teams::add_member(&mut *tx, team, &id, (role, false), status, None, now)
+            .await
+            .expect("member");
     }
     tx.commit().await.expect("commit");
     id

@@ -66,9 +66,17 @@ async fn flex_team(app: &TestApp, name: &str, users: usize, purchases: &[i64]) -
         )
         .await
         .unwrap();
-        app::store::teams::add_member(&mut *tx, &team, &acc, Role::Member, false, MemberStatus::Active, now)
-            .await
-            .unwrap();
+        app::store::teams::add_member(
+            &mut *tx,
+            &team,
+            &acc,
+            (Role::Member, false),
+            MemberStatus::Active,
+            None,
+            now,
+        )
+        .await
+        .unwrap();
         app::store::assignments::add_flex_user(&mut tx, &team, &acc, now).await.unwrap();
         ids.push(acc);
     }

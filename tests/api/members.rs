@@ -192,6 +192,30 @@ async fn a_withdrawn_invitation_stops_working_and_an_accepted_one_cannot_be_with
     assert_eq!(pending["total"], 1, "{pending}");
     assert_eq!(pending["rows"][0]["emailed"], true);
     assert_eq!(pending["rows"][0]["invited_by"], "Avery Admin");
+    assert_eq!(pending["rows"][0]["assigned"], json!([]), "invited without a product");
+    // What is assigned while invited shows, with who assigned it.
+    let (status, body) = post(
+        &app,
+        &c,
+        "assign_users",
+        json!({"team": north, "code": "FLEX", "member_ids": [wren], "new_people": ""}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = post(
+        &app,
+        &c,
+        "assign_users",
+        json!({"team": north, "code": "DRAFT2D", "member_ids": [wren], "new_people": ""}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, pending) = app.call(&c, "pending_invitations", &[("team", north.as_str()), ("q", "wren")]).await;
+    assert_eq!(
+        pending["rows"][0]["assigned"],
+        json!(["Draft 2D (Avery Admin)", "Flex (Avery Admin)"]),
+        "{pending}"
+    );
 
     let (status, name) =
         app.call(&c, "withdraw_invitation", &[("team", north.as_str()), ("member", wren.as_str())]).await;
@@ -426,4 +450,186 @@ async fn admins_rename_their_team_and_nobody_else_does() {
     let (_, me) = app.call(&c, "whoami", &[]).await;
     assert!(me["teams"].as_array().unwrap().iter().any(|t| t["name"] == "Northwind Design"), "{me}");
     assert_eq!(audit_actions(&app, &north).await.last().map(String::as_str), Some("rename_team"));
+}
+
+/// R-FX2: before defaults are changed or turned off, the admin is told who will then hold
+/// which product, and through what; asking changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_defaults_change_is_previewed_before_it_is_saved() {
+    let app = spawn_app().await;
+    let north = app.team_id(NORTHWIND).await;
+    let c = app.signed_in(ADMIN).await;
+    let bruno = id_of(&app, BRUNO).await;
+    let (status, _) = post(
+        &app,
+        &c,
+        "assign_users",
+        json!({"team": north, "code": "FLEX", "member_ids": [bruno], "new_people": ""}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, body) = post(
+        &app,
+        &c,
+        "save_flex_access",
+        json!({"team": north, "member": bruno, "all": false, "codes": ["MOTION"]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let line = |p: &Value, name: &str| -> (u64, u64, u64) {
+        let l = p["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["name"] == name)
+            .unwrap_or_else(|| panic!("{name} in {p}"));
+        (l["before"].as_u64().unwrap(), l["after"].as_u64().unwrap(), l["own_after"].as_u64().unwrap())
+    };
+    let before = audit_actions(&app, &north).await.len();
+
+    // Defaults on with Survey: every Flex user who is not a guest runs Survey, Bruno
+    // loses Motion.
+    let (status, on) =
+        post(&app, &c, "preview_flex_defaults", json!({"team": north, "codes": ["survey"]})).await;
+    assert_eq!(status, 200, "{on}");
+    let (by_defaults, own) = (on["by_defaults"].as_u64().unwrap(), on["by_own_selection"].as_u64().unwrap());
+    assert!(by_defaults >= 1, "{on}");
+    let survey = line(&on, "Survey Pro");
+    assert_eq!((survey.1, survey.2), (by_defaults + survey.2, survey.2), "{on}");
+    assert!(line(&on, "Motion Forge").0 > line(&on, "Motion Forge").1, "Bruno's Motion goes: {on}");
+    assert!(on["changed"].as_u64().unwrap() >= 1, "{on}");
+    assert!(on["summary"].as_str().unwrap().contains("will get the default products"), "{on}");
+    let (_, defaults) = app.call(&c, "flex_defaults", &[("team", north.as_str())]).await;
+    assert!(
+        defaults["choices"].as_array().unwrap().iter().all(|c| c["selected"] == false),
+        "preview saved nothing: {defaults}"
+    );
+    assert_eq!(audit_actions(&app, &north).await.len(), before, "a preview is not audited as a change");
+
+    // Saved, then a preview of turning them off: everyone back to their own selection.
+    let (status, _) = post(&app, &c, "save_flex_defaults", json!({"team": north, "codes": ["SURVEY"]})).await;
+    assert_eq!(status, 200);
+    let (_, off) = post(&app, &c, "preview_flex_defaults", json!({"team": north, "codes": []})).await;
+    assert_eq!(off["by_defaults"], 0, "{off}");
+    assert_eq!(off["by_own_selection"].as_u64().unwrap(), by_defaults + own, "{off}");
+    let motion = line(&off, "Motion Forge");
+    assert!(motion.1 >= 1 && motion.1 == motion.2, "Bruno's own Motion comes back: {off}");
+    assert!(off["summary"].as_str().unwrap().starts_with("Defaults will be off"), "{off}");
+
+    // A code that is not a Flex product is named, not ignored.
+    let (status, bad) =
+        post(&app, &c, "preview_flex_defaults", json!({"team": north, "codes": ["NOPE"]})).await;
+    assert_eq!(status, 400, "{bad}");
+    assert!(bad.to_string().contains("NOPE is not available with Flex"), "{bad}");
+}
+
+/// An invitee appears in the inviting team under the name its admin typed, not under a name
+/// the account carries from another team, until they accept; then their own name shows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invitee_keeps_the_name_the_admin_typed_until_they_accept() {
+    let app = spawn_app().await;
+    let harbor = app.team_id("Harbor Engineering").await;
+    let c = app.signed_in(ADMIN).await;
+    let (status, body) = app
+        .call(
+            &c,
+            "invite_people",
+            &[
+                ("team", harbor.as_str()),
+                ("people", &format!("F. Haddad (contractor) <{FARID}>")),
+                ("role", "member"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let names = |page: &Value| -> Vec<String> {
+        page["rows"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap().to_string()).collect()
+    };
+    let (_, by_typed) = app.call(&c, "list_members", &[("team", harbor.as_str()), ("q", "contractor")]).await;
+    assert_eq!(names(&by_typed), ["F. Haddad (contractor)"], "{by_typed}");
+    let (_, by_other) =
+        app.call(&c, "list_members", &[("team", harbor.as_str()), ("q", "Farid Haddad")]).await;
+    assert_eq!(by_other["total"], 0, "Northwind's name for him is not Harbor's to search by: {by_other}");
+    let (_, pending) =
+        app.call(&c, "pending_invitations", &[("team", harbor.as_str()), ("q", "haddad")]).await;
+    assert_eq!(pending["rows"][0]["member"]["name"], "F. Haddad (contractor)", "{pending}");
+    let mail: String = sqlx::query_scalar(
+        "SELECT text_body FROM outbox WHERE to_addr = $1 AND kind = 'invitation' ORDER BY id DESC LIMIT 1",
+    )
+    .bind(FARID)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert!(mail.starts_with("Hello F. Haddad (contractor),"), "{mail}");
+    // Northwind, where he is a member, still calls him by his own name.
+    let north = app.team_id(NORTHWIND).await;
+    let (_, north_page) =
+        app.call(&c, "list_members", &[("team", north.as_str()), ("q", "farid.haddad")]).await;
+    assert_eq!(names(&north_page), ["Farid Haddad"], "{north_page}");
+
+    let token = mail.split("/invite/").nth(1).unwrap().split_whitespace().next().unwrap().to_string();
+    let (status, body) = app
+        .call(&app.client(), "accept_invitation", &[("token", token.as_str()), ("password", PASSWORD)])
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, after) = app.call(&c, "list_members", &[("team", harbor.as_str()), ("q", "farid.haddad")]).await;
+    assert_eq!(names(&after), ["Farid Haddad"], "once he has joined, his own name: {after}");
+}
+
+/// The Flex email tells the truth (R-FX1, R-FX2): sent when Flex is given from the assign
+/// dialog too, naming the products of "all products", and the defaults when they decide.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flex_emails_list_what_the_person_can_actually_run() {
+    let app = spawn_app().await;
+    let north = app.team_id(NORTHWIND).await;
+    let c = app.signed_in(ADMIN).await;
+    let bruno = id_of(&app, BRUNO).await;
+    let flex_mails = || async {
+        sqlx::query_scalar::<_, String>(
+            "SELECT text_body FROM outbox WHERE to_addr = $1 AND kind = 'flex_access' ORDER BY id",
+        )
+        .bind(BRUNO)
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap()
+    };
+    let (status, body) = post(
+        &app,
+        &c,
+        "assign_users",
+        json!({"team": north, "code": "FLEX", "member_ids": [bruno], "new_people": "Nell Newcomer <nell@example.com>"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let mails = flex_mails().await;
+    assert_eq!(mails.len(), 1, "Flex from the assign dialog is emailed: {mails:?}");
+    assert!(mails[0].contains("all of the team's Flex products, including ones added later"), "{}", mails[0]);
+    for product in ["Circuit Lab", "Draft 2D", "Survey Pro"] {
+        assert!(mails[0].contains(&format!("  - {product}\n")), "{product} named: {}", mails[0]);
+    }
+    let nell: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM outbox WHERE to_addr = 'nell@example.com' AND kind = 'flex_access'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(nell, 0, "an invitee hears from the invitation, not from a Flex email first");
+
+    // With defaults on, a change of his own selection is emailed with what he can run:
+    // the defaults, not the selection they override.
+    let (status, _) = post(&app, &c, "save_flex_defaults", json!({"team": north, "codes": ["SURVEY"]})).await;
+    assert_eq!(status, 200);
+    assert_eq!(flex_mails().await.len(), 1, "a defaults change sends nothing (R-FX2)");
+    let (status, body) = post(
+        &app,
+        &c,
+        "save_flex_access",
+        json!({"team": north, "member": bruno, "all": false, "codes": ["MOTION"]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let mails = flex_mails().await;
+    let last = mails.last().unwrap();
+    assert!(last.contains("default products apply to you") && last.contains("  - Survey Pro\n"), "{last}");
+    assert!(!last.contains("Motion Forge"), "the overridden selection is not promised: {last}");
 }

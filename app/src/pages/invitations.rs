@@ -85,6 +85,7 @@ fn PendingTable(
                 <thead><tr>
                     <th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Status"</th>
                     <th scope="col">"Sent"</th><th scope="col">"Expires"</th><th scope="col">"Invited by"</th>
+                    <th scope="col">"Assigned while invited"</th>
                     <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                 </tr></thead>
                 <tbody>
@@ -101,6 +102,7 @@ fn PendingTable(
                                 <td>{if r.emailed { r.sent_on.clone() } else { "Not sent".to_string() }}</td>
                                 <td>{if r.emailed { r.expires_on.clone() } else { "—".to_string() }}</td>
                                 <td>{r.invited_by.clone().unwrap_or_else(|| "—".into())}</td>
+                                <td data-testid="assigned-while-invited">{if r.assigned.is_empty() { "Nothing yet".to_string() } else { r.assigned.join(", ") }}</td>
                                 <td class="actions">
                                     <button type="button" class="button small" aria-label=format!("{send_label} to {}", m.name)
                                         disabled=move || send.pending().get()

@@ -120,13 +120,13 @@ fn DefaultsForm(view: DefaultsView, save: ServerAction<SaveFlexDefaults>) -> imp
         Some(Err(e)) => Some(Either::Right(view! { <p class="form-error" role="alert">{e.to_string()}</p> })),
         None => None,
     };
+    // Saving asks first: the dialog shows who will hold what once the change is made.
+    let asking: RwSignal<Option<Vec<String>>> = RwSignal::new(None);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        save.dispatch(SaveFlexDefaults {
-            team: team.clone(),
-            codes: chosen.get_untracked().into_iter().collect(),
-        });
+        asking.set(Some(chosen.get_untracked().into_iter().collect()));
     };
+    let team = StoredValue::new(team);
     view! {
         <section class="panel">
             <h2>"Default assignments"</h2>
@@ -159,7 +159,95 @@ fn DefaultsForm(view: DefaultsView, save: ServerAction<SaveFlexDefaults>) -> imp
                 })}
             </form>
             {result}
+            {move || asking.get().map(|codes| view! {
+                <ConfirmDefaults team=team.get_value() codes save on_close=move || asking.set(None)/>
+            })}
         </section>
+    }
+}
+
+/// Asks before the team's defaults change, with what the change does (R-FX2): how many Flex
+/// users the defaults will decide, and per product how many will hold it and how many of
+/// those through their own selection.
+#[component]
+fn ConfirmDefaults(
+    team: String,
+    codes: Vec<String>,
+    save: ServerAction<SaveFlexDefaults>,
+    on_close: impl Fn() + Clone + Send + Sync + 'static,
+) -> impl IntoView {
+    use crate::components::modal::Modal;
+    use crate::server::flex::preview_flex_defaults;
+    let (t, c) = (team.clone(), codes.clone());
+    let preview = Resource::new(|| (), move |_| preview_flex_defaults(t.clone(), c.clone()));
+    let title =
+        if codes.is_empty() { "Turn default assignments off?" } else { "Save these default assignments?" };
+    let request = StoredValue::new((team, codes));
+    let cancel_ref = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(b) = cancel_ref.get() {
+            let _ = b.focus();
+        }
+    });
+    let (close, close2) = (on_close.clone(), on_close.clone());
+    view! {
+        <Modal labelled_by="defaults-title" alert=true wide=true on_close=close>
+            <h2 id="defaults-title">{title}</h2>
+            <Suspense fallback=|| view! { <p role="status">"Working out who will hold what…"</p> }>
+                {move || {
+                    let close = close2.clone();
+                    Suspend::new(async move {
+                        match preview.await {
+                            Ok(p) => {
+                                let (close, close_after) = (close.clone(), close.clone());
+                                Either::Left(view! {
+                                    <p data-testid="defaults-summary">{p.summary.clone()}</p>
+                                    <table class="table" data-testid="defaults-preview">
+                                        <caption class="visually-hidden">"Flex users per product, now and after saving"</caption>
+                                        <thead><tr>
+                                            <th scope="col">"Product"</th>
+                                            <th scope="col" class="num">"Now"</th>
+                                            <th scope="col" class="num">"After saving"</th>
+                                            <th scope="col" class="num">"Of whom through their own selection"</th>
+                                        </tr></thead>
+                                        <tbody>
+                                            {p.lines.iter().map(|l| view! {
+                                                <tr>
+                                                    <th scope="row">{l.name.clone()}</th>
+                                                    <td class="num">{l.before}</td>
+                                                    <td class="num">{l.after}</td>
+                                                    <td class="num">{l.own_after}</td>
+                                                </tr>
+                                            }).collect_view()}
+                                        </tbody>
+                                    </table>
+                                    <p class="muted">"Nobody is emailed about this change."</p>
+                                    <div class="modal-actions">
+                                        <button type="button" class="button" data-testid="cancel-defaults" node_ref=cancel_ref on:click=move |_| close()>"Cancel"</button>
+                                        <button type="button" class="button primary" data-testid="confirm-defaults"
+                                            on:click=move |_| {
+                                                let (team, codes) = request.get_value();
+                                                save.dispatch(SaveFlexDefaults { team, codes });
+                                                close_after();
+                                            }>"Save default assignments"</button>
+                                    </div>
+                                })
+                            }
+                            Err(e) => {
+                                let close = close.clone();
+                                Either::Right(view! {
+                                    <p class="form-error" role="alert">{e.to_string()}</p>
+                                    <div class="modal-actions">
+                                        <button type="button" class="button" on:click=move |_| close()>"Close"</button>
+                                    </div>
+                                })
+                            }
+                        }
+                    })
+                }}
+            </Suspense>
+        </Modal>
     }
 }
 

@@ -28,6 +28,26 @@ pub struct DefaultsView {
     pub admin: bool,
 }
 
+/// One product's line in the preview of a defaults change.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HoldersLine {
+    pub name: String,
+    pub before: usize,
+    pub after: usize,
+    pub own_after: usize,
+}
+
+/// What saving a default set would do, shown before it is saved (R-FX2).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DefaultsPreview {
+    /// The sentence that sums it up.
+    pub summary: String,
+    pub by_defaults: usize,
+    pub by_own_selection: usize,
+    pub changed: usize,
+    pub lines: Vec<HoldersLine>,
+}
+
 #[server(endpoint = "flex_access")]
 pub async fn flex_access(team: String, member: String) -> Result<Option<FlexAccessView>, AppError> {
     use super::ssr::*;
@@ -110,4 +130,52 @@ pub async fn save_flex_defaults(team: String, codes: Vec<String>) -> Result<usiz
     let st = state()?;
     let (account, team) = require_admin(&st, &team).await?;
     flex::save_defaults(&st, Admin { account: &account, team: &team }, &codes).await
+}
+
+/// What saving `codes` as the default set would do, before it is saved; changes nothing.
+#[server(endpoint = "preview_flex_defaults", input = Json)]
+pub async fn preview_flex_defaults(team: String, codes: Vec<String>) -> Result<DefaultsPreview, AppError> {
+    use super::ssr::*;
+    use crate::service::flex;
+    let st = state()?;
+    let (_, m) = require_admin(&st, &team).await?;
+    let (effect, catalogue) = flex::preview_defaults(&st, &m.team_id, &codes).await?;
+    let people = |n: usize| if n == 1 { "1 Flex user".to_string() } else { format!("{n} Flex users") };
+    let changes = match effect.changed {
+        0 => "Nobody's products change.".to_string(),
+        1 => "1 person's products change.".to_string(),
+        n => format!("{n} people's products change."),
+    };
+    let summary = if codes.is_empty() {
+        format!(
+            "Defaults will be off: {} will hold the products of their own selection. {changes}",
+            people(effect.by_own_selection)
+        )
+    } else if effect.by_own_selection == 0 {
+        format!("{} will get the default products. {changes}", people(effect.by_defaults))
+    } else {
+        let guests = match effect.by_own_selection {
+            1 => "1 guest keeps".to_string(),
+            n => format!("{n} guests keep"),
+        };
+        format!(
+            "{} will get the default products; {guests} their own selection. {changes}",
+            people(effect.by_defaults)
+        )
+    };
+    let lines = effect
+        .products
+        .iter()
+        .filter_map(|h| {
+            let name = catalogue.iter().find(|p| p.id == h.product)?.name.clone();
+            Some(HoldersLine { name, before: h.before, after: h.after, own_after: h.own_after })
+        })
+        .collect();
+    Ok(DefaultsPreview {
+        summary,
+        by_defaults: effect.by_defaults,
+        by_own_selection: effect.by_own_selection,
+        changed: effect.changed,
+        lines,
+    })
 }

@@ -35,6 +35,8 @@ pub struct PendingView {
     /// Imported and never emailed: "not sent".
     pub emailed: bool,
     pub invited_by: Option<String>,
+    /// What was assigned while they were invited: "Draft 2D (Avery Admin)", "Flex".
+    pub assigned: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -180,6 +182,14 @@ pub async fn pending_invitations(
             expires_on: r.expires_at.format("%Y-%m-%d").to_string(),
             emailed: r.emailed,
             invited_by: r.invited_by,
+            assigned: r
+                .assigned
+                .into_iter()
+                .map(|(product, by)| match by {
+                    Some(by) => format!("{product} ({by})"),
+                    None => product,
+                })
+                .collect(),
             member: super::people::ssr::member_view(r.member, now),
         })
         .collect();

@@ -2,10 +2,12 @@
 //! (R-UM1..3, R-INV1). Each call is one transaction that takes the team's lock first, reads
 //! what it changes (the product's seats included) through the same transaction, and writes
 //! its audit entries and emails inside it: all of it happens or none of it.
-use crate::domain::invitee::all_valid;
+use crate::domain::access::Individual;
+use crate::domain::invitee::{all_valid, parse_entries, Invitee};
 use crate::domain::seats::within_seats;
 use crate::domain::{invitation, Email, PersonName, TeamId, UserId};
 use crate::error::AppError;
+use crate::service::flex::FlexMailer;
 use crate::service::state::AppState;
 use crate::service::Admin;
 use crate::store::accounts;
@@ -52,11 +54,7 @@ pub async fn assign(
     let mut tx = st.db.pool.begin().await?;
     teams::lock_team(&mut tx, team).await?;
     let offer = offer(&mut tx, team, code, now).await?;
-    let entries = crate::domain::invitee::parse_entries(new_people);
-    let invitees = all_valid(&entries).map_err(|problems| {
-        let lines: Vec<String> = problems.iter().map(|(n, err)| format!("Entry {n}: {err}")).collect();
-        AppError::invalid("new_people", lines.join("\n"))
-    })?;
+    let invitees = typed_people(new_people, "new_people")?;
     if member_ids.is_empty() && invitees.is_empty() {
         return Err(AppError::invalid("new_people", "Pick at least one member or enter a new person."));
     }
@@ -76,27 +74,25 @@ pub async fn assign(
         people.push((member.account_id, format!("{} <{}>", member.name, member.email)));
     }
     let mut outcome = Assigned::default();
-    for e in invitees {
-        let label = format!("{} <{}>", e.name, e.email);
-        let (id, new) = invite(st, &mut tx, admin, &e.name, &e.email, (Role::Member, false), now).await?;
-        if new {
-            outcome.invited += 1;
-            admin.audit(&mut tx, "invite", &label, (None, Some(json!({"status": "invited"}))), now).await?;
-        }
-        people.push((id, label));
-    }
+    let (invited, new) = invite_all(st, &mut tx, admin, &invitees, (Role::Member, false), now).await?;
+    outcome.invited = new;
+    people.extend(invited);
     people.sort();
     people.dedup_by(|a, b| a.0 == b.0);
 
+    let mut given = Vec::new();
     for (id, label) in &people {
         let new = match &offer.product_id {
             Some(pid) => {
                 assignments::assign(&mut tx, team, id, pid, Some(admin.account.id.as_str()), now).await?
             }
-            None => assignments::add_flex_user(&mut tx, team, id, now).await?,
+            None => {
+                assignments::add_flex_user_by(&mut tx, team, id, Some(admin.account.id.as_str()), now).await?
+            }
         };
         if new {
             outcome.assigned += 1;
+            given.push(id);
             let target = format!("{label} → {}", offer.name);
             admin
                 .audit(&mut tx, "assign", &target, (None, Some(json!({"product": offer.code}))), now)
@@ -109,6 +105,16 @@ pub async fn assign(
         let used = assignments::assigned_count(&mut tx, team, pid).await?;
         within_seats(&offer.name, offer.seats, used)
             .map_err(|e| AppError::Conflict { message: e.to_string() })?;
+    } else if !given.is_empty() {
+        // Members given Flex here learn what they can run now, as with a change of their
+        // selection (R-FX1); people still invited hear about the team from their invitation.
+        let mailer = FlexMailer::load(st, &mut tx, team, &admin.team.team_name).await?;
+        for id in given {
+            match people::member(&mut *tx, team, id).await? {
+                Some(row) if row.active => mailer.send(&mut tx, &row, &Individual::All, now).await?,
+                _ => {}
+            }
+        }
     }
     tx.commit().await?;
     st.db.wake_outbox();
@@ -175,6 +181,40 @@ pub async fn resend_invitation(st: &AppState, admin: Admin<'_>, member: &UserId)
     Ok(())
 }
 
+/// The people typed as `Full Name <email>` entries (separated by commas or new lines), all
+/// of them valid, or every bad entry named under `field`; nothing is invited unless all are.
+pub(crate) fn typed_people(text: &str, field: &str) -> Result<Vec<Invitee>, AppError> {
+    all_valid(&parse_entries(text)).map_err(|problems| {
+        let lines: Vec<String> = problems.iter().map(|(n, err)| format!("Entry {n}: {err}")).collect();
+        AppError::invalid(field, lines.join("\n"))
+    })
+}
+
+/// Invites each of `people` who is not in the team yet, with `role_guest`, and audits each
+/// invitation: every one's account id and label, and how many were invited (the others
+/// were already in the team).
+pub(crate) async fn invite_all(
+    st: &AppState,
+    tx: &mut Transaction<'_, Any>,
+    admin: Admin<'_>,
+    people: &[Invitee],
+    role_guest: (Role, bool),
+    now: DateTime<Utc>,
+) -> Result<(Vec<(UserId, String)>, usize), AppError> {
+    let (mut ids, mut invited) = (Vec::with_capacity(people.len()), 0);
+    for p in people {
+        let label = format!("{} <{}>", p.name, p.email);
+        let (id, new) = invite(st, tx, admin, &p.name, &p.email, role_guest, now).await?;
+        if new {
+            invited += 1;
+            let after = json!({"status": "invited", "role": role_guest.0.as_str(), "guest": role_guest.1});
+            admin.audit(tx, "invite", &label, (None, Some(after)), now).await?;
+        }
+        ids.push((id, label));
+    }
+    Ok((ids, invited))
+}
+
 /// Creates (or finds) the account, an invited membership and the invitation, and queues its
 /// email, all inside `tx`. The account id, and whether anyone was invited (false: already
 /// in the team, so there is only something to assign). `role_guest` is what the new
@@ -195,8 +235,19 @@ pub(crate) async fn invite(
     if teams::membership(&mut **tx, admin.team_id(), &uid).await?.is_some() {
         return Ok((uid, false));
     }
-    add_member(&mut **tx, admin.team_id(), &uid, role_guest.0, role_guest.1, MemberStatus::Invited, now)
-        .await?;
+    // The team sees the name its admin typed until the person accepts, not a name the
+    // account carries from elsewhere.
+    let typed = Some(name.as_str());
+    add_member(
+        &mut **tx,
+        admin.team_id(),
+        &uid,
+        (role_guest.0, role_guest.1),
+        MemberStatus::Invited,
+        typed,
+        now,
+    )
+    .await?;
     send_invitation(st, tx, admin, &uid, name.as_str(), email, now).await?;
     Ok((uid, true))
 }

@@ -3,17 +3,20 @@
 //! writes its audit entry (and, for a person's access, the email telling them what they
 //! can now run). The lock comes first: on SQLite it takes the write lock before the reads
 //! (a read snapshot cannot be upgraded later); on PostgreSQL it orders the team's changes.
-use crate::domain::access::Individual;
-use crate::domain::Email;
-use crate::domain::UserId;
+use crate::domain::access::{
+    defaults_apply, defaults_effect, flex_products, DefaultsEffect, Individual, TeamFlexSettings,
+};
+use crate::domain::{Email, TeamId, UserId};
 use crate::error::AppError;
 use crate::service::state::AppState;
 use crate::service::Admin;
 use crate::store::flex::{self, FlexProduct};
 use crate::store::outbox::{enqueue, NewMessage};
-use crate::store::people;
+use crate::store::people::{self, MemberRow};
 use crate::store::teams::lock_team;
+use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
+use sqlx::{Any, Transaction};
 use std::collections::BTreeSet;
 
 /// The catalogue ids of the Flex products `codes` names (case-insensitive); a code that is
@@ -60,28 +63,13 @@ pub async fn save_access(
     } else {
         Individual::from_selection(&ids_for_codes(&catalogue, codes)?, &all_ids)
     };
-    let names: Option<Vec<String>> = match &individual {
-        Individual::All => None,
-        Individual::Products(s) => {
-            Some(catalogue.iter().filter(|p| s.contains(&p.id)).map(|p| p.name.clone()).collect())
-        }
-    };
     let describe = |i: &Individual| match i {
         Individual::All => json!({"products": "all"}),
         Individual::Products(s) => json!({ "products": codes_of(&catalogue, s) }),
     };
-    let email = Email::parse(&row.email).map_err(|e| AppError::invalid("email", e))?;
     flex::set_individual(&mut tx, team, member, &individual).await?;
-    let link = format!("{}/t/{}", st.public_url, team);
-    let mail = crate::service::mail::flex_access(&admin.team.team_name, &row.name, names.as_deref(), &link);
-    let message = NewMessage {
-        kind: "flex_access",
-        to: &email,
-        subject: &mail.subject,
-        text: &mail.text,
-        html: &mail.html,
-    };
-    enqueue(&mut tx, &message, now).await?;
+    let mailer = FlexMailer::load(st, &mut tx, team, &admin.team.team_name).await?;
+    mailer.send(&mut tx, &row, &individual, now).await?;
     let target = format!("{} <{}> → Flex products", row.name, row.email);
     let change = (Some(describe(&before)), Some(describe(&individual)));
     admin.audit(&mut tx, "flex_access", &target, change, now).await?;
@@ -104,4 +92,83 @@ pub async fn save_defaults(st: &AppState, admin: Admin<'_>, codes: &[String]) ->
     admin.audit(&mut tx, "defaults", "Default assignments", change, now).await?;
     tx.commit().await?;
     Ok(ids.len())
+}
+
+/// What saving `codes` as the team's defaults would do to its Flex users (R-FX2), read in
+/// one snapshot and changing nothing; the catalogue comes back with it so the caller can
+/// name the products.
+pub async fn preview_defaults(
+    st: &AppState,
+    team: &TeamId,
+    codes: &[String],
+) -> Result<(DefaultsEffect, Vec<FlexProduct>), AppError> {
+    let mut tx = st.db.pool.begin().await?;
+    let catalogue = flex::catalogue(&mut *tx).await?;
+    let ids = ids_for_codes(&catalogue, codes)?;
+    let current = flex::team_settings(&mut tx, team).await?;
+    let users = flex::team_selections(&mut tx, team).await?;
+    tx.commit().await?;
+    let order: Vec<String> = catalogue.iter().map(|p| p.id.clone()).collect();
+    Ok((defaults_effect(&users, &current, &ids, &order), catalogue))
+}
+
+/// Writes the email that tells a Flex user what they can run now in a team, after a change
+/// that gave them Flex or changed their selection. It lists the products as the rules
+/// resolve them (R-FX1, R-FX2), the team's defaults and the guest rule included, so it never
+/// promises a product the licensing check would refuse, and always names them.
+pub(crate) struct FlexMailer {
+    catalogue: Vec<FlexProduct>,
+    settings: TeamFlexSettings,
+    team_name: String,
+    link: String,
+}
+
+impl FlexMailer {
+    /// The catalogue and the team's settings as `tx` sees them: once for any number of people.
+    pub async fn load(
+        st: &AppState,
+        tx: &mut Transaction<'_, Any>,
+        team: &TeamId,
+        team_name: &str,
+    ) -> Result<Self, AppError> {
+        Ok(FlexMailer {
+            catalogue: flex::catalogue(&mut **tx).await?,
+            settings: flex::team_settings(tx, team).await?,
+            team_name: team_name.to_string(),
+            link: format!("{}/t/{}", st.public_url, team),
+        })
+    }
+
+    /// Queues the email to `person`, whose selection is now `individual`.
+    pub async fn send(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        person: &MemberRow,
+        individual: &Individual,
+        now: DateTime<Utc>,
+    ) -> Result<(), AppError> {
+        use crate::service::mail::{flex_access, FlexGrant};
+        let ids = self.catalogue.iter().map(|p| p.id.clone()).collect();
+        let effective = flex_products(individual, person.guest, &self.settings, &ids);
+        let names: Vec<String> =
+            self.catalogue.iter().filter(|p| effective.contains(&p.id)).map(|p| p.name.clone()).collect();
+        let grant = if defaults_apply(person.guest, &self.settings) {
+            FlexGrant::Defaults(&names)
+        } else if individual.is_all() {
+            FlexGrant::All(&names)
+        } else {
+            FlexGrant::Chosen(&names)
+        };
+        let mail = flex_access(&self.team_name, &person.name, grant, &self.link);
+        let to = Email::parse(&person.email).map_err(|e| AppError::invalid("email", e))?;
+        let message = NewMessage {
+            kind: "flex_access",
+            to: &to,
+            subject: &mail.subject,
+            text: &mail.text,
+            html: &mail.html,
+        };
+        enqueue(tx, &message, now).await?;
+        Ok(())
+    }
 }

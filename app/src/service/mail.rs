@@ -94,42 +94,53 @@ pub fn invitation(
     Rendered { subject, text, html }
 }
 
-/// Someone was given Flex access in a team. `products` lists the product names; an empty
-/// list means all Flex products of the team (including ones added later).
-/// `products`: `None` for every Flex product (including ones added later), otherwise the
-/// exact list, which may be empty.
-pub fn flex_access(team: &str, name: &str, products: Option<&[String]>, console_url: &str) -> Rendered {
+/// What a Flex user of a team can run now (R-FX1, R-FX2), as their email tells it: the
+/// products are always listed, whichever way they come.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlexGrant<'a> {
+    /// Every Flex product, later ones included; the names are today's.
+    All(&'a [String]),
+    /// Exactly the products an admin chose for them.
+    Chosen(&'a [String]),
+    /// The team's default products, which replace their own choice while defaults are on.
+    Defaults(&'a [String]),
+}
+
+/// A Flex user's products in a team, after an admin gave them Flex or changed their
+/// selection.
+pub fn flex_access(team: &str, name: &str, grant: FlexGrant<'_>, console_url: &str) -> Rendered {
     let subject = one_line(&format!("Your Flex products in {team}"));
-    let (text_list, html_list) = if products.is_some_and(|p| p.is_empty()) {
+    let (lead, products) = match grant {
+        FlexGrant::All(p) => (
+            "has given you access to all of the team's Flex products, including ones added later. Today these are:",
+            p,
+        ),
+        FlexGrant::Chosen(p) => ("has given you access to these Flex products:", p),
+        FlexGrant::Defaults(p) => (
+            "has made you a Flex user. The team's default products apply to you, whatever is chosen for you individually:",
+            p,
+        ),
+    };
+    let (text_list, html_list) = if products.is_empty() {
+        let none = match grant {
+            FlexGrant::All(_) => {
+                "The team has no Flex product at the moment; new ones will be available to you."
+            }
+            _ => "No Flex product is available to you for now.",
+        };
         (
-            format!("An administrator of \"{team}\" has removed your access to Flex products for now.\n"),
-            format!(
-                "<p>An administrator of <strong>{}</strong> has removed your access to Flex products for now.</p>\n",
-                escape_html(team)
-            ),
-        )
-    } else if products.is_none() {
-        (
-            format!(
-                "An administrator of \"{team}\" has given you access to all of the team's Flex products, \
-                     including ones added later.\n"
-            ),
-            format!(
-                "<p>An administrator of <strong>{}</strong> has given you access to all of the team's \
-                 Flex products, including ones added later.</p>\n",
-                escape_html(team)
-            ),
+            format!("You are a Flex user of \"{team}\". {none}\n"),
+            format!("<p>You are a Flex user of <strong>{}</strong>. {none}</p>\n", escape_html(team)),
         )
     } else {
-        let products = products.unwrap_or_default();
         let lines: String = products.iter().map(|p| format!("  - {p}\n")).collect();
         let items: String = products.iter().map(|p| format!("<li>{}</li>\n", escape_html(p))).collect();
         (
-            format!("An administrator of \"{team}\" has given you access to these Flex products:\n\n{lines}"),
+            format!("An administrator of \"{team}\" {lead}\n\n{lines}"),
             format!(
-                "<p>An administrator of <strong>{}</strong> has given you access to these Flex products:</p>\n\
-                 <ul>\n{items}</ul>\n",
-                escape_html(team)
+                "<p>An administrator of <strong>{}</strong> {}</p>\n<ul>\n{items}</ul>\n",
+                escape_html(team),
+                escape_html(lead)
             ),
         )
     };
@@ -259,23 +270,35 @@ mod tests {
     }
 
     #[test]
-    fn flex_access_lists_products_or_says_all() {
+    fn flex_access_always_lists_the_products_whichever_way_they_come() {
         let url = "https://tessera.example/";
         let products = vec!["Editor <Pro>".to_string(), "Profiler".to_string()];
-        let r = flex_access("Northwind", "Bo", Some(&products), url);
+        let r = flex_access("Northwind", "Bo", FlexGrant::Chosen(&products), url);
         assert!(r.text.contains("  - Editor <Pro>\n  - Profiler\n"), "{}", r.text);
         assert!(r.text.lines().any(|l| l == url));
         assert!(r.html.contains("<li>Editor &lt;Pro&gt;</li>"));
         assert_eq!(r.subject, "Your Flex products in Northwind");
 
-        let none = flex_access("Northwind", "Bo", Some(&[]), url);
-        assert!(none.text.contains("removed your access to Flex products"), "{}", none.text);
-        assert!(!none.text.contains("all of the team"));
+        let none = flex_access("Northwind", "Bo", FlexGrant::Chosen(&[]), url);
+        assert!(none.text.contains("No Flex product is available to you for now."), "{}", none.text);
+        assert!(!none.html.contains("<ul>"));
 
-        let all = flex_access("A & B", "Bo", None, url);
-        assert!(all.text.contains("all of the team's Flex products"));
-        assert!(all.html.contains("<strong>A &amp; B</strong>"));
-        assert!(!all.html.contains("<ul>"));
+        let all = flex_access("A & B", "Bo", FlexGrant::All(&products), url);
+        assert!(
+            all.text.contains("all of the team's Flex products, including ones added later"),
+            "{}",
+            all.text
+        );
+        assert!(all.text.contains("  - Profiler\n"), "an 'all products' email names them: {}", all.text);
+        assert!(all.html.contains("<strong>A &amp; B</strong>") && all.html.contains("<li>Profiler</li>"));
+
+        let defaults = flex_access("Northwind", "Bo", FlexGrant::Defaults(&products[1..]), url);
+        assert!(defaults.text.contains("default products apply to you"), "{}", defaults.text);
+        assert!(
+            defaults.text.contains("  - Profiler\n") && !defaults.text.contains("Editor"),
+            "{}",
+            defaults.text
+        );
     }
 
     #[test]

@@ -3,11 +3,10 @@
 //! flag, and the team's name. Each change is one transaction under the team's lock that
 //! reads what it changes through itself and writes its audit entries inside it.
 use crate::domain::access::{flex_products, Individual};
-use crate::domain::invitee::{all_valid, parse_entries};
 use crate::domain::membership::{admins_remain, removal_summary, LastAdmin, MemberRole, Removal};
 use crate::domain::{Email, TeamName, UserId};
 use crate::error::AppError;
-use crate::service::assignments::{invite, send_invitation};
+use crate::service::assignments::{invite_all, send_invitation, typed_people};
 use crate::service::state::AppState;
 use crate::service::Admin;
 use crate::store::people::{self, RemovalFacts};
@@ -232,11 +231,7 @@ pub async fn invite_people(
     guest: bool,
 ) -> Result<(usize, usize), AppError> {
     let now = st.now();
-    let parsed = parse_entries(entries);
-    let people = all_valid(&parsed).map_err(|problems| {
-        let lines: Vec<String> = problems.iter().map(|(n, err)| format!("Entry {n}: {err}")).collect();
-        AppError::invalid("people", lines.join("\n"))
-    })?;
+    let people = typed_people(entries, "people")?;
     if people.is_empty() {
         return Err(AppError::invalid(
             "people",
@@ -244,18 +239,8 @@ pub async fn invite_people(
         ));
     }
     let mut tx = locked_as_admin(st, admin).await?;
-    let (mut invited, mut already) = (0, 0);
-    for p in people {
-        let (_, new) = invite(st, &mut tx, admin, &p.name, &p.email, (role_of(role), guest), now).await?;
-        if new {
-            invited += 1;
-            let target = format!("{} <{}>", p.name, p.email);
-            let after = json!({"status": "invited", "role": role.as_str(), "guest": guest});
-            admin.audit(&mut tx, "invite", &target, (None, Some(after)), now).await?;
-        } else {
-            already += 1;
-        }
-    }
+    let (ids, invited) = invite_all(st, &mut tx, admin, &people, (role_of(role), guest), now).await?;
+    let already = ids.len() - invited;
     tx.commit().await?;
     if invited > 0 {
         st.db.wake_outbox();

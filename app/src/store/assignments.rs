@@ -111,8 +111,8 @@ impl Db {
     ) -> Result<(Vec<MemberRow>, i64)> {
         let rows = sqlx::query(&format!(
             "SELECT {MEMBER_COLS} FROM memberships m JOIN accounts a ON a.id = m.account_id {join} \
-             WHERE m.team_id = $1 AND (LOWER(a.name) LIKE $2 ESCAPE '\\' OR a.email LIKE $2 ESCAPE '\\') \
-             ORDER BY LOWER(a.name), a.id LIMIT $4 OFFSET $5"
+             WHERE m.team_id = $1 AND (LOWER(COALESCE(m.invited_name, a.name)) LIKE $2 ESCAPE '\\' OR a.email LIKE $2 ESCAPE '\\') \
+             ORDER BY LOWER(COALESCE(m.invited_name, a.name)), a.id LIMIT $4 OFFSET $5"
         ))
         .bind(team.as_str())
         .bind(like_pattern(search))
@@ -123,7 +123,7 @@ impl Db {
         .await?;
         let total: i64 = sqlx::query(&format!(
             "SELECT COUNT(*) AS n FROM memberships m JOIN accounts a ON a.id = m.account_id {join} \
-             WHERE m.team_id = $1 AND (LOWER(a.name) LIKE $2 ESCAPE '\\' OR a.email LIKE $2 ESCAPE '\\')"
+             WHERE m.team_id = $1 AND (LOWER(COALESCE(m.invited_name, a.name)) LIKE $2 ESCAPE '\\' OR a.email LIKE $2 ESCAPE '\\')"
         ))
         .bind(team.as_str())
         .bind(like_pattern(search))
@@ -202,13 +202,26 @@ pub async fn add_flex_user(
     account_id: &UserId,
     now: DateTime<Utc>,
 ) -> Result<bool> {
+    add_flex_user_by(tx, team, account_id, None, now).await
+}
+
+/// Makes the member a Flex user with every product (R-FX1's starting point), recording who
+/// did; false when they already were one.
+pub async fn add_flex_user_by(
+    tx: &mut Transaction<'_, Any>,
+    team: &TeamId,
+    account_id: &UserId,
+    by: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool> {
     let done = sqlx::query(
-        "INSERT INTO flex_users (team_id, account_id, all_products, assigned_at) VALUES ($1, $2, 1, $3) \
-         ON CONFLICT (team_id, account_id) DO NOTHING",
+        "INSERT INTO flex_users (team_id, account_id, all_products, assigned_at, assigned_by) \
+         VALUES ($1, $2, 1, $3, $4) ON CONFLICT (team_id, account_id) DO NOTHING",
     )
     .bind(team.as_str())
     .bind(account_id.as_str())
     .bind(ts(now))
+    .bind(by)
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)

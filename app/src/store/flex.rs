@@ -96,6 +96,41 @@ pub async fn individual(
     Ok(Some(Individual::Products(products)))
 }
 
+/// Every Flex user of the team (invited ones too) as `(selection, guest)`: what a preview of
+/// a defaults change needs, in two statements whatever the team's size.
+pub async fn team_selections(conn: &mut AnyConnection, team: &TeamId) -> Result<Vec<(Individual, bool)>> {
+    let users = sqlx::query(
+        "SELECT f.account_id, f.all_products, m.guest FROM flex_users f \
+         JOIN memberships m ON m.team_id = f.team_id AND m.account_id = f.account_id \
+         WHERE f.team_id = $1",
+    )
+    .bind(team.as_str())
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut chosen: std::collections::HashMap<String, BTreeSet<String>> = std::collections::HashMap::new();
+    for r in sqlx::query("SELECT account_id, product_id FROM flex_user_products WHERE team_id = $1")
+        .bind(team.as_str())
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        chosen.entry(r.try_get("account_id")?).or_default().insert(r.try_get("product_id")?);
+    }
+    users
+        .iter()
+        .map(|r| {
+            let account: String = r.try_get("account_id")?;
+            let all: i64 = r.try_get("all_products")?;
+            let guest: i64 = r.try_get("guest")?;
+            let individual = if all != 0 {
+                Individual::All
+            } else {
+                Individual::Products(chosen.remove(&account).unwrap_or_default())
+            };
+            Ok((individual, guest != 0))
+        })
+        .collect()
+}
+
 /// R-FX2's guest switch (support operators only), in the caller's transaction so its audit
 /// entry commits with it.
 pub async fn set_guest_defaults<'e, E: sqlx::Executor<'e, Database = Any>>(

@@ -82,8 +82,9 @@ struct FlexState {
 struct Plan {
     /// (id, email, name)
     accounts: Vec<(String, String, String)>,
-    /// (account id, guest)
-    members: Vec<(String, bool)>,
+    /// (account id, guest, the file's name for an account that exists outside the team:
+    /// the team sees it until the person accepts)
+    members: Vec<(String, bool, Option<String>)>,
     /// (account id, name)
     name_fills: Vec<(String, String)>,
     /// (account id, guest)
@@ -189,7 +190,8 @@ pub async fn import(
                 match p.guest {
                     Some(_) => (p.account_id.clone(), false),
                     None => {
-                        plan.members.push((p.account_id.clone(), row.guest));
+                        let typed = (!row_name.is_empty()).then(|| row_name.clone());
+                        plan.members.push((p.account_id.clone(), row.guest, typed));
                         (p.account_id.clone(), true)
                     }
                 }
@@ -197,7 +199,7 @@ pub async fn import(
             None => {
                 let id = new_id();
                 plan.accounts.push((id.clone(), row.email.as_str().to_string(), row_name.clone()));
-                plan.members.push((id.clone(), row.guest));
+                plan.members.push((id.clone(), row.guest, None));
                 (id, true)
             }
         };
@@ -340,7 +342,7 @@ type TeamState = (HashMap<String, Person>, HashSet<(String, String)>, HashMap<St
 /// Members by email, their assignments and their Flex access: three queries.
 async fn load_team(tx: &mut Transaction<'_, Any>, team: &TeamId) -> Result<TeamState> {
     let rows = sqlx::query(
-        "SELECT a.id, a.email, a.name, m.guest FROM memberships m JOIN accounts a ON a.id = m.account_id \
+        "SELECT a.id, a.email, COALESCE(m.invited_name, a.name) AS name, m.guest FROM memberships m JOIN accounts a ON a.id = m.account_id \
          WHERE m.team_id = $1",
     )
     .bind(team.as_str())
@@ -526,17 +528,17 @@ async fn write(
     )
     .await?;
 
-    let mut args = Vec::with_capacity(plan.members.len() * 2);
-    for (id, guest) in &plan.members {
-        args.extend([Arg::Text(id), Arg::Int(i64::from(*guest))]);
+    let mut args = Vec::with_capacity(plan.members.len() * 3);
+    for (id, guest, typed) in &plan.members {
+        args.extend([Arg::Text(id), Arg::Int(i64::from(*guest)), Arg::OptText(typed.as_deref())]);
     }
     let team_now = [Arg::Text(t), Arg::Text(&now_s)];
     insert(
         tx,
-        "memberships (team_id, account_id, role, guest, status, created_at)",
-        "($1, ?, 'member', ?, 'invited', $2)",
+        "memberships (team_id, account_id, role, guest, status, created_at, invited_name)",
+        "($1, ?, 'member', ?, 'invited', $2, ?)",
         &team_now,
-        2,
+        3,
         &args,
     )
     .await?;
@@ -548,7 +550,7 @@ async fn write(
     let invitations: Vec<(String, String)> =
         plan.members.iter().map(|_| (new_id(), unusable_token_hash())).collect();
     let mut args = Vec::with_capacity(plan.members.len() * 3);
-    for ((account, _), (id, hash)) in plan.members.iter().zip(&invitations) {
+    for ((account, _, _), (id, hash)) in plan.members.iter().zip(&invitations) {
         args.extend([Arg::Text(id), Arg::Text(account), Arg::Text(hash)]);
     }
     insert(
@@ -612,9 +614,9 @@ async fn write(
     }
     insert(
         tx,
-        "flex_users (team_id, account_id, all_products, assigned_at)",
-        "($1, ?, ?, $2)",
-        &team_now,
+        "flex_users (team_id, account_id, all_products, assigned_at, assigned_by)",
+        "($1, ?, ?, $2, $3)",
+        &[Arg::Text(t), Arg::Text(&now_s), Arg::OptText(by)],
         2,
         &args,
     )

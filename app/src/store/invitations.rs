@@ -70,7 +70,7 @@ pub async fn accept(tx: &mut Transaction<'_, Any>, inv: &InvitationRow, now: Dat
     if done.rows_affected() != 1 {
         return Ok(false);
     }
-    sqlx::query("UPDATE memberships SET status = 'active' WHERE team_id = $1 AND account_id = $2")
+    sqlx::query("UPDATE memberships SET status = 'active', invited_name = NULL WHERE team_id = $1 AND account_id = $2")
         .bind(inv.team_id.as_str())
         .bind(inv.account_id.as_str())
         .execute(&mut **tx)

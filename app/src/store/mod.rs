@@ -98,6 +98,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     migration!("20261202000008_outbox_failed.sql"),
     migration!("20261203000009_vendor.sql"),
     migration!("20261204000010_accounts.sql"),
+    migration!("20261204000011_invitees.sql"),
 ];
 
 /// The migrator `sqlx::migrate!` would build from the same files: version and description

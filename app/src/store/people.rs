@@ -53,7 +53,7 @@ pub struct MemberRow {
     pub flex: bool,
 }
 
-pub(crate) const MEMBER_COLS: &str = "a.id, a.name, a.email, m.role, m.guest, m.status, m.created_at, \
+pub(crate) const MEMBER_COLS: &str = "a.id, COALESCE(m.invited_name, a.name) AS name, a.email, m.role, m.guest, m.status, m.created_at, \
      (SELECT MAX(i.expires_at) FROM invitations i WHERE i.team_id = m.team_id AND i.account_id = m.account_id \
         AND i.accepted_at IS NULL AND i.superseded_at IS NULL) AS invite_expires_at, \
      (SELECT MIN(i.emailed) FROM invitations i WHERE i.team_id = m.team_id AND i.account_id = m.account_id \
@@ -122,17 +122,19 @@ impl Db {
         };
         let dir = if q.descending { "DESC" } else { "ASC" };
         let order = match q.sort {
-            MemberSort::Name => format!("LOWER(a.name) {dir}, a.email"),
+            MemberSort::Name => format!("LOWER(COALESCE(m.invited_name, a.name)) {dir}, a.email"),
             MemberSort::Email => format!("a.email {dir}"),
-            MemberSort::Joined => format!("m.created_at {dir}, LOWER(a.name)"),
-            MemberSort::Status => format!("m.status {dir}, m.guest {dir}, LOWER(a.name)"),
+            MemberSort::Joined => format!("m.created_at {dir}, LOWER(COALESCE(m.invited_name, a.name))"),
+            MemberSort::Status => {
+                format!("m.status {dir}, m.guest {dir}, LOWER(COALESCE(m.invited_name, a.name))")
+            }
         };
         // `$3` (now) is referenced in every variant, even where the status filter does not
         // need it: both engines refuse a bound parameter the statement never uses.
         let filter = format!(
             "FROM memberships m JOIN accounts a ON a.id = m.account_id \
              WHERE m.team_id = $1 AND $3 IS NOT NULL \
-             AND (LOWER(a.name) LIKE $2 ESCAPE '\\' OR a.email LIKE $2 ESCAPE '\\'){status_sql}"
+             AND (LOWER(COALESCE(m.invited_name, a.name)) LIKE $2 ESCAPE '\\' OR a.email LIKE $2 ESCAPE '\\'){status_sql}"
         );
         let pattern = like_pattern(&q.search);
         let now = ts(now);
@@ -163,8 +165,8 @@ impl Db {
     pub async fn find_members(&self, team: &TeamId, search: &str, limit: i64) -> Result<Vec<MemberRow>> {
         let rows = sqlx::query(&format!(
             "SELECT {MEMBER_COLS} FROM memberships m JOIN accounts a ON a.id = m.account_id \
-             WHERE m.team_id = $1 AND (LOWER(a.name) LIKE $2 ESCAPE '\\' OR a.email LIKE $2 ESCAPE '\\') \
-             ORDER BY LOWER(a.name), a.id LIMIT $3"
+             WHERE m.team_id = $1 AND (LOWER(COALESCE(m.invited_name, a.name)) LIKE $2 ESCAPE '\\' OR a.email LIKE $2 ESCAPE '\\') \
+             ORDER BY LOWER(COALESCE(m.invited_name, a.name)), a.id LIMIT $3"
         ))
         .bind(team.as_str())
         .bind(like_pattern(search))
@@ -203,22 +205,17 @@ pub async fn removal_facts(
     .iter()
     .map(|r| r.try_get("name"))
     .collect::<std::result::Result<Vec<String>, _>>()?;
-    // A session lapses after 24 hours without a heartbeat (R-LIC3). Which team a session was
-    // granted through is not recorded, so any live session of a product this team gives
-    // the person (a seat, or Flex) counts.
-    let live_after = ts(now - chrono::Duration::hours(24));
-    let running: i64 = sqlx::query(
-        "SELECT COUNT(*) AS n FROM license_sessions s WHERE s.account_id = $2 AND s.heartbeat_at > $3 \
-         AND (EXISTS (SELECT 1 FROM assignments x WHERE x.team_id = $1 AND x.account_id = s.account_id AND x.product_id = s.product_id) \
-           OR EXISTS (SELECT 1 FROM flex_users f WHERE f.team_id = $1 AND f.account_id = s.account_id))",
-    )
-    .bind(team.as_str())
-    .bind(account_id.as_str())
-    .bind(&live_after)
-    .fetch_one(&mut **tx)
-    .await?
-    .try_get("n")?;
-    Ok(Some(RemovalFacts { member, seats, running: running > 0 }))
+    // A session lapses after 24 hours without a heartbeat (R-LIC3). Only sessions of
+    // products this team gives the person count: a live seat here, or Flex access here that
+    // covers the product by the rule licensing applies (the devices an admin of this team
+    // sees on the person's page). A product another team gives them too is still counted:
+    // which team granted a session is not recorded.
+    let live_after = now - chrono::Duration::hours(24);
+    let running = super::licensing::team_member_devices(&mut **tx, team, account_id, now)
+        .await?
+        .iter()
+        .any(|d| d.session_heartbeat.is_some_and(|beat| beat > live_after));
+    Ok(Some(RemovalFacts { member, seats, running }))
 }
 
 /// A pending invitation as the *Pending invitations* view lists it (R-INV2).
@@ -230,6 +227,9 @@ pub struct PendingRow {
     pub emailed: bool,
     /// Who invited (or imported) the person; `None` for the command line or a deleted admin.
     pub invited_by: Option<String>,
+    /// What was assigned to them while invited, by product name ("Flex" for Flex access),
+    /// with who assigned it when that is known.
+    pub assigned: Vec<(String, Option<String>)>,
 }
 
 impl Db {
@@ -246,7 +246,7 @@ impl Db {
                AND i.accepted_at IS NULL AND i.superseded_at IS NULL \
              LEFT JOIN accounts b ON b.id = i.created_by \
              WHERE m.team_id = $1 AND m.status = 'invited' \
-             AND (LOWER(a.name) LIKE $2 ESCAPE '\\' OR a.email LIKE $2 ESCAPE '\\')";
+             AND (LOWER(COALESCE(m.invited_name, a.name)) LIKE $2 ESCAPE '\\' OR a.email LIKE $2 ESCAPE '\\')";
         let pattern = like_pattern(search);
         let rows = sqlx::query(&format!(
             "SELECT {MEMBER_COLS}, i.sent_at, i.expires_at, i.emailed, b.name AS invited_by {filter} \
@@ -273,10 +273,47 @@ impl Db {
                     expires_at: get_ts(r, "expires_at")?,
                     emailed: get_flag(r, "emailed")?,
                     invited_by: r.try_get("invited_by")?,
+                    assigned: Vec::new(),
                 })
             })
-            .collect::<Result<_>>()?;
+            .collect::<Result<Vec<PendingRow>>>()?;
+        let rows = self.with_assignments(team, rows).await?;
         Ok((rows, total))
+    }
+
+    /// Fills in what each pending person of one page was assigned, and by whom: one
+    /// statement for the page.
+    async fn with_assignments(&self, team: &TeamId, mut rows: Vec<PendingRow>) -> Result<Vec<PendingRow>> {
+        if rows.is_empty() {
+            return Ok(rows);
+        }
+        let list = (0..rows.len()).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "SELECT x.account_id, p.name AS product, b.name AS assigned_by FROM assignments x \
+             JOIN products p ON p.id = x.product_id LEFT JOIN accounts b ON b.id = x.assigned_by \
+             WHERE x.team_id = $1 AND x.account_id IN ({list}) \
+             UNION ALL \
+             SELECT f.account_id, 'Flex' AS product, b.name AS assigned_by FROM flex_users f \
+             LEFT JOIN accounts b ON b.id = f.assigned_by \
+             WHERE f.team_id = $1 AND f.account_id IN ({list}) \
+             ORDER BY product"
+        );
+        let mut q = sqlx::query(&sql).bind(team.as_str());
+        for r in &rows {
+            q = q.bind(r.member.account_id.as_str());
+        }
+        let mut by_account: std::collections::HashMap<String, Vec<(String, Option<String>)>> =
+            std::collections::HashMap::new();
+        for r in q.fetch_all(&self.pool).await? {
+            by_account
+                .entry(r.try_get("account_id")?)
+                .or_default()
+                .push((r.try_get("product")?, r.try_get("assigned_by")?));
+        }
+        for row in &mut rows {
+            row.assigned = by_account.remove(row.member.account_id.as_str()).unwrap_or_default();
+        }
+        Ok(rows)
     }
 
     /// Every member of `team` in the CSV import's terms (R-IMP1): name, email, guest, the
@@ -284,7 +321,7 @@ impl Db {
     /// "all". Ordered by email so two exports of one team are the same file.
     pub async fn people_for_export(&self, team: &TeamId) -> Result<Vec<ExportRow>> {
         let members = sqlx::query(
-            "SELECT a.id, a.name, a.email, m.guest, f.all_products \
+            "SELECT a.id, COALESCE(m.invited_name, a.name) AS name, a.email, m.guest, f.all_products \
              FROM memberships m JOIN accounts a ON a.id = m.account_id \
              LEFT JOIN flex_users f ON f.team_id = m.team_id AND f.account_id = m.account_id \
              WHERE m.team_id = $1 ORDER BY a.email",

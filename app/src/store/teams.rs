@@ -74,14 +74,14 @@ pub async fn add_member<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     team: &TeamId,
     account: &UserId,
-    role: Role,
-    guest: bool,
+    (role, guest): (Role, bool),
     status: MemberStatus,
+    invited_name: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<()> {
     sqlx::query(
-        "INSERT INTO memberships (team_id, account_id, role, guest, status, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO memberships (team_id, account_id, role, guest, status, invited_name, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $7, $6)",
     )
     .bind(team.as_str())
     .bind(account.as_str())
@@ -89,6 +89,7 @@ pub async fn add_member<'e, E: Executor<'e, Database = Any>>(
     .bind(i64::from(guest))
     .bind(status.as_str())
     .bind(ts(now))
+    .bind(invited_name)
     .execute(ex)
     .await
     .map_err(|e| StoreError::from(e).on_unique("this person is already a member of the team"))?;

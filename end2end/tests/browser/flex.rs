@@ -1,6 +1,7 @@
-//! R-FX1 / R-FX2 in Chromium: team default assignments reach a new Flex member but not a
-//! guest, change nothing by email, and an individual selection is emailed to the person.
-use playwright_rs::expect;
+//! R-FX1 / R-FX2 in Chromium: a change of the team's defaults is previewed before it is
+//! saved; defaults reach a new Flex member but not a guest and change nothing by email; Flex
+//! given from the assign dialog and an individual selection are emailed with the products.
+use playwright_rs::{expect, FilterOptions};
 use tessera_e2e::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -14,6 +15,13 @@ async fn defaults_apply_to_a_new_member_and_not_to_a_guest() {
     page.get_by_label("Draft 2D", false).check(None).await.unwrap();
     page.get_by_label("Model 3D", false).check(None).await.unwrap();
     page.locator("[data-testid=save-defaults]").click(None).await.unwrap();
+    // Before saving, who will hold what (R-FX2): nobody in the demo's Northwind is on Flex yet.
+    expect(page.locator("[data-testid=defaults-summary]"))
+        .to_have_text("0 Flex users will get the default products. Nobody's products change.")
+        .await
+        .unwrap();
+    expect(page.locator("[data-testid=defaults-preview] tbody tr")).to_have_count(7).await.unwrap();
+    page.locator("[data-testid=confirm-defaults]").click(None).await.unwrap();
     expect(page.locator("[data-testid=defaults-result]"))
         .to_have_text("Saved: every Flex user now gets these 2 products (guests only if support turned that on). No email was sent.")
         .await
@@ -51,10 +59,47 @@ async fn defaults_apply_to_a_new_member_and_not_to_a_guest() {
     page.get_by_label("Circuit Lab", false).check(None).await.unwrap();
     page.locator("[data-testid=save-flex]").click(None).await.unwrap();
     expect(guest.clone()).to_have_text("Can use now: Circuit Lab").await.unwrap();
-    let mails = smtp.wait_for(2).await;
+    let mails = smtp.wait_for(3).await;
     assert!(recipient(&mails[0]).contains("nora@example.com"));
+    // Kavya hears of Flex from the assign dialog, with the products "all" means today,
+    // then of the admin's own choice for her.
     assert!(recipient(&mails[1]).contains("kavya.okafor10@northwind.example"), "{}", mails[1]);
-    assert!(mails[1].contains("Circuit Lab"));
-    assert_eq!(smtp.messages().len(), 2, "defaults changes send no email");
+    assert!(
+        mails[1].contains("including ones added later") && mails[1].contains("Survey Pro"),
+        "{}",
+        mails[1]
+    );
+    assert!(recipient(&mails[2]).contains("kavya.okafor10@northwind.example"), "{}", mails[2]);
+    assert!(mails[2].contains("Circuit Lab") && !mails[2].contains("Survey Pro"), "{}", mails[2]);
+
+    // Turning the defaults off is previewed too: Nora goes back to her own selection (every
+    // product), Kavya is a guest and keeps hers. Escape leaves everything as it was.
+    page.get_by_text("Team settings", true).click(None).await.unwrap();
+    hydrated(&page).await;
+    page.get_by_label("Draft 2D", false).uncheck(None).await.unwrap();
+    page.get_by_label("Model 3D", false).uncheck(None).await.unwrap();
+    page.locator("[data-testid=save-defaults]").click(None).await.unwrap();
+    expect(page.locator("#defaults-title")).to_have_text("Turn default assignments off?").await.unwrap();
+    expect(page.locator("[data-testid=defaults-summary]"))
+        .to_have_text(
+            "Defaults will be off: 2 Flex users will hold the products of their own selection. 1 person's products change.",
+        )
+        .await
+        .unwrap();
+    let survey = page
+        .locator("[data-testid=defaults-preview] tr")
+        .filter(FilterOptions::default().has_text("Survey Pro"));
+    // Nobody runs Survey Pro now; Nora will, through her own selection ("all products").
+    for (cell, figure) in ["0", "1", "1"].into_iter().enumerate() {
+        expect(survey.locator("td").nth(cell as i32)).to_have_text(figure).await.unwrap();
+    }
+    assert_accessible(&page, "the defaults preview").await;
+    screenshot(&page, "defaults-preview.png").await;
+    expect(page.locator("[data-testid=cancel-defaults]")).to_be_focused().await.unwrap();
+    page.keyboard().press("Escape", None).await.unwrap();
+    expect(page.locator("[role=alertdialog]")).to_have_count(0).await.unwrap();
+    assert_eq!(smtp.messages().len(), 3, "defaults changes send no email");
+    page.reload(None).await.unwrap();
+    expect(page.get_by_label("Draft 2D", false)).to_be_checked().await.unwrap();
     chromium.close().await;
 }

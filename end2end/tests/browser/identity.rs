@@ -1,104 +1,37 @@
 //! Identity in Chromium: a desktop product's sign-in (authorization code + PKCE with a
 //! loopback redirect), an admin managing a Secure Service Account's keys, and single
 //! sign-on through a second Tessera instance acting as the company's provider.
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use playwright_rs::expect;
 use serde_json::{json, Value};
 use tessera_e2e::*;
 
-/// A desktop product's loopback listener (RFC 8252): answers every request with a page
-/// that says the sign-in is done.
-fn loopback_listener() -> u16 {
-    use std::io::{Read, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let mut s = stream;
-            let mut buf = [0u8; 4096];
-            let _ = s.read(&mut buf);
-            let body = "<h1>Signed in. You can close this window.</h1>";
-            let _ = write!(
-                s,
-                "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
-    });
-    port
-}
-
-fn pkce() -> (String, String) {
-    use sha2::{Digest, Sha256};
-    let verifier = URL_SAFE_NO_PAD.encode([42u8; 40]);
-    (verifier.clone(), URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_desktop_product_signs_a_user_in_with_pkce() {
     let server = Server::start();
-    let app = server.cli(&[
-        "app",
-        "create",
-        "--team",
-        "Northwind Studio",
-        "--name",
-        "Draft 2D desktop",
-        "--scope",
-        "data:read",
-        "--redirect-uri",
-        "http://127.0.0.1/callback",
-    ]);
-    let (client_id, secret) = (app["client_id"].as_str().unwrap(), app["client_secret"].as_str().unwrap());
-    let port = loopback_listener();
-    let redirect = format!("http://127.0.0.1:{port}/callback");
-    let (verifier, challenge) = pkce();
-    let authorize = format!(
-        "{}?response_type=code&client_id={client_id}&redirect_uri={}&scope=openid%20data:read&state=s-1&code_challenge={challenge}&code_challenge_method=S256",
-        server.at("/authentication/v2/authorize"),
-        redirect.replace(':', "%3A").replace('/', "%2F"),
-    );
-
+    let (client_id, secret) = desktop_app(&server, "Northwind Studio", "Draft 2D desktop");
     let chromium = chromium().await;
     let page = chromium.page().await;
-    page.goto(&authorize, None).await.unwrap();
-    // Not signed in yet: the console's own sign-in page, then back to the request.
-    wait_for_path(&page, "/sign-in").await;
-    hydrated(&page).await;
-    page.locator("#email").fill(DEMO_ADMIN, None).await.unwrap();
-    page.locator("#password").fill(DEMO_PASSWORD, None).await.unwrap();
-    page.locator("button[type=submit]").click(None).await.unwrap();
-    expect(page.locator("h1")).to_have_text("Allow Draft 2D desktop to use your account?").await.unwrap();
-    expect(page.locator(".consent-scopes")).to_contain_text("Read your data").await.unwrap();
-    screenshot(&page, "consent.png").await;
-    page.get_by_text("Allow", true).click(None).await.unwrap();
+    let token = desktop_sign_in(
+        &page,
+        &server,
+        (&client_id, &secret),
+        DEMO_ADMIN,
+        DEMO_PASSWORD,
+        Some("consent.png"),
+    )
+    .await;
     expect(page.locator("h1")).to_have_text("Signed in. You can close this window.").await.unwrap();
-    let back = page.url();
-    assert!(back.starts_with(&redirect), "{back}");
-    assert!(back.ends_with("&state=s-1"), "{back}");
-    let code = back.split("code=").nth(1).unwrap().split('&').next().unwrap();
-
-    let http = reqwest::Client::new();
-    let token: Value = http
-        .post(server.at("/authentication/v2/token"))
-        .basic_auth(client_id, Some(secret))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code),
-            ("redirect_uri", &redirect),
-            ("code_verifier", &verifier),
-        ])
+    let access = token["access_token"].as_str().unwrap_or_else(|| panic!("{token}"));
+    assert!(token["refresh_token"].is_string() && token["id_token"].is_string(), "{token}");
+    let me: Value = reqwest::Client::new()
+        .get(server.at("/userinfo"))
+        .bearer_auth(access)
         .send()
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    let access = token["access_token"].as_str().unwrap_or_else(|| panic!("{token}"));
-    assert!(token["refresh_token"].is_string() && token["id_token"].is_string(), "{token}");
-    let me: Value =
-        http.get(server.at("/userinfo")).bearer_auth(access).send().await.unwrap().json().await.unwrap();
     assert_eq!(me["email"], DEMO_ADMIN);
     chromium.close().await;
 }

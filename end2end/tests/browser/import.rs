@@ -1,5 +1,6 @@
 //! R-IMP1 in Chromium: a 500-row file with 3 bad rows shows exactly those errors and
-//! imports nothing; the fixed file imports; no email reaches the SMTP server.
+//! imports nothing; the fixed file imports; no email reaches the SMTP server; the file
+//! Export CSV downloads imports back changing nothing.
 use playwright_rs::expect;
 use playwright_rs::protocol::FilePayload;
 use tessera_e2e::*;
@@ -71,8 +72,62 @@ async fn a_file_with_bad_rows_imports_nothing_and_the_fixed_file_imports_without
 
     page.goto(&format!("{}?q=example.com", page.url().replace("/import", "")), None).await.unwrap();
     expect(page.locator("[data-testid=row-count]")).to_have_text("1–50 of 500").await.unwrap();
-    // The mail worker polls every second; give it a few rounds to prove it sends nothing.
-    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+
+    // Nothing was mailed: the admin now sends one imported person their invitation, and
+    // that is the first and only message to arrive (the outbox delivers in order, so any
+    // mail the import had queued would have come first).
+    page.goto(&format!("{}?q=person0@example.com", page.url().split('?').next().unwrap_or_default()), None)
+        .await
+        .unwrap();
+    hydrated(&page).await;
+    expect(page.locator("[data-testid=members] tbody tr")).to_have_count(1).await.unwrap();
+    page.locator("[data-testid=select-page]").check(None).await.unwrap();
+    page.locator("[data-testid=bulk-send]").click(None).await.unwrap();
+    expect(page.locator("[data-testid=bulk-result]")).to_have_text("Sent 1 invitation.").await.unwrap();
+    let first = smtp.wait_for(1).await;
+    assert!(
+        recipient(&first[0]).contains("person0@example.com"),
+        "an import must not send email: {}",
+        first[0]
+    );
+    assert_eq!(smtp.messages().len(), 1, "an import must not send email");
+    chromium.close().await;
+}
+
+/// R-IMP1's idempotence as an admin meets it: the file Export CSV downloads, imported
+/// again, changes nothing and mails nobody.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_exported_people_file_imports_back_changing_nothing() {
+    let (smtp, server) = server_with_mail();
+    let chromium = chromium().await;
+    let page = admin_page(&chromium, &server).await;
+    page.get_by_text("Users by user", true).click(None).await.unwrap();
+    hydrated(&page).await;
+    let total = page.locator("[data-testid=row-count]").text_content().await.unwrap().unwrap_or_default();
+    let download = page.expect_download(None).await.unwrap();
+    page.locator("[data-testid=export-people]").click(None).await.unwrap();
+    let download = download.wait().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(download.suggested_filename());
+    download.save_as(&path).await.unwrap();
+    let exported = std::fs::read(&path).unwrap();
+    let lines = String::from_utf8_lossy(&exported).lines().count() - 1;
+    assert!(total.ends_with(&format!("of {lines}")), "one row per person: {total} vs {lines} rows");
+
+    page.get_by_text("Import users", true).click(None).await.unwrap();
+    hydrated(&page).await;
+    choose(&page, exported).await;
+    expect(page.locator("[data-testid=import-preview]"))
+        .to_contain_text(&format!("{lines} rows are ready: 0 new, 0 updated, {lines} unchanged."))
+        .await
+        .unwrap();
+    page.locator("[data-testid=start-import]").click(None).await.unwrap();
+    expect(page.locator("[data-testid=import-result]"))
+        .to_have_text(&format!(
+            "Imported {lines} rows: 0 created, 0 updated, {lines} unchanged. No email was sent."
+        ))
+        .await
+        .unwrap();
     assert!(smtp.messages().is_empty(), "an import must not send email");
     chromium.close().await;
 }

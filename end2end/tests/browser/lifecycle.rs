@@ -6,6 +6,8 @@
 use playwright_rs::{expect, FilterOptions, SelectOption};
 use tessera_e2e::*;
 
+const FARID: &str = "farid.haddad5@northwind.example";
+
 async fn open_member(page: &playwright_rs::Page, name: &str) {
     page.get_by_text("Users by user", true).click(None).await.unwrap();
     page.get_by_text(name, true).click(None).await.unwrap();
@@ -17,6 +19,15 @@ async fn open_member(page: &playwright_rs::Page, name: &str) {
 async fn admin_removes_a_member_after_a_confirmation_that_names_the_consequences() {
     let server = Server::start();
     let chromium = chromium().await;
+    // Farid runs Draft 2D on his desk: his desktop product signed him in and its check passes.
+    let desktop = desktop_app(&server, "Northwind Studio", "Draft 2D desktop");
+    let farid_page = chromium.page().await;
+    let token =
+        desktop_sign_in(&farid_page, &server, (&desktop.0, &desktop.1), FARID, DEMO_PASSWORD, None).await;
+    let access = token["access_token"].as_str().unwrap_or_else(|| panic!("{token}")).to_string();
+    let (status, body) = licensing_check(&server, &access, "DRAFT2D", "demo-desk").await;
+    assert_eq!(status, 200, "before removal: {body}");
+
     let page = admin_page(&chromium, &server).await;
     page.get_by_text("Users by product", true).click(None).await.unwrap();
     let draft = page.locator("[data-testid=offers] tr").filter(FilterOptions::default().has_text("Draft 2D"));
@@ -48,6 +59,9 @@ async fn admin_removes_a_member_after_a_confirmation_that_names_the_consequences
     expect(page.locator("[data-testid=members]")).not().to_contain_text("Farid Haddad").await.unwrap();
     page.get_by_text("Users by product", true).click(None).await.unwrap();
     expect(draft).to_contain_text("5 of").await.unwrap();
+    // His next check is refused, with the same token his product already holds.
+    let (status, body) = licensing_check(&server, &access, "DRAFT2D", "demo-desk").await;
+    assert_eq!((status, body["error"].as_str()), (403, Some("not_entitled")), "after removal: {body}");
     chromium.close().await;
 }
 

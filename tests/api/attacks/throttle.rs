@@ -30,9 +30,17 @@ async fn invited_existing_account(app: &TestApp) -> (UserId, TeamId, String) {
     )
     .await
     .expect("account");
-    app::store::teams::add_member(&mut *tx, &team, &id, Role::Member, false, MemberStatus::Invited, now)
-        .await
-        .expect("membership");
+    app::store::teams::add_member(
+        &mut *tx,
+        &team,
+        &id,
+        (Role::Member, false),
+        MemberStatus::Invited,
+        None,
+        now,
+    )
+    .await
+    .expect("membership");
     app::store::invitations::create(
         &mut tx,
         &team,
