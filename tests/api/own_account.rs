@@ -262,3 +262,24 @@ async fn a_reset_link_lasts_an_hour_and_an_address_gets_three_an_hour() {
     let (status, body) = app.call(&c, "request_password_reset", &[("email", "not-an-address")]).await;
     assert_eq!((status, body["field"].as_str()), (400, Some("email")), "a malformed address is named");
 }
+
+/// Requests for one address that arrive together are counted one after the other: a burst
+/// gets no more links than the hour allows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_reset_requests_for_one_address_still_gets_three_links() {
+    let app = spawn_app().await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let (c, url) = (app.client(), app.url.clone());
+        tasks.spawn(async move {
+            tessera_testkit::console::call(&c, &url, "request_password_reset", &[("email", BRUNO)]).await.0
+        });
+    }
+    let statuses: Vec<u16> = tasks.join_all().await;
+    assert!(statuses.iter().all(|s| *s == 200), "always the same answer: {statuses:?}");
+    assert_eq!(
+        reset_mails(&app, BRUNO).await.len(),
+        3,
+        "three links an hour, however fast they are asked for"
+    );
+}

@@ -117,6 +117,7 @@ pub async fn request_reset(st: &AppState, email: &str) -> Result<(), AppError> {
         .map_err(|e| AppError::invalid("email", sentence(&e.to_string())))?;
     let now = st.now();
     let mut tx = st.db.pool.begin().await?;
+    accounts::lock_by_email(&mut *tx, &email).await?;
     let Some(acc) = accounts::by_email(&mut *tx, &email).await? else { return Ok(()) };
     if acc.password_hash.is_none() {
         // An invitee, or an account that signs in only through single sign-on: nothing to reset.

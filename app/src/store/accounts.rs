@@ -159,6 +159,19 @@ pub struct ResetRow {
     pub used: bool,
 }
 
+/// Takes the write lock on the account with `email` (if there is one) for the rest of the
+/// caller's transaction, before it reads anything: requests for one address then count and
+/// insert one after the other, so a burst cannot slip past a per-address limit. On SQLite
+/// this is the database's write lock (a read snapshot cannot be upgraded later); on
+/// PostgreSQL the row's.
+pub async fn lock_by_email<'e, E: Executor<'e, Database = Any>>(ex: E, email: &Email) -> Result<()> {
+    sqlx::query("UPDATE accounts SET email = email WHERE email = $1")
+        .bind(email.as_str())
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
 /// How many reset links `account` was sent since `since` (the per-address throttle).
 pub async fn resets_since<'e, E: Executor<'e, Database = Any>>(
     ex: E,
