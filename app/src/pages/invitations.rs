@@ -123,7 +123,7 @@ fn PendingTable(
                 <h2 id="withdraw-title">{format!("Withdraw the invitation to {name}?")}</h2>
                 <p>"The invitation link stops working, and the person leaves the team with whatever was assigned to them. You can invite them again later."</p>
                 <div class="modal-actions">
-                    <button type="button" class="button" on:click=move |_| confirm.set(None)>"Cancel"</button>
+                    <button type="button" class="button" data-testid="cancel-withdraw" on:click=move |_| confirm.set(None)>"Cancel"</button>
                     <button type="button" class="button danger" data-testid="confirm-withdraw" on:click=move |_| {
                         send.clear();
                         withdraw.dispatch(WithdrawInvitation { team: team(), member: id.clone() });

@@ -180,8 +180,11 @@ fn ConfirmDefaults(
     use crate::server::flex::preview_flex_defaults;
     let (t, c) = (team.clone(), codes.clone());
     let preview = Resource::new(|| (), move |_| preview_flex_defaults(t.clone(), c.clone()));
-    let title =
-        if codes.is_empty() { "Turn default assignments off?" } else { "Save these default assignments?" };
+    let (title, answer) = if codes.is_empty() {
+        ("Turn default assignments off?", "Turn defaults off")
+    } else {
+        ("Save these default assignments?", "Save default assignments")
+    };
     let request = StoredValue::new((team, codes));
     let cancel_ref = NodeRef::<leptos::html::Button>::new();
     Effect::new(move |_| {
@@ -230,7 +233,7 @@ fn ConfirmDefaults(
                                                 let (team, codes) = request.get_value();
                                                 save.dispatch(SaveFlexDefaults { team, codes });
                                                 close_after();
-                                            }>"Save default assignments"</button>
+                                            }>{answer}</button>
                                     </div>
                                 })
                             }

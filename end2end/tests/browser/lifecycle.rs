@@ -84,10 +84,19 @@ async fn admin_invites_without_a_product_sends_again_to_a_selection_and_withdraw
         .type_text("Ada Lovelace <ada@example.com>, Grace Hopper <grace@example.com>", None)
         .await
         .unwrap();
-    page.locator("#invite-role").select_option(SelectOption::Value("admin".into()), None).await.unwrap();
+    // Keyboard only: Tab to the role, arrow to Admin, Tab past the guest box and Cancel to
+    // the send button, Enter.
+    page.keyboard().press("Tab", None).await.unwrap();
+    expect(page.locator("#invite-role")).to_be_focused().await.unwrap();
+    page.keyboard().press("ArrowDown", None).await.unwrap();
+    expect(page.locator("#invite-role")).to_have_value("admin").await.unwrap();
     assert_accessible(&page, "the Invite users dialog").await;
     screenshot(&page, "invite-users.png").await;
-    page.locator("[data-testid=send-invites]").click(None).await.unwrap();
+    for _ in 0..3 {
+        page.keyboard().press("Tab", None).await.unwrap();
+    }
+    expect(page.locator("[data-testid=send-invites]")).to_be_focused().await.unwrap();
+    page.keyboard().press("Enter", None).await.unwrap();
     expect(page.locator("[data-testid=bulk-result]")).to_contain_text("Invited 2").await.unwrap();
     let first = smtp.wait_for(2).await;
     let to: Vec<String> = first.iter().map(|m| recipient(m)).collect();
@@ -117,12 +126,17 @@ async fn admin_invites_without_a_product_sends_again_to_a_selection_and_withdraw
     expect(rows.clone()).to_have_count(5).await.unwrap();
     assert_accessible(&page, "Pending invitations").await;
     screenshot(&page, "pending-invitations.png").await;
-    page.get_by_label("Withdraw the invitation to Grace Hopper", true).click(None).await.unwrap();
+    // Keyboard only: Enter on the row's Withdraw, the safe answer has focus, Tab, Enter.
+    page.get_by_label("Withdraw the invitation to Grace Hopper", true).focus().await.unwrap();
+    page.keyboard().press("Enter", None).await.unwrap();
     expect(page.locator("#withdraw-title"))
         .to_have_text("Withdraw the invitation to Grace Hopper?")
         .await
         .unwrap();
-    page.locator("[data-testid=confirm-withdraw]").click(None).await.unwrap();
+    expect(page.locator("[data-testid=cancel-withdraw]")).to_be_focused().await.unwrap();
+    page.keyboard().press("Tab", None).await.unwrap();
+    expect(page.locator("[data-testid=confirm-withdraw]")).to_be_focused().await.unwrap();
+    page.keyboard().press("Enter", None).await.unwrap();
     expect(page.locator("[data-testid=pending-result]"))
         .to_have_text("Withdrew the invitation to Grace Hopper.")
         .await
