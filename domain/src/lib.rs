@@ -6,6 +6,7 @@ pub mod assertion;
 pub mod csv_import;
 pub mod display;
 pub mod email;
+pub mod groups;
 pub mod ids;
 pub mod invitation;
 pub mod invitee;
@@ -25,5 +26,5 @@ pub mod vendor;
 
 pub use email::{Email, EmailError};
 pub use ids::{IdError, TeamId, UserId};
-pub use names::{NameError, PersonName, TeamName};
+pub use names::{GroupName, NameError, PersonName, TeamName};
 pub use password::{NewPassword, PasswordError};

@@ -56,6 +56,25 @@ impl TeamName {
     }
 }
 
+/// A group's name within a team (R-GRP1). Unique per team regardless of case.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct GroupName(String);
+
+impl GroupName {
+    pub const MAX: usize = 80;
+    pub fn parse(raw: &str) -> Result<Self, NameError> {
+        clean(raw, "group name", Self::MAX, &[]).map(Self)
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    /// What uniqueness within a team compares: "Design" and "design" are one group.
+    pub fn key(&self) -> String {
+        self.0.to_lowercase()
+    }
+}
+
 macro_rules! string_conversions {
     ($t:ident) => {
         impl TryFrom<String> for $t {
@@ -78,6 +97,7 @@ macro_rules! string_conversions {
 }
 string_conversions!(PersonName);
 string_conversions!(TeamName);
+string_conversions!(GroupName);
 
 #[cfg(test)]
 mod tests {
