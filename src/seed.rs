@@ -1,6 +1,6 @@
 //! Demo data for a fresh database: two teams, an admin of both, ~40 members (some guests,
 //! some invited), eight invented products, subscriptions, trials and Flex purchases.
-use app::domain::{Email, PersonName, TeamName};
+use app::domain::{Email, GroupName, PersonName, TeamName};
 use app::store::catalogue::{add_product, add_team_product, NewProduct};
 use app::store::teams::{add_member, create_team, MemberStatus, Role};
 use app::store::{accounts, tokens, Db};
@@ -185,6 +185,14 @@ pub async fn seed_demo(db: &Db, password: &str, now: DateTime<Utc>) -> anyhow::R
             now - Duration::days(40),
         )
         .await?;
+    }
+    // A group, so *Users by group* has something to show. It gives no product, so every
+    // seat figure above stays as it is.
+    let since = now - Duration::days(30);
+    let design =
+        app::store::groups::create(&mut tx, &north, &GroupName::parse("Design team")?, since).await?;
+    for i in [5, 6, 7] {
+        app::store::groups::add_member(&mut tx, &north, &design, &north_people[i], since).await?;
     }
     tx.commit().await?;
 

@@ -60,6 +60,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("users/import") view=Import/>
                     <Route path=path!("users/:member") view=Member/>
                     <Route path=path!("invitations") view=crate::pages::invitations::PendingInvitations/>
+                    <Route path=path!("groups") view=crate::pages::groups::UsersByGroup/>
+                    <Route path=path!("groups/:group") view=crate::pages::groups::GroupPageView/>
                     <Route path=path!("products") view=ByProduct/>
                     <Route path=path!("products/:code") view=Product/>
                     <Route path=path!("settings") view=Settings/>

@@ -153,6 +153,9 @@ struct Fx {
     rita: String,
     /// An invited person whose invitation the withdraw row withdraws.
     wanda: String,
+    /// A Northwind group with Farid in it, and one the delete row deletes.
+    group: String,
+    group_for_delete: String,
 }
 
 type Args = fn(&Fx, Option<&str>) -> Value;
@@ -235,6 +238,8 @@ fn ops() -> Vec<Op> {
         op("pending_invitations", Admin, |f, _| json!({"team": f.north})),
         op("matching_member_ids", Admin, |f, _| json!({"team": f.north, "q": "a"})),
         op("guest_effect", Admin, |f, _| json!({"team": f.north, "member": f.farid, "guest": true})),
+        op("team_groups", Admin, |f, _| json!({"team": f.north})),
+        op("group_detail", Admin, |f, _| json!({"team": f.north, "group": f.group})),
         Op {
             input: Input::Json,
             ..op("removal_preview", Admin, |f, _| json!({"team": f.north, "member_ids": [f.rita]}))
@@ -253,6 +258,28 @@ fn ops() -> Vec<Op> {
             |f, _| json!({"team": f.north, "member": f.farid, "role": "member", "guest": "on"}),
         ),
         write("rename_team", Form, |f, _| json!({"team": f.north, "name": "Northwind Studio (renamed)"})),
+        write("create_group", Form, |f, _| json!({"team": f.north, "name": "Matrix group"})),
+        write(
+            "rename_group",
+            Form,
+            |f, _| json!({"team": f.north, "group": f.group, "name": "Matrix renamed"}),
+        ),
+        write("delete_group", Form, |f, _| json!({"team": f.north, "group": f.group_for_delete})),
+        write(
+            "add_to_group",
+            Json,
+            |f, _| json!({"team": f.north, "group": f.group, "member_ids": [f.bruno], "new_people": ""}),
+        ),
+        write(
+            "remove_from_group",
+            Json,
+            |f, _| json!({"team": f.north, "group": f.group, "member_ids": [f.farid]}),
+        ),
+        write(
+            "set_group_products",
+            Json,
+            |f, _| json!({"team": f.north, "group": f.group, "codes": ["DRAFT2D"]}),
+        ),
         write("assign_users", Json, |f, _| {
             json!({"team": f.north, "code": "MODEL3D", "member_ids": [f.bruno],
                    "new_people": "Nina Matrix <nina.matrix@example.com>"})
@@ -342,6 +369,14 @@ fn cross_cases() -> Vec<Cross> {
             Refused("not_found"),
         ),
         c("flex_access", Form, |f: &Fx| json!({"team": f.harbor, "member": f.farid}), Refused("not_found")),
+        c("group_detail", Form, |f: &Fx| json!({"team": f.harbor, "group": f.group}), Refused("not_found")),
+        c(
+            "add_to_group",
+            Json,
+            |f: &Fx| json!({"team": f.harbor, "group": f.group, "member_ids": [f.farid], "new_people": ""}),
+            Refused("not_found"),
+        ),
+        c("delete_group", Form, |f: &Fx| json!({"team": f.harbor, "group": f.group}), Refused("not_found")),
         c(
             "save_flex_access",
             Json,
@@ -526,6 +561,22 @@ async fn setup(app: &TestApp) -> (Fx, Callers) {
     )
     .await;
 
+    let group = {
+        let mut tx = app.db.pool.begin().await.unwrap();
+        let name = app::domain::GroupName::parse("Matrix fixture").unwrap();
+        let id = app::store::groups::create(&mut tx, &north, &name, now).await.unwrap();
+        app::store::groups::add_member(&mut tx, &north, &id, &farid, now).await.unwrap();
+        tx.commit().await.unwrap();
+        id
+    };
+    let group_for_delete = {
+        let mut tx = app.db.pool.begin().await.unwrap();
+        let name = app::domain::GroupName::parse("Matrix deletion").unwrap();
+        let id = app::store::groups::create(&mut tx, &north, &name, now).await.unwrap();
+        tx.commit().await.unwrap();
+        id
+    };
+
     let fx = Fx {
         north: north.to_string(),
         harbor: harbor.to_string(),
@@ -540,6 +591,8 @@ async fn setup(app: &TestApp) -> (Fx, Callers) {
         purchase: purchase.purchase_id.clone(),
         rita: rita.to_string(),
         wanda: wanda.to_string(),
+        group,
+        group_for_delete,
     };
 
     let mut callers = vec![Caller { who: Who::Anonymous, client: app.client(), id: None }];
@@ -916,7 +969,7 @@ fn console_pages(fx: &Fx) -> Vec<(String, String)> {
         if sub.is_empty() {
             continue;
         }
-        let path = sub.replace(":member", &fx.farid).replace(":code", "DRAFT2D");
+        let path = sub.replace(":member", &fx.farid).replace(":code", "DRAFT2D").replace(":group", &fx.group);
         assert!(!path.contains(':'), "no value for a parameter of {sub}: add one here");
         pages.push((format!("/t/:team/{sub}"), format!("/t/{}/{path}", fx.north)));
     }

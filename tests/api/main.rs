@@ -15,6 +15,7 @@ mod client;
 mod console_api;
 mod edge;
 mod flex_tokens;
+mod groups;
 mod identity;
 mod import;
 mod import_crash;

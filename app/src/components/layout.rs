@@ -64,6 +64,7 @@ fn Frame(me: Me) -> impl IntoView {
                     <Show when=is_admin>
                         <li><A href=move || format!("/t/{}/products", team.get())>"Users by product"</A></li>
                         <li><A href=move || format!("/t/{}/users", team.get())>"Users by user"</A></li>
+                        <li><A href=move || format!("/t/{}/groups", team.get())>"Users by group"</A></li>
                         <li><A href=move || format!("/t/{}/invitations", team.get())>"Pending invitations"</A></li>
                     </Show>
                     // Every member sees the team's tokens; moving them is for admins.

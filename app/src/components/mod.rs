@@ -1,5 +1,6 @@
 pub mod chart;
 pub mod layout;
 pub mod modal;
+pub mod people_dialog;
 pub mod status;
 pub mod table;

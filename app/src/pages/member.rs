@@ -115,6 +115,14 @@ fn MemberView(
                 <h1>{m.name.clone()}</h1>
                 <p class="lede">{m.email.clone()}" · joined "{m.joined_on.clone()}</p>
                 <p><MemberBadges status=m.status.clone() guest=m.guest admin=m.admin/></p>
+                {(!detail.groups.is_empty()).then(|| view! {
+                    <p data-testid="member-groups">"Groups: "
+                        {detail.groups.iter().enumerate().map(|(i, (id, name))| view! {
+                            {(i > 0).then_some(", ")}
+                            <a href=format!("/t/{team}/groups/{id}")>{name.clone()}</a>
+                        }).collect_view()}
+                    </p>
+                })}
                 // Issue 15: mail the address refused is given up once; the admin must know.
                 {m.undeliverable.clone().map(|why| view! {
                     <p class="form-error" role="status" data-testid="mail-undeliverable">
@@ -253,6 +261,9 @@ fn ProductsOf(
         .map(|(code, _, _)| code.clone())
         .chain(m.flex.then(|| "FLEX".to_string()))
         .collect();
+    // Where each seat comes from (R-GRP1); only the person's own assignment can be taken
+    // back here, a group's goes with the group.
+    let routes: std::collections::BTreeMap<String, Vec<String>> = detail.routes.iter().cloned().collect();
     let confirm: RwSignal<Option<(String, String)>> = RwSignal::new(None);
     let member_id = StoredValue::new(m.id.clone());
     let member_name = StoredValue::new(m.name.clone());
@@ -275,15 +286,26 @@ fn ProductsOf(
                 </tr></thead>
                 <tbody>
                     {detail.offers.iter().map(|o| {
+                        let via = routes.get(&o.code).cloned().unwrap_or_default();
+                        let own = via.is_empty() || via.iter().any(|r| r == "assigned directly");
                         let has = held.contains(&o.code);
+                        let holds = if !has {
+                            "—".to_string()
+                        } else if via.is_empty() {
+                            "Assigned".to_string()
+                        } else {
+                            crate::domain::display::sentence(&via.join("; "))
+                        };
                         let (class, label) = access_badge(o.access);
                         let seats = o.seats.map(|s| format!("{} of {s}", o.assigned)).unwrap_or_else(|| format!("{} users", o.assigned));
                         let (code, name) = (o.code.clone(), o.name.clone());
-                        let action = detail.admin.then(|| if has {
-                            Either::Left(view! {
+                        let action = detail.admin.then(|| if has && !own {
+                            Either::Left(Either::Right(view! { <td class="muted">"Remove from the group to take it away"</td> }))
+                        } else if has {
+                            Either::Left(Either::Left(view! {
                                 <td><button type="button" class="button" aria-label=format!("Unassign {}", name)
                                     on:click=move |_| confirm.set(Some((code.clone(), name.clone())))>"Unassign"</button></td>
-                            })
+                            }))
                         } else {
                             Either::Right(view! {
                                 <td><button type="button" class="button" aria-label=format!("Assign {}", name)
@@ -296,7 +318,7 @@ fn ProductsOf(
                                 <td>{o.name.clone()}<span class="muted code">{o.code.clone()}</span></td>
                                 <td><span class=class>{label}</span></td>
                                 <td class="num">{seats}</td>
-                                <td>{if has { "Assigned" } else { "—" }}</td>
+                                <td data-testid="holds">{holds}</td>
                                 {action}
                             </tr>
                         }

@@ -4,6 +4,7 @@ pub mod apps;
 pub mod by_product;
 pub mod by_user;
 pub mod flex_tokens;
+pub mod groups;
 pub mod home;
 pub mod import;
 pub mod invitations;

@@ -20,7 +20,7 @@ pub struct AuditPage {
     pub limit: i64,
 }
 
-pub const AUDIT_ACTIONS: [(&str, &str); 23] = [
+pub const AUDIT_ACTIONS: [(&str, &str); 24] = [
     ("", "All changes"),
     ("assign", "Assign"),
     ("unassign", "Unassign"),
@@ -43,6 +43,7 @@ pub const AUDIT_ACTIONS: [(&str, &str); 23] = [
     ("sso", "Single sign-on"),
     ("sso_link", "Single sign-on links"),
     ("role", "Roles"),
+    ("group", "Groups"),
     ("rename_team", "Team name"),
 ];
 

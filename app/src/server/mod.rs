@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod devices;
 pub mod flex;
+pub mod groups;
 pub mod home;
 pub mod import;
 pub mod invitations;

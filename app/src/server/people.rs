@@ -69,6 +69,13 @@ pub struct MemberProfile {
     /// Everything the team holds, to assign from the member's page (R-UM2).
     pub offers: Vec<OfferView>,
     pub admin: bool,
+    /// For each seat product the person holds, where it comes from (R-GRP1): "assigned
+    /// directly", "through Design team" (by product code).
+    #[serde(default)]
+    pub routes: Vec<(String, Vec<String>)>,
+    /// The groups the person is in: (id, name).
+    #[serde(default)]
+    pub groups: Vec<(String, String)>,
 }
 
 /// Offset of a 1-based page number from the URL; absurd numbers saturate instead of
@@ -132,6 +139,30 @@ pub(crate) mod ssr {
             Some("guest") => StatusFilter::Guests,
             _ => StatusFilter::Any,
         }
+    }
+
+    /// Where each of the person's seats comes from, by product code, and their groups.
+    #[allow(clippy::type_complexity)]
+    pub async fn routes_of(
+        st: &crate::service::state::AppState,
+        team: &crate::domain::TeamId,
+        account: &crate::domain::UserId,
+    ) -> Result<(Vec<(String, Vec<String>)>, Vec<(String, String)>), AppError> {
+        use crate::store::groups;
+        let mut conn = st.db.pool.acquire().await?;
+        let own = groups::own_seats(&mut conn, team, account).await?;
+        let grants = groups::grants_of(&mut conn, team, account).await?;
+        let of_person = groups::groups_of(&mut conn, team, account).await?;
+        drop(conn);
+        let products = st.db.products().await?;
+        let routes = crate::domain::groups::seat_routes(&own, &grants)
+            .into_iter()
+            .filter_map(|(id, routes)| {
+                let code = products.iter().find(|p| p.id == id)?.code.clone();
+                Some((code, routes.iter().map(|r| r.describe()).collect()))
+            })
+            .collect();
+        Ok((routes, of_person))
     }
 
     pub fn offer_view(o: &TeamOffer) -> OfferView {
@@ -201,7 +232,8 @@ pub async fn member_detail(team: String, member: String) -> Result<MemberProfile
         .into_iter()
         .next()
         .ok_or_else(|| AppError::not_found("This member"))?;
-    Ok(MemberProfile { member, products, offers, admin: m.role == Role::Admin })
+    let (routes, groups) = self::ssr::routes_of(&st, &m.team_id, &member_id(&member.id)?).await?;
+    Ok(MemberProfile { member, products, offers, admin: m.role == Role::Admin, routes, groups })
 }
 
 #[server(endpoint = "team_offers")]

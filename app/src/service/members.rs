@@ -19,7 +19,10 @@ use std::collections::BTreeSet;
 /// A transaction holding the team's lock, in which the caller's admin rights were read
 /// again: an admin demoted or removed while this request waited for the lock must not
 /// finish it.
-async fn locked_as_admin(st: &AppState, admin: Admin<'_>) -> Result<Transaction<'static, Any>, AppError> {
+pub(crate) async fn locked_as_admin(
+    st: &AppState,
+    admin: Admin<'_>,
+) -> Result<Transaction<'static, Any>, AppError> {
     let mut tx = st.db.pool.begin().await?;
     lock_team(&mut tx, admin.team_id()).await?;
     match teams::membership(&mut *tx, admin.team_id(), &admin.account.id).await? {
@@ -37,7 +40,7 @@ fn role_of(role: MemberRole) -> Role {
 }
 
 /// The distinct account ids among `ids`; one that is no id at all names nobody.
-fn parse_ids(ids: &[String]) -> Vec<UserId> {
+pub(crate) fn parse_ids(ids: &[String]) -> Vec<UserId> {
     let mut out: Vec<UserId> = ids.iter().filter_map(|id| UserId::parse(id).ok()).collect();
     out.sort_by(|a, b| a.as_str().cmp(b.as_str()));
     out.dedup();
@@ -355,7 +358,8 @@ pub async fn rename_team(st: &AppState, admin: Admin<'_>, name: &str) -> Result<
 /// The team's people as a CSV file in the import's own format (R-IMP1), written so that
 /// importing it into the same team changes nothing: a code goes in only where the import
 /// would read it back as the same thing (a seat of a product the team holds now; Flex for
-/// a product it holds no seats of), and `*` stands alone as the import requires. Names a
+/// a product it holds no seats of), only the person's own seats (a group's come back with
+/// the group, R-GRP1), and `*` stands alone as the import requires. Names a
 /// spreadsheet would run as formulas are defused; addresses are not (a formula cannot be a
 /// valid address, and a changed address would name somebody else).
 pub async fn export_people(st: &AppState, admin: Admin<'_>) -> Result<String, AppError> {

@@ -7,6 +7,7 @@ pub mod apps;
 pub mod assignments;
 pub mod devices;
 pub mod flex;
+pub mod groups;
 pub mod identity;
 pub mod import;
 pub mod keys;

@@ -165,9 +165,11 @@ pub async fn assign(
     by: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<bool> {
+    // A seat the person holds through a group becomes their own too (one row, one seat).
     let done = sqlx::query(
         "INSERT INTO assignments (team_id, account_id, product_id, assigned_at, assigned_by) \
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (team_id, account_id, product_id) DO NOTHING",
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (team_id, account_id, product_id) \
+         DO UPDATE SET own = 1 WHERE assignments.own = 0",
     )
     .bind(team.as_str())
     .bind(account_id.as_str())
@@ -179,19 +181,35 @@ pub async fn assign(
     Ok(done.rows_affected() == 1)
 }
 
+/// Takes away the person's own assignment of the product; true when they had one. When a
+/// group of theirs gives the product too, the seat stays, as the group's (R-GRP1).
 pub async fn unassign(
     tx: &mut Transaction<'_, Any>,
     team: &TeamId,
     account_id: &UserId,
     product_id: &str,
 ) -> Result<bool> {
-    let done =
-        sqlx::query("DELETE FROM assignments WHERE team_id = $1 AND account_id = $2 AND product_id = $3")
-            .bind(team.as_str())
-            .bind(account_id.as_str())
-            .bind(product_id)
-            .execute(&mut **tx)
-            .await?;
+    let kept = sqlx::query(
+        "UPDATE assignments SET own = 0 WHERE team_id = $1 AND account_id = $2 AND product_id = $3 AND own = 1 \
+         AND EXISTS (SELECT 1 FROM group_members gm JOIN group_seats gs ON gs.group_id = gm.group_id \
+           WHERE gm.team_id = $1 AND gm.account_id = $2 AND gs.product_id = $3)",
+    )
+    .bind(team.as_str())
+    .bind(account_id.as_str())
+    .bind(product_id)
+    .execute(&mut **tx)
+    .await?;
+    if kept.rows_affected() == 1 {
+        return Ok(true);
+    }
+    let done = sqlx::query(
+        "DELETE FROM assignments WHERE team_id = $1 AND account_id = $2 AND product_id = $3 AND own = 1",
+    )
+    .bind(team.as_str())
+    .bind(account_id.as_str())
+    .bind(product_id)
+    .execute(&mut **tx)
+    .await?;
     Ok(done.rows_affected() == 1)
 }
 

@@ -12,6 +12,7 @@ pub mod assignments;
 pub mod audit;
 pub mod catalogue;
 pub mod flex;
+pub mod groups;
 pub mod idempotency;
 pub mod identity;
 pub mod import;
@@ -99,6 +100,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     migration!("20261203000009_vendor.sql"),
     migration!("20261204000010_accounts.sql"),
     migration!("20261204000011_invitees.sql"),
+    migration!("20261204000012_groups.sql"),
 ];
 
 /// The migrator `sqlx::migrate!` would build from the same files: version and description

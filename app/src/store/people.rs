@@ -330,7 +330,7 @@ impl Db {
         .fetch_all(&self.pool)
         .await?;
         let seats = sqlx::query(
-            "SELECT x.account_id, p.code FROM assignments x JOIN products p ON p.id = x.product_id WHERE x.team_id = $1",
+            "SELECT x.account_id, p.code FROM assignments x JOIN products p ON p.id = x.product_id WHERE x.team_id = $1 AND x.own = 1",
         )
         .bind(team.as_str())
         .fetch_all(&self.pool)

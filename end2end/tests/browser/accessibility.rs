@@ -5,8 +5,9 @@
 use playwright_rs::expect;
 use tessera_e2e::*;
 
-/// The paths of the team's routes in app/src/app.rs, with `:member` and `:code` filled in.
-fn team_pages(team: &str, member: &str) -> Vec<String> {
+/// The paths of the team's routes in app/src/app.rs, with `:member`, `:code` and `:group`
+/// filled in.
+fn team_pages(team: &str, member: &str, group: &str) -> Vec<String> {
     let source = std::fs::read_to_string(workspace_root().join("app/src/app.rs")).expect("app.rs");
     let mut pages = vec![format!("/t/{team}")];
     let mut inside = false;
@@ -23,7 +24,7 @@ fn team_pages(team: &str, member: &str) -> Vec<String> {
         if sub.is_empty() {
             continue;
         }
-        let path = sub.replace(":member", member).replace(":code", "DRAFT2D");
+        let path = sub.replace(":member", member).replace(":code", "DRAFT2D").replace(":group", group);
         assert!(!path.contains(':'), "no value for a parameter of {sub}: add one here");
         pages.push(format!("/t/{team}/{path}"));
     }
@@ -56,7 +57,18 @@ async fn every_page_has_no_wcag_a_or_aa_violation() {
     let mut parts = url.split("/t/").nth(1).unwrap_or_default().split('/');
     let (team, member) =
         (parts.next().unwrap_or_default().to_string(), parts.nth(1).unwrap_or_default().to_string());
-    for path in team_pages(&team, &member) {
+    // The demo's group, "Design team".
+    page.goto(&server.at(&format!("/t/{team}/groups")), None).await.unwrap();
+    let href = page
+        .locator("[data-testid=groups] a")
+        .first()
+        .get_attribute("href")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    let group = href.rsplit('/').next().unwrap_or_default().to_string();
+    assert!(!group.is_empty(), "the demo has a group");
+    for path in team_pages(&team, &member, &group) {
         page.goto(&server.at(&path), None).await.unwrap();
         hydrated(&page).await;
         // Wait for the page's own data: no loading placeholder left.

@@ -7,6 +7,7 @@ mod console;
 mod deploy;
 mod flex;
 mod flex_tokens;
+mod groups;
 mod identity;
 mod import;
 mod invitations;

@@ -1,0 +1,297 @@
+//! Groups over real HTTP (R-GRP1): a group's products reach its members; a seat counts once
+//! per person whatever the number of routes; the member page says where each seat comes
+//! from; leaving a group, or its deletion, takes only what came through it alone; seat
+//! limits hold; and what other teams' admins, members and outsiders try is refused, with
+//! nothing changed.
+use crate::attacks::devices::authorize;
+use crate::common::*;
+use app::domain::{Email, TeamId, UserId};
+use serde_json::{json, Value};
+
+const FARID: &str = "farid.haddad5@northwind.example"; // holds a Draft 2D seat of his own
+const BRUNO: &str = "bruno.schmidt1@northwind.example"; // plain member, no seat
+const NORTHWIND: &str = "Northwind Studio";
+
+async fn id_of(app: &TestApp, email: &str) -> UserId {
+    app.db.account_by_email(&Email::parse(email).unwrap()).await.unwrap().unwrap().id
+}
+
+async fn post(app: &TestApp, c: &reqwest::Client, func: &str, body: Value) -> (u16, Value) {
+    let res = c
+        .post(format!("{}/api/{func}", app.url))
+        .header("Accept", "application/json")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+async fn seats_used(app: &TestApp, c: &reqwest::Client, team: &TeamId, code: &str) -> i64 {
+    let (_, offers) = app.call(c, "team_offers", &[("team", team.as_str())]).await;
+    offers.as_array().unwrap().iter().find(|o| o["code"] == code).unwrap()["assigned"].as_i64().unwrap()
+}
+
+async fn routes(
+    app: &TestApp,
+    c: &reqwest::Client,
+    team: &TeamId,
+    member: &UserId,
+    code: &str,
+) -> Vec<String> {
+    let (status, detail) =
+        app.call(c, "member_detail", &[("team", team.as_str()), ("member", member.as_str())]).await;
+    assert_eq!(status, 200, "{detail}");
+    detail["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r[0] == code)
+        .map(|r| r[1].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect())
+        .unwrap_or_default()
+}
+
+async fn new_group(app: &TestApp, c: &reqwest::Client, team: &TeamId, name: &str) -> String {
+    let (status, id) = app.call(c, "create_group", &[("team", team.as_str()), ("name", name)]).await;
+    assert_eq!(status, 200, "{id}");
+    id.as_str().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_groups_seats_reach_its_members_once_each_and_leave_with_it() {
+    let app = spawn_app().await;
+    let north = app.team_id(NORTHWIND).await;
+    let c = app.signed_in(ADMIN).await;
+    let (farid, bruno) = (id_of(&app, FARID).await, id_of(&app, BRUNO).await);
+    let used = seats_used(&app, &c, &north, "DRAFT2D").await;
+    let lic = Licensing::new(&app, &north, "Draft 2D desktop").await;
+    let bruno_token = lic.token(&app, &bruno).await;
+    let (status, _) = authorize(&app.url, &bruno_token, "DRAFT2D", "bruno-desk").await;
+    assert_eq!(status, 403, "Bruno holds no seat yet");
+
+    let group = new_group(&app, &c, &north, "Drafting").await;
+    let (status, added) = post(
+        &app,
+        &c,
+        "add_to_group",
+        json!({"team": north, "group": group, "member_ids": [farid, bruno], "new_people": ""}),
+    )
+    .await;
+    assert_eq!((status, added["added"].as_u64()), (200, Some(2)), "{added}");
+    let (status, body) =
+        post(&app, &c, "set_group_products", json!({"team": north, "group": group, "codes": ["draft2d"]}))
+            .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        seats_used(&app, &c, &north, "DRAFT2D").await,
+        used + 1,
+        "Farid's seat is one seat, Bruno's is new"
+    );
+    assert_eq!(routes(&app, &c, &north, &farid, "DRAFT2D").await, ["assigned directly", "through Drafting"]);
+    assert_eq!(routes(&app, &c, &north, &bruno, "DRAFT2D").await, ["through Drafting"]);
+    let (status, body) = authorize(&app.url, &bruno_token, "DRAFT2D", "bruno-desk").await;
+    assert_eq!(status, 200, "the group's seat licenses Bruno: {body}");
+    // The people export carries only a person's own seats: a group's come back with the group.
+    let csv = c
+        .get(format!("{}/t/{}/people/export.csv", app.url, north))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let bruno_line = csv.lines().find(|l| l.contains(BRUNO)).unwrap_or_default();
+    assert!(!bruno_line.contains("DRAFT2D"), "{bruno_line}");
+    assert!(csv.lines().find(|l| l.contains(FARID)).unwrap_or_default().contains("DRAFT2D"));
+    let (_, list) = app.call(&c, "team_groups", &[("team", north.as_str()), ("q", "draft")]).await;
+    assert_eq!(list["rows"][0]["members"], 2, "{list}");
+    assert_eq!(list["rows"][0]["products"], json!(["Draft 2D"]), "{list}");
+
+    // Farid's own assignment taken back: he keeps the seat through the group.
+    let (status, _) =
+        post(&app, &c, "unassign_users", json!({"team": north, "code": "DRAFT2D", "member_ids": [farid]}))
+            .await;
+    assert_eq!(status, 200);
+    assert_eq!(routes(&app, &c, &north, &farid, "DRAFT2D").await, ["through Drafting"]);
+    assert_eq!(seats_used(&app, &c, &north, "DRAFT2D").await, used + 1);
+
+    // Bruno leaves the group: his seat goes, and his next check is refused.
+    let (status, n) =
+        post(&app, &c, "remove_from_group", json!({"team": north, "group": group, "member_ids": [bruno]}))
+            .await;
+    assert_eq!((status, n), (200, json!(1)));
+    assert!(routes(&app, &c, &north, &bruno, "DRAFT2D").await.is_empty());
+    assert_eq!(seats_used(&app, &c, &north, "DRAFT2D").await, used);
+    let (status, body) = authorize(&app.url, &bruno_token, "DRAFT2D", "bruno-desk").await;
+    assert_eq!((status, body["error"].as_str()), (403, Some("not_entitled")), "{body}");
+
+    // The group deleted: Farid, whose own assignment is gone, loses the seat too.
+    let (status, lost) = app.call(&c, "delete_group", &[("team", north.as_str()), ("group", &group)]).await;
+    assert_eq!((status, lost), (200, json!(1)));
+    assert_eq!(seats_used(&app, &c, &north, "DRAFT2D").await, used - 1);
+    let actions: Vec<String> =
+        sqlx::query_scalar("SELECT target FROM audit_log WHERE team_id = $1 AND action = 'group'")
+            .bind(north.as_str())
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(actions.len(), 6, "create, two joins, products, a leave, the deletion: {actions:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_may_not_take_more_seats_than_the_subscription_has() {
+    let app = spawn_app().await;
+    let north = app.team_id(NORTHWIND).await;
+    let c = app.signed_in(ADMIN).await;
+    // The Render Studio trial has 5 seats, none taken; a group of six asks for six.
+    let group = new_group(&app, &c, &north, "Everyone").await;
+    let (_, page) = app.call(&c, "list_members", &[("team", north.as_str()), ("status", "active")]).await;
+    let six: Vec<String> = page["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .take(6)
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(six.len(), 6);
+    let (status, _) = post(
+        &app,
+        &c,
+        "add_to_group",
+        json!({"team": north, "group": group, "member_ids": six, "new_people": ""}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let before = seats_used(&app, &c, &north, "RENDER").await;
+    let (status, body) =
+        post(&app, &c, "set_group_products", json!({"team": north, "group": group, "codes": ["RENDER"]}))
+            .await;
+    assert_eq!(status, 409, "{body}");
+    let message = body["message"].as_str().unwrap_or_default();
+    assert!(message.contains("Render Studio has 5 seats and this would assign 6"), "{body}");
+    assert_eq!(seats_used(&app, &c, &north, "RENDER").await, before, "nothing was assigned");
+    let (_, detail) = app.call(&c, "group_detail", &[("team", north.as_str()), ("group", &group)]).await;
+    assert!(
+        detail["products"].as_array().unwrap().iter().all(|p| p[1] == false),
+        "nothing was saved: {detail}"
+    );
+
+    // Flex is not a group's to give (yet), and a product the team does not hold is named.
+    let (status, body) =
+        post(&app, &c, "set_group_products", json!({"team": north, "group": group, "codes": ["FLEX"]})).await;
+    assert_eq!(status, 400, "{body}");
+    let (status, body) =
+        post(&app, &c, "set_group_products", json!({"team": north, "group": group, "codes": ["PLANT"]}))
+            .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.to_string().contains("no subscription or trial of PLANT"), "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_names_are_checked_and_unique_in_a_team() {
+    let app = spawn_app().await;
+    let north = app.team_id(NORTHWIND).await;
+    let c = app.signed_in(ADMIN).await;
+    new_group(&app, &c, &north, "Render farm").await;
+    let (status, body) =
+        app.call(&c, "create_group", &[("team", north.as_str()), ("name", "render FARM")]).await;
+    assert_eq!(status, 409, "one group per name, whatever the case: {body}");
+    let (status, body) = app.call(&c, "create_group", &[("team", north.as_str()), ("name", "   ")]).await;
+    assert_eq!((status, body["field"].as_str()), (400, Some("name")), "{body}");
+    let long = "x".repeat(81);
+    let (status, _) = app.call(&c, "create_group", &[("team", north.as_str()), ("name", &long)]).await;
+    assert_eq!(status, 400);
+    // The same name in another team is another group.
+    let harbor = app.team_id("Harbor Engineering").await;
+    new_group(&app, &c, &harbor, "Render farm").await;
+}
+
+/// A group belongs to its team: an admin of another team reaches it through neither
+/// team; members and outsiders reach nothing; nothing changes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nobody_outside_a_teams_admins_reaches_its_groups() {
+    let app = spawn_app().await;
+    let north = app.team_id(NORTHWIND).await;
+    let c = app.signed_in(ADMIN).await;
+    let group = new_group(&app, &c, &north, "Secret project").await;
+    let bruno = id_of(&app, BRUNO).await;
+
+    // An admin of another team only: Avery is admin of both demo teams, so a new one.
+    let other = crate::attacks::devices::new_team(&app, "Other Studio").await;
+    let mallory = crate::attacks::devices::person(&app, "mallory@other.example", "Mallory Admin").await;
+    crate::attacks::devices::join(
+        &app,
+        &other,
+        &mallory,
+        app::store::teams::Role::Admin,
+        app::store::teams::MemberStatus::Active,
+    )
+    .await;
+    let m = app.signed_in("mallory@other.example").await;
+    for (team, label) in [(&north, "Northwind itself"), (&other, "through her own team")] {
+        let (status, body) =
+            app.call(&m, "group_detail", &[("team", team.as_str()), ("group", &group)]).await;
+        assert!(status == 403 || status == 404, "{label}: {status} {body}");
+        let (status, body) = post(
+            &app,
+            &m,
+            "add_to_group",
+            json!({"team": team, "group": group, "member_ids": [bruno], "new_people": ""}),
+        )
+        .await;
+        assert!(status == 403 || status == 404, "{label}: {status} {body}");
+        let (status, _) = app.call(&m, "delete_group", &[("team", team.as_str()), ("group", &group)]).await;
+        assert!(status == 403 || status == 404, "{label}");
+    }
+    // A plain member of Northwind, and nobody signed in.
+    let b = app.signed_in(BRUNO).await;
+    let (status, body) = app.call(&b, "team_groups", &[("team", north.as_str())]).await;
+    assert_eq!((status, body["code"].as_str()), (403, Some("admin_only")), "{body}");
+    let (status, _) = app
+        .call(&app.client(), "rename_group", &[("team", north.as_str()), ("group", &group), ("name", "Mine")])
+        .await;
+    assert_eq!(status, 401);
+    let (_, detail) = app.call(&c, "group_detail", &[("team", north.as_str()), ("group", &group)]).await;
+    assert_eq!(
+        (detail["name"].as_str(), detail["total"].as_i64()),
+        (Some("Secret project"), Some(0)),
+        "{detail}"
+    );
+}
+
+/// Removing a person from the team takes them out of its groups; adding them again later
+/// starts clean (R-UM4).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_removed_member_leaves_every_group_of_the_team() {
+    let app = spawn_app().await;
+    let north = app.team_id(NORTHWIND).await;
+    let c = app.signed_in(ADMIN).await;
+    let bruno = id_of(&app, BRUNO).await;
+    let group = new_group(&app, &c, &north, "Reviewers").await;
+    let (status, _) = post(
+        &app,
+        &c,
+        "add_to_group",
+        json!({"team": north, "group": group, "member_ids": [bruno], "new_people": ""}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _) =
+        post(&app, &c, "set_group_products", json!({"team": north, "group": group, "codes": ["RENDER"]}))
+            .await;
+    assert_eq!(status, 200);
+    let (status, body) =
+        post(&app, &c, "remove_members", json!({"team": north, "member_ids": [bruno]})).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, detail) = app.call(&c, "group_detail", &[("team", north.as_str()), ("group", &group)]).await;
+    assert_eq!(detail["total"], 0, "{detail}");
+    let seats: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM assignments WHERE team_id = $1 AND account_id = $2")
+            .bind(north.as_str())
+            .bind(bruno.as_str())
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(seats, 0);
+}
