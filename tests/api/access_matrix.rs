@@ -239,6 +239,7 @@ fn ops() -> Vec<Op> {
         op("matching_member_ids", Admin, |f, _| json!({"team": f.north, "q": "a"})),
         op("guest_effect", Admin, |f, _| json!({"team": f.north, "member": f.farid, "guest": true})),
         op("team_groups", Admin, |f, _| json!({"team": f.north})),
+        op("group_choices", Admin, |f, _| json!({"team": f.north})),
         op("group_detail", Admin, |f, _| json!({"team": f.north, "group": f.group})),
         Op {
             input: Input::Json,

@@ -21,6 +21,7 @@ pub fn ByUser() -> impl IntoView {
         assign: ServerAction::new(),
         all: ServerAction::new(),
         invite: ServerAction::new(),
+        group: ServerAction::new(),
     };
     let data = Resource::new(
         move || {
@@ -61,6 +62,10 @@ pub fn ByUser() -> impl IntoView {
         move || (params.read().get("team").unwrap_or_default(), bulk.assign.version().get()),
         |(team, _)| crate::server::people::team_offers(team),
     );
+    let groups = Resource::new(
+        move || params.read().get("team").unwrap_or_default(),
+        crate::server::groups::group_choices,
+    );
     let invite_open = RwSignal::new(false);
     view! {
         <Title text="Users by user"/>
@@ -85,9 +90,9 @@ pub fn ByUser() -> impl IntoView {
         </div>
         <Suspense fallback=|| view! { <Loading what="members"/> }>
             {move || Suspend::new(async move {
-                match (data.await, offers.await) {
-                    (Ok(page), Ok(offers)) => Either::Left(view! { <MemberTable page bulk offers/> }),
-                    (Err(e), _) | (_, Err(e)) => Either::Right(view! { <ErrorPanel error=e/> }),
+                match (data.await, offers.await, groups.await) {
+                    (Ok(page), Ok(offers), Ok(groups)) => Either::Left(view! { <MemberTable page bulk offers groups/> }),
+                    (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => Either::Right(view! { <ErrorPanel error=e/> }),
                 }
             })}
         </Suspense>
@@ -131,6 +136,7 @@ struct Bulk {
     assign: ServerAction<AssignUsers>,
     all: ServerAction<MatchingMemberIds>,
     invite: ServerAction<InvitePeople>,
+    group: ServerAction<crate::server::groups::AddToGroup>,
 }
 
 impl Bulk {
@@ -140,6 +146,7 @@ impl Bulk {
         self.send.clear();
         self.assign.clear();
         self.invite.clear();
+        self.group.clear();
         self.all.clear();
     }
 }
@@ -173,6 +180,12 @@ fn BulkResults(bulk: Bulk) -> impl IntoView {
         if let Some(r) = bulk.assign.value().get() {
             return Some(
                 r.map(|a| format!("Assigned to {} (already had it: {}).", a.assigned, a.already))
+                    .map_err(|e| e.to_string()),
+            );
+        }
+        if let Some(r) = bulk.group.value().get() {
+            return Some(
+                r.map(|a| format!("Added {} to the group (already in it: {}).", a.added, a.already))
                     .map_err(|e| e.to_string()),
             );
         }
@@ -252,8 +265,11 @@ fn BulkBar(
     total: i64,
     page_ids: Vec<String>,
     offers: Vec<crate::server::people::OfferView>,
+    groups: Vec<(String, String)>,
 ) -> impl IntoView {
     use crate::components::modal::ConfirmRemoval;
+    use crate::server::groups::AddToGroup;
+    let group = RwSignal::new(String::new());
     let params = use_params_map();
     let query = use_query_map();
     // Event handlers read the team without subscribing (they run outside any reactive scope).
@@ -288,6 +304,18 @@ fn BulkBar(
                     bulk.clear_results();
                     bulk.assign.dispatch(AssignUsers { team: team_now(), code: code.get_untracked(), member_ids: ids(), new_people: String::new() });
                 }>"Assign"</button>
+            {(!groups.is_empty()).then(|| view! {
+                <label for="bulk-group" class="visually-hidden">"Group to add them to"</label>
+                <select id="bulk-group" on:change=move |ev| group.set(event_target_value(&ev))>
+                    <option value="">"Add to group…"</option>
+                    {groups.into_iter().map(|(id, name)| view! { <option value=id>{name}</option> }).collect_view()}
+                </select>
+                <button type="button" class="button" data-testid="bulk-group" disabled=move || group.read().is_empty()
+                    on:click=move |_| {
+                        bulk.clear_results();
+                        bulk.group.dispatch(AddToGroup { team: team_now(), group: group.get_untracked(), member_ids: ids(), new_people: String::new() });
+                    }>"Add"</button>
+            })}
             <button type="button" class="button" data-testid="bulk-send"
                 on:click=move |_| { bulk.clear_results(); bulk.send.dispatch(SendInvitations { team: team_now(), member_ids: ids() }); }>"Send invitation"</button>
             <button type="button" class="button danger" data-testid="bulk-remove"
@@ -301,7 +329,12 @@ fn BulkBar(
 }
 
 #[component]
-fn MemberTable(page: MemberPage, bulk: Bulk, offers: Vec<crate::server::people::OfferView>) -> impl IntoView {
+fn MemberTable(
+    page: MemberPage,
+    bulk: Bulk,
+    offers: Vec<crate::server::people::OfferView>,
+    groups: Vec<(String, String)>,
+) -> impl IntoView {
     let params = use_params_map();
     let team = move || params.read_untracked().get("team").unwrap_or_default();
     if page.rows.is_empty() {
@@ -319,7 +352,7 @@ fn MemberTable(page: MemberPage, bulk: Bulk, offers: Vec<crate::server::people::
         page_ids_all.with_value(|ids| !ids.is_empty() && ids.iter().all(|id| sel.contains(id)))
     };
     Either::Right(view! {
-        {admin.then(|| view! { <BulkBar bulk total page_ids offers/> })}
+        {admin.then(|| view! { <BulkBar bulk total page_ids offers groups/> })}
         <section class="panel flush">
             <table class="table" data-testid="members">
                 <thead>

@@ -164,3 +164,16 @@ pub async fn set_group_products(team: String, group: String, codes: Vec<String>)
     let admin = crate::service::Admin { account: &account, team: &team };
     crate::service::groups::set_products(&st, admin, &group, &codes).await
 }
+
+/// Every group of the team by name, (id, name): what the bulk bar's "Add to group" offers.
+#[server(endpoint = "group_choices")]
+pub async fn group_choices(team: String) -> Result<Vec<(String, String)>, AppError> {
+    use super::ssr::*;
+    let st = state()?;
+    let (_, m) = require_admin(&st, &team).await?;
+    let mut conn = st.db.pool.acquire().await?;
+    // A team's groups are tens, not thousands; past this many the list is cut, and the
+    // group's own page still adds anyone.
+    let (rows, _) = crate::store::groups::list(&mut conn, &m.team_id, "", 0, 1_000).await?;
+    Ok(rows.into_iter().map(|g| (g.id, g.name)).collect())
+}

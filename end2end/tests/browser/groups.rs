@@ -1,7 +1,8 @@
 //! R-GRP1 in Chromium: an admin creates a group, fills it through the people dialog (an
 //! existing member picked by typing, a new person typed in), gives it a product, sees on a
-//! member's page where the seat comes from, and deletes the group after a confirmation.
-use playwright_rs::{expect, FilterOptions};
+//! member's page where the seat comes from, deletes the group after a confirmation, and
+//! adds a selection from Users by user to a group.
+use playwright_rs::{expect, FilterOptions, SelectOption};
 use tessera_e2e::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -82,5 +83,21 @@ async fn admin_gives_a_product_to_a_group_and_its_members_hold_it_through_the_gr
     page.get_by_text("Users by product", true).click(None).await.unwrap();
     let row = page.locator("[data-testid=offers] tr").filter(FilterOptions::default().has_text("Model 3D"));
     expect(row).to_contain_text("0 of").await.unwrap();
+
+    // From a selection on Users by user: into the demo's Design team.
+    page.get_by_text("Users by user", true).click(None).await.unwrap();
+    hydrated(&page).await;
+    page.locator("[data-testid=search]").fill("bruno.costa", None).await.unwrap();
+    expect(page.locator("[data-testid=members] tbody tr")).to_have_count(1).await.unwrap();
+    page.locator("[data-testid=select-page]").check(None).await.unwrap();
+    page.locator("#bulk-group").select_option(SelectOption::Label("Design team".into()), None).await.unwrap();
+    page.locator("[data-testid=bulk-group]").click(None).await.unwrap();
+    expect(page.locator("[data-testid=bulk-result]"))
+        .to_have_text("Added 1 to the group (already in it: 0).")
+        .await
+        .unwrap();
+    page.get_by_text("Users by group", true).click(None).await.unwrap();
+    page.get_by_text("Design team", true).click(None).await.unwrap();
+    expect(page.locator("[data-testid=group-members]")).to_contain_text("Bruno Costa").await.unwrap();
     chromium.close().await;
 }
