@@ -90,6 +90,10 @@ async fn a_groups_seats_reach_its_members_once_each_and_leave_with_it() {
     );
     assert_eq!(routes(&app, &c, &north, &farid, "DRAFT2D").await, ["assigned directly", "through Drafting"]);
     assert_eq!(routes(&app, &c, &north, &bruno, "DRAFT2D").await, ["through Drafting"]);
+    // The product page marks who holds it only through a group (nothing to unassign there).
+    let (_, page) =
+        app.call(&c, "offer_members", &[("team", north.as_str()), ("code", "DRAFT2D"), ("q", "")]).await;
+    assert_eq!(page["through_group"], json!([bruno.as_str()]), "Farid's seat is also his own: {page}");
     let (status, body) = authorize(&app.url, &bruno_token, "DRAFT2D", "bruno-desk").await;
     assert_eq!(status, 200, "the group's seat licenses Bruno: {body}");
     // The people export carries only a person's own seats: a group's come back with the group.

@@ -82,6 +82,7 @@ fn ProductView(
             .map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })
     };
     let rows = page.members.rows.clone();
+    let through_group: std::collections::BTreeSet<String> = page.through_group.iter().cloned().collect();
     let (total, offset, limit) = (page.members.total, page.members.offset, page.members.limit);
     let offer_name = StoredValue::new(offer.name.clone());
     let team_s = StoredValue::new(team.clone());
@@ -126,6 +127,7 @@ fn ProductView(
                         </tr></thead>
                         <tbody>
                             {rows.into_iter().map(|m| {
+                                let via_group = through_group.contains(&m.id);
                                 let id = m.id.clone();
                                 let name = m.name.clone();
                                 let checked = { let id = id.clone(); move || selected.read().contains_key(&id) };
@@ -136,11 +138,13 @@ fn ProductView(
                                 view! {
                                     <tr>
                                         {admin.then(|| view! {
-                                            <td class="check"><input type="checkbox" aria-label=format!("Select {}", m.name) prop:checked=checked on:change=toggle/></td>
+                                            <td class="check"><input type="checkbox" aria-label=format!("Select {}", m.name) prop:checked=checked on:change=toggle
+                                                disabled=via_group title=via_group.then_some("Held through a group: take them out of the group instead")/></td>
                                         })}
                                         <td><a href=format!("/t/{}/users/{}", team_s.get_value(), m.id)>{m.name.clone()}</a></td>
                                         <td class="muted">{m.email.clone()}</td>
-                                        <td><MemberBadges status=m.status.clone() guest=m.guest admin=m.admin/></td>
+                                        <td><MemberBadges status=m.status.clone() guest=m.guest admin=m.admin/>
+                                            {via_group.then(|| view! { " "<span class="badge" data-testid="through-group">"Through a group"</span> })}</td>
                                     </tr>
                                 }
                             }).collect_view()}

@@ -59,6 +59,10 @@ pub struct OfferView {
 pub struct OfferPage {
     pub offer: OfferView,
     pub members: MemberPage,
+    /// Ids of the people on this page who hold the product only through a group (R-GRP1):
+    /// it goes with the group, not by unassigning.
+    #[serde(default)]
+    pub through_group: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -265,8 +269,20 @@ pub async fn offer_members(
     let offset = page_offset(page);
     let (rows, total) =
         st.db.offer_members(&m.team_id, offer, q.as_deref().unwrap_or(""), offset, PAGE_SIZE).await?;
+    let through_group = match &offer.product_id {
+        Some(pid) => {
+            let ids: Vec<String> = rows.iter().map(|r| r.account_id.to_string()).collect();
+            let mut conn = st.db.pool.acquire().await?;
+            crate::store::groups::group_only_holders(&mut conn, &m.team_id, pid, &ids)
+                .await?
+                .into_iter()
+                .collect()
+        }
+        None => vec![],
+    };
     Ok(OfferPage {
         offer: self::ssr::offer_view(offer),
+        through_group,
         members: MemberPage {
             rows: rows.into_iter().map(|r| self::ssr::member_view(r, now)).collect(),
             total,

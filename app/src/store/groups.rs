@@ -349,3 +349,26 @@ pub async fn member_rows(
             .try_get("n")?;
     Ok((rows.iter().map(member_from).collect::<Result<_>>()?, total))
 }
+
+/// Of `accounts`, those who hold `product` only through a group (their `assignments` row
+/// is not their own): what the product page cannot unassign.
+pub async fn group_only_holders(
+    conn: &mut AnyConnection,
+    team: &TeamId,
+    product: &str,
+    accounts: &[String],
+) -> Result<BTreeSet<String>> {
+    if accounts.is_empty() {
+        return Ok(BTreeSet::new());
+    }
+    let list = (0..accounts.len()).map(|i| format!("${}", i + 3)).collect::<Vec<_>>().join(", ");
+    let sql = format!(
+        "SELECT account_id FROM assignments WHERE team_id = $1 AND product_id = $2 AND own = 0 \
+         AND account_id IN ({list})"
+    );
+    let mut q = sqlx::query(&sql).bind(team.as_str()).bind(product);
+    for a in accounts {
+        q = q.bind(a.as_str());
+    }
+    q.fetch_all(&mut *conn).await?.iter().map(|r| Ok(r.try_get("account_id")?)).collect()
+}

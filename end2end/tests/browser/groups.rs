@@ -70,6 +70,16 @@ async fn admin_gives_a_product_to_a_group_and_its_members_hold_it_through_the_gr
     expect(model.locator("[data-testid=holds]")).to_have_text("Through Modelling.").await.unwrap();
     expect(model.clone()).to_contain_text("Remove from the group to take it away").await.unwrap();
 
+    // On the product's page he is marked, and cannot be picked for unassigning.
+    page.get_by_text("Users by product", true).click(None).await.unwrap();
+    page.locator("a[href$=\"/products/MODEL3D\"]").click(None).await.unwrap();
+    let bruno =
+        page.locator("[data-testid=assigned] tr").filter(FilterOptions::default().has_text("Bruno Costa"));
+    expect(bruno.locator("[data-testid=through-group]")).to_have_text("Through a group").await.unwrap();
+    expect(bruno.locator("input[type=checkbox]")).to_be_disabled().await.unwrap();
+    page.go_back(None).await.unwrap();
+    page.go_back(None).await.unwrap();
+
     // Deleting the group asks first, then frees the seats it alone gave.
     page.go_back(None).await.unwrap();
     hydrated(&page).await;
