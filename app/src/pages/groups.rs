@@ -131,23 +131,6 @@ pub fn GroupPageView() -> impl IntoView {
         },
         |(team, group, page, _)| group_detail(team, group, page),
     );
-    let result = move || {
-        let said = |r: Option<Result<String, crate::error::AppError>>| r;
-        said(add.value().get().map(|r| {
-            r.map(|a| {
-                let mut s = format!("Added {}", a.added);
-                if a.invited > 0 {
-                    s.push_str(&format!(", {} invited by email", a.invited));
-                }
-                if a.already > 0 {
-                    s.push_str(&format!("; {} already in the group", a.already));
-                }
-                s + "."
-            })
-        }))
-        .or_else(|| remove.value().get().map(|r| r.map(|n| format!("Took {n} out of the group."))))
-        .or_else(|| products.value().get().map(|r| r.map(|_| "Saved the group's products.".to_string())))
-    };
     view! {
         <Suspense fallback=|| view! { <Loading what="group"/> }>
             {move || Suspend::new(async move {
@@ -157,10 +140,6 @@ pub fn GroupPageView() -> impl IntoView {
                 }
             })}
         </Suspense>
-        {move || result().map(|r| match r {
-            Ok(text) => Either::Left(view! { <p class="toast" role="status" data-testid="group-result">{text}</p> }),
-            Err(e) => Either::Right(view! { <p class="form-error" role="alert" data-testid="group-error">{e.to_string()}</p> }),
-        })}
     }
 }
 
@@ -191,6 +170,23 @@ fn GroupView(
             codes: chosen.get_untracked().into_iter().collect(),
         });
     };
+    let result = move || {
+        let said = |r: Option<Result<String, crate::error::AppError>>| r;
+        said(add.value().get().map(|r| {
+            r.map(|a| {
+                let mut s = format!("Added {}", a.added);
+                if a.invited > 0 {
+                    s.push_str(&format!(", {} invited by email", a.invited));
+                }
+                if a.already > 0 {
+                    s.push_str(&format!("; {} already in the group", a.already));
+                }
+                s + "."
+            })
+        }))
+        .or_else(|| remove.value().get().map(|r| r.map(|n| format!("Took {n} out of the group."))))
+        .or_else(|| products.value().get().map(|r| r.map(|_| "Saved the group's products.".to_string())))
+    };
     let GroupInfo { members, total, offset, limit, .. } = detail;
     let member_ids: Vec<String> = members.iter().map(|m| m.id.clone()).collect();
     view! {
@@ -205,6 +201,11 @@ fn GroupView(
                 <button type="button" class="button danger" data-testid="delete-group" on:click=move |_| deleting.set(true)>"Delete group"</button>
             </div>
         </header>
+        // What the last change did, under the header where it is seen.
+        {move || result().map(|r| match r {
+            Ok(text) => Either::Left(view! { <p class="toast" role="status" data-testid="group-result">{text}</p> }),
+            Err(e) => Either::Right(view! { <p class="form-error" role="alert" data-testid="group-error">{e.to_string()}</p> }),
+        })}
         <section class="panel">
             <h2>"Name"</h2>
             <ActionForm action=rename>
@@ -261,7 +262,10 @@ fn GroupView(
                             remove.dispatch(RemoveFromGroup { team: team.get_value(), group: group.get_value(), member_ids: selected.get_untracked().into_iter().collect() });
                             selected.set(BTreeSet::new());
                         }>
-                        {move || format!("Take {} out", selected.read().len())}
+                        {move || match selected.read().len() {
+                            0 => "Take out of the group".to_string(),
+                            n => format!("Take {n} out of the group"),
+                        }}
                     </button>
                     <button type="button" class="button primary" data-testid="add-to-group" on:click=move |_| adding.set(true)>"Add people"</button>
                 </div>
