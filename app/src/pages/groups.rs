@@ -159,6 +159,7 @@ fn GroupView(
         RwSignal::new(detail.products.iter().filter(|(_, on)| *on).map(|(o, _)| o.code.clone()).collect());
     let selected: RwSignal<BTreeSet<String>> = RwSignal::new(BTreeSet::new());
     let adding = RwSignal::new(false);
+    let taking_out = RwSignal::new(false);
     let deleting = RwSignal::new(false);
     let save_products = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -256,12 +257,7 @@ fn GroupView(
                 <div class="actions">
                     <button type="button" class="button" data-testid="remove-from-group"
                         disabled=move || selected.read().is_empty() || remove.pending().get()
-                        on:click=move |_| {
-                            add.clear();
-                            products.clear();
-                            remove.dispatch(RemoveFromGroup { team: team.get_value(), group: group.get_value(), member_ids: selected.get_untracked().into_iter().collect() });
-                            selected.set(BTreeSet::new());
-                        }>
+                        on:click=move |_| taking_out.set(true)>
                         {move || match selected.read().len() {
                             0 => "Take out of the group".to_string(),
                             n => format!("Take {n} out of the group"),
@@ -320,6 +316,25 @@ fn GroupView(
                     add.dispatch(AddToGroup { team: team.get_value(), group: group.get_value(), member_ids, new_people });
                 })
                 on_close=move || adding.set(false)/>
+        </Show>
+        <Show when=move || taking_out.get()>
+            <Modal labelled_by="take-out-title" alert=true on_close=move || taking_out.set(false)>
+                <h2 id="take-out-title">{move || match selected.read().len() {
+                    1 => format!("Take 1 person out of {}?", name_s.get_value()),
+                    n => format!("Take {n} people out of {}?", name_s.get_value()),
+                }}</h2>
+                <p>"They lose the seats that came only through this group; what is assigned to them directly or through other groups stays."</p>
+                <div class="modal-actions">
+                    <button type="button" class="button" data-testid="cancel-take-out" on:click=move |_| taking_out.set(false)>"Cancel"</button>
+                    <button type="button" class="button danger" data-testid="confirm-take-out" on:click=move |_| {
+                        add.clear();
+                        products.clear();
+                        remove.dispatch(RemoveFromGroup { team: team.get_value(), group: group.get_value(), member_ids: selected.get_untracked().into_iter().collect() });
+                        selected.set(BTreeSet::new());
+                        taking_out.set(false);
+                    }>"Take them out"</button>
+                </div>
+            </Modal>
         </Show>
         <Show when=move || deleting.get()>
             <ConfirmDelete team=team.get_value() group=group.get_value() name=name_s.get_value() on_close=move || deleting.set(false)/>

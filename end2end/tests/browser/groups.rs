@@ -109,5 +109,18 @@ async fn admin_gives_a_product_to_a_group_and_its_members_hold_it_through_the_gr
     page.get_by_text("Users by group", true).click(None).await.unwrap();
     page.get_by_text("Design team", true).click(None).await.unwrap();
     expect(page.locator("[data-testid=group-members]")).to_contain_text("Bruno Costa").await.unwrap();
+
+    // Taking him out again asks first.
+    hydrated(&page).await;
+    page.get_by_label("Select Bruno Costa", true).check(None).await.unwrap();
+    page.locator("[data-testid=remove-from-group]").click(None).await.unwrap();
+    expect(page.locator("#take-out-title")).to_have_text("Take 1 person out of Design team?").await.unwrap();
+    assert_accessible(&page, "the take-out confirmation").await;
+    page.locator("[data-testid=confirm-take-out]").click(None).await.unwrap();
+    expect(page.locator("[data-testid=group-result]"))
+        .to_have_text("Took 1 out of the group.")
+        .await
+        .unwrap();
+    expect(page.locator("[data-testid=group-members]")).not().to_contain_text("Bruno Costa").await.unwrap();
     chromium.close().await;
 }
