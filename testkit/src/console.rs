@@ -33,6 +33,25 @@ pub async fn call(
     (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
 }
 
+/// Calls the server function `func` with a JSON body (the functions that take lists); the
+/// status and the body, `null` when it is not JSON.
+pub async fn call_json(
+    c: &reqwest::Client,
+    base: &str,
+    func: &str,
+    body: &serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let res = c
+        .post(format!("{base}/api/{func}"))
+        .header("Accept", "application/json")
+        .json(body)
+        .send()
+        .await
+        .expect("request");
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(serde_json::Value::Null))
+}
+
 /// Signs `c` in at `base`; the answer as `call` gives it.
 pub async fn sign_in(
     c: &reqwest::Client,

@@ -133,6 +133,22 @@ impl TestApp {
     pub async fn team_id(&self, name: &str) -> TeamId {
         self.db.teams_named(name).await.expect("query").into_iter().next().expect("team exists")
     }
+
+    /// The account id of an existing address.
+    pub async fn id_of(&self, email: &str) -> app::domain::UserId {
+        let email = app::domain::Email::parse(email).expect("address");
+        self.db.account_by_email(&email).await.expect("query").expect("account exists").id
+    }
+
+    /// Calls a server function that takes JSON (lists), as the console does.
+    pub async fn call_json(
+        &self,
+        c: &reqwest::Client,
+        func: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        console::call_json(c, &self.url, func, &body).await
+    }
 }
 
 /// An account with the test password, optionally in `team` with a role and status.

@@ -5,28 +5,12 @@
 //! nothing changed.
 use crate::attacks::devices::authorize;
 use crate::common::*;
-use app::domain::{Email, TeamId, UserId};
-use serde_json::{json, Value};
+use app::domain::{TeamId, UserId};
+use serde_json::json;
 
 const FARID: &str = "farid.haddad5@northwind.example"; // holds a Draft 2D seat of his own
 const BRUNO: &str = "bruno.schmidt1@northwind.example"; // plain member, no seat
 const NORTHWIND: &str = "Northwind Studio";
-
-async fn id_of(app: &TestApp, email: &str) -> UserId {
-    app.db.account_by_email(&Email::parse(email).unwrap()).await.unwrap().unwrap().id
-}
-
-async fn post(app: &TestApp, c: &reqwest::Client, func: &str, body: Value) -> (u16, Value) {
-    let res = c
-        .post(format!("{}/api/{func}", app.url))
-        .header("Accept", "application/json")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
 
 async fn seats_used(app: &TestApp, c: &reqwest::Client, team: &TeamId, code: &str) -> i64 {
     let (_, offers) = app.call(c, "team_offers", &[("team", team.as_str())]).await;
@@ -63,7 +47,7 @@ async fn a_groups_seats_reach_its_members_once_each_and_leave_with_it() {
     let app = spawn_app().await;
     let north = app.team_id(NORTHWIND).await;
     let c = app.signed_in(ADMIN).await;
-    let (farid, bruno) = (id_of(&app, FARID).await, id_of(&app, BRUNO).await);
+    let (farid, bruno) = (app.id_of(FARID).await, app.id_of(BRUNO).await);
     let used = seats_used(&app, &c, &north, "DRAFT2D").await;
     let lic = Licensing::new(&app, &north, "Draft 2D desktop").await;
     let bruno_token = lic.token(&app, &bruno).await;
@@ -71,17 +55,17 @@ async fn a_groups_seats_reach_its_members_once_each_and_leave_with_it() {
     assert_eq!(status, 403, "Bruno holds no seat yet");
 
     let group = new_group(&app, &c, &north, "Drafting").await;
-    let (status, added) = post(
-        &app,
-        &c,
-        "add_to_group",
-        json!({"team": north, "group": group, "member_ids": [farid, bruno], "new_people": ""}),
-    )
-    .await;
+    let (status, added) = app
+        .call_json(
+            &c,
+            "add_to_group",
+            json!({"team": north, "group": group, "member_ids": [farid, bruno], "new_people": ""}),
+        )
+        .await;
     assert_eq!((status, added["added"].as_u64()), (200, Some(2)), "{added}");
-    let (status, body) =
-        post(&app, &c, "set_group_products", json!({"team": north, "group": group, "codes": ["draft2d"]}))
-            .await;
+    let (status, body) = app
+        .call_json(&c, "set_group_products", json!({"team": north, "group": group, "codes": ["draft2d"]}))
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         seats_used(&app, &c, &north, "DRAFT2D").await,
@@ -113,17 +97,17 @@ async fn a_groups_seats_reach_its_members_once_each_and_leave_with_it() {
     assert_eq!(list["rows"][0]["products"], json!(["Draft 2D"]), "{list}");
 
     // Farid's own assignment taken back: he keeps the seat through the group.
-    let (status, _) =
-        post(&app, &c, "unassign_users", json!({"team": north, "code": "DRAFT2D", "member_ids": [farid]}))
-            .await;
+    let (status, _) = app
+        .call_json(&c, "unassign_users", json!({"team": north, "code": "DRAFT2D", "member_ids": [farid]}))
+        .await;
     assert_eq!(status, 200);
     assert_eq!(routes(&app, &c, &north, &farid, "DRAFT2D").await, ["through Drafting"]);
     assert_eq!(seats_used(&app, &c, &north, "DRAFT2D").await, used + 1);
 
     // Bruno leaves the group: his seat goes, and his next check is refused.
-    let (status, n) =
-        post(&app, &c, "remove_from_group", json!({"team": north, "group": group, "member_ids": [bruno]}))
-            .await;
+    let (status, n) = app
+        .call_json(&c, "remove_from_group", json!({"team": north, "group": group, "member_ids": [bruno]}))
+        .await;
     assert_eq!((status, n), (200, json!(1)));
     assert!(routes(&app, &c, &north, &bruno, "DRAFT2D").await.is_empty());
     assert_eq!(seats_used(&app, &c, &north, "DRAFT2D").await, used);
@@ -159,18 +143,18 @@ async fn a_group_may_not_take_more_seats_than_the_subscription_has() {
         .map(|r| r["id"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(six.len(), 6);
-    let (status, _) = post(
-        &app,
-        &c,
-        "add_to_group",
-        json!({"team": north, "group": group, "member_ids": six, "new_people": ""}),
-    )
-    .await;
+    let (status, _) = app
+        .call_json(
+            &c,
+            "add_to_group",
+            json!({"team": north, "group": group, "member_ids": six, "new_people": ""}),
+        )
+        .await;
     assert_eq!(status, 200);
     let before = seats_used(&app, &c, &north, "RENDER").await;
-    let (status, body) =
-        post(&app, &c, "set_group_products", json!({"team": north, "group": group, "codes": ["RENDER"]}))
-            .await;
+    let (status, body) = app
+        .call_json(&c, "set_group_products", json!({"team": north, "group": group, "codes": ["RENDER"]}))
+        .await;
     assert_eq!(status, 409, "{body}");
     let message = body["message"].as_str().unwrap_or_default();
     assert!(message.contains("Render Studio has 5 seats and this would assign 6"), "{body}");
@@ -182,12 +166,13 @@ async fn a_group_may_not_take_more_seats_than_the_subscription_has() {
     );
 
     // Flex is not a group's to give (yet), and a product the team does not hold is named.
-    let (status, body) =
-        post(&app, &c, "set_group_products", json!({"team": north, "group": group, "codes": ["FLEX"]})).await;
+    let (status, body) = app
+        .call_json(&c, "set_group_products", json!({"team": north, "group": group, "codes": ["FLEX"]}))
+        .await;
     assert_eq!(status, 400, "{body}");
-    let (status, body) =
-        post(&app, &c, "set_group_products", json!({"team": north, "group": group, "codes": ["PLANT"]}))
-            .await;
+    let (status, body) = app
+        .call_json(&c, "set_group_products", json!({"team": north, "group": group, "codes": ["PLANT"]}))
+        .await;
     assert_eq!(status, 400, "{body}");
     assert!(body.to_string().contains("no subscription or trial of PLANT"), "{body}");
 }
@@ -219,7 +204,7 @@ async fn nobody_outside_a_teams_admins_reaches_its_groups() {
     let north = app.team_id(NORTHWIND).await;
     let c = app.signed_in(ADMIN).await;
     let group = new_group(&app, &c, &north, "Secret project").await;
-    let bruno = id_of(&app, BRUNO).await;
+    let bruno = app.id_of(BRUNO).await;
 
     // An admin of another team only: Avery is admin of both demo teams, so a new one.
     let other = crate::attacks::devices::new_team(&app, "Other Studio").await;
@@ -237,13 +222,13 @@ async fn nobody_outside_a_teams_admins_reaches_its_groups() {
         let (status, body) =
             app.call(&m, "group_detail", &[("team", team.as_str()), ("group", &group)]).await;
         assert!(status == 403 || status == 404, "{label}: {status} {body}");
-        let (status, body) = post(
-            &app,
-            &m,
-            "add_to_group",
-            json!({"team": team, "group": group, "member_ids": [bruno], "new_people": ""}),
-        )
-        .await;
+        let (status, body) = app
+            .call_json(
+                &m,
+                "add_to_group",
+                json!({"team": team, "group": group, "member_ids": [bruno], "new_people": ""}),
+            )
+            .await;
         assert!(status == 403 || status == 404, "{label}: {status} {body}");
         let (status, _) = app.call(&m, "delete_group", &[("team", team.as_str()), ("group", &group)]).await;
         assert!(status == 403 || status == 404, "{label}");
@@ -271,22 +256,22 @@ async fn a_removed_member_leaves_every_group_of_the_team() {
     let app = spawn_app().await;
     let north = app.team_id(NORTHWIND).await;
     let c = app.signed_in(ADMIN).await;
-    let bruno = id_of(&app, BRUNO).await;
+    let bruno = app.id_of(BRUNO).await;
     let group = new_group(&app, &c, &north, "Reviewers").await;
-    let (status, _) = post(
-        &app,
-        &c,
-        "add_to_group",
-        json!({"team": north, "group": group, "member_ids": [bruno], "new_people": ""}),
-    )
-    .await;
+    let (status, _) = app
+        .call_json(
+            &c,
+            "add_to_group",
+            json!({"team": north, "group": group, "member_ids": [bruno], "new_people": ""}),
+        )
+        .await;
     assert_eq!(status, 200);
-    let (status, _) =
-        post(&app, &c, "set_group_products", json!({"team": north, "group": group, "codes": ["RENDER"]}))
-            .await;
+    let (status, _) = app
+        .call_json(&c, "set_group_products", json!({"team": north, "group": group, "codes": ["RENDER"]}))
+        .await;
     assert_eq!(status, 200);
     let (status, body) =
-        post(&app, &c, "remove_members", json!({"team": north, "member_ids": [bruno]})).await;
+        app.call_json(&c, "remove_members", json!({"team": north, "member_ids": [bruno]})).await;
     assert_eq!(status, 200, "{body}");
     let (_, detail) = app.call(&c, "group_detail", &[("team", north.as_str()), ("group", &group)]).await;
     assert_eq!(detail["total"], 0, "{detail}");

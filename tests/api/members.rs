@@ -12,20 +12,14 @@ const FARID: &str = "farid.haddad5@northwind.example"; // holds a Draft 2D seat;
 const BRUNO: &str = "bruno.schmidt1@northwind.example"; // plain member
 const NORTHWIND: &str = "Northwind Studio";
 
-async fn id_of(app: &TestApp, email: &str) -> UserId {
-    app.db.account_by_email(&Email::parse(email).unwrap()).await.unwrap().unwrap().id
-}
-
-async fn post(app: &TestApp, c: &reqwest::Client, func: &str, body: Value) -> (u16, Value) {
-    let res = c
-        .post(format!("{}/api/{func}", app.url))
-        .header("Accept", "application/json")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
+/// Gives `member` Flex from the assign dialog, then their own selection of Motion Forge only.
+async fn on_flex_with_motion(app: &TestApp, c: &reqwest::Client, team: &TeamId, member: &UserId) {
+    let body = json!({"team": team, "code": "FLEX", "member_ids": [member], "new_people": ""});
+    let (status, body) = app.call_json(c, "assign_users", body).await;
+    assert_eq!(status, 200, "{body}");
+    let body = json!({"team": team, "member": member, "all": false, "codes": ["MOTION"]});
+    let (status, body) = app.call_json(c, "save_flex_access", body).await;
+    assert_eq!(status, 200, "{body}");
 }
 
 async fn count(app: &TestApp, sql: &str, id: &str) -> i64 {
@@ -49,7 +43,7 @@ async fn draft_seats_used(app: &TestApp, c: &reqwest::Client, team: &TeamId) -> 
 async fn removing_a_member_frees_the_seat_ends_licensing_and_keeps_usage() {
     let app = spawn_app().await;
     let north = app.team_id(NORTHWIND).await;
-    let farid = id_of(&app, FARID).await;
+    let farid = app.id_of(FARID).await;
     let c = app.signed_in(ADMIN).await;
     let lic = Licensing::new(&app, &north, "Draft 2D desktop").await;
     let token = lic.token(&app, &farid).await;
@@ -62,7 +56,7 @@ async fn removing_a_member_frees_the_seat_ends_licensing_and_keeps_usage() {
 
     // The confirmation names what goes.
     let (status, preview) =
-        post(&app, &c, "removal_preview", json!({"team": north, "member_ids": [farid]})).await;
+        app.call_json(&c, "removal_preview", json!({"team": north, "member_ids": [farid]})).await;
     assert_eq!(status, 200, "{preview}");
     let summary = preview["summary"].as_str().unwrap();
     assert!(summary.starts_with("Farid Haddad loses "), "{summary}");
@@ -73,7 +67,7 @@ async fn removing_a_member_frees_the_seat_ends_licensing_and_keeps_usage() {
     assert_eq!(draft_seats_used(&app, &c, &north).await, seats_before);
 
     let (status, removed) =
-        post(&app, &c, "remove_members", json!({"team": north, "member_ids": [farid]})).await;
+        app.call_json(&c, "remove_members", json!({"team": north, "member_ids": [farid]})).await;
     assert_eq!((status, removed), (200, json!(1)));
     assert!(app.db.membership(&north, &farid).await.unwrap().is_none());
     assert_eq!(draft_seats_used(&app, &c, &north).await, seats_before - 1, "the seat is freed");
@@ -110,10 +104,12 @@ async fn nobody_removes_themselves_or_the_last_admin() {
     join(&app, &team, &pat, Role::Member, MemberStatus::Active).await;
     let c = app.signed_in("solo.admin@example.com").await;
 
-    let (status, body) = post(&app, &c, "remove_members", json!({"team": team, "member_ids": [solo]})).await;
+    let (status, body) =
+        app.call_json(&c, "remove_members", json!({"team": team, "member_ids": [solo]})).await;
     assert_eq!((status, body["code"].as_str()), (409, Some("conflict")), "{body}");
     assert!(body["message"].as_str().unwrap().contains("Leave team"), "{body}");
-    let (_, preview) = post(&app, &c, "removal_preview", json!({"team": team, "member_ids": [solo]})).await;
+    let (_, preview) =
+        app.call_json(&c, "removal_preview", json!({"team": team, "member_ids": [solo]})).await;
     assert!(preview["refusal"].as_str().is_some_and(|r| r.contains("yourself")), "{preview}");
 
     // The only admin can neither demote themself nor leave.
@@ -149,11 +145,11 @@ async fn nobody_removes_themselves_or_the_last_admin() {
 async fn members_guests_and_strangers_cannot_leave_for_others_or_remove_anyone() {
     let app = spawn_app().await;
     let north = app.team_id(NORTHWIND).await;
-    let farid = id_of(&app, FARID).await;
+    let farid = app.id_of(FARID).await;
     let bruno = app.signed_in(BRUNO).await;
     let before = app.db.member(&north, &farid).await.unwrap().unwrap();
     let (status, body) =
-        post(&app, &bruno, "remove_members", json!({"team": north, "member_ids": [farid]})).await;
+        app.call_json(&bruno, "remove_members", json!({"team": north, "member_ids": [farid]})).await;
     assert_eq!((status, body["code"].as_str()), (403, Some("admin_only")));
     // Leaving needs a membership: an outsider and nobody are refused, nothing changes.
     new_account(&app, "otto.outsider@elsewhere.example", "Otto Outsider", None).await;
@@ -187,28 +183,28 @@ async fn a_withdrawn_invitation_stops_working_and_an_accepted_one_cannot_be_with
     let (status, _) = app.call(&app.client(), "invitation_info", &[("token", &token)]).await;
     assert_eq!(status, 200, "the link works before");
 
-    let wren = id_of(&app, "wren@example.com").await;
+    let wren = app.id_of("wren@example.com").await;
     let (_, pending) = app.call(&c, "pending_invitations", &[("team", north.as_str()), ("q", "wren")]).await;
     assert_eq!(pending["total"], 1, "{pending}");
     assert_eq!(pending["rows"][0]["emailed"], true);
     assert_eq!(pending["rows"][0]["invited_by"], "Avery Admin");
     assert_eq!(pending["rows"][0]["assigned"], json!([]), "invited without a product");
     // What is assigned while invited shows, with who assigned it.
-    let (status, body) = post(
-        &app,
-        &c,
-        "assign_users",
-        json!({"team": north, "code": "FLEX", "member_ids": [wren], "new_people": ""}),
-    )
-    .await;
+    let (status, body) = app
+        .call_json(
+            &c,
+            "assign_users",
+            json!({"team": north, "code": "FLEX", "member_ids": [wren], "new_people": ""}),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
-    let (status, body) = post(
-        &app,
-        &c,
-        "assign_users",
-        json!({"team": north, "code": "DRAFT2D", "member_ids": [wren], "new_people": ""}),
-    )
-    .await;
+    let (status, body) = app
+        .call_json(
+            &c,
+            "assign_users",
+            json!({"team": north, "code": "DRAFT2D", "member_ids": [wren], "new_people": ""}),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     let (_, pending) = app.call(&c, "pending_invitations", &[("team", north.as_str()), ("q", "wren")]).await;
     assert_eq!(
@@ -225,7 +221,7 @@ async fn a_withdrawn_invitation_stops_working_and_an_accepted_one_cannot_be_with
     assert!(app.db.membership(&north, &wren).await.unwrap().is_none());
     assert_eq!(audit_actions(&app, &north).await.last().map(String::as_str), Some("withdraw"));
 
-    let farid = id_of(&app, FARID).await;
+    let farid = app.id_of(FARID).await;
     let (status, body) =
         app.call(&c, "withdraw_invitation", &[("team", north.as_str()), ("member", farid.as_str())]).await;
     assert_eq!((status, body["code"].as_str()), (409, Some("conflict")), "{body}");
@@ -239,10 +235,7 @@ async fn imported_people_are_not_invited_until_the_admin_sends_them_an_invitatio
     let c = app.signed_in(ADMIN).await;
     let csv =
         "name,email,products,guest\nIma Ported,ima@example.com,,false\nIan Ported,ian@example.com,,true\n";
-    let (status, report) = post(
-        &app,
-        &c,
-        "import_csv",
+    let (status, report) = app.call_json(&c, "import_csv",
         json!({"team": north, "file_name": "p.csv", "content": csv, "dry_run": false, "valid_rows_only": false}),
     )
     .await;
@@ -266,11 +259,11 @@ async fn imported_people_are_not_invited_until_the_admin_sends_them_an_invitatio
 
     let ids: Vec<String> =
         list["rows"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_string()).collect();
-    let farid = id_of(&app, FARID).await.to_string();
+    let farid = app.id_of(FARID).await.to_string();
     let mut with_active = ids.clone();
     with_active.push(farid);
     let (status, sent) =
-        post(&app, &c, "send_invitations", json!({"team": north, "member_ids": with_active})).await;
+        app.call_json(&c, "send_invitations", json!({"team": north, "member_ids": with_active})).await;
     assert_eq!((status, sent), (200, json!({"sent": 2, "active": 1})));
     assert_eq!(outbox().await, mails + 2, "one email per person, none for the active member");
     let (_, list) = app.call(&c, "list_members", &[("team", north.as_str()), ("q", "ported")]).await;
@@ -323,7 +316,7 @@ async fn invitations_without_a_product_take_a_role_and_refuse_bad_entries_whole(
         )
         .await;
     assert_eq!((status, body), (200, json!({"invited": 2, "already": 0})));
-    let gale = app.db.membership(&north, &id_of(&app, "gale@example.com").await).await.unwrap().unwrap();
+    let gale = app.db.membership(&north, &app.id_of("gale@example.com").await).await.unwrap().unwrap();
     assert_eq!((gale.role, gale.guest, gale.active), (Role::Admin, true, false));
     let mails: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE kind = 'invitation' AND to_addr IN ('gale@example.com', 'ada.admin@example.com')")
         .fetch_one(&app.db.pool)
@@ -337,25 +330,11 @@ async fn the_guest_flag_shows_its_flex_consequence_before_it_is_saved() {
     let app = spawn_app().await;
     let north = app.team_id(NORTHWIND).await;
     let c = app.signed_in(ADMIN).await;
-    let bruno = id_of(&app, BRUNO).await;
+    let bruno = app.id_of(BRUNO).await;
     // Bruno on Flex with his own selection; the team's defaults on with another product.
-    let (status, _) = post(
-        &app,
-        &c,
-        "assign_users",
-        json!({"team": north, "code": "FLEX", "member_ids": [bruno], "new_people": ""}),
-    )
-    .await;
-    assert_eq!(status, 200);
-    let (s1, b1) = post(
-        &app,
-        &c,
-        "save_flex_access",
-        json!({"team": north, "member": bruno, "all": false, "codes": ["MOTION"]}),
-    )
-    .await;
-    let (s2, b2) = post(&app, &c, "save_flex_defaults", json!({"team": north, "codes": ["SURVEY"]})).await;
-    assert_eq!((s1, s2), (200, 200), "{b1} {b2}");
+    on_flex_with_motion(&app, &c, &north, &bruno).await;
+    let (s2, b2) = app.call_json(&c, "save_flex_defaults", json!({"team": north, "codes": ["SURVEY"]})).await;
+    assert_eq!(s2, 200, "{b2}");
 
     let (status, effect) = app
         .call(&c, "guest_effect", &[("team", north.as_str()), ("member", bruno.as_str()), ("guest", "true")])
@@ -421,10 +400,7 @@ async fn the_people_export_imports_back_with_nothing_changed() {
     assert!(csv.contains(&format!("{FARID},")), "Farid is exported");
     assert!(csv.contains("'=Ops Desk,+ops@example.com,"), "{csv}");
 
-    let (status, report) = post(
-        &app,
-        &c,
-        "import_csv",
+    let (status, report) = app.call_json(&c, "import_csv",
         json!({"team": north, "file_name": "export.csv", "content": csv, "dry_run": false, "valid_rows_only": false}),
     )
     .await;
@@ -459,23 +435,8 @@ async fn a_defaults_change_is_previewed_before_it_is_saved() {
     let app = spawn_app().await;
     let north = app.team_id(NORTHWIND).await;
     let c = app.signed_in(ADMIN).await;
-    let bruno = id_of(&app, BRUNO).await;
-    let (status, _) = post(
-        &app,
-        &c,
-        "assign_users",
-        json!({"team": north, "code": "FLEX", "member_ids": [bruno], "new_people": ""}),
-    )
-    .await;
-    assert_eq!(status, 200);
-    let (status, body) = post(
-        &app,
-        &c,
-        "save_flex_access",
-        json!({"team": north, "member": bruno, "all": false, "codes": ["MOTION"]}),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
+    let bruno = app.id_of(BRUNO).await;
+    on_flex_with_motion(&app, &c, &north, &bruno).await;
     let line = |p: &Value, name: &str| -> (u64, u64, u64) {
         let l = p["lines"]
             .as_array()
@@ -490,7 +451,7 @@ async fn a_defaults_change_is_previewed_before_it_is_saved() {
     // Defaults on with Survey: every Flex user who is not a guest runs Survey, Bruno
     // loses Motion.
     let (status, on) =
-        post(&app, &c, "preview_flex_defaults", json!({"team": north, "codes": ["survey"]})).await;
+        app.call_json(&c, "preview_flex_defaults", json!({"team": north, "codes": ["survey"]})).await;
     assert_eq!(status, 200, "{on}");
     let (by_defaults, own) = (on["by_defaults"].as_u64().unwrap(), on["by_own_selection"].as_u64().unwrap());
     assert!(by_defaults >= 1, "{on}");
@@ -507,9 +468,10 @@ async fn a_defaults_change_is_previewed_before_it_is_saved() {
     assert_eq!(audit_actions(&app, &north).await.len(), before, "a preview is not audited as a change");
 
     // Saved, then a preview of turning them off: everyone back to their own selection.
-    let (status, _) = post(&app, &c, "save_flex_defaults", json!({"team": north, "codes": ["SURVEY"]})).await;
+    let (status, _) =
+        app.call_json(&c, "save_flex_defaults", json!({"team": north, "codes": ["SURVEY"]})).await;
     assert_eq!(status, 200);
-    let (_, off) = post(&app, &c, "preview_flex_defaults", json!({"team": north, "codes": []})).await;
+    let (_, off) = app.call_json(&c, "preview_flex_defaults", json!({"team": north, "codes": []})).await;
     assert_eq!(off["by_defaults"], 0, "{off}");
     assert_eq!(off["by_own_selection"].as_u64().unwrap(), by_defaults + own, "{off}");
     let motion = line(&off, "Motion Forge");
@@ -518,7 +480,7 @@ async fn a_defaults_change_is_previewed_before_it_is_saved() {
 
     // A code that is not a Flex product is named, not ignored.
     let (status, bad) =
-        post(&app, &c, "preview_flex_defaults", json!({"team": north, "codes": ["NOPE"]})).await;
+        app.call_json(&c, "preview_flex_defaults", json!({"team": north, "codes": ["NOPE"]})).await;
     assert_eq!(status, 400, "{bad}");
     assert!(bad.to_string().contains("NOPE is not available with Flex"), "{bad}");
 }
@@ -583,7 +545,7 @@ async fn flex_emails_list_what_the_person_can_actually_run() {
     let app = spawn_app().await;
     let north = app.team_id(NORTHWIND).await;
     let c = app.signed_in(ADMIN).await;
-    let bruno = id_of(&app, BRUNO).await;
+    let bruno = app.id_of(BRUNO).await;
     let flex_mails = || async {
         sqlx::query_scalar::<_, String>(
             "SELECT text_body FROM outbox WHERE to_addr = $1 AND kind = 'flex_access' ORDER BY id",
@@ -593,10 +555,7 @@ async fn flex_emails_list_what_the_person_can_actually_run() {
         .await
         .unwrap()
     };
-    let (status, body) = post(
-        &app,
-        &c,
-        "assign_users",
+    let (status, body) = app.call_json(&c, "assign_users",
         json!({"team": north, "code": "FLEX", "member_ids": [bruno], "new_people": "Nell Newcomer <nell@example.com>"}),
     )
     .await;
@@ -617,16 +576,17 @@ async fn flex_emails_list_what_the_person_can_actually_run() {
 
     // With defaults on, a change of his own selection is emailed with what he can run:
     // the defaults, not the selection they override.
-    let (status, _) = post(&app, &c, "save_flex_defaults", json!({"team": north, "codes": ["SURVEY"]})).await;
+    let (status, _) =
+        app.call_json(&c, "save_flex_defaults", json!({"team": north, "codes": ["SURVEY"]})).await;
     assert_eq!(status, 200);
     assert_eq!(flex_mails().await.len(), 1, "a defaults change sends nothing (R-FX2)");
-    let (status, body) = post(
-        &app,
-        &c,
-        "save_flex_access",
-        json!({"team": north, "member": bruno, "all": false, "codes": ["MOTION"]}),
-    )
-    .await;
+    let (status, body) = app
+        .call_json(
+            &c,
+            "save_flex_access",
+            json!({"team": north, "member": bruno, "all": false, "codes": ["MOTION"]}),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     let mails = flex_mails().await;
     let last = mails.last().unwrap();

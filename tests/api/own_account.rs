@@ -7,6 +7,7 @@ use app::domain::Email;
 use serde_json::Value;
 
 const BRUNO: &str = "bruno.schmidt1@northwind.example";
+const ELIF: &str = "elif.costa4@northwind.example"; // invited to Northwind, no password yet
 
 async fn whoami(app: &TestApp, c: &reqwest::Client) -> Value {
     app.call(c, "whoami", &[]).await.1
@@ -202,6 +203,11 @@ async fn a_forgotten_password_is_reset_once_by_the_emailed_link_and_every_sessio
     let mails = reset_mails(&app, BRUNO).await;
     assert_eq!(mails.len(), 1);
     assert!(reset_mails(&app, "nobody@northwind.example").await.is_empty());
+    // An invitee has no password yet: a reset link would let whoever asks set the first
+    // one and skip the invitation. Same answer, no message.
+    let (s3, invitee) = app.call(&c, "request_password_reset", &[("email", ELIF)]).await;
+    assert_eq!((s3, &invitee), (s1, &known), "the same answer for an invitee");
+    assert!(reset_mails(&app, ELIF).await.is_empty(), "nothing is sent to an invitee");
     let token = reset_token(&mails[0]);
     let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM password_resets WHERE token_hash = $1")
         .bind(&token)
