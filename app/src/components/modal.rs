@@ -84,6 +84,33 @@ fn trap_tab(ev: &leptos::ev::KeyboardEvent, root: &web_sys::HtmlDivElement) {
 #[allow(dead_code)]
 const _: &str = FOCUSABLE;
 
+/// The button a confirmation's answers start on, once they appear: a dialog whose answers
+/// arrive after it opened (a preview is fetched first) gives the safe one the focus then.
+pub fn safe_answer() -> NodeRef<leptos::html::Button> {
+    let node = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(b) = node.get() {
+            let _ = b.focus();
+        }
+    });
+    node
+}
+
+/// What a dialog shows when the preview it asked for was refused: the reason and a way out.
+#[component]
+pub fn DialogRefusal(
+    error: crate::error::AppError,
+    on_close: impl Fn() + Send + Sync + 'static,
+) -> impl IntoView {
+    view! {
+        <p class="form-error" role="alert">{error.to_string()}</p>
+        <div class="modal-actions">
+            <button type="button" class="button" on:click=move |_| on_close()>"Close"</button>
+        </div>
+    }
+}
+
 /// Asks before taking a product away from one person or several.
 #[component]
 pub fn ConfirmUnassign(
@@ -133,15 +160,7 @@ pub fn ConfirmRemoval(
     } else {
         format!("Remove {count} people from the team?")
     };
-    // The answers arrive after the dialog opened (the preview is fetched): the safe one
-    // takes the focus when it appears.
-    let cancel_ref = NodeRef::<leptos::html::Button>::new();
-    Effect::new(move |_| {
-        #[cfg(feature = "hydrate")]
-        if let Some(b) = cancel_ref.get() {
-            let _ = b.focus();
-        }
-    });
+    let cancel_ref = safe_answer();
     view! {
         <Modal labelled_by="remove-title" alert=true on_close=close>
             <h2 id="remove-title">{title}</h2>
@@ -179,15 +198,7 @@ pub fn ConfirmRemoval(
                                 </div>
                             })
                         }
-                        Err(e) => {
-                            let close = close2.clone();
-                            Either::Right(view! {
-                                <p class="form-error" role="alert">{e.to_string()}</p>
-                                <div class="modal-actions">
-                                    <button type="button" class="button" on:click=move |_| close()>"Close"</button>
-                                </div>
-                            })
-                        }
+                        Err(e) => Either::Right(view! { <DialogRefusal error=e on_close=close2.clone()/> }),
                     }
                 })}}
             </Suspense>

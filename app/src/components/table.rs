@@ -33,6 +33,24 @@ pub fn query_url(path: &str, current: &[(String, String)], changes: &[(&str, Str
     }
 }
 
+/// Puts `ids` in a selection or takes them out of it: what a row's checkbox, or a page's,
+/// does when it is ticked (`on`) or cleared.
+pub fn mark<'a>(
+    selection: RwSignal<std::collections::BTreeSet<String>>,
+    ids: impl IntoIterator<Item = &'a String>,
+    on: bool,
+) {
+    selection.update(|s| {
+        for id in ids {
+            if on {
+                s.insert(id.clone());
+            } else {
+                s.remove(id);
+            }
+        }
+    });
+}
+
 pub fn query_pairs(map: &leptos_router::params::ParamsMap) -> Vec<(String, String)> {
     map.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }

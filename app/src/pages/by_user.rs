@@ -1,5 +1,5 @@
 use crate::components::status::{ErrorPanel, Loading};
-use crate::components::table::{MemberBadges, Pager, SearchBox, SortHeader};
+use crate::components::table::{mark, MemberBadges, Pager, SearchBox, SortHeader};
 use crate::server::assign::AssignUsers;
 use crate::server::members::{InvitePeople, RemoveMembers, SendInvitations};
 use crate::server::people::{list_members, MatchingMemberIds, MemberPage};
@@ -362,10 +362,7 @@ fn MemberTable(
                                 <input type="checkbox" aria-label="Select everyone on this page" data-testid="select-page"
                                     prop:checked=all_on_page
                                     on:change=move |ev| {
-                                        let on = event_target_checked(&ev);
-                                        bulk.selected.update(|s| page_ids_all.with_value(|ids| for id in ids {
-                                            if on { s.insert(id.clone()); } else { s.remove(id); }
-                                        }));
+                                        page_ids_all.with_value(|ids| mark(bulk.selected, ids, event_target_checked(&ev)));
                                     }/>
                             </th>
                         })}
@@ -389,8 +386,7 @@ fn MemberTable(
                                         <input type="checkbox" aria-label=label data-testid="select-member"
                                             prop:checked=move || bulk.selected.read().contains(&id)
                                             on:change=move |ev| {
-                                                let on = event_target_checked(&ev);
-                                                bulk.selected.update(|s| { if on { s.insert(id2.clone()); } else { s.remove(&id2); } });
+                                                mark(bulk.selected, [&id2], event_target_checked(&ev));
                                             }/>
                                     </td>
                                 })}

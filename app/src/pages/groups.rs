@@ -4,7 +4,7 @@
 use crate::components::modal::Modal;
 use crate::components::people_dialog::PeopleDialog;
 use crate::components::status::{ErrorPanel, Loading};
-use crate::components::table::{MemberBadges, Pager, SearchBox};
+use crate::components::table::{mark, MemberBadges, Pager, SearchBox};
 use crate::server::groups::{
     group_detail, team_groups, AddToGroup, CreateGroup, DeleteGroup, GroupInfo, GroupPage, RemoveFromGroup,
     RenameGroup, SetGroupProducts,
@@ -236,7 +236,7 @@ fn GroupView(
                                 view! {
                                     <label class="check-row">
                                         <input type="checkbox" prop:checked=move || chosen.read().contains(&code)
-                                            on:change=move |ev| { let on = event_target_checked(&ev); chosen.update(|s| { if on { s.insert(code2.clone()); } else { s.remove(&code2); } }); }/>
+                                            on:change=move |ev| mark(chosen, [&code2], event_target_checked(&ev))/>
                                         {o.name.clone()}" "<span class="muted">{seats}</span>
                                     </label>
                                 }
@@ -277,7 +277,7 @@ fn GroupView(
                                 prop:checked=move || { let s = selected.read(); !all.is_empty() && all.iter().all(|id| s.contains(id)) }
                                 on:change={
                                     let all = member_ids.clone();
-                                    move |ev| { let on = event_target_checked(&ev); selected.update(|s| { for id in &all { if on { s.insert(id.clone()); } else { s.remove(id); } } }); }
+                                    move |ev| mark(selected, &all, event_target_checked(&ev))
                                 }/></th>
                             <th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Status"</th>
                         </tr></thead>
@@ -288,7 +288,7 @@ fn GroupView(
                                     <tr>
                                         <td><input type="checkbox" aria-label=format!("Select {}", m.name)
                                             prop:checked=move || selected.read().contains(&id)
-                                            on:change=move |ev| { let on = event_target_checked(&ev); selected.update(|s| { if on { s.insert(id2.clone()); } else { s.remove(&id2); } }); }/></td>
+                                            on:change=move |ev| mark(selected, [&id2], event_target_checked(&ev))/></td>
                                         <td><a href=format!("/t/{}/users/{}", team.get_value(), m.id)>{m.name.clone()}</a></td>
                                         <td class="muted">{m.email.clone()}</td>
                                         <td><MemberBadges status=m.status.clone() guest=m.guest admin=m.admin/></td>

@@ -144,7 +144,7 @@ fn DefaultsForm(view: DefaultsView, save: ServerAction<SaveFlexDefaults>) -> imp
                         view! {
                             <label class="check-row">
                                 <input type="checkbox" prop:checked=move || chosen.read().contains(&code)
-                                    on:change=move |ev| { let on = event_target_checked(&ev); chosen.update(|s| { if on { s.insert(code2.clone()); } else { s.remove(&code2); } }); }/>
+                                    on:change=move |ev| crate::components::table::mark(chosen, [&code2], event_target_checked(&ev))/>
                                 {c.name}" "<span class="muted code">{c.code}</span>
                             </label>
                         }
@@ -176,7 +176,7 @@ fn ConfirmDefaults(
     save: ServerAction<SaveFlexDefaults>,
     on_close: impl Fn() + Clone + Send + Sync + 'static,
 ) -> impl IntoView {
-    use crate::components::modal::Modal;
+    use crate::components::modal::{safe_answer, DialogRefusal, Modal};
     use crate::server::flex::preview_flex_defaults;
     let (t, c) = (team.clone(), codes.clone());
     let preview = Resource::new(|| (), move |_| preview_flex_defaults(t.clone(), c.clone()));
@@ -186,13 +186,7 @@ fn ConfirmDefaults(
         ("Save these default assignments?", "Save default assignments")
     };
     let request = StoredValue::new((team, codes));
-    let cancel_ref = NodeRef::<leptos::html::Button>::new();
-    Effect::new(move |_| {
-        #[cfg(feature = "hydrate")]
-        if let Some(b) = cancel_ref.get() {
-            let _ = b.focus();
-        }
-    });
+    let cancel_ref = safe_answer();
     let (close, close2) = (on_close.clone(), on_close.clone());
     view! {
         <Modal labelled_by="defaults-title" alert=true wide=true on_close=close>
@@ -237,15 +231,7 @@ fn ConfirmDefaults(
                                     </div>
                                 })
                             }
-                            Err(e) => {
-                                let close = close.clone();
-                                Either::Right(view! {
-                                    <p class="form-error" role="alert">{e.to_string()}</p>
-                                    <div class="modal-actions">
-                                        <button type="button" class="button" on:click=move |_| close()>"Close"</button>
-                                    </div>
-                                })
-                            }
+                            Err(e) => Either::Right(view! { <DialogRefusal error=e on_close=close.clone()/> }),
                         }
                     })
                 }}
