@@ -118,6 +118,8 @@ pub async fn preview_defaults(
 /// promises a product the licensing check would refuse, and always names them.
 pub(crate) struct FlexMailer {
     catalogue: Vec<FlexProduct>,
+    /// The catalogue's ids, as `flex_products` takes them.
+    ids: BTreeSet<String>,
     settings: TeamFlexSettings,
     team_name: String,
     link: String,
@@ -131,8 +133,10 @@ impl FlexMailer {
         team: &TeamId,
         team_name: &str,
     ) -> Result<Self, AppError> {
+        let catalogue = flex::catalogue(&mut **tx).await?;
         Ok(FlexMailer {
-            catalogue: flex::catalogue(&mut **tx).await?,
+            ids: catalogue.iter().map(|p| p.id.clone()).collect(),
+            catalogue,
             settings: flex::team_settings(tx, team).await?,
             team_name: team_name.to_string(),
             link: format!("{}/t/{}", st.public_url, team),
@@ -148,8 +152,7 @@ impl FlexMailer {
         now: DateTime<Utc>,
     ) -> Result<(), AppError> {
         use crate::service::mail::{flex_access, FlexGrant};
-        let ids = self.catalogue.iter().map(|p| p.id.clone()).collect();
-        let effective = flex_products(individual, person.guest, &self.settings, &ids);
+        let effective = flex_products(individual, person.guest, &self.settings, &self.ids);
         let names: Vec<String> =
             self.catalogue.iter().filter(|p| effective.contains(&p.id)).map(|p| p.name.clone()).collect();
         let grant = if defaults_apply(person.guest, &self.settings) {

@@ -60,11 +60,10 @@ async fn seats_hold(
     if touched.is_empty() {
         return Ok(());
     }
+    // Read after the change in the same transaction, each offer's count is the new one.
     for o in seats_store::offers(tx, team, now).await? {
-        let Some(pid) = &o.product_id else { continue };
-        if touched.contains(pid) {
-            let used = seats_store::assigned_count(tx, team, pid).await?;
-            within_seats(&o.name, o.seats, used)
+        if o.product_id.as_ref().is_some_and(|pid| touched.contains(pid)) {
+            within_seats(&o.name, o.seats, o.assigned)
                 .map_err(|e| AppError::Conflict { message: e.to_string() })?;
         }
     }
