@@ -124,7 +124,7 @@ async fn team_with_people(
         let person = PersonName::parse(&format!("Bench {slug} {i}"))?;
         let acc = app::store::accounts::create(&mut **tx, &email, &person, None, now).await?;
         app::store::teams::add_member(
-            &mut **tx,
+            tx,
             &team,
             &acc,
             (Role::Member, false),

@@ -60,6 +60,9 @@ pub enum Command {
     /// Teams' subscriptions and trials (R-VND1).
     #[command(subcommand)]
     Subscription(SubscriptionCommand),
+    /// Directory sync over SCIM 2.0 (R-DIR1).
+    #[command(subcommand)]
+    Scim(ScimCommand),
     /// A consistent copy of the SQLite database while it serves (R-OPS1).
     /// Prints {"path","bytes"}. PostgreSQL: use pg_dump.
     Backup {
@@ -69,6 +72,30 @@ pub enum Command {
     },
     /// A reference product client: sign in, start, check, stop (R-LIC1..4).
     Client(crate::client::ClientArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ScimCommand {
+    /// Directory tokens.
+    #[command(subcommand)]
+    Token(ScimTokenCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ScimTokenCommand {
+    /// Create a directory-sync token for a team, shown this once only.
+    /// Prints {"base_url","token"}.
+    Create {
+        /// The team's id or name.
+        #[arg(long)]
+        team: String,
+        /// What the token is for, as Team settings lists it.
+        #[arg(long, default_value = "Directory")]
+        label: String,
+        /// The URL the server is reached at, for `base_url`.
+        #[arg(long, env = "TESSERA_PUBLIC_URL", default_value = "http://127.0.0.1:3000")]
+        public_url: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -483,6 +510,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             print_json(json!({"client_id": client.id, "client_secret": secret}));
             Ok(())
         }
+        Command::Scim(ScimCommand::Token(ScimTokenCommand::Create { team, label, public_url })) => {
+            let db = open_db(&cli).await?;
+            let team = resolve_team(&db, team).await?;
+            let (_, token) =
+                app::service::directory::create_token(&db, &team, label, None, chrono::Utc::now())
+                    .await
+                    .map_err(user_error)?;
+            let base_url = format!("{}/scim/v2", public_url.trim_end_matches('/'));
+            print_json(json!({"base_url": base_url, "token": token}));
+            Ok(())
+        }
         Command::Ssa(SsaCommand::Create { client, name }) => {
             let db = open_db(&cli).await?;
             let client = db
@@ -727,13 +765,13 @@ pub async fn create_admin(
     };
     let before = match app::store::teams::membership(&mut *tx, team, &user).await? {
         Some(m) => {
-            app::store::teams::set_role(&mut *tx, team, &user, Role::Admin).await?;
+            app::store::teams::set_role(&mut tx, team, &user, Role::Admin).await?;
             let status = if m.active { "active" } else { "invited" };
             Some(json!({"role": m.role.as_str(), "status": status}))
         }
         None => {
             app::store::teams::add_member(
-                &mut *tx,
+                &mut tx,
                 team,
                 &user,
                 (Role::Admin, false),
@@ -745,7 +783,10 @@ pub async fn create_admin(
             None
         }
     };
-    let mut after = json!({"role": "admin", "status": "active"});
+    // A team's first admin is its primary admin (R-UM5), and a primary admin stays one.
+    let role_after =
+        app::store::teams::membership(&mut *tx, team, &user).await?.map_or(Role::Admin, |m| m.role);
+    let mut after = json!({"role": role_after.as_str(), "status": "active"});
     if created {
         after["account_created"] = json!(true);
     }

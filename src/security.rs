@@ -19,7 +19,7 @@ use std::sync::Arc;
 /// never the session cookie: a forged browser request gains nothing there, and desktop
 /// products and other sites' back ends call them by design.
 const NO_COOKIE_PATHS: &[&str] = &["/authentication/v2/token", "/authentication/v2/revoke"];
-const NO_COOKIE_PREFIXES: &[&str] = &["/licensing/", "/provisioning/"];
+const NO_COOKIE_PREFIXES: &[&str] = &["/licensing/", "/provisioning/", "/scim/"];
 
 /// Pages whose form hands the browser over to another site by redirect (the consent page
 /// back to the app's redirect URI, any port or scheme; the SSO form to the company's

@@ -61,10 +61,10 @@ pub async fn seed_demo(db: &Db, password: &str, now: DateTime<Utc>) -> anyhow::R
         now - Duration::days(500),
     )
     .await?;
-    add_member(&mut *tx, &north, &admin, (Role::Admin, false), MemberStatus::Active, None, now).await?;
+    add_member(&mut tx, &north, &admin, (Role::Admin, false), MemberStatus::Active, None, now).await?;
     demo_profile(&mut tx, &admin, "Northwind Studio", "Studio operations lead", "de-DE", "DE", "Berlin", now)
         .await?;
-    add_member(&mut *tx, &harbor, &admin, (Role::Admin, false), MemberStatus::Active, None, now).await?;
+    add_member(&mut tx, &harbor, &admin, (Role::Admin, false), MemberStatus::Active, None, now).await?;
 
     let mut north_people: Vec<app::domain::UserId> = Vec::new();
     // 40 people: the first 28 in Northwind, the rest in Harbor; every 7th a guest,
@@ -90,7 +90,7 @@ pub async fn seed_demo(db: &Db, password: &str, now: DateTime<Utc>) -> anyhow::R
         let team = if i < 28 { &north } else { &harbor };
         let status = if invited { MemberStatus::Invited } else { MemberStatus::Active };
         let role = if i == 0 { Role::Admin } else { Role::Member };
-        add_member(&mut *tx, team, &acc, (role, guest), status, None, since).await?;
+        add_member(&mut tx, team, &acc, (role, guest), status, None, since).await?;
         let (company, city, country, locale) = if i < 28 {
             ("Northwind Studio", "Berlin", "DE", "de-DE")
         } else {

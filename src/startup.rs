@@ -132,6 +132,7 @@ pub fn router(state: AppState, cfg: &WebConfig) -> Router {
         .merge(crate::api::sso::routes())
         .merge(crate::api::licensing::routes())
         .merge(crate::api::provisioning::routes())
+        .merge(crate::api::scim::routes())
         .merge(crate::api::openapi::routes())
         .merge(crate::api::usage::routes())
         .merge(crate::api::people::routes())

@@ -66,6 +66,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("products/:code") view=Product/>
                     <Route path=path!("settings") view=Settings/>
                     <Route path=path!("apps") view=crate::pages::apps::Apps/>
+                    <Route path=path!("directory") view=crate::pages::directory::SignInAndDirectory/>
                     <Route path=path!("flex") view=crate::pages::flex_tokens::FlexTokens/>
                     <Route path=path!("usage") view=usage::UsageSummaryPage/>
                     <Route path=path!("usage/products") view=usage::UsageProductsPage/>

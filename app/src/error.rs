@@ -15,6 +15,9 @@ pub enum AppError {
     NotAMember,
     #[error("Only an admin of this team can do that.")]
     AdminOnly,
+    /// R-UM5: giving or taking admin roles, handing the primary role on.
+    #[error("Only the team's primary admin gives or takes the admin and SSO admin roles.")]
+    PrimaryAdminOnly,
     #[error("{what} was not found.")]
     NotFound { what: String },
     #[error("{message}")]
@@ -57,6 +60,7 @@ impl AppError {
             AppError::BadCredentials => "bad_credentials",
             AppError::NotAMember => "not_a_member",
             AppError::AdminOnly => "admin_only",
+            AppError::PrimaryAdminOnly => "primary_admin_only",
             AppError::NotFound { .. } => "not_found",
             AppError::Invalid { .. } => "invalid",
             AppError::Throttled { .. } => "throttled",
@@ -71,7 +75,7 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::Unauthenticated | AppError::BadCredentials => 401,
-            AppError::NotAMember | AppError::AdminOnly => 403,
+            AppError::NotAMember | AppError::AdminOnly | AppError::PrimaryAdminOnly => 403,
             AppError::NotFound { .. } => 404,
             AppError::Invalid { .. } => 400,
             AppError::Throttled { .. } | AppError::RateLimited { .. } => 429,

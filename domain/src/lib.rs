@@ -17,6 +17,7 @@ pub mod names;
 pub mod oauth;
 pub mod password;
 pub mod profile;
+pub mod scim;
 pub mod seats;
 pub mod sso;
 pub mod throttle;

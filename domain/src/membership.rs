@@ -4,37 +4,145 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// The roles a team admin can give today (the primary and SSO admins come with groups).
+/// R-UM5: what a person may run in a team. Exactly one active or invited admin of each team
+/// is its *primary admin* (the one who gives and takes admin roles and may hand the role
+/// on); ordinary *admins* run people, products, Flex and apps; *SSO admins* run single
+/// sign-on and directory sync only; *members* use what they are given.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MemberRole {
+    PrimaryAdmin,
     Admin,
+    SsoAdmin,
     Member,
 }
 
 impl MemberRole {
-    /// `admin` or `member`, as forms and the CSV send them (any case, trimmed).
+    /// A role as forms and the CSV send it (any case, trimmed): `admin`, `sso_admin` (or
+    /// "SSO admin"), `member`. The primary admin is not chosen this way: it is handed on.
     pub fn parse(raw: &str) -> Result<Self, RoleError> {
-        match raw.trim().to_ascii_lowercase().as_str() {
+        let key: String = raw
+            .trim()
+            .chars()
+            .map(|c| if c == ' ' || c == '-' { '_' } else { c.to_ascii_lowercase() })
+            .collect();
+        match key.as_str() {
             "admin" => Ok(MemberRole::Admin),
+            "sso_admin" => Ok(MemberRole::SsoAdmin),
             "member" => Ok(MemberRole::Member),
             _ => Err(RoleError(raw.trim().chars().take(40).collect())),
         }
     }
 
+    /// The role `as_str` names (the primary admin included), as DTOs carry it.
+    pub fn from_code(code: &str) -> Option<Self> {
+        [MemberRole::PrimaryAdmin, MemberRole::Admin, MemberRole::SsoAdmin, MemberRole::Member]
+            .into_iter()
+            .find(|r| r.as_str() == code)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
+            MemberRole::PrimaryAdmin => "primary_admin",
             MemberRole::Admin => "admin",
+            MemberRole::SsoAdmin => "sso_admin",
             MemberRole::Member => "member",
         }
     }
 
     pub fn label(self) -> &'static str {
         match self {
+            MemberRole::PrimaryAdmin => "Primary admin",
             MemberRole::Admin => "Admin",
+            MemberRole::SsoAdmin => "SSO admin",
             MemberRole::Member => "Member",
         }
     }
+
+    /// Runs the team's people, products, Flex, groups, apps and usage.
+    pub fn runs_team(self) -> bool {
+        matches!(self, MemberRole::PrimaryAdmin | MemberRole::Admin)
+    }
+
+    /// Runs the team's single sign-on and directory sync settings.
+    pub fn runs_sign_in(self) -> bool {
+        matches!(self, MemberRole::PrimaryAdmin | MemberRole::Admin | MemberRole::SsoAdmin)
+    }
+
+    /// Gives and takes the admin and SSO admin roles, and hands the primary role on.
+    pub fn gives_roles(self) -> bool {
+        self == MemberRole::PrimaryAdmin
+    }
+}
+
+/// Why a role cannot be given or changed as asked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RoleRefusal {
+    /// Only the primary admin gives admin and SSO admin roles or takes them away.
+    NotPrimary,
+    /// The primary admin's own role changes only by handing it to someone else.
+    PrimaryStays,
+    /// The primary role is handed on, never given with the role field.
+    HandOnInstead,
+    /// The new primary admin must be an active member of the team.
+    NotActive,
+}
+
+impl fmt::Display for RoleRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            RoleRefusal::NotPrimary => {
+                "Only the team's primary admin gives or takes the admin and SSO admin roles."
+            }
+            RoleRefusal::PrimaryStays => {
+                "This is the team's primary admin: hand the primary role to another member first."
+            }
+            RoleRefusal::HandOnInstead => {
+                "The primary admin role is handed on, not given: use \"Make primary admin\"."
+            }
+            RoleRefusal::NotActive => {
+                "Only an active member can become the primary admin: they must accept their invitation first."
+            }
+        })
+    }
+}
+
+impl std::error::Error for RoleRefusal {}
+
+/// R-UM5: may `actor` change a person's role from `was` to `to`? Ordinary admins may still
+/// change a member's guest flag (the caller checks that separately); any change of role,
+/// and any invitation with an admin role (`was` = `Member` for a newcomer), is the primary
+/// admin's.
+pub fn role_change(actor: MemberRole, was: MemberRole, to: MemberRole) -> Result<(), RoleRefusal> {
+    if was == to {
+        return Ok(());
+    }
+    if to == MemberRole::PrimaryAdmin {
+        return Err(RoleRefusal::HandOnInstead);
+    }
+    if !actor.gives_roles() {
+        return Err(RoleRefusal::NotPrimary);
+    }
+    if was == MemberRole::PrimaryAdmin {
+        return Err(RoleRefusal::PrimaryStays);
+    }
+    Ok(())
+}
+
+/// R-UM5: may `actor` hand the primary role to a person of role `to_role` (`to_active`:
+/// they have accepted)? The new primary admin is an admin afterwards, the old one stays
+/// an admin.
+pub fn hand_on_primary(actor: MemberRole, to_role: MemberRole, to_active: bool) -> Result<(), RoleRefusal> {
+    if !actor.gives_roles() {
+        return Err(RoleRefusal::NotPrimary);
+    }
+    if to_role == MemberRole::PrimaryAdmin {
+        return Err(RoleRefusal::PrimaryStays);
+    }
+    if !to_active {
+        return Err(RoleRefusal::NotActive);
+    }
+    Ok(())
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,7 +150,7 @@ pub struct RoleError(String);
 
 impl fmt::Display for RoleError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "\"{}\" is not a role: choose Admin or Member.", self.0)
+        write!(f, "\"{}\" is not a role: choose Admin, SSO admin or Member.", self.0)
     }
 }
 
@@ -185,8 +293,50 @@ mod tests {
     fn roles_parse_in_any_case_and_refuse_the_rest() {
         assert_eq!(MemberRole::parse(" Admin "), Ok(MemberRole::Admin));
         assert_eq!(MemberRole::parse("member"), Ok(MemberRole::Member));
+        assert_eq!(MemberRole::parse("SSO admin"), Ok(MemberRole::SsoAdmin));
+        assert_eq!(MemberRole::parse("sso_admin"), Ok(MemberRole::SsoAdmin));
         let err = MemberRole::parse("owner").unwrap_err();
-        assert_eq!(err.to_string(), "\"owner\" is not a role: choose Admin or Member.");
+        assert_eq!(err.to_string(), "\"owner\" is not a role: choose Admin, SSO admin or Member.");
+        // The primary role is handed on, never typed.
+        assert!(MemberRole::parse("primary_admin").is_err());
+    }
+
+    #[test]
+    fn what_each_role_runs() {
+        use MemberRole::*;
+        let runs: Vec<_> = [PrimaryAdmin, Admin, SsoAdmin, Member]
+            .iter()
+            .map(|r| (r.runs_team(), r.runs_sign_in(), r.gives_roles()))
+            .collect();
+        assert_eq!(
+            runs,
+            [(true, true, true), (true, true, false), (false, true, false), (false, false, false)]
+        );
+    }
+
+    #[test]
+    fn only_the_primary_admin_gives_roles_and_keeps_their_own() {
+        use MemberRole::*;
+        assert_eq!(role_change(PrimaryAdmin, Member, Admin), Ok(()));
+        assert_eq!(role_change(PrimaryAdmin, Admin, SsoAdmin), Ok(()));
+        assert_eq!(role_change(PrimaryAdmin, SsoAdmin, Member), Ok(()));
+        // Nothing changes: anyone who may edit the person may save it (the guest flag).
+        assert_eq!(role_change(Admin, Member, Member), Ok(()));
+        assert_eq!(role_change(Admin, Member, Admin), Err(RoleRefusal::NotPrimary));
+        assert_eq!(role_change(Admin, Admin, Member), Err(RoleRefusal::NotPrimary));
+        assert_eq!(role_change(SsoAdmin, Member, SsoAdmin), Err(RoleRefusal::NotPrimary));
+        assert_eq!(role_change(PrimaryAdmin, PrimaryAdmin, Admin), Err(RoleRefusal::PrimaryStays));
+        assert_eq!(role_change(PrimaryAdmin, Admin, PrimaryAdmin), Err(RoleRefusal::HandOnInstead));
+    }
+
+    #[test]
+    fn the_primary_role_is_handed_to_an_active_member() {
+        use MemberRole::*;
+        assert_eq!(hand_on_primary(PrimaryAdmin, Member, true), Ok(()));
+        assert_eq!(hand_on_primary(PrimaryAdmin, SsoAdmin, true), Ok(()));
+        assert_eq!(hand_on_primary(PrimaryAdmin, Admin, false), Err(RoleRefusal::NotActive));
+        assert_eq!(hand_on_primary(Admin, Member, true), Err(RoleRefusal::NotPrimary));
+        assert_eq!(hand_on_primary(PrimaryAdmin, PrimaryAdmin, true), Err(RoleRefusal::PrimaryStays));
     }
 
     #[test]

@@ -12,5 +12,6 @@ pub mod oauth;
 pub mod openapi;
 pub mod people;
 pub mod provisioning;
+pub mod scim;
 pub mod sso;
 pub mod usage;

@@ -9,10 +9,14 @@
 //!   elsewhere, so they can sign in),
 //! - a signed-in account that belongs to no team,
 //! - nobody (no session),
+//! - a Northwind SSO admin (R-UM5: single sign-on and directory sync only), on every row
+//!   they are refused and every read,
 //!
 //! must be refused with the specific code and change nothing in the database. The Northwind
 //! admin calls each one last with the same arguments (the positive control), so a refusal
-//! caused by bad arguments cannot pass for an access check.
+//! caused by bad arguments cannot pass for an access check. Rows only the primary admin may
+//! call refuse Amara (an ordinary admin) too, with their control the primary admin; rows
+//! for the team's sign-in have the SSO admin as their control.
 //!
 //! Adding a server function: add a row to `ops()` (or, for one that is public or acts only on
 //! the caller's own account, to `SELF_SERVICE`); `every_server_function_is_in_the_matrix`
@@ -35,6 +39,7 @@ const ELIF: &str = "elif.costa4@northwind.example"; // invited to Northwind, no 
 const OTHER_ADMIN: &str = "olga.harbor@harbor.example"; // admin of Harbor only (made here)
 const INVITEE: &str = "ivan.invitee@elsewhere.example"; // invited to Northwind (made here)
 const OUTSIDER: &str = "otto.outsider@elsewhere.example"; // in no team (made here)
+const SSO_ADMIN: &str = "sasha.sso@northwind.example"; // SSO admin of Northwind (made here)
 
 /// Server functions that are public or act only on the caller's own account: nothing of a
 /// team to protect, so they are not in the matrix.
@@ -55,7 +60,7 @@ const SELF_SERVICE: [(&str, &str); 13] = [
 ];
 
 /// HTTP routes outside the matrix, and why.
-const OPEN_ROUTES: [(&str, &str); 24] = [
+const OPEN_ROUTES: [(&str, &str); 32] = [
     ("/pkg/{*file}", "the console's site files (wasm, JS, CSS), the same for everyone"),
     ("/openapi.json", "the public description of the REST APIs (tests/api/openapi.rs)"),
     ("/healthz", "liveness, no data"),
@@ -85,11 +90,32 @@ const OPEN_ROUTES: [(&str, &str); 24] = [
         "the mailed link, completes only in the session that asked (tests/api/attacks/sso.rs)",
     ),
     ("/api/{*fn_name}", "the server functions: the matrix below"),
+    ("/scim/v2/ServiceProviderConfig", "a directory token of the team only (tests/api/scim.rs)"),
+    ("/scim/v2/ResourceTypes", "a directory token of the team only (tests/api/scim.rs)"),
+    ("/scim/v2/Schemas", "a directory token of the team only (tests/api/scim.rs)"),
+    (
+        "/scim/v2/Users",
+        "a directory token of the team only; each token reaches its own team (tests/api/scim.rs)",
+    ),
+    (
+        "/scim/v2/Users/{id}",
+        "a directory token of the team only; each token reaches its own team (tests/api/scim.rs)",
+    ),
+    (
+        "/scim/v2/Groups",
+        "a directory token of the team only; each token reaches its own team (tests/api/scim.rs)",
+    ),
+    (
+        "/scim/v2/Groups/{id}",
+        "a directory token of the team only; each token reaches its own team (tests/api/scim.rs)",
+    ),
+    ("/scim/v2/{*rest}", "answers 404 to everyone"),
     ("/testing/clock", "mounted only with `serve --test-clock`"),
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Who {
+    /// Amara: an ordinary admin of Northwind.
     NorthAdmin,
     /// admin@northwind.example: admin of Northwind and Harbor.
     BothAdmin,
@@ -99,6 +125,8 @@ enum Who {
     Invitee,
     Outsider,
     Anonymous,
+    /// An SSO admin of Northwind.
+    SsoAdmin,
 }
 
 const REFUSED: [Who; 6] =
@@ -110,6 +138,10 @@ enum Access {
     Admin,
     /// Any active member of the team (guests included).
     Member,
+    /// The team's sign-in (single sign-on, directory sync): admins and SSO admins.
+    SignIn,
+    /// The primary admin only (giving and taking roles).
+    Primary,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -130,8 +162,10 @@ fn expected(access: Access, who: Who) -> Want {
     match (who, access) {
         (Who::Anonymous, _) => Want::Refused("unauthenticated"),
         (Who::OtherAdmin | Who::Invitee | Who::Outsider, _) => Want::Refused("not_a_member"),
-        (Who::Member | Who::Guest, Access::Admin) => Want::Refused("admin_only"),
-        (Who::Member | Who::Guest, Access::Member) => Want::Allowed,
+        (Who::Member | Who::Guest | Who::SsoAdmin, Access::Member) => Want::Allowed,
+        (Who::SsoAdmin, Access::SignIn) => Want::Allowed,
+        (Who::Member | Who::Guest | Who::SsoAdmin, _) => Want::Refused("admin_only"),
+        (Who::NorthAdmin, Access::Primary) => Want::Refused("primary_admin_only"),
         (Who::NorthAdmin | Who::BothAdmin, _) => Want::Allowed,
     }
 }
@@ -156,6 +190,12 @@ struct Fx {
     /// A Northwind group with Farid in it, and one the delete row deletes.
     group: String,
     group_for_delete: String,
+    /// A directory token of Northwind, for the revoke row.
+    scim_token: String,
+    /// A member who is made an admin and then the primary admin.
+    heir: String,
+    /// An admin of Northwind the primary admin removes.
+    spare_admin: String,
 }
 
 type Args = fn(&Fx, Option<&str>) -> Value;
@@ -202,6 +242,21 @@ fn op(label: &'static str, access: Access, args: Args) -> Op {
 
 fn write(label: &'static str, input: Input, args: Args) -> Op {
     Op { input, writes: true, ..op(label, Access::Admin, args) }
+}
+
+/// A change of the team's sign-in: the SSO admin proves the arguments.
+fn sign_in_write(label: &'static str, input: Input, args: Args) -> Op {
+    Op { access: Access::SignIn, control: Who::SsoAdmin, ..write(label, input, args) }
+}
+
+/// A change only the primary admin makes: Amara, an ordinary admin, is refused too.
+fn primary_write(label: &'static str, input: Input, args: Args) -> Op {
+    Op {
+        access: Access::Primary,
+        control: Who::BothAdmin,
+        also_refused: &[(Who::NorthAdmin, "primary_admin_only")],
+        ..write(label, input, args)
+    }
 }
 
 /// Every team-scoped server function, aimed at Northwind. Reads first, then writes; each
@@ -324,10 +379,29 @@ fn ops() -> Vec<Op> {
             Form,
             |f, _| json!({"team": f.north, "ssa": f.ssa_for_toggle, "enabled": false}),
         ),
-        write("save_sso", Form, |f, _| {
+        sign_in_write("save_sso", Form, |f, _| {
             json!({"team": f.north, "issuer": "https://login.northwind.example",
                    "client_id": "northwind-console", "client_secret": "matrix-secret", "enabled": "true"})
         }),
+        op("team_directory", SignIn, |f, _| json!({"team": f.north})),
+        sign_in_write("create_directory_token", Form, |f, _| json!({"team": f.north, "label": "Matrix"})),
+        sign_in_write("revoke_directory_token", Form, |f, _| json!({"team": f.north, "token": f.scim_token})),
+        sign_in_write("save_directory_settings", Form, |f, _| json!({"team": f.north, "invites": "true"})),
+        primary_write(
+            "invite_people (as admin)",
+            Form,
+            |f, _| json!({"team": f.north, "people": "Ada Matrix <ada.matrix@example.com>", "role": "admin"}),
+        ),
+        primary_write(
+            "set_member_role (to admin)",
+            Form,
+            |f, _| json!({"team": f.north, "member": f.heir, "role": "admin"}),
+        ),
+        primary_write(
+            "remove_members (an admin)",
+            Json,
+            |f, _| json!({"team": f.north, "member_ids": [f.spare_admin]}),
+        ),
         Op {
             control: Who::BothAdmin,
             // An admin of Northwind only cannot push its tokens into a team they do not run.
@@ -338,6 +412,8 @@ fn ops() -> Vec<Op> {
                 |f, _| json!({"team": f.north, "purchase": f.purchase, "to_team": f.harbor}),
             )
         },
+        // Last: afterwards the primary admin is someone else.
+        primary_write("hand_on_primary", Form, |f, _| json!({"team": f.north, "member": f.heir})),
     ]
 }
 
@@ -502,6 +578,7 @@ async fn setup(app: &TestApp) -> (Fx, Callers) {
     new_account(app, OTHER_ADMIN, "Olga Harbor", Some((&harbor, Role::Admin, MemberStatus::Active))).await;
     new_account(app, INVITEE, "Ivan Invitee", Some((&north, Role::Member, MemberStatus::Invited))).await;
     new_account(app, OUTSIDER, "Otto Outsider", None).await;
+    new_account(app, SSO_ADMIN, "Sasha Sso", Some((&north, Role::SsoAdmin, MemberStatus::Active))).await;
 
     // The callers are who they are meant to be.
     for (email, team, role, guest, active) in [
@@ -510,6 +587,8 @@ async fn setup(app: &TestApp) -> (Fx, Callers) {
         (GUEST, &north, Role::Member, true, true),
         (INVITEE, &north, Role::Member, false, false),
         (OTHER_ADMIN, &harbor, Role::Admin, false, true),
+        (SSO_ADMIN, &north, Role::SsoAdmin, false, true),
+        (ADMIN, &north, Role::PrimaryAdmin, false, true),
     ] {
         let id = app.db.account_by_email(&Email::parse(email).unwrap()).await.unwrap().unwrap().id;
         let m = app.db.membership(team, &id).await.unwrap().unwrap_or_else(|| panic!("{email} in team"));
@@ -578,6 +657,23 @@ async fn setup(app: &TestApp) -> (Fx, Callers) {
         id
     };
 
+    let (scim_token, _) =
+        app::service::directory::create_token(&app.db, &north, "Matrix fixture", None, now).await.unwrap();
+    let heir = new_account(
+        app,
+        "hal.heir@example.com",
+        "Hal Heir",
+        Some((&north, Role::Member, MemberStatus::Active)),
+    )
+    .await;
+    let spare_admin = new_account(
+        app,
+        "sol.spare@example.com",
+        "Sol Spare",
+        Some((&north, Role::Admin, MemberStatus::Active)),
+    )
+    .await;
+
     let fx = Fx {
         north: north.to_string(),
         harbor: harbor.to_string(),
@@ -594,6 +690,9 @@ async fn setup(app: &TestApp) -> (Fx, Callers) {
         wanda: wanda.to_string(),
         group,
         group_for_delete,
+        scim_token,
+        heir: heir.to_string(),
+        spare_admin: spare_admin.to_string(),
     };
 
     let mut callers = vec![Caller { who: Who::Anonymous, client: app.client(), id: None }];
@@ -605,6 +704,7 @@ async fn setup(app: &TestApp) -> (Fx, Callers) {
         (Who::Guest, GUEST),
         (Who::Invitee, INVITEE),
         (Who::Outsider, OUTSIDER),
+        (Who::SsoAdmin, SSO_ADMIN),
     ] {
         callers.push(Caller {
             who,
@@ -730,9 +830,14 @@ async fn every_server_function_refuses_other_teams_members_guests_and_anonymous_
     for op in &ops {
         let func = op.endpoint();
         // Members and guests are allowed the member-level reads; everyone else here is refused.
+        // The SSO admin is asked wherever they are refused and on every read; a change they
+        // may make is proven by them as its positive control instead.
+        let sso = (op.control != Who::SsoAdmin).then_some(Who::SsoAdmin);
         let wants = REFUSED
             .iter()
-            .map(|w| (*w, op.want(*w)))
+            .copied()
+            .chain(sso)
+            .map(|w| (w, op.want(w)))
             .chain(op.also_refused.iter().map(|(w, c)| (*w, Want::Refused(c))));
         for (who, want) in wants {
             let caller = callers.get(who);
@@ -769,8 +874,11 @@ async fn every_server_function_refuses_other_teams_members_guests_and_anonymous_
         last = now;
     }
     assert!(problems.is_empty(), "{} of {cells} calls wrong:\n{}", problems.len(), problems.join("\n"));
-    // Every operation × (6 refused callers + the positive control) + 1 extra refusal.
-    assert_eq!(cells, ops.len() * (REFUSED.len() + 1) + 1);
+    // Every operation × (6 refused callers + the positive control), the SSO admin on every
+    // row they do not prove, and the extra refusals.
+    let sso_rows = ops.iter().filter(|o| o.control != Who::SsoAdmin).count();
+    let extra: usize = ops.iter().map(|o| o.also_refused.len()).sum();
+    assert_eq!(cells, ops.len() * (REFUSED.len() + 1) + sso_rows + extra);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -927,13 +1035,14 @@ async fn console_pages_show_nothing_of_northwind_to_those_refused() {
     let mut control_saw_farid = 0;
     for (pattern, path) in &pages {
         let url = format!("{}{path}", app.url);
-        for who in REFUSED {
+        for who in REFUSED.into_iter().chain([Who::SsoAdmin]) {
             let res = callers.get(who).client.get(&url).send().await.unwrap();
             let status = res.status().as_u16();
             let body = res.text().await.unwrap();
             let secret = match who {
-                // Members see their team's name; another member's address is what they must not.
-                Who::Member | Who::Guest => FARID,
+                // Members (and SSO admins) see their team's name; another member's address is
+                // what they must not.
+                Who::Member | Who::Guest | Who::SsoAdmin => FARID,
                 _ => "Northwind",
             };
             // Members may see their own home page, which names nobody else.

@@ -106,8 +106,9 @@ fn team_and_admin_create_print_json() {
 
     // Each team's audit log has the changes, oldest first, under the support operator.
     let parse = |s: Option<&str>| s.map(|s| serde_json::from_str::<serde_json::Value>(s).unwrap());
-    let admin = serde_json::json!({"role": "admin", "status": "active"});
-    let created = serde_json::json!({"role": "admin", "status": "active", "account_created": true});
+    // A new team's first admin is its primary admin (R-UM5), and stays so when made admin again.
+    let admin = serde_json::json!({"role": "primary_admin", "status": "active"});
+    let created = serde_json::json!({"role": "primary_admin", "status": "active", "account_created": true});
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let db = app::store::Db::connect(&database_url(dir.path())).await.unwrap();

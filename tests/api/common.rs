@@ -117,8 +117,9 @@ impl TestApp {
         status: app::store::teams::MemberStatus,
     ) {
         use app::service::state::Clock as _;
+        let mut conn = self.db.pool.acquire().await.expect("connection");
         app::store::teams::add_member(
-            &self.db.pool,
+            &mut conn,
             team,
             account,
             (role, false),
@@ -172,7 +173,7 @@ pub async fn new_account(
     .await
     .expect("account");
     if let Some((team, role, status)) = team {
-        app::store::teams::add_member(&mut *tx, team, &id, (role, false), status, None, now)
+        app::store::teams::add_member(&mut tx, team, &id, (role, false), status, None, now)
             .await
             .expect("member");
     }

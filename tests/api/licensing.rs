@@ -67,7 +67,7 @@ async fn flex_team(app: &TestApp, name: &str, users: usize, purchases: &[i64]) -
         .await
         .unwrap();
         app::store::teams::add_member(
-            &mut *tx,
+            &mut tx,
             &team,
             &acc,
             (Role::Member, false),

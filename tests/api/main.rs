@@ -28,6 +28,7 @@ mod own_account;
 mod provisioning;
 mod references;
 mod scale_out;
+mod scim;
 mod security;
 mod sso;
 mod usage;

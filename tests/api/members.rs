@@ -112,7 +112,8 @@ async fn nobody_removes_themselves_or_the_last_admin() {
         app.call_json(&c, "removal_preview", json!({"team": team, "member_ids": [solo]})).await;
     assert!(preview["refusal"].as_str().is_some_and(|r| r.contains("yourself")), "{preview}");
 
-    // The only admin can neither demote themself nor leave.
+    // The only admin (the team's first, so its primary admin, R-UM5) can neither demote
+    // themself nor leave.
     let (status, body) = app
         .call(
             &c,
@@ -123,19 +124,27 @@ async fn nobody_removes_themselves_or_the_last_admin() {
     assert_eq!(status, 409, "{body}");
     let (status, body) = app.call(&c, "leave_team", &[("team", team.as_str())]).await;
     assert_eq!(status, 409, "{body}");
-    assert!(body["message"].as_str().unwrap().contains("last admin"), "{body}");
+    assert!(body["message"].as_str().unwrap().contains("primary admin"), "{body}");
     let m = app.db.membership(&team, &solo).await.unwrap().unwrap();
-    assert_eq!((m.role, m.active), (Role::Admin, true));
+    assert_eq!((m.role, m.active), (Role::PrimaryAdmin, true));
 
-    // With a second admin, the first may leave; the member may leave at any time.
+    // A second admin is not enough: the primary admin hands the role on first, then may
+    // leave; the member may leave at any time.
     let (status, _) = app
         .call(&c, "set_member_role", &[("team", team.as_str()), ("member", pat.as_str()), ("role", "admin")])
         .await;
     assert_eq!(status, 200);
     let (status, body) = app.call(&c, "leave_team", &[("team", team.as_str())]).await;
+    assert_eq!(status, 409, "{body}");
+    let (status, body) =
+        app.call(&c, "hand_on_primary", &[("team", team.as_str()), ("member", pat.as_str())]).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(app.db.membership(&team, &pat).await.unwrap().unwrap().role, Role::PrimaryAdmin);
+    assert_eq!(app.db.membership(&team, &solo).await.unwrap().unwrap().role, Role::Admin);
+    let (status, body) = app.call(&c, "leave_team", &[("team", team.as_str())]).await;
     assert!(status < 400, "{status} {body}");
     assert!(app.db.membership(&team, &solo).await.unwrap().is_none());
-    assert_eq!(audit_actions(&app, &team).await, ["role", "leave"]);
+    assert_eq!(audit_actions(&app, &team).await, ["role", "role", "leave"]);
     // The account that left is a stranger to the team now.
     let (status, body) = app.call(&c, "list_members", &[("team", team.as_str())]).await;
     assert_eq!((status, body["code"].as_str()), (403, Some("not_a_member")));

@@ -18,6 +18,14 @@ const NOT_REST: &[(&str, &str)] = &[
     ("/sso/link/email", "HTML: linking by a mailed link"),
     ("/sso/link/confirm", "HTML: the mailed link"),
     ("/testing/clock", "mounted only with `serve --test-clock`"),
+    ("/scim/v2/ServiceProviderConfig", "SCIM 2.0: described by itself (RFC 7643 §5)"),
+    ("/scim/v2/ResourceTypes", "SCIM 2.0: its own discovery (RFC 7643 §6)"),
+    ("/scim/v2/Schemas", "SCIM 2.0: its own schema document (RFC 7643 §7)"),
+    ("/scim/v2/Users", "SCIM 2.0 Users, described by /scim/v2/Schemas (tests/api/scim.rs)"),
+    ("/scim/v2/Users/{id}", "SCIM 2.0 Users, described by /scim/v2/Schemas (tests/api/scim.rs)"),
+    ("/scim/v2/Groups", "SCIM 2.0 Groups, described by /scim/v2/Schemas (tests/api/scim.rs)"),
+    ("/scim/v2/Groups/{id}", "SCIM 2.0 Groups, described by /scim/v2/Schemas (tests/api/scim.rs)"),
+    ("/scim/v2/{*rest}", "SCIM 2.0: any other path is a SCIM 404"),
 ];
 
 #[tokio::test]

@@ -50,6 +50,11 @@ fn Frame(me: Me) -> impl IntoView {
         let id = team.get();
         teams.with_value(|ts| ts.iter().any(|t| t.id == id && t.admin))
     };
+    // R-UM5: SSO admins see the sign-in and directory page (and their home and tokens) only.
+    let runs_sign_in = move || {
+        let id = team.get();
+        teams.with_value(|ts| ts.iter().any(|t| t.id == id && t.sign_in_admin))
+    };
     let team_name = move || {
         let id = team.get();
         teams.with_value(|ts| ts.iter().find(|t| t.id == id).map(|t| t.name.clone()))
@@ -72,7 +77,10 @@ fn Frame(me: Me) -> impl IntoView {
                     <Show when=is_admin>
                         <li><A href=move || format!("/t/{}/usage", team.get())>"Usage"</A></li>
                         <li><A href=move || format!("/t/{}/settings", team.get())>"Team settings"</A></li>
-                        <li><A href=move || format!("/t/{}/apps", team.get())>"Apps and sign-on"</A></li>
+                        <li><A href=move || format!("/t/{}/apps", team.get())>"Apps"</A></li>
+                    </Show>
+                    <Show when=runs_sign_in>
+                        <li><A href=move || format!("/t/{}/directory", team.get())>"Sign-in and directory"</A></li>
                     </Show>
                 </ul>
             </nav>
@@ -103,7 +111,11 @@ fn TeamSwitcher(current: Memo<String>, teams: Vec<crate::server::auth::TeamChoic
                     let id = t.id.clone();
                     view! {
                         <option value=t.id selected=move || current.get() == id>
-                            {t.name}{if t.admin { "" } else { " (member)" }}
+                            {t.name}{match t.role.as_str() {
+                                "primary_admin" | "admin" => "",
+                                "sso_admin" => " (SSO admin)",
+                                _ => " (member)",
+                            }}
                         </option>
                     }
                 }).collect_view()}

@@ -16,7 +16,7 @@ pub fn set_http_status(_code: u16) {
 pub fn ErrorPanel(error: AppError) -> impl IntoView {
     set_http_status(error.status());
     let title = match &error {
-        AppError::NotAMember | AppError::AdminOnly => "No access",
+        AppError::NotAMember | AppError::AdminOnly | AppError::PrimaryAdminOnly => "No access",
         AppError::NotFound { .. } => "Not found",
         _ => "Something went wrong",
     };

@@ -171,7 +171,24 @@ pub fn access_badge(access: crate::domain::licensing::LicenseType) -> (&'static 
 
 /// Status as coloured text badges (never colour alone).
 #[component]
-pub fn MemberBadges(status: String, guest: bool, admin: bool) -> impl IntoView {
+pub fn MemberBadges(
+    status: String,
+    guest: bool,
+    role: String,
+    /// R-DIR1: synced from the company's directory.
+    #[prop(optional)]
+    synced: bool,
+) -> impl IntoView {
+    use crate::domain::membership::MemberRole;
+    // R-UM5: every role but a plain member's shows, the primary admin's most strongly.
+    let role = MemberRole::from_code(&role).filter(|r| *r != MemberRole::Member);
+    let role_class = |r: MemberRole| {
+        if r == MemberRole::PrimaryAdmin {
+            "badge badge-admin badge-primary"
+        } else {
+            "badge badge-admin"
+        }
+    };
     let (class, label) = match status.as_str() {
         "active" => ("badge badge-active", "Active"),
         "expired" => ("badge badge-expired", "Invitation expired"),
@@ -181,7 +198,8 @@ pub fn MemberBadges(status: String, guest: bool, admin: bool) -> impl IntoView {
     view! {
         <span class=class>{label}</span>
         {guest.then(|| view! { " " <span class="badge badge-guest">"Guest"</span> })}
-        {admin.then(|| view! { " " <span class="badge badge-admin">"Admin"</span> })}
+        {role.map(|r| view! { " " <span class=role_class(r) data-testid="role-badge">{r.label()}</span> })}
+        {synced.then(|| view! { " " <span class="badge badge-synced" data-testid="synced-badge" title="Synced from your company's directory">"Synced"</span> })}
     }
 }
 

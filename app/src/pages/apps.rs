@@ -13,7 +13,8 @@ enum Pending {
     Disable { ssa: String, name: String },
 }
 
-/// Apps, Secure Service Accounts and their keys (R-SSA1), and single sign-on (R-SSO1).
+/// Apps, Secure Service Accounts and their keys (R-SSA1). Single sign-on lives on the
+/// sign-in and directory page, which SSO admins reach too (R-UM5).
 #[component]
 pub fn Apps() -> impl IntoView {
     let params = use_params_map();
@@ -23,7 +24,6 @@ pub fn Apps() -> impl IntoView {
     let new_key = ServerAction::<CreateSsaKey>::new();
     let delete_key = ServerAction::<DeleteSsaKey>::new();
     let set_enabled = ServerAction::<SetSsaEnabled>::new();
-    let save_sso = ServerAction::<SaveSso>::new();
     let data = Resource::new(
         move || {
             (
@@ -33,7 +33,6 @@ pub fn Apps() -> impl IntoView {
                 new_key.version().get(),
                 delete_key.version().get(),
                 set_enabled.version().get(),
-                save_sso.version().get(),
             )
         },
         |(team, ..)| team_apps(team),
@@ -57,11 +56,12 @@ pub fn Apps() -> impl IntoView {
         .map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })
     };
     view! {
-        <Title text="Apps and sign-on"/>
+        <Title text="Apps"/>
         <header class="page-header">
             <div>
-                <h1>"Apps and sign-on"</h1>
-                <p class="lede">"Apps that use Tessera's APIs, their Secure Service Accounts and keys, and how your people sign in."</p>
+                <h1>"Apps"</h1>
+                <p class="lede">"Apps that use Tessera's APIs, their Secure Service Accounts and keys. How your people sign in is under "
+                    <a href=move || format!("/t/{}/directory", team())>"Sign-in and directory"</a>"."</p>
             </div>
         </header>
         {action_error}
@@ -69,7 +69,6 @@ pub fn Apps() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(view) => Either::Left(view! {
-                        <SsoForm sso=view.sso.clone() save=save_sso/>
                         <NewAppForm create=new_app/>
                         {if view.clients.is_empty() {
                             Either::Left(view! { <section class="panel"><p class="empty">"No apps yet. Create one above, or with "<code>"tessera app create"</code>"."</p></section> })
@@ -272,49 +271,6 @@ fn NewAppForm(create: ServerAction<CreateApp>) -> impl IntoView {
                 </div>
                 <div class="form-actions">
                     <button type="submit" class="button primary" disabled=move || create.pending().get()>"Create app"</button>
-                </div>
-            </ActionForm>
-            {result}
-        </section>
-    }
-}
-
-#[component]
-fn SsoForm(sso: SsoView, save: ServerAction<SaveSso>) -> impl IntoView {
-    let params = use_params_map();
-    let result = move || match save.value().get() {
-        Some(Ok(())) => Some(Either::Left(
-            view! { <p class="toast" role="status" data-testid="sso-saved">"Single sign-on settings saved."</p> },
-        )),
-        Some(Err(e)) => Some(Either::Right(view! { <p class="form-error" role="alert">{e.to_string()}</p> })),
-        None => None,
-    };
-    view! {
-        <section class="panel">
-            <h2>"Single sign-on"</h2>
-            <p class="lede">"Let members sign in with your company's OpenID Connect provider. Register this callback URL with the provider: "
-                <code class="mono">{sso.callback_url.clone()}</code></p>
-            <ActionForm action=save>
-                <input type="hidden" name="team" prop:value=move || params.read().get("team").unwrap_or_default()/>
-                <div class="field">
-                    <label for="sso-issuer">"Issuer URL"</label>
-                    <input id="sso-issuer" name="issuer" type="url" placeholder="https://login.example.com" value=sso.issuer.clone() required/>
-                </div>
-                <div class="field">
-                    <label for="sso-client">"Client id"</label>
-                    <input id="sso-client" name="client_id" type="text" value=sso.client_id.clone() required/>
-                </div>
-                <div class="field">
-                    <label for="sso-secret">"Client secret"</label>
-                    <input id="sso-secret" name="client_secret" type="password" autocomplete="off"
-                        placeholder=if sso.has_secret { "Stored — leave empty to keep it" } else { "" }/>
-                </div>
-                <label class="check-row">
-                    <input type="checkbox" name="enabled" value="true" checked=sso.enabled/>
-                    "Members can sign in with this provider"
-                </label>
-                <div class="form-actions">
-                    <button type="submit" class="button primary" disabled=move || save.pending().get()>"Save single sign-on"</button>
                 </div>
             </ActionForm>
             {result}

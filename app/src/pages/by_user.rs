@@ -393,7 +393,7 @@ fn MemberTable(
                                 <td><a href=href>{m.name.clone()}</a></td>
                                 <td class="muted">{m.email.clone()}</td>
                                 <td>
-                                    <MemberBadges status=m.status.clone() guest=m.guest admin=m.admin/>
+                                    <MemberBadges status=m.status.clone() guest=m.guest role=m.role.clone() synced=m.synced/>
                                     {m.undeliverable.is_some().then(|| view! {
                                         " " <span class="badge badge-expired">"Email could not be delivered"</span>
                                     })}

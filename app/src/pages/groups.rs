@@ -96,7 +96,8 @@ fn GroupTable(page: GroupPage) -> impl IntoView {
                 <tbody>
                     {rows.into_iter().map(|g| view! {
                         <tr>
-                            <td><a href=format!("/t/{team}/groups/{}", g.id)>{g.name.clone()}</a></td>
+                            <td><a href=format!("/t/{team}/groups/{}", g.id)>{g.name.clone()}</a>
+                                {g.synced.then(|| view! { " " <span class="badge badge-synced">"Synced"</span> })}</td>
                             <td class="num">{g.members}</td>
                             <td>{if g.products.is_empty() { "None yet".to_string() } else { g.products.join(", ") }}</td>
                         </tr>
@@ -188,25 +189,33 @@ fn GroupView(
         .or_else(|| remove.value().get().map(|r| r.map(|n| format!("Took {n} out of the group."))))
         .or_else(|| products.value().get().map(|r| r.map(|_| "Saved the group's products.".to_string())))
     };
-    let GroupInfo { members, total, offset, limit, .. } = detail;
+    let GroupInfo { members, total, offset, limit, synced, .. } = detail;
+    // R-DIR1: a synced group's name and members are the directory's; its products are ours.
+    let editable = !synced;
     let member_ids: Vec<String> = members.iter().map(|m| m.id.clone()).collect();
     view! {
         <Title text=name.clone()/>
         <header class="page-header">
             <div>
                 <p class="crumbs"><a href=move || format!("/t/{}/groups", team.get_value())>"Users by group"</a></p>
-                <h1>{name.clone()}</h1>
+                <h1>{name.clone()}{synced.then(|| view! { " " <span class="badge badge-synced" data-testid="synced-badge">"Synced"</span> })}</h1>
                 <p class="lede">{format!("{total} {}", if total == 1 { "member" } else { "members" })}</p>
+                {synced.then(|| view! {
+                    <p class="note" data-testid="synced-note">"Synced from your company's directory: its name and members change there. Its products are given here."</p>
+                })}
             </div>
-            <div class="header-actions">
-                <button type="button" class="button danger" data-testid="delete-group" on:click=move |_| deleting.set(true)>"Delete group"</button>
-            </div>
+            {editable.then(|| view! {
+                <div class="header-actions">
+                    <button type="button" class="button danger" data-testid="delete-group" on:click=move |_| deleting.set(true)>"Delete group"</button>
+                </div>
+            })}
         </header>
         // What the last change did, under the header where it is seen.
         {move || result().map(|r| match r {
             Ok(text) => Either::Left(view! { <p class="toast" role="status" data-testid="group-result">{text}</p> }),
             Err(e) => Either::Right(view! { <p class="form-error" role="alert" data-testid="group-error">{e.to_string()}</p> }),
         })}
+        {editable.then(|| view! {
         <section class="panel">
             <h2>"Name"</h2>
             <ActionForm action=rename>
@@ -220,6 +229,7 @@ fn GroupView(
             </ActionForm>
             {move || rename.value().get().and_then(Result::err).map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
         </section>
+        })}
         <section class="panel">
             <h2>"Products"</h2>
             <p class="lede">"Every member of the group gets a seat of each product ticked here (a person who already has one keeps that one seat). Seat limits apply."</p>
@@ -254,6 +264,7 @@ fn GroupView(
         <section class="panel flush">
             <div class="panel-head">
                 <h2>"Members"</h2>
+                {editable.then(|| view! {
                 <div class="actions">
                     <button type="button" class="button" data-testid="remove-from-group"
                         disabled=move || selected.read().is_empty() || remove.pending().get()
@@ -265,6 +276,7 @@ fn GroupView(
                     </button>
                     <button type="button" class="button primary" data-testid="add-to-group" on:click=move |_| adding.set(true)>"Add people"</button>
                 </div>
+                })}
             </div>
             {if members.is_empty() {
                 Either::Left(view! { <p class="empty pad" data-testid="no-members">"Nobody is in this group yet. Add people to give them its products."</p> })
@@ -273,12 +285,14 @@ fn GroupView(
                 Either::Right(view! {
                     <table class="table" data-testid="group-members">
                         <thead><tr>
+                            {editable.then(|| view! {
                             <th scope="col"><input type="checkbox" aria-label="Select everyone on this page"
                                 prop:checked=move || { let s = selected.read(); !all.is_empty() && all.iter().all(|id| s.contains(id)) }
                                 on:change={
                                     let all = member_ids.clone();
                                     move |ev| mark(selected, &all, event_target_checked(&ev))
                                 }/></th>
+                            })}
                             <th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Status"</th>
                         </tr></thead>
                         <tbody>
@@ -286,12 +300,14 @@ fn GroupView(
                                 let (id, id2) = (m.id.clone(), m.id.clone());
                                 view! {
                                     <tr>
+                                        {editable.then(|| view! {
                                         <td><input type="checkbox" aria-label=format!("Select {}", m.name)
                                             prop:checked=move || selected.read().contains(&id)
                                             on:change=move |ev| mark(selected, [&id2], event_target_checked(&ev))/></td>
+                                        })}
                                         <td><a href=format!("/t/{}/users/{}", team.get_value(), m.id)>{m.name.clone()}</a></td>
                                         <td class="muted">{m.email.clone()}</td>
-                                        <td><MemberBadges status=m.status.clone() guest=m.guest admin=m.admin/></td>
+                                        <td><MemberBadges status=m.status.clone() guest=m.guest role=m.role.clone() synced=m.synced/></td>
                                     </tr>
                                 }
                             }).collect_view()}

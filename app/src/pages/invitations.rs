@@ -98,7 +98,7 @@ fn PendingTable(
                             <tr data-testid="pending-row">
                                 <td><a href=href>{m.name.clone()}</a></td>
                                 <td class="muted">{m.email.clone()}</td>
-                                <td><MemberBadges status=m.status.clone() guest=m.guest admin=m.admin/></td>
+                                <td><MemberBadges status=m.status.clone() guest=m.guest role=m.role.clone() synced=m.synced/></td>
                                 <td>{if r.emailed { r.sent_on.clone() } else { "Not sent".to_string() }}</td>
                                 <td>{if r.emailed { r.expires_on.clone() } else { "—".to_string() }}</td>
                                 <td>{r.invited_by.clone().unwrap_or_else(|| "—".into())}</td>

@@ -2,7 +2,7 @@ use crate::components::status::{ErrorPanel, Loading};
 use crate::components::table::MemberBadges;
 use crate::server::assign::{AssignUsers, ResendInvitation, UnassignUsers};
 use crate::server::devices::{member_devices, MemberDevicesView, RemoveMemberDevice};
-use crate::server::members::{RemoveMembers, SetMemberRole, WithdrawInvitation};
+use crate::server::members::{HandOnPrimary, RemoveMembers, SetMemberRole, WithdrawInvitation};
 use crate::server::people::{member_detail, MemberProfile};
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -17,7 +17,9 @@ pub fn Member() -> impl IntoView {
     let assign = ServerAction::<AssignUsers>::new();
     let unassign = ServerAction::<UnassignUsers>::new();
     let set_role = ServerAction::<SetMemberRole>::new();
-    let lifecycle = Lifecycle { remove: ServerAction::new(), withdraw: ServerAction::new(), set_role };
+    let hand_on = ServerAction::<HandOnPrimary>::new();
+    let lifecycle =
+        Lifecycle { remove: ServerAction::new(), withdraw: ServerAction::new(), set_role, hand_on };
     // Once the person is removed or their invitation withdrawn, their page is gone: back to
     // the list, which no longer shows them.
     Effect::new(move |_| {
@@ -36,7 +38,8 @@ pub fn Member() -> impl IntoView {
                 resend.version().get()
                     + assign.version().get()
                     + unassign.version().get()
-                    + set_role.version().get(),
+                    + set_role.version().get()
+                    + hand_on.version().get(),
             )
         },
         |(team, member, _)| member_detail(team, member),
@@ -81,10 +84,11 @@ fn MemberView(
     let team = params.read_untracked().get("team").unwrap_or_default();
     let m = detail.member.clone();
     let can_resend = detail.admin && m.status != "active";
+    let synced = m.synced;
     let send_label = if m.status == "not_invited" { "Send invitation" } else { "Resend invitation" };
     let confirm_remove = RwSignal::new(false);
     let confirm_withdraw = RwSignal::new(false);
-    let Lifecycle { remove, withdraw, set_role } = lifecycle;
+    let Lifecycle { remove, withdraw, set_role, hand_on } = lifecycle;
     let lifecycle_error = move || {
         remove
             .value()
@@ -96,7 +100,9 @@ fn MemberView(
     let (team_w, id_w, name_w) =
         (StoredValue::new(team.clone()), StoredValue::new(m.id.clone()), StoredValue::new(m.name.clone()));
     let role_section =
-        detail.admin.then(|| view! { <RoleAndGuest team=team.clone() member=m.clone() action=set_role/> });
+        detail.admin.then(|| view! {
+            <RoleAndGuest team=team.clone() member=m.clone() gives_roles=detail.gives_roles action=set_role hand_on/>
+        });
     let flex_section =
         m.flex.then(|| view! { <FlexAccess team=team.clone() member=m.id.clone() admin=detail.admin/> });
     let devices = view! { <Devices team=team.clone() member=m.id.clone() data=devices/> };
@@ -114,7 +120,7 @@ fn MemberView(
                 <p class="crumbs"><a href=format!("/t/{team}/users")>"Users by user"</a></p>
                 <h1>{m.name.clone()}</h1>
                 <p class="lede">{m.email.clone()}" · joined "{m.joined_on.clone()}</p>
-                <p><MemberBadges status=m.status.clone() guest=m.guest admin=m.admin/></p>
+                <p><MemberBadges status=m.status.clone() guest=m.guest role=m.role.clone() synced=m.synced/></p>
                 {(!detail.groups.is_empty()).then(|| view! {
                     <p data-testid="member-groups">"Groups: "
                         {detail.groups.iter().enumerate().map(|(i, (id, name))| view! {
@@ -122,6 +128,9 @@ fn MemberView(
                             <a href=format!("/t/{team}/groups/{id}")>{name.clone()}</a>
                         }).collect_view()}
                     </p>
+                })}
+                {m.synced.then(|| view! {
+                    <p class="note" data-testid="synced-note">"Synced from your company's directory: this person is added, renamed and removed there. Products are still given here."</p>
                 })}
                 // Issue 15: mail the address refused is given up once; the admin must know.
                 {m.undeliverable.clone().map(|why| view! {
@@ -139,10 +148,12 @@ fn MemberView(
                             {move || if resend.pending().get() { "Sending…" } else { send_label }}
                         </button>
                     </ActionForm>
-                    <button type="button" class="button danger" data-testid="withdraw"
-                        on:click=move |_| { withdraw.clear(); confirm_withdraw.set(true) }>"Withdraw invitation"</button>
+                    {(!synced).then(|| view! {
+                        <button type="button" class="button danger" data-testid="withdraw"
+                            on:click=move |_| { withdraw.clear(); confirm_withdraw.set(true) }>"Withdraw invitation"</button>
+                    })}
                 })}
-                {(detail.admin && m.status == "active").then(|| view! {
+                {(detail.admin && m.status == "active" && !m.synced).then(|| view! {
                     <button type="button" class="button danger" data-testid="remove-member"
                         on:click=move |_| { remove.clear(); confirm_remove.set(true) }>"Remove from team"</button>
                 })}
@@ -179,6 +190,7 @@ struct Lifecycle {
     remove: ServerAction<RemoveMembers>,
     withdraw: ServerAction<WithdrawInvitation>,
     set_role: ServerAction<SetMemberRole>,
+    hand_on: ServerAction<HandOnPrimary>,
 }
 
 /// R-UM5: the member's role and guest flag. What the guest flag would do to their Flex
@@ -187,9 +199,28 @@ struct Lifecycle {
 fn RoleAndGuest(
     team: String,
     member: crate::server::people::MemberView,
+    /// The viewer is the primary admin: only they change roles; others see the role.
+    gives_roles: bool,
     action: ServerAction<SetMemberRole>,
+    hand_on: ServerAction<HandOnPrimary>,
 ) -> impl IntoView {
+    use crate::domain::membership::MemberRole;
     use crate::server::members::guest_effect;
+    let role = MemberRole::from_code(&member.role).unwrap_or(MemberRole::Member);
+    let primary = role == MemberRole::PrimaryAdmin;
+    // Only the primary admin picks roles; for anyone else (and for the primary admin's own
+    // row, which changes only by handing it on) the form carries the role unchanged.
+    let picks_role = gives_roles && !primary;
+    let kept_role = if primary { "admin" } else { role.as_str() };
+    let confirm_hand_on = RwSignal::new(false);
+    let hand_on_target = (team.clone(), member.id.clone(), member.name.clone());
+    let hand_on_result = move || match hand_on.value().get() {
+        Some(Ok(name)) => Some(Either::Left(view! {
+            <p class="toast" role="status">{format!("{name} is now the team's primary admin. You stay an admin.")}</p>
+        })),
+        Some(Err(e)) => Some(Either::Right(view! { <p class="form-error" role="alert">{e.to_string()}</p> })),
+        None => None,
+    };
     let was_guest = member.guest;
     let guest = RwSignal::new(was_guest);
     let (t, id) = (team.clone(), member.id.clone());
@@ -217,13 +248,30 @@ fn RoleAndGuest(
             <ActionForm action=action>
                 <input type="hidden" name="team" value=team/>
                 <input type="hidden" name="member" value=member.id.clone()/>
-                <div class="form-row">
-                    <label for="member-role">"Role"</label>
-                    <select id="member-role" name="role" data-testid="role-select">
-                        <option value="member" selected=!member.admin>"Member"</option>
-                        <option value="admin" selected=member.admin>"Admin (manages people, products and settings)"</option>
-                    </select>
-                </div>
+                {if picks_role {
+                    Either::Left(view! {
+                        <div class="form-row">
+                            <label for="member-role">"Role"</label>
+                            <select id="member-role" name="role" data-testid="role-select">
+                                <option value="member" selected=role == MemberRole::Member>"Member"</option>
+                                <option value="sso_admin" selected=role == MemberRole::SsoAdmin>"SSO admin (single sign-on and directory sync only)"</option>
+                                <option value="admin" selected=role == MemberRole::Admin>"Admin (manages people, products and settings)"</option>
+                            </select>
+                        </div>
+                    })
+                } else {
+                    Either::Right(view! {
+                        <input type="hidden" name="role" value=kept_role/>
+                        <p data-testid="role-fixed">
+                            "Role: " <strong>{role.label()}</strong>
+                            {if primary {
+                                " — the primary admin's role changes when they hand it to someone else."
+                            } else {
+                                " — only the team's primary admin changes roles."
+                            }}
+                        </p>
+                    })
+                }}
                 <label class="check-row">
                     <input type="checkbox" name="guest" value="on" data-testid="guest-check" checked=was_guest
                         on:change=move |ev| guest.set(event_target_checked(&ev))/>
@@ -239,6 +287,35 @@ fn RoleAndGuest(
                 </button>
             </ActionForm>
             {result}
+            {(picks_role && member.status == "active").then(|| {
+                let (team, id, name) = hand_on_target.clone();
+                view! {
+                    <div class="form-row">
+                        <button type="button" class="button" data-testid="hand-on"
+                            on:click=move |_| confirm_hand_on.set(true)>"Make primary admin"</button>
+                    </div>
+                    {move || confirm_hand_on.get().then(|| {
+                        let (team, id, name) = (team.clone(), id.clone(), name.clone());
+                        view! {
+                            <crate::components::modal::Modal labelled_by="hand-on-title" alert=true
+                                on_close=move || confirm_hand_on.set(false)>
+                                <h2 id="hand-on-title">"Hand on the primary admin role?"</h2>
+                                <p>{format!("{name} becomes the team's primary admin: from now on they give and take admin roles. You stay an admin, and cannot take the role back yourself.")}</p>
+                                <div class="modal-actions">
+                                    <button type="button" class="button" data-testid="cancel-hand-on"
+                                        on:click=move |_| confirm_hand_on.set(false)>"Cancel"</button>
+                                    <button type="button" class="button primary" data-testid="confirm-hand-on"
+                                        on:click=move |_| {
+                                            hand_on.dispatch(HandOnPrimary { team: team.clone(), member: id.clone() });
+                                            confirm_hand_on.set(false);
+                                        }>"Make primary admin"</button>
+                                </div>
+                            </crate::components::modal::Modal>
+                        }
+                    })}
+                }
+            })}
+            {hand_on_result}
         </section>
     }
 }

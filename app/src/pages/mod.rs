@@ -3,6 +3,7 @@ pub mod account;
 pub mod apps;
 pub mod by_product;
 pub mod by_user;
+pub mod directory;
 pub mod flex_tokens;
 pub mod groups;
 pub mod home;

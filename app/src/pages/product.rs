@@ -143,7 +143,7 @@ fn ProductView(
                                         })}
                                         <td><a href=format!("/t/{}/users/{}", team_s.get_value(), m.id)>{m.name.clone()}</a></td>
                                         <td class="muted">{m.email.clone()}</td>
-                                        <td><MemberBadges status=m.status.clone() guest=m.guest admin=m.admin/>
+                                        <td><MemberBadges status=m.status.clone() guest=m.guest role=m.role.clone() synced=m.synced/>
                                             {via_group.then(|| view! { " "<span class="badge" data-testid="through-group">"Through a group"</span> })}</td>
                                     </tr>
                                 }

@@ -50,7 +50,6 @@ async fn restamp(session: &tower_sessions::Session, epoch: String) -> Result<(),
 #[server(endpoint = "my_account")]
 pub async fn my_account() -> Result<AccountView, AppError> {
     use super::ssr::*;
-    use crate::store::teams::Role;
     let st = state()?;
     let me = current_account(&st).await?;
     let (_, current) = current_session_id().await?;
@@ -63,7 +62,7 @@ pub async fn my_account() -> Result<AccountView, AppError> {
         .map(|m| TeamOfMine {
             id: m.team_id.to_string(),
             name: m.team_name,
-            admin: m.role == Role::Admin,
+            admin: m.role.runs_team(),
             active: m.active,
         })
         .collect();

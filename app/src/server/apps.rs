@@ -169,7 +169,8 @@ pub async fn save_sso(
     use crate::service::apps::{self, SsoForm};
     use crate::service::Admin;
     let st = state()?;
-    let (account, team) = require_admin(&st, &team).await?;
+    // R-UM5: SSO admins run single sign-on too.
+    let (account, team) = require_sign_in_admin(&st, &team).await?;
     // An unticked checkbox sends nothing.
     let form = SsoForm { issuer, client_id, client_secret, enabled: enabled.as_deref() == Some("true") };
     apps::save_sso(&st.db, Admin { account: &account, team: &team }, form, st.now()).await

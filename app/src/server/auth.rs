@@ -6,7 +6,14 @@ use serde::{Deserialize, Serialize};
 pub struct TeamChoice {
     pub id: String,
     pub name: String,
+    /// Runs the team (the primary admin or an admin).
     pub admin: bool,
+    /// Runs the team's single sign-on and directory sync (admins and SSO admins, R-UM5).
+    #[serde(default)]
+    pub sign_in_admin: bool,
+    /// R-UM5: `primary_admin`, `admin`, `sso_admin` or `member`.
+    #[serde(default)]
+    pub role: String,
 }
 
 /// Who is signed in, and the teams they can switch between.
@@ -35,7 +42,9 @@ pub async fn whoami() -> Result<Option<Me>, AppError> {
         .map(|m| TeamChoice {
             id: m.team_id.to_string(),
             name: m.team_name,
-            admin: m.role == crate::store::teams::Role::Admin,
+            admin: m.role.runs_team(),
+            sign_in_admin: m.role.runs_sign_in(),
+            role: m.role.as_str().into(),
         })
         .collect();
     Ok(Some(Me { name: acc.name, email: acc.email, teams }))

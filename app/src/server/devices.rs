@@ -53,7 +53,7 @@ pub async fn member_devices(team: String, member: String) -> Result<MemberDevice
             in_use: d.session_heartbeat.is_some_and(|hb| hb <= now && !session_lapsed(hb, now)),
         })
         .collect();
-    Ok(MemberDevicesView { devices, admin: m.role == crate::store::teams::Role::Admin })
+    Ok(MemberDevicesView { devices, admin: m.role.runs_team() })
 }
 
 /// Removes one of a member's devices (and the session it holds), freeing its place: team

@@ -118,7 +118,7 @@ pub async fn flex_defaults(team: String) -> Result<DefaultsView, AppError> {
             })
             .collect(),
         guest_defaults: settings.guest_defaults,
-        admin: m.role == crate::store::teams::Role::Admin,
+        admin: m.role.runs_team(),
     })
 }
 

@@ -13,6 +13,9 @@ pub struct GroupView {
     pub members: i64,
     /// Names of the seat products the group gives.
     pub products: Vec<String>,
+    /// R-DIR1: synced from the company's directory.
+    #[serde(default)]
+    pub synced: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -34,6 +37,9 @@ pub struct GroupInfo {
     pub total: i64,
     pub offset: i64,
     pub limit: i64,
+    /// R-DIR1: synced from the company's directory: its name and members change there.
+    #[serde(default)]
+    pub synced: bool,
 }
 
 /// What putting people in a group did.
@@ -57,7 +63,13 @@ pub async fn team_groups(team: String, q: Option<String>, page: Option<i64>) -> 
             .await?;
     let rows = rows
         .into_iter()
-        .map(|g| GroupView { id: g.id, name: g.name, members: g.members, products: g.products })
+        .map(|g| GroupView {
+            id: g.id,
+            name: g.name,
+            members: g.members,
+            products: g.products,
+            synced: g.synced,
+        })
         .collect();
     Ok(GroupPage { rows, total, offset, limit: PAGE_SIZE })
 }
@@ -74,6 +86,7 @@ pub async fn group_detail(team: String, group: String, page: Option<i64>) -> Res
     let (id, name) =
         store::find(&mut conn, &m.team_id, &group).await?.ok_or_else(|| AppError::not_found("This group"))?;
     let gives = store::seats(&mut conn, &id).await?;
+    let synced = crate::store::directory::is_synced(&mut conn, &m.team_id, &id).await?;
     let offset = page_offset(page);
     let (rows, total) = store::member_rows(&mut conn, &m.team_id, &id, offset, PAGE_SIZE).await?;
     drop(conn);
@@ -92,7 +105,7 @@ pub async fn group_detail(team: String, group: String, page: Option<i64>) -> Res
         rows.into_iter().map(|r| super::people::ssr::member_view(r, now)).collect(),
     )
     .await?;
-    Ok(GroupInfo { id, name, products, members, total, offset, limit: PAGE_SIZE })
+    Ok(GroupInfo { id, name, products, members, total, offset, limit: PAGE_SIZE, synced })
 }
 
 #[server(endpoint = "create_group")]

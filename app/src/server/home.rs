@@ -50,7 +50,7 @@ pub async fn team_home(team: String) -> Result<TeamOverview, AppError> {
     Ok(TeamOverview {
         team_id: m.team_id.to_string(),
         team_name: m.team_name,
-        admin: m.role == crate::store::teams::Role::Admin,
+        admin: m.role.runs_team(),
         active_members: counts.active,
         invited_members: counts.invited,
         guests: counts.guests,

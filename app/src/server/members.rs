@@ -150,6 +150,16 @@ pub async fn set_member_role(
     members::set_role(&st, Admin { account: &account, team: &team }, &member_id(&member)?, role, guest).await
 }
 
+/// Hands the team's primary admin role to a member (R-UM5); the new primary admin's name.
+#[server(endpoint = "hand_on_primary")]
+pub async fn hand_on_primary(team: String, member: String) -> Result<String, AppError> {
+    use super::ssr::*;
+    use crate::service::{members, Admin};
+    let st = state()?;
+    let (account, team) = require_admin(&st, &team).await?;
+    members::hand_on_primary(&st, Admin { account: &account, team: &team }, &member_id(&member)?).await
+}
+
 /// Renames the team; the new name.
 #[server(endpoint = "rename_team")]
 pub async fn rename_team(team: String, name: String) -> Result<String, AppError> {

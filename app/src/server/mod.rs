@@ -6,6 +6,7 @@ pub mod assign;
 pub mod audit;
 pub mod auth;
 pub mod devices;
+pub mod directory;
 pub mod flex;
 pub mod groups;
 pub mod home;

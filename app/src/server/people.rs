@@ -14,7 +14,14 @@ pub struct MemberView {
     /// "active", "invited", "expired", or "not_invited" (imported, never emailed).
     pub status: String,
     pub guest: bool,
+    /// Runs the team (the primary admin or an admin).
     pub admin: bool,
+    /// R-UM5: `primary_admin`, `admin`, `sso_admin` or `member`.
+    #[serde(default)]
+    pub role: String,
+    /// R-DIR1: synced from the company's directory, read-only here.
+    #[serde(default)]
+    pub synced: bool,
     pub assignments: i64,
     pub flex: bool,
     pub joined_on: String,
@@ -73,6 +80,9 @@ pub struct MemberProfile {
     /// Everything the team holds, to assign from the member's page (R-UM2).
     pub offers: Vec<OfferView>,
     pub admin: bool,
+    /// R-UM5: the viewer is the team's primary admin, who gives and takes roles.
+    #[serde(default)]
+    pub gives_roles: bool,
     /// For each seat product the person holds, where it comes from (R-GRP1): "assigned
     /// directly", "through Design team" (by product code).
     #[serde(default)]
@@ -113,6 +123,8 @@ pub(crate) mod ssr {
             status: status.into(),
             guest: m.guest,
             admin: m.admin,
+            role: m.role.as_str().into(),
+            synced: m.synced,
             assignments: m.assignments,
             flex: m.flex,
             joined_on: m.joined_at.format("%Y-%m-%d").to_string(),
@@ -192,7 +204,6 @@ pub async fn list_members(
 ) -> Result<MemberPage, AppError> {
     use super::ssr::*;
     use crate::store::people::{MemberQuery, MemberSort};
-    use crate::store::teams::Role;
     let st = state()?;
     let (_, m) = require_admin(&st, &team).await?;
     let now = st.now();
@@ -216,14 +227,13 @@ pub async fn list_members(
         total,
         offset: query.offset,
         limit: query.limit,
-        admin: m.role == Role::Admin,
+        admin: m.role.runs_team(),
     })
 }
 
 #[server(endpoint = "member_detail")]
 pub async fn member_detail(team: String, member: String) -> Result<MemberProfile, AppError> {
     use super::ssr::*;
-    use crate::store::teams::Role;
     let st = state()?;
     let (_, m) = require_admin(&st, &team).await?;
     let now = st.now();
@@ -237,7 +247,15 @@ pub async fn member_detail(team: String, member: String) -> Result<MemberProfile
         .next()
         .ok_or_else(|| AppError::not_found("This member"))?;
     let (routes, groups) = self::ssr::routes_of(&st, &m.team_id, &member_id(&member.id)?).await?;
-    Ok(MemberProfile { member, products, offers, admin: m.role == Role::Admin, routes, groups })
+    Ok(MemberProfile {
+        member,
+        products,
+        offers,
+        admin: m.role.runs_team(),
+        gives_roles: m.role.gives_roles(),
+        routes,
+        groups,
+    })
 }
 
 #[server(endpoint = "team_offers")]
@@ -257,7 +275,6 @@ pub async fn offer_members(
     page: Option<i64>,
 ) -> Result<OfferPage, AppError> {
     use super::ssr::*;
-    use crate::store::teams::Role;
     let st = state()?;
     let (_, m) = require_admin(&st, &team).await?;
     let now = st.now();
@@ -288,7 +305,7 @@ pub async fn offer_members(
             total,
             offset,
             limit: PAGE_SIZE,
-            admin: m.role == Role::Admin,
+            admin: m.role.runs_team(),
         },
     })
 }

@@ -94,6 +94,13 @@ pub async fn require_member(st: &AppState, team: &str) -> Result<(Account, Membe
     Ok((acc, m))
 }
 
+/// The caller must run `team`'s sign-in: an active admin, primary admin or SSO admin (R-UM5).
+pub async fn require_sign_in_admin(st: &AppState, team: &str) -> Result<(Account, Membership), AppError> {
+    let acc = current_account(st).await?;
+    let m = crate::service::sign_in_admin_membership(&st.db, &parse_team(team)?, &acc.id).await?;
+    Ok((acc, m))
+}
+
 /// The caller must be an active admin of `team`.
 pub async fn require_admin(st: &AppState, team: &str) -> Result<(Account, Membership), AppError> {
     let acc = current_account(st).await?;

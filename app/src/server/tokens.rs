@@ -93,11 +93,10 @@ pub fn purchase_status(
 pub async fn flex_tokens(team: String) -> Result<FlexTokensView, AppError> {
     use super::ssr::*;
     use crate::service::tokens;
-    use crate::store::teams::Role;
     let st = state()?;
     let (acc, m) = require_member(&st, &team).await?;
     let now = st.now();
-    let admin = m.role == Role::Admin;
+    let admin = m.role.runs_team();
     let move_targets: Vec<MoveTarget> = if admin {
         tokens::move_targets(&st.db, &acc.id, &m.team_id)
             .await?

@@ -238,16 +238,8 @@ pub(crate) async fn invite(
     // The team sees the name its admin typed until the person accepts, not a name the
     // account carries from elsewhere.
     let typed = Some(name.as_str());
-    add_member(
-        &mut **tx,
-        admin.team_id(),
-        &uid,
-        (role_guest.0, role_guest.1),
-        MemberStatus::Invited,
-        typed,
-        now,
-    )
-    .await?;
+    add_member(tx, admin.team_id(), &uid, (role_guest.0, role_guest.1), MemberStatus::Invited, typed, now)
+        .await?;
     send_invitation(st, tx, admin, &uid, name.as_str(), email, now).await?;
     Ok((uid, true))
 }

@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::service::Admin;
 use crate::store::accounts::Account;
 use crate::store::licensing::{member_devices, remove_device, team_member_devices, MemberDevice};
-use crate::store::teams::{lock_team, Membership, Role};
+use crate::store::teams::{lock_team, Membership};
 use crate::store::{ts, Db};
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -23,7 +23,7 @@ pub async fn visible(
     now: DateTime<Utc>,
 ) -> Result<Vec<MemberDevice>, AppError> {
     let scope =
-        device_scope(viewer.id.as_str() == member, team.role == Role::Admin).ok_or(AppError::AdminOnly)?;
+        device_scope(viewer.id.as_str() == member, team.role.runs_team()).ok_or(AppError::AdminOnly)?;
     let member = UserId::parse(member).map_err(|_| AppError::not_found("This member"))?;
     let member = &member;
     db.member(&team.team_id, member).await?.ok_or_else(|| AppError::not_found("This member"))?;

@@ -33,6 +33,24 @@ async fn group_in(
     store::find(tx, team, group).await?.ok_or_else(|| AppError::not_found("This group"))
 }
 
+/// As `group_in`, for a change only the directory may make to a synced group (R-DIR1: its
+/// name and members are the directory's; its products are still given here).
+async fn console_group_in(
+    tx: &mut Transaction<'_, Any>,
+    team: &TeamId,
+    group: &str,
+) -> Result<(String, String), AppError> {
+    let (id, name) = group_in(tx, team, group).await?;
+    if crate::store::directory::is_synced(tx, team, &id).await? {
+        return Err(AppError::Conflict {
+            message: format!(
+                "{name} is synced from your company's directory: change its name and members there."
+            ),
+        });
+    }
+    Ok((id, name))
+}
+
 /// Recomputes one person's seats from their own assignments and their groups'. The
 /// products added and taken away (ids).
 pub(crate) async fn refresh_person(
@@ -51,7 +69,7 @@ pub(crate) async fn refresh_person(
 /// Every seat limit of the team still holds (R-UM1) for the products in `touched`: a group
 /// change may not assign more seats than a subscription has. The refusal names the product
 /// and the shortfall.
-async fn seats_hold(
+pub(crate) async fn seats_hold(
     tx: &mut Transaction<'_, Any>,
     team: &TeamId,
     touched: &BTreeSet<String>,
@@ -90,7 +108,7 @@ pub async fn create(st: &AppState, admin: Admin<'_>, name: &str) -> Result<Strin
 pub async fn rename(st: &AppState, admin: Admin<'_>, group: &str, name: &str) -> Result<String, AppError> {
     let (name, now) = (group_name(name)?, st.now());
     let mut tx = locked_as_admin(st, admin).await?;
-    let (id, before) = group_in(&mut tx, admin.team_id(), group).await?;
+    let (id, before) = console_group_in(&mut tx, admin.team_id(), group).await?;
     store::rename(&mut tx, admin.team_id(), &id, &name).await?;
     let change = (Some(json!({"name": before})), Some(json!({"name": name.as_str()})));
     admin.audit(&mut tx, "group", &format!("Group {before}"), change, now).await?;
@@ -104,7 +122,7 @@ pub async fn delete(st: &AppState, admin: Admin<'_>, group: &str) -> Result<usiz
     let now = st.now();
     let mut tx = locked_as_admin(st, admin).await?;
     let team = admin.team_id();
-    let (id, name) = group_in(&mut tx, team, group).await?;
+    let (id, name) = console_group_in(&mut tx, team, group).await?;
     let members = store::members(&mut tx, &id).await?;
     store::delete(&mut tx, team, &id).await?;
     let mut lost = 0;
@@ -144,7 +162,7 @@ pub async fn add_members(
     }
     let mut tx = locked_as_admin(st, admin).await?;
     let team = admin.team_id();
-    let (gid, gname) = group_in(&mut tx, team, group).await?;
+    let (gid, gname) = console_group_in(&mut tx, team, group).await?;
     let mut people = Vec::new();
     for id in ids {
         let Some(m) = people::member(&mut *tx, team, &id).await? else {
@@ -191,7 +209,7 @@ pub async fn remove_members(
     let now = st.now();
     let mut tx = locked_as_admin(st, admin).await?;
     let team = admin.team_id();
-    let (gid, gname) = group_in(&mut tx, team, group).await?;
+    let (gid, gname) = console_group_in(&mut tx, team, group).await?;
     let mut removed = 0;
     for id in parse_ids(member_ids) {
         let Some(m) = people::member(&mut *tx, team, &id).await? else { continue };

@@ -23,19 +23,46 @@ pub(crate) async fn locked_as_admin(
     st: &AppState,
     admin: Admin<'_>,
 ) -> Result<Transaction<'static, Any>, AppError> {
+    Ok(locked_with_role(st, admin).await?.0)
+}
+
+/// As `locked_as_admin`, with the caller's role as read under the lock (R-UM5: what only
+/// the primary admin may do is decided on this, not on the role the request started with).
+pub(crate) async fn locked_with_role(
+    st: &AppState,
+    admin: Admin<'_>,
+) -> Result<(Transaction<'static, Any>, Role), AppError> {
     let mut tx = st.db.pool.begin().await?;
     lock_team(&mut tx, admin.team_id()).await?;
     match teams::membership(&mut *tx, admin.team_id(), &admin.account.id).await? {
-        Some(m) if m.active && m.role == Role::Admin => Ok(tx),
+        Some(m) if m.active && m.role.runs_team() => Ok((tx, m.role)),
         Some(m) if m.active => Err(AppError::AdminOnly),
         _ => Err(AppError::NotAMember),
     }
 }
 
-fn role_of(role: MemberRole) -> Role {
-    match role {
-        MemberRole::Admin => Role::Admin,
-        MemberRole::Member => Role::Member,
+/// R-UM5: taking someone out of the team takes their role too. The primary admin stays
+/// until they hand the role on; admins and SSO admins go only at the primary admin's hand.
+fn may_take_out(actor: Role, target: &people::MemberRow) -> Result<(), AppError> {
+    if target.synced {
+        // R-DIR1: the directory adds and removes synced people; a removal here would be
+        // undone by its next push, or worse, leave the two disagreeing.
+        return Err(AppError::Conflict {
+            message: format!(
+                "{} is synced from your company's directory: remove or deactivate them there.",
+                target.name
+            ),
+        });
+    }
+    match target.role {
+        Role::PrimaryAdmin => Err(AppError::Conflict {
+            message: format!(
+                "{} is the team's primary admin: they must hand the role to another member first.",
+                target.name
+            ),
+        }),
+        Role::Admin | Role::SsoAdmin if !actor.gives_roles() => Err(AppError::PrimaryAdminOnly),
+        _ => Ok(()),
     }
 }
 
@@ -75,7 +102,7 @@ pub async fn removal_preview(
 ) -> Result<RemovalPreview, AppError> {
     let mut tx = st.db.pool.begin().await?;
     let found = facts_of(&mut tx, admin, &parse_ids(ids), st.now()).await?;
-    let refusal = may_remove(&mut tx, admin, &found).await.err().map(|e| e.to_string());
+    let refusal = may_remove(&mut tx, (admin, admin.team.role), &found).await.err().map(|e| e.to_string());
     tx.rollback().await?;
     let removals: Vec<Removal> = found.iter().map(removal).collect();
     Ok(RemovalPreview {
@@ -102,7 +129,7 @@ async fn facts_of(
 
 async fn may_remove(
     tx: &mut Transaction<'_, Any>,
-    admin: Admin<'_>,
+    (admin, actor): (Admin<'_>, Role),
     found: &[RemovalFacts],
 ) -> Result<(), AppError> {
     if found.is_empty() {
@@ -112,6 +139,9 @@ async fn may_remove(
         return Err(AppError::Conflict {
             message: "You cannot remove yourself: use Leave team in your account instead.".into(),
         });
+    }
+    for f in found {
+        may_take_out(actor, &f.member)?;
     }
     let admins = found.iter().filter(|f| f.member.admin && f.member.active).count();
     let active = teams::active_admins(&mut **tx, admin.team_id()).await?;
@@ -125,13 +155,13 @@ async fn may_remove(
 /// many were removed.
 pub async fn remove(st: &AppState, admin: Admin<'_>, ids: &[String]) -> Result<usize, AppError> {
     let now = st.now();
-    let mut tx = locked_as_admin(st, admin).await?;
+    let (mut tx, actor) = locked_with_role(st, admin).await?;
     let found = facts_of(&mut tx, admin, &parse_ids(ids), now).await?;
-    may_remove(&mut tx, admin, &found).await?;
+    may_remove(&mut tx, (admin, actor), &found).await?;
     for f in &found {
         teams::remove_member(&mut tx, admin.team_id(), &f.member.account_id).await?;
         let before = json!({
-            "role": if f.member.admin { "admin" } else { "member" },
+            "role": f.member.role.as_str(),
             "status": if f.member.active { "active" } else { "invited" },
             "seats": f.seats,
             "flex": f.member.flex,
@@ -151,6 +181,12 @@ pub async fn leave(st: &AppState, me: Admin<'_>) -> Result<(), AppError> {
     let Some(f) = people::removal_facts(&mut tx, me.team_id(), &me.account.id, now).await? else {
         return Err(AppError::NotAMember);
     };
+    if f.member.role == Role::PrimaryAdmin {
+        return Err(AppError::Conflict {
+            message: "You are this team's primary admin: hand the role to another member before you leave."
+                .into(),
+        });
+    }
     let leaving = usize::from(f.member.admin && f.member.active);
     let active = teams::active_admins(&mut *tx, me.team_id()).await?;
     admins_remain(active, leaving, LastAdmin::Remove).map_err(|_| AppError::Conflict {
@@ -168,7 +204,7 @@ pub async fn leave(st: &AppState, me: Admin<'_>) -> Result<(), AppError> {
 /// working and the person leaves the team with whatever was assigned to them meanwhile.
 pub async fn withdraw(st: &AppState, admin: Admin<'_>, member: &UserId) -> Result<String, AppError> {
     let now = st.now();
-    let mut tx = locked_as_admin(st, admin).await?;
+    let (mut tx, actor) = locked_with_role(st, admin).await?;
     let row = people::member(&mut *tx, admin.team_id(), member)
         .await?
         .ok_or_else(|| AppError::not_found("This invitation"))?;
@@ -177,6 +213,7 @@ pub async fn withdraw(st: &AppState, admin: Admin<'_>, member: &UserId) -> Resul
             message: format!("{} has already accepted: remove them from the team instead.", row.name),
         });
     }
+    may_take_out(actor, &row)?;
     teams::remove_member(&mut tx, admin.team_id(), member).await?;
     let target = format!("{} <{}>", row.name, row.email);
     admin.audit(&mut tx, "withdraw", &target, (Some(json!({"status": "invited"})), None), now).await?;
@@ -241,8 +278,9 @@ pub async fn invite_people(
             "Enter at least one person as Full Name <email@example.com>.",
         ));
     }
-    let mut tx = locked_as_admin(st, admin).await?;
-    let (ids, invited) = invite_all(st, &mut tx, admin, &people, (role_of(role), guest), now).await?;
+    let (mut tx, actor) = locked_with_role(st, admin).await?;
+    crate::domain::membership::role_change(actor, Role::Member, role).map_err(super::role_refused)?;
+    let (ids, invited) = invite_all(st, &mut tx, admin, &people, (role, guest), now).await?;
     let already = ids.len() - invited;
     tx.commit().await?;
     if invited > 0 {
@@ -298,8 +336,9 @@ pub async fn guest_effect(
     )))
 }
 
-/// Changes a member's role and guest flag (R-UM5). The last active admin cannot be made a
-/// member; an admin cannot change their own role (another admin must).
+/// Changes a member's role and guest flag (R-UM5). Roles are the primary admin's to give
+/// and take (any admin may change a member's guest flag); the primary admin's own role
+/// changes only by handing it on; the last active admin cannot be made a member.
 pub async fn set_role(
     st: &AppState,
     admin: Admin<'_>,
@@ -308,11 +347,13 @@ pub async fn set_role(
     guest: bool,
 ) -> Result<(), AppError> {
     let now = st.now();
-    let mut tx = locked_as_admin(st, admin).await?;
+    let (mut tx, actor) = locked_with_role(st, admin).await?;
     let row = people::member(&mut *tx, admin.team_id(), member)
         .await?
         .ok_or_else(|| AppError::not_found("This member"))?;
-    let was = if row.admin { MemberRole::Admin } else { MemberRole::Member };
+    let was = row.role;
+    // The form sends "admin" for the primary admin, whose role it shows as such.
+    let role = if was == Role::PrimaryAdmin && role == Role::Admin { was } else { role };
     if was == role && row.guest == guest {
         return Ok(());
     }
@@ -321,12 +362,13 @@ pub async fn set_role(
             message: "You cannot change your own role: ask another admin of the team.".into(),
         });
     }
-    if was == MemberRole::Admin && role == MemberRole::Member && row.active {
+    crate::domain::membership::role_change(actor, was, role).map_err(super::role_refused)?;
+    if was.runs_team() && !role.runs_team() && row.active {
         let active = teams::active_admins(&mut *tx, admin.team_id()).await?;
         admins_remain(active, 1, LastAdmin::Demote)
             .map_err(|e| AppError::Conflict { message: e.to_string() })?;
     }
-    teams::set_role_and_guest(&mut *tx, admin.team_id(), member, role_of(role), guest).await?;
+    teams::set_role_and_guest(&mut *tx, admin.team_id(), member, role, guest).await?;
     let target = format!("{} <{}>", row.name, row.email);
     let change = (
         Some(json!({"role": was.as_str(), "guest": row.guest})),
@@ -335,6 +377,24 @@ pub async fn set_role(
     admin.audit(&mut tx, "role", &target, change, now).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Hands the team's primary admin role to `member` (R-UM5): they become the primary admin
+/// (an admin, whatever their role was), the caller stays an admin. Only the primary admin,
+/// and only to an active member.
+pub async fn hand_on_primary(st: &AppState, admin: Admin<'_>, member: &UserId) -> Result<String, AppError> {
+    let now = st.now();
+    let (mut tx, actor) = locked_with_role(st, admin).await?;
+    let row = people::member(&mut *tx, admin.team_id(), member)
+        .await?
+        .ok_or_else(|| AppError::not_found("This member"))?;
+    crate::domain::membership::hand_on_primary(actor, row.role, row.active).map_err(super::role_refused)?;
+    teams::hand_on_primary(&mut tx, admin.team_id(), member).await?;
+    let target = format!("{} <{}>", row.name, row.email);
+    let change = (Some(json!({"role": row.role.as_str()})), Some(json!({"role": "primary_admin"})));
+    admin.audit(&mut tx, "role", &target, change, now).await?;
+    tx.commit().await?;
+    Ok(row.name)
 }
 
 /// Renames the team (Team settings).

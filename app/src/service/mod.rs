@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod apps;
 pub mod assignments;
 pub mod devices;
+pub mod directory;
 pub mod flex;
 pub mod groups;
 pub mod identity;
@@ -28,7 +29,7 @@ use crate::domain::{TeamId, UserId};
 use crate::error::AppError;
 use crate::store::accounts::Account;
 use crate::store::audit::{self, Actor};
-use crate::store::teams::{Membership, Role};
+use crate::store::teams::Membership;
 use crate::store::Db;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -71,11 +72,35 @@ pub async fn active_membership(db: &Db, team: &TeamId, account: &UserId) -> Resu
     }
 }
 
-/// As `active_membership`, and an admin's: `AdminOnly` for an active member.
+/// As `active_membership`, and one that runs the team (the primary admin or an admin, R-UM5):
+/// `AdminOnly` for a member or an SSO admin.
 pub async fn admin_membership(db: &Db, team: &TeamId, account: &UserId) -> Result<Membership, AppError> {
     let m = active_membership(db, team, account).await?;
-    if m.role != Role::Admin {
+    if !m.role.runs_team() {
         return Err(AppError::AdminOnly);
     }
     Ok(m)
+}
+
+/// As `active_membership`, and one that runs the team's sign-in (single sign-on, directory
+/// sync): an admin, the primary admin or an SSO admin (R-UM5).
+pub async fn sign_in_admin_membership(
+    db: &Db,
+    team: &TeamId,
+    account: &UserId,
+) -> Result<Membership, AppError> {
+    let m = active_membership(db, team, account).await?;
+    if !m.role.runs_sign_in() {
+        return Err(AppError::AdminOnly);
+    }
+    Ok(m)
+}
+
+/// The refusal of a role change (R-UM5) as the console's error.
+pub fn role_refused(e: crate::domain::membership::RoleRefusal) -> AppError {
+    use crate::domain::membership::RoleRefusal;
+    match e {
+        RoleRefusal::NotPrimary => AppError::PrimaryAdminOnly,
+        other => AppError::Conflict { message: other.to_string() },
+    }
 }

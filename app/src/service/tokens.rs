@@ -13,7 +13,6 @@ use crate::service::state::AppState;
 use crate::service::Admin;
 use crate::store::audit::Actor;
 use crate::store::teams::Membership;
-use crate::store::teams::Role;
 use crate::store::tokens::{move_purchase, purchase_figures, MoveRefused, PurchaseFigures};
 use crate::store::Db;
 use chrono::{DateTime, Utc};
@@ -64,7 +63,7 @@ pub async fn move_targets(db: &Db, account: &UserId, from: &TeamId) -> Result<Ve
         .memberships_of(account)
         .await?
         .into_iter()
-        .filter(|t| t.active && t.role == Role::Admin && &t.team_id != from)
+        .filter(|t| t.active && t.role.runs_team() && &t.team_id != from)
         .collect())
 }
 

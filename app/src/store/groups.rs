@@ -18,6 +18,8 @@ pub struct GroupRow {
     /// Names of the seat products it gives, by name.
     pub products: Vec<String>,
     pub created_at: DateTime<Utc>,
+    /// R-DIR1: made by the company's directory (its name and members are the directory's).
+    pub synced: bool,
 }
 
 /// One group of `team` by id: (id, name).
@@ -96,7 +98,7 @@ pub async fn list(
 ) -> Result<(Vec<GroupRow>, i64)> {
     let pattern = like_pattern(search);
     let rows = sqlx::query(
-        "SELECT g.id, g.name, g.created_at, \
+        "SELECT g.id, g.name, g.created_at, g.synced, \
            (SELECT COUNT(*) FROM group_members gm WHERE gm.group_id = g.id) AS members \
          FROM groups g WHERE g.team_id = $1 AND g.name_key LIKE $2 ESCAPE '\\' \
          ORDER BY g.name_key, g.id LIMIT $3 OFFSET $4",
@@ -135,6 +137,7 @@ pub async fn list(
                 name: r.try_get("name")?,
                 members: r.try_get("members")?,
                 created_at: get_ts(r, "created_at")?,
+                synced: super::get_flag(r, "synced")?,
             })
         })
         .collect::<Result<_>>()?;

@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod assignments;
 pub mod audit;
 pub mod catalogue;
+pub mod directory;
 pub mod flex;
 pub mod groups;
 pub mod idempotency;
@@ -101,6 +102,8 @@ const MIGRATIONS: &[(&str, &str)] = &[
     migration!("20261204000010_accounts.sql"),
     migration!("20261204000011_invitees.sql"),
     migration!("20261204000012_groups.sql"),
+    migration!("20261205000013_roles.sql"),
+    migration!("20261205000014_directory.sql"),
 ];
 
 /// The migrator `sqlx::migrate!` would build from the same files: version and description

@@ -40,6 +40,9 @@ pub struct MemberRow {
     pub account_id: UserId,
     pub name: String,
     pub email: String,
+    /// R-UM5: primary admin, admin, SSO admin or member.
+    pub role: super::teams::Role,
+    /// Runs the team (the primary admin or an admin).
     pub admin: bool,
     pub guest: bool,
     pub active: bool,
@@ -51,25 +54,30 @@ pub struct MemberRow {
     pub joined_at: DateTime<Utc>,
     pub assignments: i64,
     pub flex: bool,
+    /// R-DIR1: the team's directory syncs this person (read-only in the console).
+    pub synced: bool,
 }
 
-pub(crate) const MEMBER_COLS: &str = "a.id, COALESCE(m.invited_name, a.name) AS name, a.email, m.role, m.guest, m.status, m.created_at, \
+pub(crate) const MEMBER_COLS: &str = "a.id, COALESCE(m.invited_name, a.name) AS name, a.email, m.role, m.sso_admin, m.guest, m.status, m.created_at, \
+     (SELECT COUNT(*) FROM teams t WHERE t.id = m.team_id AND t.primary_admin = m.account_id) AS is_primary, \
      (SELECT MAX(i.expires_at) FROM invitations i WHERE i.team_id = m.team_id AND i.account_id = m.account_id \
         AND i.accepted_at IS NULL AND i.superseded_at IS NULL) AS invite_expires_at, \
      (SELECT MIN(i.emailed) FROM invitations i WHERE i.team_id = m.team_id AND i.account_id = m.account_id \
         AND i.accepted_at IS NULL AND i.superseded_at IS NULL) AS invite_emailed, \
      (SELECT COUNT(*) FROM assignments x WHERE x.team_id = m.team_id AND x.account_id = m.account_id) AS assigned, \
-     (SELECT COUNT(*) FROM flex_users f WHERE f.team_id = m.team_id AND f.account_id = m.account_id) AS flex";
+     (SELECT COUNT(*) FROM flex_users f WHERE f.team_id = m.team_id AND f.account_id = m.account_id) AS flex, \
+     (SELECT COUNT(*) FROM scim_users s WHERE s.team_id = m.team_id AND s.account_id = m.account_id AND s.active = 1) AS synced";
 
 pub(crate) fn member_from(r: &AnyRow) -> Result<MemberRow> {
-    let role: String = r.try_get("role")?;
+    let role = super::teams::role_from(r)?;
     let status: String = r.try_get("status")?;
     let flex: i64 = r.try_get("flex")?;
     Ok(MemberRow {
         account_id: super::get_user_id(r, "id")?,
         name: r.try_get("name")?,
         email: r.try_get("email")?,
-        admin: role == "admin",
+        role,
+        admin: role.runs_team(),
         guest: get_flag(r, "guest")?,
         active: status == "active",
         invite_expires_at: super::get_opt_ts(r, "invite_expires_at")?,
@@ -77,6 +85,7 @@ pub(crate) fn member_from(r: &AnyRow) -> Result<MemberRow> {
         joined_at: get_ts(r, "created_at")?,
         assignments: r.try_get("assigned")?,
         flex: flex > 0,
+        synced: r.try_get::<i64, _>("synced")? > 0,
     })
 }
 

@@ -1,29 +1,37 @@
 use super::{changed_a_row, get_flag, get_ts, new_id, ts, Db, Result, StoreError};
 use crate::domain::{TeamId, TeamName, UserId};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use sqlx::{Any, Executor, Row};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Admin,
-    Member,
+/// R-UM5: the roles are the domain's. How they are stored: `memberships.role` is `admin` for
+/// the primary admin and admins, `member` otherwise; `memberships.sso_admin` marks SSO
+/// admins; `teams.primary_admin` names the primary admin (migration 13 says why).
+pub use crate::domain::membership::MemberRole as Role;
+
+/// The stored `(role, sso_admin)` of a role.
+fn role_columns(role: Role) -> (&'static str, i64) {
+    match role {
+        Role::PrimaryAdmin | Role::Admin => ("admin", 0),
+        Role::SsoAdmin => ("member", 1),
+        Role::Member => ("member", 0),
+    }
 }
 
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Member => "member",
-        }
-    }
-    fn parse(s: &str) -> Result<Role> {
-        match s {
-            "admin" => Ok(Role::Admin),
-            "member" => Ok(Role::Member),
-            other => Err(StoreError::Corrupt(format!("role {other:?}"))),
-        }
+/// The selected columns `role_from` reads; needs `memberships m` and `teams t` joined.
+pub(crate) const ROLE_COLS: &str = "m.role, m.sso_admin, \
+     CASE WHEN t.primary_admin = m.account_id THEN 1 ELSE 0 END AS is_primary";
+
+/// The role a row of `ROLE_COLS` (or the same three columns from elsewhere) stores.
+pub(crate) fn role_from(r: &sqlx::any::AnyRow) -> Result<Role> {
+    let role: String = r.try_get("role")?;
+    let sso = get_flag(r, "sso_admin")?;
+    let primary: i64 = r.try_get("is_primary")?;
+    match (role.as_str(), sso, primary != 0) {
+        ("admin", _, true) => Ok(Role::PrimaryAdmin),
+        ("admin", _, false) => Ok(Role::Admin),
+        ("member", true, _) => Ok(Role::SsoAdmin),
+        ("member", false, _) => Ok(Role::Member),
+        (other, ..) => Err(StoreError::Corrupt(format!("role {other:?}"))),
     }
 }
 
@@ -70,8 +78,8 @@ pub async fn create_team<'e, E: Executor<'e, Database = Any>>(
     team_id(id)
 }
 
-pub async fn add_member<'e, E: Executor<'e, Database = Any>>(
-    ex: E,
+pub async fn add_member(
+    conn: &mut sqlx::AnyConnection,
     team: &TeamId,
     account: &UserId,
     (role, guest): (Role, bool),
@@ -79,20 +87,34 @@ pub async fn add_member<'e, E: Executor<'e, Database = Any>>(
     invited_name: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    let (stored, sso) = role_columns(role);
     sqlx::query(
-        "INSERT INTO memberships (team_id, account_id, role, guest, status, invited_name, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $7, $6)",
+        "INSERT INTO memberships (team_id, account_id, role, sso_admin, guest, status, invited_name, created_at) \
+         VALUES ($1, $2, $3, $8, $4, $5, $7, $6)",
     )
     .bind(team.as_str())
     .bind(account.as_str())
-    .bind(role.as_str())
+    .bind(stored)
     .bind(i64::from(guest))
     .bind(status.as_str())
     .bind(ts(now))
     .bind(invited_name)
-    .execute(ex)
+    .bind(sso)
+    .execute(&mut *conn)
     .await
     .map_err(|e| StoreError::from(e).on_unique("this person is already a member of the team"))?;
+    if role.runs_team() {
+        // A team's first admin is its primary admin, whichever way the team was made
+        // (the command line, provisioning, the demo data); `PrimaryAdmin` takes the role.
+        sqlx::query(
+            "UPDATE teams SET primary_admin = $2 WHERE id = $1 AND (primary_admin IS NULL OR $3 = 1)",
+        )
+        .bind(team.as_str())
+        .bind(account.as_str())
+        .bind(i64::from(role == Role::PrimaryAdmin))
+        .execute(&mut *conn)
+        .await?;
+    }
     Ok(())
 }
 
@@ -133,11 +155,11 @@ impl Db {
 
     /// Teams the account belongs to (active memberships only), by name.
     pub async fn memberships_of(&self, account: &UserId) -> Result<Vec<Membership>> {
-        let rows = sqlx::query(
-            "SELECT m.team_id, t.name, m.role, m.guest, m.status FROM memberships m \
-             JOIN teams t ON t.id = m.team_id \
-             WHERE m.account_id = $1 AND m.status = 'active' ORDER BY t.name, t.id",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT m.team_id, t.name, {ROLE_COLS}, m.guest, m.status FROM memberships m \
+                 JOIN teams t ON t.id = m.team_id \
+                 WHERE m.account_id = $1 AND m.status = 'active' ORDER BY t.name, t.id"
+        ))
         .bind(account.as_str())
         .fetch_all(&self.pool)
         .await?;
@@ -147,7 +169,7 @@ impl Db {
                 Ok(Membership {
                     team_id: super::get_team_id(r, "team_id")?,
                     team_name: r.try_get("name")?,
-                    role: Role::parse(&r.try_get::<String, _>("role")?)?,
+                    role: role_from(r)?,
                     guest: get_flag(r, "guest")?,
                     active: status == "active",
                 })
@@ -187,10 +209,10 @@ pub async fn membership<'e, E: Executor<'e, Database = Any>>(
     team: &TeamId,
     account: &UserId,
 ) -> Result<Option<Membership>> {
-    let row = sqlx::query(
-        "SELECT m.team_id, t.name, m.role, m.guest, m.status FROM memberships m \
-         JOIN teams t ON t.id = m.team_id WHERE m.team_id = $1 AND m.account_id = $2",
-    )
+    let row = sqlx::query(&format!(
+        "SELECT m.team_id, t.name, {ROLE_COLS}, m.guest, m.status FROM memberships m \
+             JOIN teams t ON t.id = m.team_id WHERE m.team_id = $1 AND m.account_id = $2"
+    ))
     .bind(team.as_str())
     .bind(account.as_str())
     .fetch_optional(ex)
@@ -200,7 +222,7 @@ pub async fn membership<'e, E: Executor<'e, Database = Any>>(
         Ok(Membership {
             team_id: super::get_team_id(&r, "team_id")?,
             team_name: r.try_get("name")?,
-            role: Role::parse(&r.try_get::<String, _>("role")?)?,
+            role: role_from(&r)?,
             guest: get_flag(&r, "guest")?,
             active: status == "active",
         })
@@ -208,18 +230,31 @@ pub async fn membership<'e, E: Executor<'e, Database = Any>>(
     .transpose()
 }
 
-pub async fn set_role<'e, E: Executor<'e, Database = Any>>(
-    ex: E,
+/// Makes `account` an active `role` of `team` (the command line's admin commands). A team
+/// without a primary admin gets this admin as its primary admin.
+pub async fn set_role(
+    conn: &mut sqlx::AnyConnection,
     team: &TeamId,
     account: &UserId,
     role: Role,
 ) -> Result<()> {
-    sqlx::query("UPDATE memberships SET role = $1, status = 'active' WHERE team_id = $2 AND account_id = $3")
-        .bind(role.as_str())
-        .bind(team.as_str())
-        .bind(account.as_str())
-        .execute(ex)
-        .await?;
+    let (stored, sso) = role_columns(role);
+    sqlx::query(
+        "UPDATE memberships SET role = $1, sso_admin = $4, status = 'active' WHERE team_id = $2 AND account_id = $3",
+    )
+    .bind(stored)
+    .bind(team.as_str())
+    .bind(account.as_str())
+    .bind(sso)
+    .execute(&mut *conn)
+    .await?;
+    if role.runs_team() {
+        sqlx::query("UPDATE teams SET primary_admin = $2 WHERE id = $1 AND primary_admin IS NULL")
+            .bind(team.as_str())
+            .bind(account.as_str())
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(())
 }
 
@@ -288,15 +323,58 @@ pub async fn set_role_and_guest<'e, E: Executor<'e, Database = Any>>(
     role: Role,
     guest: bool,
 ) -> Result<bool> {
-    let done =
-        sqlx::query("UPDATE memberships SET role = $1, guest = $2 WHERE team_id = $3 AND account_id = $4")
-            .bind(role.as_str())
-            .bind(i64::from(guest))
-            .bind(team.as_str())
-            .bind(account.as_str())
-            .execute(ex)
-            .await?;
+    let (stored, sso) = role_columns(role);
+    let done = sqlx::query(
+        "UPDATE memberships SET role = $1, sso_admin = $5, guest = $2 WHERE team_id = $3 AND account_id = $4",
+    )
+    .bind(stored)
+    .bind(i64::from(guest))
+    .bind(team.as_str())
+    .bind(account.as_str())
+    .bind(sso)
+    .execute(ex)
+    .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// The name the team shows for a person until they accept (an invitee) or, for a person
+/// the directory syncs, the directory's name for them.
+pub async fn set_invited_name<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    team: &TeamId,
+    account: &UserId,
+    name: &str,
+) -> Result<()> {
+    sqlx::query("UPDATE memberships SET invited_name = $3 WHERE team_id = $1 AND account_id = $2")
+        .bind(team.as_str())
+        .bind(account.as_str())
+        .bind(name)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// Hands the primary admin role of `team` to `account` (R-UM5), who becomes an admin; the
+/// former primary admin stays an admin.
+pub async fn hand_on_primary(
+    tx: &mut sqlx::Transaction<'_, Any>,
+    team: &TeamId,
+    account: &UserId,
+) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE memberships SET role = 'admin', sso_admin = 0 WHERE team_id = $1 AND account_id = $2",
+    )
+    .bind(team.as_str())
+    .bind(account.as_str())
+    .execute(&mut **tx)
+    .await?;
+    changed_a_row(&done)?;
+    sqlx::query("UPDATE teams SET primary_admin = $2 WHERE id = $1")
+        .bind(team.as_str())
+        .bind(account.as_str())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 pub async fn rename_team<'e, E: Executor<'e, Database = Any>>(

@@ -53,8 +53,8 @@ async fn an_admin_creates_an_ssa_key_that_works_once_and_deletes_it() {
         (app["client_id"].as_str().unwrap().to_string(), app["client_secret"].as_str().unwrap().to_string());
     let chromium = chromium().await;
     let page = admin_page(&chromium, &server).await;
-    page.get_by_text("Apps and sign-on", true).click(None).await.unwrap();
-    expect(page.locator("h1")).to_have_text("Apps and sign-on").await.unwrap();
+    page.get_by_text("Apps", true).click(None).await.unwrap();
+    expect(page.locator("h1")).to_have_text("Apps").await.unwrap();
     expect(page.locator("[data-testid=app]")).to_contain_text("Report sync").await.unwrap();
     expect(page.locator("[data-testid=app]"))
         .to_contain_text("No service accounts for this app yet.")
@@ -161,8 +161,8 @@ async fn a_member_signs_in_through_the_company_provider() {
     let chromium = chromium().await;
     let admin = chromium.page().await;
     admin_in_northwind(&admin, &console).await;
-    admin.get_by_text("Apps and sign-on", true).click(None).await.unwrap();
-    expect(admin.locator("h1")).to_have_text("Apps and sign-on").await.unwrap();
+    admin.get_by_text("Sign-in and directory", true).click(None).await.unwrap();
+    expect(admin.locator("h1")).to_have_text("Sign-in and directory").await.unwrap();
     admin.locator("#sso-issuer").fill(&provider.url, None).await.unwrap();
     admin.locator("#sso-client").fill(app["client_id"].as_str().unwrap(), None).await.unwrap();
     admin.locator("#sso-secret").fill(app["client_secret"].as_str().unwrap(), None).await.unwrap();

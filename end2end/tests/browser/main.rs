@@ -5,6 +5,7 @@ mod accessibility;
 mod account;
 mod console;
 mod deploy;
+mod directory;
 mod flex;
 mod flex_tokens;
 mod groups;

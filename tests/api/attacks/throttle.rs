@@ -31,7 +31,7 @@ async fn invited_existing_account(app: &TestApp) -> (UserId, TeamId, String) {
     .await
     .expect("account");
     app::store::teams::add_member(
-        &mut *tx,
+        &mut tx,
         &team,
         &id,
         (Role::Member, false),
