@@ -27,7 +27,7 @@
 #                            the fresh PostgreSQL databases
 #   BENCH_SECONDS, BENCH_WARMUP_SECONDS   wrk durations for identity and licensing (10 and 2;
 #                            quick: 3 and 1)
-#   BENCH_ONLY="import render identity licensing usage"   which benchmarks to run
+#   BENCH_ONLY="import render identity licensing usage directory"   which benchmarks to run
 #   BENCH_WASM=1             0: skip the wasm build and size line
 #   BENCH_SKIP_BUILD=0       1: measure the release binaries already in target/release
 #   BENCH_README=1           0: do not touch README.md
@@ -41,17 +41,17 @@ export PATH="$HOME/.cargo/bin:$ROOT/tools/node_modules/.bin:$PATH"
 QUICK=${BENCH_QUICK:-0}
 ENGINES=${BENCH_ENGINES:-sqlite postgres}
 PG_URL=${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432/test}
-ONLY=${BENCH_ONLY:-import render identity licensing usage}
+ONLY=${BENCH_ONLY:-import render identity licensing usage directory}
 TIMEOUT=${BENCH_TIMEOUT:-1800}
 OUT=${BENCH_OUT:-$(mktemp -d "${TMPDIR:-/tmp}/tessera-bench-run.XXXXXX")}
 mkdir -p "$OUT"
 if [[ "$QUICK" == 1 ]]; then
-    IMPORT_ROWS=2000; RENDER_MEMBERS=500; RENDER_REQUESTS=5
+    IMPORT_ROWS=2000; RENDER_MEMBERS=500; RENDER_REQUESTS=5; DIRECTORY_USERS=500; DIRECTORY_GROUPS=10
     USAGE_PEOPLE=200; USAGE_DAYS=50; USAGE_REQUESTS=5
     export BENCH_SECONDS=${BENCH_SECONDS:-3} BENCH_WARMUP_SECONDS=${BENCH_WARMUP_SECONDS:-1}
     export BENCH_USERS=${BENCH_USERS:-50} OIDC_ASSERTIONS=${OIDC_ASSERTIONS:-30000}
 else
-    IMPORT_ROWS=100000; RENDER_MEMBERS=10000; RENDER_REQUESTS=30
+    IMPORT_ROWS=100000; RENDER_MEMBERS=10000; RENDER_REQUESTS=30; DIRECTORY_USERS=10000; DIRECTORY_GROUPS=200
     USAGE_PEOPLE=2000; USAGE_DAYS=500; USAGE_REQUESTS=20
     export BENCH_SECONDS=${BENCH_SECONDS:-10} BENCH_WARMUP_SECONDS=${BENCH_WARMUP_SECONDS:-2}
     # oidc-provider's one-time assertions: 8,000 per second of measurement is twice the
@@ -164,6 +164,7 @@ for engine in $ENGINES; do
             identity) run_one "$engine" identity bench/identity.sh ;;
             licensing) run_one "$engine" licensing bench/licensing.sh ;;
             usage) run_one "$engine" usage bench/usage.sh "$USAGE_PEOPLE" "$USAGE_DAYS" "$USAGE_REQUESTS" ;;
+            directory) run_one "$engine" directory bench/directory.sh "$DIRECTORY_USERS" "$DIRECTORY_GROUPS" ;;
             *) say "unknown benchmark $b"; exit 1 ;;
         esac
     done

@@ -10,7 +10,7 @@
 //! Hostile content is data: cells are stored as given and never interpreted; use
 //! [`export_cell`] when writing them back to a spreadsheet-bound CSV.
 use super::email::Email;
-use super::names::PersonName;
+use super::names::{GroupName, PersonName};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
 
@@ -24,6 +24,8 @@ pub enum Column {
     Email,
     Products,
     Guest,
+    /// R-GRP1: names of the team's groups, separated by `;`.
+    Groups,
 }
 
 impl Column {
@@ -33,6 +35,7 @@ impl Column {
             "email" => Some(Column::Email),
             "products" => Some(Column::Products),
             "guest" => Some(Column::Guest),
+            "groups" => Some(Column::Groups),
             _ => None,
         }
     }
@@ -43,6 +46,7 @@ impl Column {
             Column::Email => "email",
             Column::Products => "products",
             Column::Guest => "guest",
+            Column::Groups => "groups",
         }
     }
 }
@@ -67,6 +71,10 @@ pub struct ImportRow {
     pub email: Email,
     pub products: ProductSpec,
     pub guest: bool,
+    /// Groups of the team to put the person in (each once), as the file spells them; the
+    /// store finds them by name in any case.
+    #[serde(default)]
+    pub groups: Vec<GroupName>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -310,6 +318,7 @@ fn check_row(
             None
         }
     };
+    let groups = parse_groups(cell(Column::Groups)).map_err(|r| reasons.extend(r)).ok();
     if let Some(email) = &email {
         if let Some(first) = first_seen.get(email) {
             reasons.push(format!("{email} already appears on line {first}"));
@@ -317,11 +326,30 @@ fn check_row(
             first_seen.insert(email.clone(), line);
         }
     }
-    match (email, products, guest) {
-        (Some(email), Some(products), Some(guest)) if reasons.is_empty() => {
-            Ok(ImportRow { line, name, email, products, guest })
+    match (email, products, guest, groups) {
+        (Some(email), Some(products), Some(guest), Some(groups)) if reasons.is_empty() => {
+            Ok(ImportRow { line, name, email, products, guest, groups })
         }
         _ => Err(reasons),
+    }
+}
+
+/// The groups cell: names separated by `;`, each a valid group name, each once (by its
+/// lower-case key).
+fn parse_groups(cell: &str) -> Result<Vec<GroupName>, Vec<String>> {
+    let mut names: Vec<GroupName> = Vec::new();
+    let mut reasons = Vec::new();
+    for part in cell.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+        match GroupName::parse(import_cell(part)) {
+            Ok(n) if names.iter().any(|m| m.key() == n.key()) => {}
+            Ok(n) => names.push(n),
+            Err(e) => reasons.push(format!("group \"{}\": {e}", part.chars().take(40).collect::<String>())),
+        }
+    }
+    if reasons.is_empty() {
+        Ok(names)
+    } else {
+        Err(reasons)
     }
 }
 
@@ -420,11 +448,25 @@ mod tests {
                 email: Email::parse("ada@example.com").unwrap(),
                 products: codes(&["DRAFT2D", "MODEL3D"]),
                 guest: false,
+                groups: vec![],
             }
         );
         assert_eq!(v.rows[1].line, 3);
         assert_eq!(v.rows[1].products, codes(&[]));
         assert!(v.rows[1].guest);
+    }
+
+    #[test]
+    fn reads_groups_each_once_and_names_a_bad_one() {
+        let v = run("email,groups\nada@example.com,Design team; design TEAM ;Modelling\nbob@example.com,\n");
+        assert!(v.is_clean(), "{:?}", v.errors);
+        let names: Vec<&str> = v.rows[0].groups.iter().map(GroupName::as_str).collect();
+        assert_eq!(names, ["Design team", "Modelling"]);
+        assert!(v.rows[1].groups.is_empty());
+        let long = "x".repeat(81);
+        let v = run(&format!("email,groups\nada@example.com,{long}\n"));
+        assert_eq!(v.errors.len(), 1);
+        assert!(v.errors[0].reason.starts_with("group \"xxxx"), "{:?}", v.errors);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 use crate::attacks::devices::authorize;
 use crate::common::*;
 use app::domain::{TeamId, UserId};
+use app::service::state::Clock as _;
 use serde_json::json;
 
 const FARID: &str = "farid.haddad5@northwind.example"; // holds a Draft 2D seat of his own
@@ -283,4 +284,114 @@ async fn a_removed_member_leaves_every_group_of_the_team() {
             .await
             .unwrap();
     assert_eq!(seats, 0);
+}
+
+/// The import's `groups` column (R-GRP1, R-IMP1): people are put in the team's groups and
+/// get their seats within the limits; an unknown or synced group is refused on its row; a
+/// seat the file names that only a group gave becomes the person's own; importing the same
+/// file again changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_import_puts_people_in_groups_within_the_seat_limits() {
+    let app = spawn_app().await;
+    let north = app.team_id(NORTHWIND).await;
+    let c = app.signed_in(ADMIN).await;
+    let bruno = app.id_of(BRUNO).await;
+    let rendering = new_group(&app, &c, &north, "Rendering").await;
+    let (status, body) = app
+        .call_json(&c, "set_group_products", json!({"team": north, "group": rendering, "codes": ["RENDER"]}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    // A synced group: the directory's, not the file's.
+    let (_, token) =
+        app::service::directory::create_token(&app.db, &north, "Import test", None, app.clock.now())
+            .await
+            .unwrap();
+    let res = reqwest::Client::new()
+        .post(format!("{}/scim/v2/Groups", app.url))
+        .bearer_auth(&token)
+        .header("Content-Type", "application/scim+json")
+        .body(
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "From Okta"})
+                .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+
+    let import = |content: String, dry_run: bool| {
+        let (app, c, north) = (&app, &c, &north);
+        async move {
+            let (status, report) = app
+                .call_json(
+                    c,
+                    "import_csv",
+                    json!({"team": north, "file_name": "groups.csv", "content": content,
+                           "dry_run": dry_run, "valid_rows_only": false}),
+                )
+                .await;
+            assert_eq!(status, 200, "{report}");
+            report
+        }
+    };
+    let bad = "name,email,groups\nGil Group,gil.group@example.com,rendering;Design team\n\
+               Nia Nogroup,nia@example.com,Nowhere\nOla Okta,ola@example.com,From Okta\n";
+    let report = import(bad.to_string(), false).await;
+    let reasons: Vec<String> = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["reason"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(reasons.len(), 2, "{report}");
+    assert!(reasons[0].contains("no group called \"Nowhere\""), "{reasons:?}");
+    assert!(reasons[1].contains("synced from your company's directory"), "{reasons:?}");
+    assert_eq!(report["imported"], false, "nothing from a file with errors");
+
+    // Render Studio has 5 seats: the demo uses some; fill the rest through the group, and
+    // the row that would need one more is refused, naming the group.
+    let (_, offers) = app.call(&c, "team_offers", &[("team", north.as_str())]).await;
+    let render = offers.as_array().unwrap().iter().find(|o| o["code"] == "RENDER").unwrap().clone();
+    let free = render["seats"].as_i64().unwrap() - render["assigned"].as_i64().unwrap();
+    let mut file = String::from("name,email,products,groups\n");
+    file.push_str(&format!("Bruno,{BRUNO},DRAFT2D,Rendering;design team\n"));
+    for i in 1..free {
+        file.push_str(&format!("Person {i},person{i}@groups.example,,Rendering\n"));
+    }
+    file.push_str("One Too Many,one.too.many@groups.example,,Rendering\n");
+    let report = import(file.clone(), true).await;
+    let errors = report["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{report}");
+    assert_eq!(errors[0]["line"].as_u64(), Some(free as u64 + 2));
+    assert!(
+        errors[0]["reason"].as_str().unwrap().contains("the group \"Rendering\" gives RENDER"),
+        "{report}"
+    );
+
+    let file = file.replace("One Too Many,one.too.many@groups.example,,Rendering\n", "");
+    let report = import(file.clone(), false).await;
+    assert_eq!(report["errors"], json!([]), "{report}");
+    assert_eq!(report["imported"], true);
+    assert_eq!(seats_used(&app, &c, &north, "RENDER").await, render["seats"].as_i64().unwrap());
+    assert_eq!(routes(&app, &c, &north, &bruno, "RENDER").await, ["through Rendering"]);
+    let (_, detail) =
+        app.call(&c, "member_detail", &[("team", north.as_str()), ("member", bruno.as_str())]).await;
+    let groups: Vec<&str> =
+        detail["groups"].as_array().unwrap().iter().map(|g| g[1].as_str().unwrap()).collect();
+    assert!(groups.contains(&"Rendering") && groups.contains(&"Design team"), "{detail}");
+    // Again: nothing changes.
+    let report = import(file, false).await;
+    assert_eq!((report["created"].as_u64(), report["updated"].as_u64()), (Some(0), Some(0)), "{report}");
+
+    // Bruno's Render seat came only through the group; the file now names it for him: it
+    // becomes his own, still one seat, and stays when he leaves the group.
+    let used = seats_used(&app, &c, &north, "RENDER").await;
+    let report = import(format!("email,products\n{BRUNO},RENDER\n"), false).await;
+    assert_eq!(report["updated"], 1, "{report}");
+    assert_eq!(seats_used(&app, &c, &north, "RENDER").await, used);
+    let (status, body) = app
+        .call_json(&c, "remove_from_group", json!({"team": north, "group": rendering, "member_ids": [bruno]}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(routes(&app, &c, &north, &bruno, "RENDER").await, ["assigned directly"]);
 }

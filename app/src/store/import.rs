@@ -96,6 +96,64 @@ struct Plan {
     flex_all: Vec<String>,
     /// (account id, product id)
     flex_products: Vec<(String, String)>,
+    /// R-GRP1: (group id, account id) of people the file puts in a group.
+    group_adds: Vec<(String, String)>,
+    /// (account id, product id): seats the new group routes give, held by no route yet.
+    group_seats: Vec<(String, String)>,
+    /// (account id, product id): seats held only through a group that the file assigns
+    /// to the person themself (one seat still; now also their own).
+    own_marks: Vec<(String, String)>,
+}
+
+/// A group of the team as the import resolves names: id, name, synced.
+struct TeamGroup {
+    id: String,
+    name: String,
+    synced: bool,
+    /// Its seat products (ids).
+    seats: Vec<String>,
+}
+
+/// The team's groups by name key, and who is in which: three queries.
+async fn load_groups(
+    tx: &mut Transaction<'_, Any>,
+    team: &TeamId,
+) -> Result<(HashMap<String, TeamGroup>, HashSet<(String, String)>)> {
+    let mut groups = HashMap::new();
+    for r in sqlx::query("SELECT id, name, name_key, synced FROM groups WHERE team_id = $1")
+        .bind(team.as_str())
+        .fetch_all(&mut **tx)
+        .await?
+    {
+        let g = TeamGroup {
+            id: r.try_get("id")?,
+            name: r.try_get("name")?,
+            synced: get_flag(&r, "synced")?,
+            seats: vec![],
+        };
+        groups.insert(r.try_get::<String, _>("name_key")?, g);
+    }
+    let mut seats: HashMap<String, Vec<String>> = HashMap::new();
+    for r in sqlx::query(
+        "SELECT gs.group_id, gs.product_id FROM group_seats gs JOIN groups g ON g.id = gs.group_id WHERE g.team_id = $1",
+    )
+    .bind(team.as_str())
+    .fetch_all(&mut **tx)
+    .await?
+    {
+        seats.entry(r.try_get("group_id")?).or_default().push(r.try_get("product_id")?);
+    }
+    for g in groups.values_mut() {
+        g.seats = seats.remove(&g.id).unwrap_or_default();
+    }
+    let members = sqlx::query("SELECT group_id, account_id FROM group_members WHERE team_id = $1")
+        .bind(team.as_str())
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("group_id")?, r.try_get("account_id")?)))
+        .collect::<Result<HashSet<(String, String)>>>()?;
+    Ok((groups, members))
 }
 
 /// Imports `validated` into `team`. See the module documentation for the rules.
@@ -122,7 +180,9 @@ pub async fn import(
 
     let catalogue = load_catalogue(&mut tx).await?;
     let seats = load_seats(&mut tx, team, now).await?;
-    let (mut people, assigned, mut flex) = load_team(&mut tx, team).await?;
+    let (mut people, mut assigned, mut flex) = load_team(&mut tx, team).await?;
+    let group_only = group_only_seats(&mut tx, team).await?;
+    let (groups, mut in_groups) = load_groups(&mut tx, team).await?;
     let outsiders: Vec<&str> =
         validated.rows.iter().map(|r| r.email.as_str()).filter(|e| !people.contains_key(*e)).collect();
     load_accounts(&mut tx, &outsiders, &mut people).await?;
@@ -150,6 +210,20 @@ pub async fn import(
                 }
             }
         }
+        // R-GRP1: the groups the row names, each an unsynced group of the team.
+        let mut row_groups: Vec<&TeamGroup> = Vec::new();
+        for name in &row.groups {
+            match groups.get(&name.key()) {
+                None => reasons.push(format!(
+                    "this team has no group called \"{name}\"; create it on Users by group first"
+                )),
+                Some(g) if g.synced => reasons.push(format!(
+                    "\"{}\" is synced from your company's directory; its members change there",
+                    g.name
+                )),
+                Some(g) => row_groups.push(g),
+            }
+        }
         let person = people.get(row.email.as_str());
         let member = person.filter(|p| p.guest.is_some());
         // Seats: only assignments the member does not already have take one.
@@ -158,7 +232,37 @@ pub async fn import(
             .copied()
             .filter(|p| !member.is_some_and(|m| assigned.contains(&(m.account_id.clone(), p.id.clone()))))
             .collect();
+        // Groups the person is not in yet, and the seats they give that nothing gives yet.
+        let account_of = member.map(|m| m.account_id.clone());
+        let joins: Vec<&TeamGroup> = row_groups
+            .iter()
+            .copied()
+            .filter(|g| !account_of.as_ref().is_some_and(|a| in_groups.contains(&(g.id.clone(), a.clone()))))
+            .collect();
+        let mut through_groups: Vec<(String, &str)> = Vec::new();
+        for g in &joins {
+            for pid in &g.seats {
+                let held = account_of.as_ref().is_some_and(|a| assigned.contains(&(a.clone(), pid.clone())))
+                    || new_seats.iter().any(|p| &p.id == pid)
+                    || through_groups.iter().any(|(q, _)| q == pid);
+                // A product the team no longer holds gives nothing through the group.
+                if !held && seats.contains_key(pid) {
+                    through_groups.push((pid.clone(), g.name.as_str()));
+                }
+            }
+        }
         if reasons.is_empty() {
+            for (pid, group) in &through_groups {
+                let limit = seats.get(pid).copied().unwrap_or(0);
+                if used.get(pid).copied().unwrap_or(0) + 1 > limit {
+                    reasons.push(format!(
+                        "the group \"{group}\" gives {} and all of its {limit} seat{} are assigned, counting \
+                         earlier rows of this file; unassign someone first or remove the group from this row",
+                        code_of(&catalogue, pid),
+                        if limit == 1 { "" } else { "s" },
+                    ));
+                }
+            }
             for p in &new_seats {
                 let limit = seats.get(&p.id).copied().unwrap_or(0);
                 if used.get(&p.id).copied().unwrap_or(0) + 1 > limit {
@@ -178,6 +282,9 @@ pub async fn import(
         }
         for p in &new_seats {
             *used.entry(p.id.clone()).or_default() += 1;
+        }
+        for (pid, _) in &through_groups {
+            *used.entry(pid.clone()).or_default() += 1;
         }
 
         let row_name = row.name.as_ref().map(|n| n.as_str().to_string()).unwrap_or_default();
@@ -212,7 +319,24 @@ pub async fn import(
         }
         for p in &new_seats {
             plan.assignments.push((account_id.clone(), p.id.clone()));
+            assigned.insert((account_id.clone(), p.id.clone()));
             changed = true;
+        }
+        // A seat named in the row that only a group gives becomes the person's own too.
+        for p in &to_assign {
+            if group_only.contains(&(account_id.clone(), p.id.clone())) {
+                plan.own_marks.push((account_id.clone(), p.id.clone()));
+                changed = true;
+            }
+        }
+        for g in &joins {
+            plan.group_adds.push((g.id.clone(), account_id.clone()));
+            in_groups.insert((g.id.clone(), account_id.clone()));
+            changed = true;
+        }
+        for (pid, _) in &through_groups {
+            plan.group_seats.push((account_id.clone(), pid.clone()));
+            assigned.insert((account_id.clone(), pid.clone()));
         }
         if flex_all || !flex_codes.is_empty() {
             match flex.get(&account_id) {
@@ -383,6 +507,17 @@ async fn load_team(tx: &mut Transaction<'_, Any>, team: &TeamId) -> Result<TeamS
         flex.entry(r.try_get("account_id")?).or_default().products.insert(r.try_get("product_id")?);
     }
     Ok((people, assigned, flex))
+}
+
+/// (account, product) of seats held only through a group (no own route).
+async fn group_only_seats(tx: &mut Transaction<'_, Any>, team: &TeamId) -> Result<HashSet<(String, String)>> {
+    sqlx::query("SELECT account_id, product_id FROM assignments WHERE team_id = $1 AND own = 0")
+        .bind(team.as_str())
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("account_id")?, r.try_get("product_id")?)))
+        .collect()
 }
 
 /// Accounts outside the team that the file names, looked up [`BATCH`] emails at a time.
@@ -603,6 +738,43 @@ async fn write(
         "assignments (team_id, account_id, product_id, assigned_at, assigned_by)",
         "($1, ?, ?, $2, $3)",
         &[Arg::Text(t), Arg::Text(&now_s), Arg::OptText(by)],
+        2,
+        &args,
+    )
+    .await?;
+
+    let mut args = Vec::with_capacity(plan.group_seats.len() * 2);
+    for (account, product) in &plan.group_seats {
+        args.extend([Arg::Text(account), Arg::Text(product)]);
+    }
+    insert(
+        tx,
+        "assignments (team_id, account_id, product_id, assigned_at, assigned_by, own)",
+        "($1, ?, ?, $2, $3, 0)",
+        &[Arg::Text(t), Arg::Text(&now_s), Arg::OptText(by)],
+        2,
+        &args,
+    )
+    .await?;
+    for (account, product) in &plan.own_marks {
+        sqlx::query(
+            "UPDATE assignments SET own = 1 WHERE team_id = $1 AND account_id = $2 AND product_id = $3",
+        )
+        .bind(t)
+        .bind(account.as_str())
+        .bind(product.as_str())
+        .execute(&mut **tx)
+        .await?;
+    }
+    let mut args = Vec::with_capacity(plan.group_adds.len() * 2);
+    for (group, account) in &plan.group_adds {
+        args.extend([Arg::Text(group), Arg::Text(account)]);
+    }
+    insert(
+        tx,
+        "group_members (team_id, group_id, account_id, added_at)",
+        "($1, ?, ?, $2)",
+        &[Arg::Text(t), Arg::Text(&now_s)],
         2,
         &args,
     )
