@@ -64,7 +64,8 @@ pub struct GroupName(String);
 impl GroupName {
     pub const MAX: usize = 80;
     pub fn parse(raw: &str) -> Result<Self, NameError> {
-        clean(raw, "group name", Self::MAX, &[]).map(Self)
+        // `;` separates groups in the import's `groups` column (and its export).
+        clean(raw, "group name", Self::MAX, &[';']).map(Self)
     }
     pub fn as_str(&self) -> &str {
         &self.0
@@ -120,5 +121,14 @@ mod tests {
             "team name is longer than 80 characters"
         );
         assert!(PersonName::parse("Zoë Ångström-Øster").is_ok());
+    }
+
+    #[test]
+    fn a_group_name_has_no_semicolon_so_the_import_can_list_several() {
+        assert_eq!(
+            GroupName::parse("Design; Build").unwrap_err().to_string(),
+            "group name contains the character ';', which is not allowed"
+        );
+        assert_eq!(GroupName::parse("Design  team").unwrap().key(), "design team");
     }
 }

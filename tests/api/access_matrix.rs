@@ -336,6 +336,11 @@ fn ops() -> Vec<Op> {
             Json,
             |f, _| json!({"team": f.north, "group": f.group, "codes": ["DRAFT2D"]}),
         ),
+        write(
+            "set_group_flex",
+            Json,
+            |f, _| json!({"team": f.north, "group": f.group, "gives": true, "all": false, "codes": ["MOTION"]}),
+        ),
         write("assign_users", Json, |f, _| {
             json!({"team": f.north, "code": "MODEL3D", "member_ids": [f.bruno],
                    "new_people": "Nina Matrix <nina.matrix@example.com>"})

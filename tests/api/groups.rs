@@ -395,3 +395,97 @@ async fn the_import_puts_people_in_groups_within_the_seat_limits() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(routes(&app, &c, &north, &bruno, "RENDER").await, ["assigned directly"]);
 }
+
+/// R-GRP1 with R-FX1: a group gives Flex access (a list, or all products) beside a person's
+/// own; the licensing check follows every route; taking the person's own access away
+/// leaves the group's, and leaving the group takes what only it gave.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_gives_flex_access_beside_the_persons_own() {
+    let app = spawn_app().await;
+    let north = app.team_id(NORTHWIND).await;
+    let c = app.signed_in(ADMIN).await;
+    let bruno = app.id_of(BRUNO).await;
+    // Defaults off, so each person's selection decides (R-FX2).
+    let (status, body) = app.call_json(&c, "save_flex_defaults", json!({"team": north, "codes": []})).await;
+    assert_eq!(status, 200, "{body}");
+    let lic = Licensing::new(&app, &north, "Motion desktop").await;
+    let token = lic.token(&app, &bruno).await;
+    assert_eq!(authorize(&app.url, &token, "MOTION", "bruno-desk").await.0, 403, "no Flex yet");
+
+    let group = new_group(&app, &c, &north, "Motion crew").await;
+    let (status, body) = app
+        .call_json(
+            &c,
+            "add_to_group",
+            json!({"team": north, "group": group, "member_ids": [bruno], "new_people": ""}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = app
+        .call_json(
+            &c,
+            "set_group_flex",
+            json!({"team": north, "group": group, "gives": true, "all": false, "codes": ["MOTION"]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let flex_of = || {
+        let (app, c, north, bruno) = (&app, &c, &north, &bruno);
+        async move {
+            let (status, view) =
+                app.call(c, "flex_access", &[("team", north.as_str()), ("member", bruno.as_str())]).await;
+            assert_eq!(status, 200, "{view}");
+            view
+        }
+    };
+    let view = flex_of().await;
+    assert_eq!(view["group_only"], true, "{view}");
+    assert_eq!(view["through_groups"], json!(["Motion crew: Motion Forge"]), "{view}");
+    assert_eq!(authorize(&app.url, &token, "MOTION", "bruno-desk").await.0, 200);
+    let (status, body) = authorize(&app.url, &token, "SURVEY", "bruno-desk").await;
+    assert_eq!(status, 403, "the group gives Motion only: {body}");
+
+    // His own Flex access (every product) beside the group's; taken back, the group's stays.
+    let (status, body) = app
+        .call_json(
+            &c,
+            "assign_users",
+            json!({"team": north, "code": "FLEX", "member_ids": [bruno], "new_people": ""}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(flex_of().await["group_only"], false);
+    assert_eq!(authorize(&app.url, &token, "SURVEY", "bruno-desk-2").await.0, 200, "his own: all products");
+    let (status, body) = app
+        .call_json(&c, "unassign_users", json!({"team": north, "code": "FLEX", "member_ids": [bruno]}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let view = flex_of().await;
+    assert_eq!(view["group_only"], true, "still a Flex user through the group: {view}");
+    let (status, body) = authorize(&app.url, &token, "SURVEY", "bruno-desk-2").await;
+    assert_eq!((status, body["error"].as_str()), (403, Some("not_entitled")), "{body}");
+
+    // The group now gives all products; then he leaves it: no Flex access is left.
+    let (status, _) = app
+        .call_json(
+            &c,
+            "set_group_flex",
+            json!({"team": north, "group": group, "gives": true, "all": true, "codes": []}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    // The same device as before: one session per product at a time.
+    assert_eq!(authorize(&app.url, &token, "SURVEY", "bruno-desk-2").await.0, 200);
+    let (status, _) = app
+        .call_json(&c, "remove_from_group", json!({"team": north, "group": group, "member_ids": [bruno]}))
+        .await;
+    assert_eq!(status, 200);
+    let (status, view) =
+        app.call(&c, "flex_access", &[("team", north.as_str()), ("member", bruno.as_str())]).await;
+    assert_eq!((status, view), (200, serde_json::Value::Null), "not a Flex user any more");
+    let (status, body) = authorize(&app.url, &token, "MOTION", "bruno-desk").await;
+    assert_eq!((status, body["error"].as_str()), (403, Some("not_entitled")), "{body}");
+    // Every change is audited.
+    let (rows, _) = app.db.audit_entries(&north, Some("group"), 0, 50).await.unwrap();
+    assert!(rows.iter().any(|e| e.target == "Group Motion crew → Flex"), "{rows:?}");
+}

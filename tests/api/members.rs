@@ -402,7 +402,7 @@ async fn the_people_export_imports_back_with_nothing_changed() {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("tessera-people-northwind-studio.csv")));
     let csv = res.text().await.unwrap();
-    assert!(csv.starts_with("name,email,products,guest\n"), "{}", &csv[..80.min(csv.len())]);
+    assert!(csv.starts_with("name,email,products,guest,groups\n"), "{}", &csv[..80.min(csv.len())]);
     let rows = csv.lines().count() - 1;
     let (_, members) = app.call(&c, "list_members", &[("team", north.as_str())]).await;
     assert_eq!(rows as i64, members["total"].as_i64().unwrap(), "one row per member");

@@ -107,7 +107,7 @@ async fn flex_member(app: &TestApp, team: &TeamId, email: &str, own: Option<&[&s
             ids.insert(app.db.product_by_code(code).await.unwrap().unwrap().id);
         }
         let individual = app::domain::access::Individual::Products(ids);
-        app::store::flex::set_individual(&mut tx, team, &id, &individual).await.unwrap();
+        app::store::flex::set_individual(&mut tx, team, &id, &individual, app.clock.now()).await.unwrap();
     }
     tx.commit().await.unwrap();
     id

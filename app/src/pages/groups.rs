@@ -189,7 +189,7 @@ fn GroupView(
         .or_else(|| remove.value().get().map(|r| r.map(|n| format!("Took {n} out of the group."))))
         .or_else(|| products.value().get().map(|r| r.map(|_| "Saved the group's products.".to_string())))
     };
-    let GroupInfo { members, total, offset, limit, synced, .. } = detail;
+    let GroupInfo { members, total, offset, limit, synced, flex_choices, flex, .. } = detail;
     // R-DIR1: a synced group's name and members are the directory's; its products are ours.
     let editable = !synced;
     let member_ids: Vec<String> = members.iter().map(|m| m.id.clone()).collect();
@@ -261,6 +261,7 @@ fn GroupView(
                 })
             }}
         </section>
+        <GroupFlex team=team.get_value() group=group.get_value() choices=flex_choices gives=flex/>
         <section class="panel flush">
             <div class="panel-head">
                 <h2>"Members"</h2>
@@ -359,6 +360,90 @@ fn GroupView(
 }
 
 /// Asks before a group is deleted, and goes back to the list once it is.
+/// R-GRP1 with R-FX1: the Flex access the group gives its members: none, all products
+/// (including ones added later), or a list. Flex costs tokens per day of use, not seats.
+#[component]
+fn GroupFlex(
+    team: String,
+    group: String,
+    choices: Vec<(String, String, bool)>,
+    gives: Option<bool>,
+) -> impl IntoView {
+    use crate::server::groups::SetGroupFlex;
+    let save = ServerAction::<SetGroupFlex>::new();
+    let mode = RwSignal::new(match gives {
+        None => "none",
+        Some(true) => "all",
+        Some(false) => "some",
+    });
+    let chosen: RwSignal<BTreeSet<String>> = RwSignal::new(
+        choices
+            .iter()
+            .filter(|(_, _, given)| *given && gives == Some(false))
+            .map(|(c, ..)| c.clone())
+            .collect(),
+    );
+    let (team, group) = (StoredValue::new(team), StoredValue::new(group));
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let m = mode.get_untracked();
+        save.dispatch(SetGroupFlex {
+            team: team.get_value(),
+            group: group.get_value(),
+            gives: m != "none",
+            all: m == "all",
+            codes: chosen.get_untracked().into_iter().collect(),
+        });
+    };
+    let result = move || match save.value().get() {
+        Some(Ok(())) => Some(Either::Left(
+            view! { <p class="toast" role="status" data-testid="group-flex-saved">"Saved the group's Flex access."</p> },
+        )),
+        Some(Err(e)) => Some(Either::Right(view! { <p class="form-error" role="alert">{e.to_string()}</p> })),
+        None => None,
+    };
+    let radio = move |value: &'static str, label: &'static str| {
+        view! {
+            <label class="check-row">
+                <input type="radio" name="group-flex" value=value prop:checked=move || mode.get() == value
+                    on:change=move |_| mode.set(value)/>
+                {label}
+            </label>
+        }
+    };
+    view! {
+        <section class="panel" data-testid="group-flex">
+            <h2>"Flex access"</h2>
+            <p class="lede">"Members of the group may run these Flex products, besides their own selection. Flex uses the team's tokens per day of use; no seat is taken."</p>
+            <form on:submit=submit>
+                <fieldset class="checklist">
+                    <legend class="visually-hidden">"Flex access this group gives"</legend>
+                    {radio("none", "No Flex access")}
+                    {radio("all", "All Flex products (including ones added later)")}
+                    {radio("some", "These products:")}
+                    {choices.into_iter().map(|(code, name, _)| {
+                        let (c1, c2) = (code.clone(), code.clone());
+                        view! {
+                            <label class="check-row indent">
+                                <input type="checkbox" prop:disabled=move || mode.get() != "some"
+                                    prop:checked=move || chosen.read().contains(&c1)
+                                    on:change=move |ev| mark(chosen, [&c2], event_target_checked(&ev))/>
+                                {name}" "<span class="muted code">{code}</span>
+                            </label>
+                        }
+                    }).collect_view()}
+                </fieldset>
+                <div class="form-actions">
+                    <button type="submit" class="button primary" data-testid="save-group-flex" disabled=move || save.pending().get()>
+                        {move || if save.pending().get() { "Saving…" } else { "Save Flex access" }}
+                    </button>
+                </div>
+            </form>
+            {result}
+        </section>
+    }
+}
+
 #[component]
 fn ConfirmDelete(
     team: String,

@@ -450,6 +450,10 @@ pub fn FlexAccess(team: String, member: String, admin: bool) -> impl IntoView {
                     <p class="note">"The team's default assignments currently decide this person's Flex products; the selection below applies when defaults are off."</p>
                 })}
                 <p class="muted" data-testid="flex-effective">{format!("Can use now: {effective}")}</p>
+                {(!view.through_groups.is_empty()).then(|| view! {
+                    <p data-testid="flex-through-groups">"Through groups: "{view.through_groups.join("; ")}
+                        {if view.group_only { ". No selection of their own: ticking products below gives them their own." } else { ". The checklist below is their own selection." }}</p>
+                })}
                 <form on:submit=submit>
                     <fieldset class="checklist" disabled=!admin>
                         <legend class="visually-hidden">"Flex products for this person"</legend>

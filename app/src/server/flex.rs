@@ -19,6 +19,13 @@ pub struct FlexAccessView {
     pub effective: Vec<String>,
     /// Team default assignments decide this person's access at the moment.
     pub defaults_apply: bool,
+    /// R-GRP1: what the person's groups give, e.g. "Design team: all products"; the
+    /// checklist above is their own selection only.
+    #[serde(default)]
+    pub through_groups: Vec<String>,
+    /// Only a group makes them a Flex user: they have no selection of their own.
+    #[serde(default)]
+    pub group_only: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -58,11 +65,30 @@ pub async fn flex_access(team: String, member: String) -> Result<Option<FlexAcce
     let Some(row) = st.db.member(&m.team_id, &member).await? else {
         return Err(AppError::not_found("This member"));
     };
-    let Some(individual) = st.db.flex_individual(&m.team_id, &member).await? else { return Ok(None) };
+    let Some(runs) = st.db.flex_individual(&m.team_id, &member).await? else { return Ok(None) };
     let catalogue = st.db.flex_catalogue().await?;
+    // The checklist is the person's own selection; their groups' is said beside it.
+    let mut conn = st.db.pool.acquire().await?;
+    let own = crate::store::groups::own_flex(&mut conn, &m.team_id, &member).await?;
+    let grants = crate::store::groups::grants_of(&mut conn, &m.team_id, &member).await?;
+    drop(conn);
+    let name_of = |id: &String| catalogue.iter().find(|p| &p.id == id).map(|p| p.name.clone());
+    let through_groups = grants
+        .iter()
+        .filter_map(|g| {
+            let what = match g.flex.as_ref()? {
+                Individual::All => "all products".to_string(),
+                Individual::Products(s) if s.is_empty() => "no product yet".to_string(),
+                Individual::Products(s) => s.iter().filter_map(name_of).collect::<Vec<_>>().join(", "),
+            };
+            Some(format!("{}: {what}", g.name))
+        })
+        .collect();
+    let group_only = own.is_none();
+    let individual = own.unwrap_or(Individual::Products(Default::default()));
     let settings = st.db.team_flex_settings(&m.team_id).await?;
     let ids = catalogue.iter().map(|p| p.id.clone()).collect();
-    let effective_ids = flex_products(&individual, row.guest, &settings, &ids);
+    let effective_ids = flex_products(&runs, row.guest, &settings, &ids);
     let choices = catalogue
         .iter()
         .map(|p| FlexChoice {
@@ -83,6 +109,8 @@ pub async fn flex_access(team: String, member: String) -> Result<Option<FlexAcce
             .map(|p| p.name.clone())
             .collect(),
         defaults_apply: defaults_apply(row.guest, &settings),
+        through_groups,
+        group_only,
     }))
 }
 

@@ -40,6 +40,13 @@ pub struct GroupInfo {
     /// R-DIR1: synced from the company's directory: its name and members change there.
     #[serde(default)]
     pub synced: bool,
+    /// R-GRP1 with R-FX1: the Flex products there are, each with whether the group gives
+    /// it: (code, name, given).
+    #[serde(default)]
+    pub flex_choices: Vec<(String, String, bool)>,
+    /// The group gives Flex access at all, and whether to all products.
+    #[serde(default)]
+    pub flex: Option<bool>,
 }
 
 /// What putting people in a group did.
@@ -87,6 +94,7 @@ pub async fn group_detail(team: String, group: String, page: Option<i64>) -> Res
         store::find(&mut conn, &m.team_id, &group).await?.ok_or_else(|| AppError::not_found("This group"))?;
     let gives = store::seats(&mut conn, &id).await?;
     let synced = crate::store::directory::is_synced(&mut conn, &m.team_id, &id).await?;
+    let flex = store::flex_of(&mut conn, &id).await?;
     let offset = page_offset(page);
     let (rows, total) = store::member_rows(&mut conn, &m.team_id, &id, offset, PAGE_SIZE).await?;
     drop(conn);
@@ -105,7 +113,23 @@ pub async fn group_detail(team: String, group: String, page: Option<i64>) -> Res
         rows.into_iter().map(|r| super::people::ssr::member_view(r, now)).collect(),
     )
     .await?;
-    Ok(GroupInfo { id, name, products, members, total, offset, limit: PAGE_SIZE, synced })
+    use crate::domain::access::Individual;
+    let flex_choices = st
+        .db
+        .flex_catalogue()
+        .await?
+        .into_iter()
+        .map(|p| {
+            let given = match &flex {
+                Some(Individual::All) => true,
+                Some(Individual::Products(s)) => s.contains(&p.id),
+                None => false,
+            };
+            (p.code, p.name, given)
+        })
+        .collect();
+    let flex = flex.map(|f| f.is_all());
+    Ok(GroupInfo { id, name, products, members, total, offset, limit: PAGE_SIZE, synced, flex_choices, flex })
 }
 
 #[server(endpoint = "create_group")]
@@ -189,4 +213,21 @@ pub async fn group_choices(team: String) -> Result<Vec<(String, String)>, AppErr
     // group's own page still adds anyone.
     let (rows, _) = crate::store::groups::list(&mut conn, &m.team_id, "", 0, 1_000).await?;
     Ok(rows.into_iter().map(|g| (g.id, g.name)).collect())
+}
+
+/// Sets the Flex access a group gives its members: none (`gives` false), all products, or
+/// those of `codes` (R-GRP1 with R-FX1).
+#[server(endpoint = "set_group_flex", input = Json)]
+pub async fn set_group_flex(
+    team: String,
+    group: String,
+    gives: bool,
+    all: bool,
+    codes: Vec<String>,
+) -> Result<(), AppError> {
+    use super::ssr::*;
+    use crate::service::{groups, Admin};
+    let st = state()?;
+    let (account, team) = require_admin(&st, &team).await?;
+    groups::set_flex(&st, Admin { account: &account, team: &team }, &group, gives, all, &codes).await
 }

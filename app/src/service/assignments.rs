@@ -139,7 +139,7 @@ pub async fn unassign(
         let Some(member) = people::member(&mut *tx, team, &id).await? else { continue };
         let gone = match &offer.product_id {
             Some(pid) => assignments::unassign(&mut tx, team, &id, pid).await?,
-            None => assignments::remove_flex_user(&mut tx, team, &id).await?,
+            None => assignments::remove_flex_user(&mut tx, team, &id, now).await?,
         };
         if gone {
             removed += 1;

@@ -53,9 +53,13 @@ pub async fn save_access(
     lock_team(&mut tx, team).await?;
     let row =
         people::member(&mut *tx, team, member).await?.ok_or_else(|| AppError::not_found("This member"))?;
-    let before = flex::individual(&mut tx, team, member).await?.ok_or_else(|| AppError::Conflict {
-        message: format!("{} is not a Flex user of this team.", row.name),
-    })?;
+    if flex::individual(&mut tx, team, member).await?.is_none() {
+        return Err(AppError::Conflict { message: format!("{} is not a Flex user of this team.", row.name) });
+    }
+    // The person's own selection changes; a group's stays with the group (R-GRP1).
+    let before = crate::store::groups::own_flex(&mut tx, team, member)
+        .await?
+        .unwrap_or(Individual::Products(Default::default()));
     let catalogue = flex::catalogue(&mut *tx).await?;
     let all_ids = catalogue.iter().map(|p| p.id.clone()).collect();
     let individual = if all {
@@ -67,9 +71,11 @@ pub async fn save_access(
         Individual::All => json!({"products": "all"}),
         Individual::Products(s) => json!({ "products": codes_of(&catalogue, s) }),
     };
-    flex::set_individual(&mut tx, team, member, &individual).await?;
+    flex::set_individual(&mut tx, team, member, &individual, now).await?;
+    // The email lists what they may run by every route.
+    let runs = flex::individual(&mut tx, team, member).await?.unwrap_or(individual.clone());
     let mailer = FlexMailer::load(st, &mut tx, team, &admin.team.team_name).await?;
-    mailer.send(&mut tx, &row, &individual, now).await?;
+    mailer.send(&mut tx, &row, &runs, now).await?;
     let target = format!("{} <{}> → Flex products", row.name, row.email);
     let change = (Some(describe(&before)), Some(describe(&individual)));
     admin.audit(&mut tx, "flex_access", &target, change, now).await?;

@@ -51,8 +51,8 @@ async fn console_group_in(
     Ok((id, name))
 }
 
-/// Recomputes one person's seats from their own assignments and their groups'. The
-/// products added and taken away (ids).
+/// Recomputes one person's seats and Flex access from their own and their groups'. The
+/// seat products added and taken away (ids).
 pub(crate) async fn refresh_person(
     tx: &mut Transaction<'_, Any>,
     team: &TeamId,
@@ -63,7 +63,9 @@ pub(crate) async fn refresh_person(
     let own = store::own_seats(tx, team, account).await?;
     let grants = store::grants_of(tx, team, account).await?;
     let wanted: BTreeSet<String> = seat_routes(&own, &grants).into_keys().collect();
-    Ok(store::sync_seats(tx, team, account, &wanted, by, now).await?)
+    let seats = store::sync_seats(tx, team, account, &wanted, by, now).await?;
+    store::refresh_flex(tx, team, account, by, now).await?;
+    Ok(seats)
 }
 
 /// Every seat limit of the team still holds (R-UM1) for the products in `touched`: a group
@@ -274,6 +276,53 @@ pub async fn set_products(
     };
     let change = (Some(json!({"products": codes_of(&before)})), Some(json!({"products": codes_of(&wanted)})));
     admin.audit(&mut tx, "group", &format!("Group {gname} → products"), change, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sets the Flex access the group gives (R-GRP1 with R-FX1): none, all products (including
+/// ones added later), or the products of `codes`. Every member's Flex access follows: their
+/// own and their groups' together. Flex costs tokens per day of use, not seats, so no seat
+/// limit is involved.
+pub async fn set_flex(
+    st: &AppState,
+    admin: Admin<'_>,
+    group: &str,
+    gives: bool,
+    all: bool,
+    codes: &[String],
+) -> Result<(), AppError> {
+    use crate::domain::access::Individual;
+    let now = st.now();
+    let mut tx = locked_as_admin(st, admin).await?;
+    let team = admin.team_id();
+    let (gid, gname) = group_in(&mut tx, team, group).await?;
+    let catalogue = crate::store::flex::catalogue(&mut *tx).await?;
+    let wanted = match (gives, all) {
+        (false, _) => None,
+        (true, true) => Some(Individual::All),
+        (true, false) => Some(Individual::Products(crate::service::flex::ids_for_codes(&catalogue, codes)?)),
+    };
+    let before = store::flex_of(&mut tx, &gid).await?;
+    if before == wanted {
+        return Ok(());
+    }
+    store::set_flex(&mut tx, &gid, wanted.as_ref()).await?;
+    let by = Some(admin.account.id.as_str());
+    for m in store::members(&mut tx, &gid).await?.iter().filter_map(|m| UserId::parse(m).ok()) {
+        store::refresh_flex(&mut tx, team, &m, by, now).await?;
+    }
+    let describe = |f: &Option<Individual>| match f {
+        None => json!({"flex": false}),
+        Some(Individual::All) => json!({"flex": "all"}),
+        Some(Individual::Products(ids)) => json!({"flex": catalogue
+            .iter()
+            .filter(|p| ids.contains(&p.id))
+            .map(|p| p.code.clone())
+            .collect::<Vec<_>>()}),
+    };
+    let change = (Some(describe(&before)), Some(describe(&wanted)));
+    admin.audit(&mut tx, "group", &format!("Group {gname} → Flex"), change, now).await?;
     tx.commit().await?;
     Ok(())
 }

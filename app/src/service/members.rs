@@ -435,7 +435,7 @@ pub async fn export_people(st: &AppState, admin: Admin<'_>) -> Result<String, Ap
     let rows = st.db.people_for_export(admin.team_id()).await?;
     let mut w = csv::Writer::from_writer(Vec::new());
     let fail = |e: csv::Error| AppError::internal(e);
-    w.write_record(["name", "email", "products", "guest"]).map_err(fail)?;
+    w.write_record(["name", "email", "products", "guest", "groups"]).map_err(fail)?;
     for r in rows {
         let products = if r.all_flex {
             "*".to_string()
@@ -449,6 +449,7 @@ pub async fn export_people(st: &AppState, admin: Admin<'_>) -> Result<String, Ap
             r.email.as_str(),
             products.as_str(),
             if r.guest { "true" } else { "false" },
+            export_cell(&r.groups.iter().cloned().collect::<Vec<_>>().join(";")).as_ref(),
         ])
         .map_err(fail)?;
     }

@@ -223,8 +223,9 @@ pub async fn add_flex_user(
     add_flex_user_by(tx, team, account_id, None, now).await
 }
 
-/// Makes the member a Flex user with every product (R-FX1's starting point), recording who
-/// did; false when they already were one.
+/// Makes the member a Flex user themself with every product (R-FX1's starting point),
+/// recording who did; false when they already were one themself. Someone a group made a
+/// Flex user gets their own access beside it.
 pub async fn add_flex_user_by(
     tx: &mut Transaction<'_, Any>,
     team: &TeamId,
@@ -233,8 +234,8 @@ pub async fn add_flex_user_by(
     now: DateTime<Utc>,
 ) -> Result<bool> {
     let done = sqlx::query(
-        "INSERT INTO flex_users (team_id, account_id, all_products, assigned_at, assigned_by) \
-         VALUES ($1, $2, 1, $3, $4) ON CONFLICT (team_id, account_id) DO NOTHING",
+        "INSERT INTO flex_users (team_id, account_id, all_products, assigned_at, assigned_by, own, own_all) \
+         VALUES ($1, $2, 1, $3, $4, 1, 1) ON CONFLICT (team_id, account_id) DO NOTHING",
     )
     .bind(team.as_str())
     .bind(account_id.as_str())
@@ -242,20 +243,49 @@ pub async fn add_flex_user_by(
     .bind(by)
     .execute(&mut **tx)
     .await?;
-    Ok(done.rows_affected() == 1)
+    if done.rows_affected() == 1 {
+        return Ok(true);
+    }
+    let own = sqlx::query(
+        "UPDATE flex_users SET own = 1, own_all = 1, assigned_by = $3 WHERE team_id = $1 AND account_id = $2 AND own = 0",
+    )
+    .bind(team.as_str())
+    .bind(account_id.as_str())
+    .bind(by)
+    .execute(&mut **tx)
+    .await?;
+    if own.rows_affected() == 1 {
+        super::groups::refresh_flex(tx, team, account_id, by, now).await?;
+        return Ok(true);
+    }
+    Ok(false)
 }
 
+/// Takes the member's own Flex access away; what a group of theirs gives stays (R-GRP1).
+/// False when they had none of their own.
 pub async fn remove_flex_user(
     tx: &mut Transaction<'_, Any>,
     team: &TeamId,
     account_id: &UserId,
+    now: DateTime<Utc>,
 ) -> Result<bool> {
-    let done = sqlx::query("DELETE FROM flex_users WHERE team_id = $1 AND account_id = $2")
+    let own = sqlx::query(
+        "UPDATE flex_users SET own = 0, own_all = 0 WHERE team_id = $1 AND account_id = $2 AND own = 1",
+    )
+    .bind(team.as_str())
+    .bind(account_id.as_str())
+    .execute(&mut **tx)
+    .await?;
+    if own.rows_affected() == 0 {
+        return Ok(false);
+    }
+    sqlx::query("DELETE FROM flex_own_products WHERE team_id = $1 AND account_id = $2")
         .bind(team.as_str())
         .bind(account_id.as_str())
         .execute(&mut **tx)
         .await?;
-    Ok(done.rows_affected() == 1)
+    super::groups::refresh_flex(tx, team, account_id, None, now).await?;
+    Ok(true)
 }
 
 /// Assigned seats of a product, counted inside the transaction that is about to add more.

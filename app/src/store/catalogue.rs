@@ -190,10 +190,13 @@ pub async fn retire(
         .bind(product_id)
         .execute(&mut **tx)
         .await?;
-    sqlx::query("DELETE FROM flex_user_products WHERE product_id = $1")
-        .bind(product_id)
-        .execute(&mut **tx)
-        .await?;
+    // Off Flex for good: out of every selection, own, group and result alike.
+    for table in ["flex_user_products", "flex_own_products", "group_flex_products"] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE product_id = $1"))
+            .bind(product_id)
+            .execute(&mut **tx)
+            .await?;
+    }
     Ok(touched)
 }
 

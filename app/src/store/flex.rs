@@ -67,8 +67,9 @@ pub async fn team_settings(conn: &mut AnyConnection, team: &TeamId) -> Result<Te
     Ok(TeamFlexSettings { defaults, guest_defaults: guest != 0 })
 }
 
-/// The member's own Flex selection, or `None` when they are not a Flex user, read through
-/// `conn`.
+/// The Flex selection that applies to the member by every route (their own and their
+/// groups', R-GRP1), or `None` when they are not a Flex user, read through `conn`. Their
+/// own alone is `store::groups::own_flex`.
 pub async fn individual(
     conn: &mut AnyConnection,
     team: &TeamId,
@@ -146,7 +147,45 @@ pub async fn set_guest_defaults<'e, E: sqlx::Executor<'e, Database = Any>>(
     Ok(done.rows_affected() == 1)
 }
 
+/// Sets the person's *own* Flex selection (R-FX1; they become a Flex user themself if
+/// only a group made them one) and recomputes what they may run with their groups'.
 pub async fn set_individual(
+    tx: &mut Transaction<'_, Any>,
+    team: &TeamId,
+    account: &UserId,
+    individual: &Individual,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    sqlx::query("UPDATE flex_users SET own = 1, own_all = $1 WHERE team_id = $2 AND account_id = $3")
+        .bind(i64::from(individual.is_all()))
+        .bind(team.as_str())
+        .bind(account.as_str())
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("DELETE FROM flex_own_products WHERE team_id = $1 AND account_id = $2")
+        .bind(team.as_str())
+        .bind(account.as_str())
+        .execute(&mut **tx)
+        .await?;
+    if let Individual::Products(set) = individual {
+        for pid in set {
+            sqlx::query(
+                "INSERT INTO flex_own_products (team_id, account_id, product_id) VALUES ($1, $2, $3)",
+            )
+            .bind(team.as_str())
+            .bind(account.as_str())
+            .bind(pid)
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    super::groups::refresh_flex(tx, team, account, None, now).await?;
+    Ok(())
+}
+
+/// Writes the *result* rows (what licensing reads) of a Flex user: all products, or
+/// exactly `individual`'s.
+pub(crate) async fn set_result(
     tx: &mut Transaction<'_, Any>,
     team: &TeamId,
     account: &UserId,

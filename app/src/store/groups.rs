@@ -2,7 +2,8 @@
 //! `domain::groups`; [`sync_seats`] writes that result into `assignments`, where the
 //! licensing check and the seat counts read it (see the groups migration).
 use super::people::like_pattern;
-use super::{get_ts, new_id, ts, Result, StoreError};
+use super::{get_flag, get_ts, new_id, ts, Result, StoreError};
+use crate::domain::access::Individual;
 use crate::domain::groups::GroupGrant;
 use crate::domain::{GroupName, TeamId, UserId};
 use chrono::{DateTime, Utc};
@@ -234,7 +235,153 @@ pub async fn grants_of(conn: &mut AnyConnection, team: &TeamId, account: &UserId
             g.seats.insert(p);
         }
     }
+    // The Flex access each group gives (R-GRP1 with R-FX1).
+    let flex = sqlx::query(
+        "SELECT g.name, gf.all_products, p.product_id FROM group_members gm JOIN groups g ON g.id = gm.group_id \
+         JOIN group_flex gf ON gf.group_id = g.id LEFT JOIN group_flex_products p ON p.group_id = g.id \
+         WHERE gm.team_id = $1 AND gm.account_id = $2",
+    )
+    .bind(team.as_str())
+    .bind(account.as_str())
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in &flex {
+        let name: String = r.try_get("name")?;
+        let Some(g) = grants.iter_mut().find(|g| g.name == name) else { continue };
+        let access = g.flex.get_or_insert(if get_flag(r, "all_products")? {
+            Individual::All
+        } else {
+            Individual::Products(BTreeSet::new())
+        });
+        if let (Individual::Products(set), Some(p)) = (access, r.try_get::<Option<String>, _>("product_id")?)
+        {
+            set.insert(p);
+        }
+    }
     Ok(grants)
+}
+
+/// The Flex access a group gives, if any.
+pub async fn flex_of(conn: &mut AnyConnection, group: &str) -> Result<Option<Individual>> {
+    let Some(row) = sqlx::query("SELECT all_products FROM group_flex WHERE group_id = $1")
+        .bind(group)
+        .fetch_optional(&mut *conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if get_flag(&row, "all_products")? {
+        return Ok(Some(Individual::All));
+    }
+    let products = sqlx::query("SELECT product_id FROM group_flex_products WHERE group_id = $1")
+        .bind(group)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| Ok(r.try_get("product_id")?))
+        .collect::<Result<BTreeSet<String>>>()?;
+    Ok(Some(Individual::Products(products)))
+}
+
+/// Sets the Flex access a group gives (`None`: none).
+pub async fn set_flex(tx: &mut Transaction<'_, Any>, group: &str, flex: Option<&Individual>) -> Result<()> {
+    sqlx::query("DELETE FROM group_flex_products WHERE group_id = $1").bind(group).execute(&mut **tx).await?;
+    sqlx::query("DELETE FROM group_flex WHERE group_id = $1").bind(group).execute(&mut **tx).await?;
+    let Some(flex) = flex else { return Ok(()) };
+    sqlx::query("INSERT INTO group_flex (group_id, all_products) VALUES ($1, $2)")
+        .bind(group)
+        .bind(i64::from(flex.is_all()))
+        .execute(&mut **tx)
+        .await?;
+    if let Individual::Products(set) = flex {
+        for p in set {
+            sqlx::query("INSERT INTO group_flex_products (group_id, product_id) VALUES ($1, $2)")
+                .bind(group)
+                .bind(p)
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// The person's own Flex access and selection (not a group's), if they have one.
+pub async fn own_flex(
+    conn: &mut AnyConnection,
+    team: &TeamId,
+    account: &UserId,
+) -> Result<Option<Individual>> {
+    let Some(row) = sqlx::query("SELECT own, own_all FROM flex_users WHERE team_id = $1 AND account_id = $2")
+        .bind(team.as_str())
+        .bind(account.as_str())
+        .fetch_optional(&mut *conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if !get_flag(&row, "own")? {
+        return Ok(None);
+    }
+    if get_flag(&row, "own_all")? {
+        return Ok(Some(Individual::All));
+    }
+    let products =
+        sqlx::query("SELECT product_id FROM flex_own_products WHERE team_id = $1 AND account_id = $2")
+            .bind(team.as_str())
+            .bind(account.as_str())
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| Ok(r.try_get("product_id")?))
+            .collect::<Result<BTreeSet<String>>>()?;
+    Ok(Some(Individual::Products(products)))
+}
+
+/// Recomputes the person's Flex access (the rows licensing reads) from their own and their
+/// groups' (`domain::groups::combined_flex`): a Flex user by some route, with the union of
+/// the selections, or no Flex user at all. Whether anything changed.
+pub async fn refresh_flex(
+    tx: &mut Transaction<'_, Any>,
+    team: &TeamId,
+    account: &UserId,
+    by: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let own = own_flex(tx, team, account).await?;
+    let grants = grants_of(tx, team, account).await?;
+    let wanted = crate::domain::groups::combined_flex(own.as_ref(), &grants);
+    let current = super::flex::individual(tx, team, account).await?;
+    if current == wanted {
+        return Ok(false);
+    }
+    let Some(wanted) = wanted else {
+        sqlx::query("DELETE FROM flex_user_products WHERE team_id = $1 AND account_id = $2")
+            .bind(team.as_str())
+            .bind(account.as_str())
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query("DELETE FROM flex_users WHERE team_id = $1 AND account_id = $2")
+            .bind(team.as_str())
+            .bind(account.as_str())
+            .execute(&mut **tx)
+            .await?;
+        return Ok(true);
+    };
+    if current.is_none() {
+        // Only a group makes them a Flex user: no own access, no own selection.
+        sqlx::query(
+            "INSERT INTO flex_users (team_id, account_id, all_products, assigned_at, assigned_by, own, own_all) \
+             VALUES ($1, $2, 0, $3, $4, 0, 0)",
+        )
+        .bind(team.as_str())
+        .bind(account.as_str())
+        .bind(super::ts(now))
+        .bind(by)
+        .execute(&mut **tx)
+        .await?;
+    }
+    super::flex::set_result(tx, team, account, &wanted).await?;
+    Ok(true)
 }
 
 /// The seat products assigned to the person themself (not only through a group).

@@ -75,6 +75,8 @@ struct Person {
 struct FlexState {
     all: bool,
     products: HashSet<String>,
+    /// A Flex user only through a group: no own access yet.
+    group_only: bool,
 }
 
 /// What the import writes, gathered before any write.
@@ -96,6 +98,11 @@ struct Plan {
     flex_all: Vec<String>,
     /// (account id, product id)
     flex_products: Vec<(String, String)>,
+    /// (account id, all products): people a group made Flex users, now given their own.
+    flex_owns: Vec<(String, bool)>,
+    /// Accounts whose Flex access comes partly through a group: their result rows are
+    /// recomputed after the own rows are written.
+    flex_refresh: HashSet<String>,
     /// R-GRP1: (group id, account id) of people the file puts in a group.
     group_adds: Vec<(String, String)>,
     /// (account id, product id): seats the new group routes give, held by no route yet.
@@ -183,6 +190,7 @@ pub async fn import(
     let (mut people, mut assigned, mut flex) = load_team(&mut tx, team).await?;
     let group_only = group_only_seats(&mut tx, team).await?;
     let (groups, mut in_groups) = load_groups(&mut tx, team).await?;
+    let (flex_groups, flex_grouped) = load_flex_groups(&mut tx, team).await?;
     let outsiders: Vec<&str> =
         validated.rows.iter().map(|r| r.email.as_str()).filter(|e| !people.contains_key(*e)).collect();
     load_accounts(&mut tx, &outsiders, &mut people).await?;
@@ -329,6 +337,9 @@ pub async fn import(
                 changed = true;
             }
         }
+        if joins.iter().any(|g| flex_groups.contains(&g.id)) {
+            plan.flex_refresh.insert(account_id.clone());
+        }
         for g in &joins {
             plan.group_adds.push((g.id.clone(), account_id.clone()));
             in_groups.insert((g.id.clone(), account_id.clone()));
@@ -339,7 +350,20 @@ pub async fn import(
             assigned.insert((account_id.clone(), pid.clone()));
         }
         if flex_all || !flex_codes.is_empty() {
+            if flex_grouped.contains(&account_id) || joins.iter().any(|g| flex_groups.contains(&g.id)) {
+                plan.flex_refresh.insert(account_id.clone());
+            }
             match flex.get(&account_id) {
+                Some(state) if state.group_only => {
+                    plan.flex_owns.push((account_id.clone(), flex_all));
+                    plan.flex_refresh.insert(account_id.clone());
+                    if !flex_all {
+                        for p in &flex_codes {
+                            plan.flex_products.push((account_id.clone(), p.id.clone()));
+                        }
+                    }
+                    changed = true;
+                }
                 None => {
                     plan.flex_users.push((account_id.clone(), flex_all));
                     if !flex_all {
@@ -364,6 +388,7 @@ pub async fn import(
             // Later rows never name the same person (validation refuses duplicate emails),
             // but keep the in-memory state truthful anyway.
             let state = flex.entry(account_id.clone()).or_default();
+            state.group_only = false;
             state.all |= flex_all;
             state.products.extend(flex_codes.iter().map(|p| p.id.clone()));
         }
@@ -491,15 +516,19 @@ async fn load_team(tx: &mut Transaction<'_, Any>, team: &TeamId) -> Result<TeamS
         .iter()
         .map(|r| Ok((r.try_get("account_id")?, r.try_get("product_id")?)))
         .collect::<Result<HashSet<(String, String)>>>()?;
+    // The people's own Flex access (R-GRP1: a group's is not theirs to extend); someone a
+    // group alone made a Flex user is marked `group_only`.
     let mut flex: HashMap<String, FlexState> = HashMap::new();
-    for r in sqlx::query("SELECT account_id, all_products FROM flex_users WHERE team_id = $1")
+    for r in sqlx::query("SELECT account_id, own, own_all FROM flex_users WHERE team_id = $1")
         .bind(team.as_str())
         .fetch_all(&mut **tx)
         .await?
     {
-        flex.entry(r.try_get("account_id")?).or_default().all = get_flag(&r, "all_products")?;
+        let state = flex.entry(r.try_get("account_id")?).or_default();
+        state.all = get_flag(&r, "own_all")?;
+        state.group_only = !get_flag(&r, "own")?;
     }
-    for r in sqlx::query("SELECT account_id, product_id FROM flex_user_products WHERE team_id = $1")
+    for r in sqlx::query("SELECT account_id, product_id FROM flex_own_products WHERE team_id = $1")
         .bind(team.as_str())
         .fetch_all(&mut **tx)
         .await?
@@ -507,6 +536,33 @@ async fn load_team(tx: &mut Transaction<'_, Any>, team: &TeamId) -> Result<TeamS
         flex.entry(r.try_get("account_id")?).or_default().products.insert(r.try_get("product_id")?);
     }
     Ok((people, assigned, flex))
+}
+
+/// Groups of the team that give Flex access, and the people in them.
+async fn load_flex_groups(
+    tx: &mut Transaction<'_, Any>,
+    team: &TeamId,
+) -> Result<(HashSet<String>, HashSet<String>)> {
+    let groups = sqlx::query(
+        "SELECT gf.group_id FROM group_flex gf JOIN groups g ON g.id = gf.group_id WHERE g.team_id = $1",
+    )
+    .bind(team.as_str())
+    .fetch_all(&mut **tx)
+    .await?
+    .iter()
+    .map(|r| Ok(r.try_get("group_id")?))
+    .collect::<Result<HashSet<String>>>()?;
+    let people = sqlx::query(
+        "SELECT DISTINCT gm.account_id FROM group_members gm JOIN group_flex gf ON gf.group_id = gm.group_id \
+         WHERE gm.team_id = $1",
+    )
+    .bind(team.as_str())
+    .fetch_all(&mut **tx)
+    .await?
+    .iter()
+    .map(|r| Ok(r.try_get("account_id")?))
+    .collect::<Result<HashSet<String>>>()?;
+    Ok((groups, people))
 }
 
 /// (account, product) of seats held only through a group (no own route).
@@ -780,52 +836,74 @@ async fn write(
     )
     .await?;
 
-    let mut args = Vec::with_capacity(plan.flex_users.len() * 2);
+    // Flex: the person's own access and selection, and (for everyone whom no group gives
+    // Flex) the same as the result licensing reads; the others are recomputed at the end.
+    let mut args = Vec::with_capacity(plan.flex_users.len() * 3);
     for (account, all) in &plan.flex_users {
-        args.extend([Arg::Text(account), Arg::Int(i64::from(*all))]);
+        args.extend([Arg::Text(account), Arg::Int(i64::from(*all)), Arg::Int(i64::from(*all))]);
     }
     insert(
         tx,
-        "flex_users (team_id, account_id, all_products, assigned_at, assigned_by)",
-        "($1, ?, ?, $2, $3)",
+        "flex_users (team_id, account_id, all_products, own_all, assigned_at, assigned_by)",
+        "($1, ?, ?, ?, $2, $3)",
         &[Arg::Text(t), Arg::Text(&now_s), Arg::OptText(by)],
-        2,
+        3,
         &args,
     )
     .await?;
+    for (account, all) in &plan.flex_owns {
+        sqlx::query("UPDATE flex_users SET own = 1, own_all = $3 WHERE team_id = $1 AND account_id = $2")
+            .bind(t)
+            .bind(account.as_str())
+            .bind(i64::from(*all))
+            .execute(&mut **tx)
+            .await?;
+    }
 
     // "All" replaces an explicit list, as the console stores it (store::flex::set_individual).
     let ids: Vec<&str> = plan.flex_all.iter().map(String::as_str).collect();
     update_members(
         tx,
-        "UPDATE flex_users SET all_products = 1 WHERE team_id = $1 AND account_id IN",
+        "UPDATE flex_users SET all_products = 1, own_all = 1 WHERE team_id = $1 AND account_id IN",
         team,
         None,
         &ids,
     )
     .await?;
-    update_members(
-        tx,
-        "DELETE FROM flex_user_products WHERE team_id = $1 AND account_id IN",
-        team,
-        None,
-        &ids,
-    )
-    .await?;
-
-    let mut args = Vec::with_capacity(plan.flex_products.len() * 2);
-    for (account, product) in &plan.flex_products {
-        args.extend([Arg::Text(account), Arg::Text(product)]);
+    for table in ["flex_user_products", "flex_own_products"] {
+        update_members(
+            tx,
+            &format!("DELETE FROM {table} WHERE team_id = $1 AND account_id IN"),
+            team,
+            None,
+            &ids,
+        )
+        .await?;
     }
+
+    let mut own = Vec::with_capacity(plan.flex_products.len() * 2);
+    let mut result = Vec::with_capacity(plan.flex_products.len() * 2);
+    for (account, product) in &plan.flex_products {
+        own.extend([Arg::Text(account), Arg::Text(product)]);
+        if !plan.flex_refresh.contains(account) {
+            result.extend([Arg::Text(account), Arg::Text(product)]);
+        }
+    }
+    insert(tx, "flex_own_products (team_id, account_id, product_id)", "($1, ?, ?)", &[Arg::Text(t)], 2, &own)
+        .await?;
     insert(
         tx,
         "flex_user_products (team_id, account_id, product_id)",
         "($1, ?, ?)",
         &[Arg::Text(t)],
         2,
-        &args,
+        &result,
     )
     .await?;
+    for account in &plan.flex_refresh {
+        let id = crate::domain::UserId::parse(account).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        super::groups::refresh_flex(tx, team, &id, by, now).await?;
+    }
     Ok(())
 }
 

@@ -104,6 +104,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     migration!("20261204000012_groups.sql"),
     migration!("20261205000013_roles.sql"),
     migration!("20261205000014_directory.sql"),
+    migration!("20261205000015_group_flex.sql"),
 ];
 
 /// The migrator `sqlx::migrate!` would build from the same files: version and description

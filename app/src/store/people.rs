@@ -330,9 +330,9 @@ impl Db {
     /// "all". Ordered by email so two exports of one team are the same file.
     pub async fn people_for_export(&self, team: &TeamId) -> Result<Vec<ExportRow>> {
         let members = sqlx::query(
-            "SELECT a.id, COALESCE(m.invited_name, a.name) AS name, a.email, m.guest, f.all_products \
+            "SELECT a.id, COALESCE(m.invited_name, a.name) AS name, a.email, m.guest, f.own_all AS all_products \
              FROM memberships m JOIN accounts a ON a.id = m.account_id \
-             LEFT JOIN flex_users f ON f.team_id = m.team_id AND f.account_id = m.account_id \
+             LEFT JOIN flex_users f ON f.team_id = m.team_id AND f.account_id = m.account_id AND f.own = 1 \
              WHERE m.team_id = $1 ORDER BY a.email",
         )
         .bind(team.as_str())
@@ -344,9 +344,19 @@ impl Db {
         .bind(team.as_str())
         .fetch_all(&self.pool)
         .await?;
+        // Only the person's own Flex selection and seats: a group's come back with the group.
         let flex = sqlx::query(
-            "SELECT u.account_id, p.code FROM flex_user_products u JOIN products p ON p.id = u.product_id \
+            "SELECT u.account_id, p.code FROM flex_own_products u JOIN products p ON p.id = u.product_id \
              WHERE u.team_id = $1 AND p.retired_at IS NULL",
+        )
+        .bind(team.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        // The groups the console fills (a synced group is the directory's, and the import
+        // refuses it).
+        let groups = sqlx::query(
+            "SELECT gm.account_id, g.name AS code FROM group_members gm JOIN groups g ON g.id = gm.group_id \
+             WHERE gm.team_id = $1 AND g.synced = 0",
         )
         .bind(team.as_str())
         .fetch_all(&self.pool)
@@ -359,7 +369,7 @@ impl Db {
             }
             Ok(by)
         };
-        let (mut seats, mut flex) = (group(&seats)?, group(&flex)?);
+        let (mut seats, mut flex, mut groups) = (group(&seats)?, group(&flex)?, group(&groups)?);
         members
             .iter()
             .map(|r| {
@@ -372,6 +382,7 @@ impl Db {
                     all_flex: all.unwrap_or(0) != 0,
                     seats: seats.remove(&id).unwrap_or_default(),
                     flex: flex.remove(&id).unwrap_or_default(),
+                    groups: groups.remove(&id).unwrap_or_default(),
                 })
             })
             .collect()
@@ -388,6 +399,8 @@ pub struct ExportRow {
     pub seats: std::collections::BTreeSet<String>,
     /// Codes of the person's own Flex selection.
     pub flex: std::collections::BTreeSet<String>,
+    /// Names of the (unsynced) groups they are in.
+    pub groups: std::collections::BTreeSet<String>,
 }
 
 /// One member of `team`, read through `ex` (a transaction that goes on to change them).

@@ -300,7 +300,14 @@ pub async fn remove_member(
     team: &TeamId,
     account: &UserId,
 ) -> Result<bool> {
-    for table in ["flex_user_products", "flex_users", "assignments", "group_members", "invitations"] {
+    for table in [
+        "flex_user_products",
+        "flex_own_products",
+        "flex_users",
+        "assignments",
+        "group_members",
+        "invitations",
+    ] {
         sqlx::query(&format!("DELETE FROM {table} WHERE team_id = $1 AND account_id = $2"))
             .bind(team.as_str())
             .bind(account.as_str())

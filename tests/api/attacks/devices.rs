@@ -119,7 +119,9 @@ async fn scene() -> Scene {
     // Harbor's Flex gives her Render Studio only (not every product, which would include
     // the Model 3D she holds through Quarry).
     let only_render = app::domain::access::Individual::Products(render);
-    app::store::flex::set_individual(&mut tx, &harbor, &vera, &only_render).await.expect("flex products");
+    app::store::flex::set_individual(&mut tx, &harbor, &vera, &only_render, app.clock.now())
+        .await
+        .expect("flex products");
     app::store::tokens::add_purchase(&mut tx, &harbor, 500, app.clock.now() - Duration::days(1))
         .await
         .expect("tokens");
