@@ -530,3 +530,87 @@ async fn people_the_directory_adds_can_be_invited_by_email_instead() {
         .unwrap();
     assert_eq!(queued, 1, "the invitation is queued");
 }
+
+/// What a directory (whose token an SSO admin may make) must not be able to do: send an
+/// account's invitation (which sets its first password) to an address of its choosing,
+/// remove an admin, or end a membership the console made after it let the person go.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_directory_cannot_take_over_accounts_or_remove_admins() {
+    let app = spawn_app().await;
+    let north = app.team_id(NORTHWIND).await;
+    let harbor = app.team_id("Harbor Engineering").await;
+    let dir = Dir::new(&app, &harbor).await;
+    let admin = app.signed_in(ADMIN).await;
+    let (status, _) =
+        app.call(&admin, "save_directory_settings", &[("team", harbor.as_str()), ("invites", "true")]).await;
+    assert_eq!(status, 200);
+
+    // A Northwind member: Harbor's directory points the record at another address and
+    // re-activates it, so that an invitation (which would set a first password of an
+    // account that has none) goes out.
+    let victim = new_account(
+        &app,
+        "vic.sso@northwind.example",
+        "Vic Sso",
+        Some((&north, app::store::teams::Role::Member, app::store::teams::MemberStatus::Active)),
+    )
+    .await;
+    let made = dir
+        .post("/Users", json!({"schemas": [USER], "userName": "vic.sso@northwind.example", "active": false}))
+        .await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    let id = made.body["id"].as_str().unwrap().to_string();
+    let moved = dir
+        .patch(&format!("/Users/{id}"), json!([{"op": "replace", "path": "emails[type eq \"work\"].value", "value": "mallory@evil.example"}]))
+        .await;
+    assert_eq!(moved.status, 200, "{}", moved.body);
+    let on =
+        dir.patch(&format!("/Users/{id}"), json!([{"op": "replace", "path": "active", "value": true}])).await;
+    assert_eq!(on.status, 200, "{}", on.body);
+    let to: Vec<String> =
+        sqlx::query_scalar::<_, String>("SELECT to_addr FROM outbox WHERE kind = 'invitation'")
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
+    assert!(!to.iter().any(|a| a.contains("evil.example")), "{to:?}");
+    assert!(to.iter().any(|a| a == "vic.sso@northwind.example"), "the owner is invited: {to:?}");
+    assert_eq!(app.db.account(&victim).await.unwrap().unwrap().email, "vic.sso@northwind.example");
+
+    // Harbor's admin (the demo admin runs both teams; Olga is made an admin here) cannot be
+    // removed by the directory: the primary admin makes them a member first.
+    let olga = new_account(
+        &app,
+        "olga.admin@harbor.example",
+        "Olga Admin",
+        Some((&harbor, app::store::teams::Role::Admin, app::store::teams::MemberStatus::Active)),
+    )
+    .await;
+    let adopted = dir.create_user("olga.admin@harbor.example", "Olga", "Admin").await;
+    let off = dir
+        .patch(&format!("/Users/{adopted}"), json!([{"op": "replace", "path": "active", "value": false}]))
+        .await;
+    assert_error(&off, 409, None);
+    assert_error(&dir.send(Method::DELETE, &format!("/Users/{adopted}"), None).await, 409, None);
+    let m = app.db.membership(&harbor, &olga).await.unwrap().unwrap();
+    assert_eq!((m.role, m.active), (app::store::teams::Role::Admin, true));
+
+    // Deactivated by the directory, added again by an admin, then deleted in the directory:
+    // the console's membership stays.
+    let dee = dir.create_user("dee.later@harbor.example", "Dee", "Later").await;
+    dir.patch(&format!("/Users/{dee}"), json!([{"op": "replace", "path": "active", "value": false}])).await;
+    let (status, body) = app
+        .call(
+            &admin,
+            "invite_people",
+            &[
+                ("team", harbor.as_str()),
+                ("people", "Dee Later <dee.later@harbor.example>"),
+                ("role", "member"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(dir.send(Method::DELETE, &format!("/Users/{dee}"), None).await.status, 204);
+    let dee_acc = account(&app, "dee.later@harbor.example").await;
+    assert!(app.db.membership(&harbor, &dee_acc).await.unwrap().is_some(), "the console's invitation stands");
+}

@@ -230,7 +230,7 @@ fn GroupView(
             {move || rename.value().get().and_then(Result::err).map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
         </section>
         })}
-        <section class="panel">
+        <section class="panel" data-testid="group-products">
             <h2>"Products"</h2>
             <p class="lede">"Every member of the group gets a seat of each product ticked here (a person who already has one keeps that one seat). Seat limits apply."</p>
             {if detail.products.is_empty() {

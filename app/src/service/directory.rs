@@ -76,6 +76,20 @@ pub async fn team_of(st: &AppState, bearer: Option<&str>) -> Result<TeamId, Scim
     st.db.scim_token_team(&token_hash(token), st.now()).await?.ok_or_else(unauthorized)
 }
 
+/// The caller's rights read again under the team's lock: someone demoted or removed while
+/// the request waited must not mint a token that outlives their role.
+async fn still_runs_sign_in(
+    tx: &mut Transaction<'_, Any>,
+    team: &TeamId,
+    account: &UserId,
+) -> Result<(), AppError> {
+    match teams::membership(&mut **tx, team, account).await? {
+        Some(m) if m.active && m.role.runs_sign_in() => Ok(()),
+        Some(m) if m.active => Err(AppError::AdminOnly),
+        _ => Err(AppError::NotAMember),
+    }
+}
+
 /// A new token for `team`: (id, the token, shown this once).
 pub async fn create_token(
     db: &crate::store::Db,
@@ -93,6 +107,9 @@ pub async fn create_token(
     let token = format!("scim_{token}");
     let mut tx = db.pool.begin().await?;
     teams::lock_team(&mut tx, team).await?;
+    if let Some((account, _)) = by {
+        still_runs_sign_in(&mut tx, team, account).await?;
+    }
     let id = store::create_token(&mut tx, team, label, &token_hash(&token), by.map(|b| b.0), now).await?;
     let actor = by.map_or(Actor { id: None, label: "command line" }, |(id, label)| Actor {
         id: Some(id.as_str()),
@@ -152,6 +169,7 @@ pub async fn set_invites(
     let now = st.now();
     let mut tx = st.db.pool.begin().await?;
     teams::lock_team(&mut tx, team).await?;
+    still_runs_sign_in(&mut tx, team, by.0).await?;
     let was = store::scim_invites(&mut tx, team).await?;
     if was != invites {
         store::set_scim_invites(&mut tx, team, invites).await?;
@@ -294,7 +312,7 @@ impl Directory<'_> {
         let id = store::insert_user(&mut tx, &self.team, &account, &fields, now).await?;
         let mut mail = false;
         if fields.active {
-            mail = self.provision(&mut tx, &id, &account, &name, &email, now).await?;
+            mail = self.provision(&mut tx, &id, &account, &name, now).await?;
         }
         record(
             &mut tx,
@@ -321,7 +339,6 @@ impl Directory<'_> {
         user: &str,
         account: &UserId,
         name: &PersonName,
-        email: &Email,
         now: DateTime<Utc>,
     ) -> Result<bool, ScimError> {
         let mut mailed = false;
@@ -339,7 +356,7 @@ impl Directory<'_> {
             )
             .await?;
             if invites {
-                self.invite(tx, account, name, email, now).await?;
+                self.invite(tx, account, name, now).await?;
                 mailed = true;
             }
         }
@@ -358,18 +375,25 @@ impl Directory<'_> {
         Ok(mailed)
     }
 
+    /// Mails the invitation to the address the *account* signs in with, never to one the
+    /// directory sent: a link that sets an account's first password must reach its owner
+    /// (a directory that could point it elsewhere could take over the account of anyone
+    /// who signs in with single sign-on only).
     async fn invite(
         &self,
         tx: &mut Transaction<'_, Any>,
         account: &UserId,
         name: &PersonName,
-        email: &Email,
         now: DateTime<Utc>,
     ) -> Result<(), ScimError> {
+        let owner = accounts::by_id(&mut **tx, account).await?.ok_or_else(|| internal("account vanished"))?;
+        let email = Email::parse(&owner.email).map_err(internal)?;
+        let email = &email;
         let (token, hash) = crate::service::secrets::new_token();
         let expires = crate::domain::invitation::expires_at(now);
         crate::store::invitations::create(tx, &self.team, account, &hash, now, expires, true, None).await?;
-        let team_name = self.st.db.team(&self.team).await?.map(|t| t.name).unwrap_or_default();
+        let team_name =
+            teams::membership(&mut **tx, &self.team, account).await?.map(|m| m.team_name).unwrap_or_default();
         let url = format!("{}/invite/{}", self.st.public_url, token);
         let expiry = expires.format("%Y-%m-%d %H:%M UTC").to_string();
         let mail = crate::service::mail::invitation(
@@ -395,12 +419,24 @@ impl Directory<'_> {
     /// the team would be left without the one who gives roles.
     async fn deprovision(&self, tx: &mut Transaction<'_, Any>, account: &UserId) -> Result<bool, ScimError> {
         if let Some(m) = teams::membership(&mut **tx, &self.team, account).await? {
-            if m.role == Role::PrimaryAdmin {
-                return Err(ScimError::new(
-                    409,
-                    None,
-                    "This person is the team's primary admin in Tessera: they must hand the role to someone else before the directory can remove them.",
-                ));
+            // R-UM5: only the primary admin takes an admin role away; a directory token
+            // (which an SSO admin may make) must not remove an admin by deactivating them.
+            match m.role {
+                Role::PrimaryAdmin => {
+                    return Err(ScimError::new(
+                        409,
+                        None,
+                        "This person is the team's primary admin in Tessera: they must hand the role to someone else before the directory can remove them.",
+                    ))
+                }
+                Role::Admin | Role::SsoAdmin => {
+                    return Err(ScimError::new(
+                        409,
+                        None,
+                        "This person is an admin in Tessera: the team's primary admin must make them a member before the directory can remove them.",
+                    ))
+                }
+                Role::Member => {}
             }
             return Ok(teams::remove_member(tx, &self.team, account).await?);
         }
@@ -534,7 +570,7 @@ impl Directory<'_> {
                 .await?;
             }
             (false, true) => {
-                mail = self.provision(&mut tx, id, &cur.account_id, &name, &email, now).await?;
+                mail = self.provision(&mut tx, id, &cur.account_id, &name, now).await?;
                 record(
                     &mut tx,
                     &self.team,
@@ -564,7 +600,11 @@ impl Directory<'_> {
         let now = self.now();
         let mut tx = locked(self.st, &self.team).await?;
         let cur = self.user_row(&mut tx, id).await?;
-        self.deprovision(&mut tx, &cur.account_id).await?;
+        // A deactivated user has no membership of the directory's any more: one the
+        // console made since is not the directory's to end.
+        if cur.active {
+            self.deprovision(&mut tx, &cur.account_id).await?;
+        }
         store::delete_user(&mut tx, &self.team, id).await?;
         let target = format!("{} <{}>", shown_name(&cur), cur.email);
         record(
@@ -635,7 +675,8 @@ impl Directory<'_> {
     ) -> Result<Value, ScimError> {
         let filter = filter.map(str::trim).filter(|f| !f.is_empty()).map(scim::parse_filter).transpose()?;
         let key = filter.as_ref().and_then(scim::simple_eq).and_then(|(attr, v)| match attr.as_str() {
-            "displayname" => Some((true, v)),
+            // As the group was named: whitespace collapsed (GroupName), then by its key.
+            "displayname" => Some((true, GroupName::parse(&v).map_or(v, |n| n.as_str().to_string()))),
             "externalid" => Some((false, v)),
             _ => None,
         });

@@ -127,17 +127,22 @@ pub async fn set_password_ending_sessions(
     Ok(epoch)
 }
 
+/// One account by id, read through `ex` (a transaction that goes on to use it).
+pub async fn by_id<'e, E: Executor<'e, Database = Any>>(ex: E, id: &UserId) -> Result<Option<Account>> {
+    let row = sqlx::query(&format!("SELECT {COLS} FROM accounts WHERE id = $1"))
+        .bind(id.as_str())
+        .fetch_optional(ex)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
 impl Db {
     pub async fn account_by_email(&self, email: &Email) -> Result<Option<Account>> {
         by_email(&self.pool, email).await
     }
 
     pub async fn account(&self, id: &UserId) -> Result<Option<Account>> {
-        let row = sqlx::query(&format!("SELECT {COLS} FROM accounts WHERE id = $1"))
-            .bind(id.as_str())
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(from_row).transpose()
+        by_id(&self.pool, id).await
     }
 
     pub async fn set_password_hash(&self, id: &UserId, hash: &str) -> Result<()> {

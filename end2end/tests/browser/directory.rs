@@ -81,7 +81,11 @@ async fn synced_people_and_groups_are_read_only_and_an_sso_admin_runs_only_sign_
     for control in ["delete-group", "add-to-group", "remove-from-group"] {
         expect(page.locator(format!("[data-testid={control}]"))).to_have_count(0).await.unwrap();
     }
-    page.get_by_label("Render Studio", false).check(None).await.unwrap();
+    page.locator("[data-testid=group-products]")
+        .get_by_label("Render Studio", false)
+        .check(None)
+        .await
+        .unwrap();
     page.locator("[data-testid=save-group-products]").click(None).await.unwrap();
     expect(page.locator("[data-testid=group-result]"))
         .to_have_text("Saved the group's products.")

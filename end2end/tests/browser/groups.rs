@@ -47,16 +47,23 @@ async fn admin_gives_a_product_to_a_group_and_its_members_hold_it_through_the_gr
     assert!(recipient(&mails[0]).contains("mia@example.com"), "{}", mails[0]);
 
     // The group gives Model 3D.
-    page.get_by_label("Model 3D", false).check(None).await.unwrap();
+    page.locator("[data-testid=group-products]").get_by_label("Model 3D", false).check(None).await.unwrap();
     page.locator("[data-testid=save-group-products]").click(None).await.unwrap();
     expect(page.locator("[data-testid=group-result]"))
         .to_have_text("Saved the group's products.")
         .await
         .unwrap();
+    // The group also gives Flex access to Motion Forge.
+    let flex = page.locator("[data-testid=group-flex]");
+    flex.get_by_label("These products:", true).check(None).await.unwrap();
+    flex.get_by_label("Motion Forge", false).check(None).await.unwrap();
+    page.locator("[data-testid=save-group-flex]").click(None).await.unwrap();
+    expect(page.locator("[data-testid=group-flex-saved]")).to_be_visible().await.unwrap();
     assert_accessible(&page, "a group's page").await;
     screenshot(&page, "group.png").await;
 
-    // Bruno's page says where his seat comes from, and offers no unassign of it.
+    // Bruno's page says where his seat and his Flex access come from, and offers no
+    // unassign of the seat.
     expect(page.locator("[data-testid=group-members]")).to_contain_text("Bruno Costa").await.unwrap();
     page.locator("[data-testid=group-members] a")
         .filter(FilterOptions::default().has_text("Bruno Costa"))
@@ -68,6 +75,10 @@ async fn admin_gives_a_product_to_a_group_and_its_members_hold_it_through_the_gr
         .locator("[data-testid=member-products] tr")
         .filter(FilterOptions::default().has_text("Model 3D"));
     expect(model.locator("[data-testid=holds]")).to_have_text("Through Modelling.").await.unwrap();
+    expect(page.locator("[data-testid=flex-through-groups]"))
+        .to_contain_text("Modelling: Motion Forge")
+        .await
+        .unwrap();
     expect(model.clone()).to_contain_text("Remove from the group to take it away").await.unwrap();
 
     // On the product's page he is marked, and cannot be picked for unassigning.
