@@ -416,15 +416,18 @@ fn GroupFlex(
             <h2>"Flex access"</h2>
             <p class="lede">"Members of the group may run these Flex products, besides their own selection. Flex uses the team's tokens per day of use; no seat is taken."</p>
             <form on:submit=submit>
-                <fieldset class="checklist">
+                <fieldset class="radios">
                     <legend class="visually-hidden">"Flex access this group gives"</legend>
                     {radio("none", "No Flex access")}
                     {radio("all", "All Flex products (including ones added later)")}
                     {radio("some", "These products:")}
+                </fieldset>
+                <fieldset class="checklist">
+                    <legend class="visually-hidden">"The Flex products it gives"</legend>
                     {choices.into_iter().map(|(code, name, _)| {
                         let (c1, c2) = (code.clone(), code.clone());
                         view! {
-                            <label class="check-row indent">
+                            <label class="check-row">
                                 <input type="checkbox" prop:disabled=move || mode.get() != "some"
                                     prop:checked=move || chosen.read().contains(&c1)
                                     on:change=move |ev| mark(chosen, [&c2], event_target_checked(&ev))/>

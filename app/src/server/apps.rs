@@ -41,6 +41,20 @@ pub struct SsoView {
     pub callback_url: String,
 }
 
+#[cfg(feature = "ssr")]
+impl SsoView {
+    /// The form's view of a team's provider (the secret never leaves the server).
+    pub fn of(sso: Option<&crate::store::identity::SsoConfig>, public_url: &str) -> SsoView {
+        SsoView {
+            issuer: sso.map(|s| s.issuer.clone()).unwrap_or_default(),
+            client_id: sso.map(|s| s.client_id.clone()).unwrap_or_default(),
+            has_secret: sso.is_some_and(|s| !s.client_secret.is_empty()),
+            enabled: sso.is_some_and(|s| s.enabled),
+            callback_url: format!("{public_url}/sso/callback"),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AppsView {
     pub clients: Vec<ClientView>,
@@ -94,13 +108,7 @@ pub async fn team_apps(team: String) -> Result<AppsView, AppError> {
             created: day(a.client.created_at),
         })
         .collect();
-    let sso = SsoView {
-        issuer: sso.as_ref().map(|s| s.issuer.clone()).unwrap_or_default(),
-        client_id: sso.as_ref().map(|s| s.client_id.clone()).unwrap_or_default(),
-        has_secret: sso.as_ref().is_some_and(|s| !s.client_secret.is_empty()),
-        enabled: sso.as_ref().is_some_and(|s| s.enabled),
-        callback_url: format!("{}/sso/callback", st.public_url),
-    };
+    let sso = SsoView::of(sso.as_ref(), &st.public_url);
     Ok(AppsView { clients, sso })
 }
 

@@ -45,13 +45,7 @@ pub async fn team_directory(team: String) -> Result<DirectoryView, AppError> {
     let st = state()?;
     let (_, m) = require_sign_in_admin(&st, &team).await?;
     let sso = st.db.sso_config(&m.team_id).await?;
-    let sso = SsoView {
-        issuer: sso.as_ref().map(|s| s.issuer.clone()).unwrap_or_default(),
-        client_id: sso.as_ref().map(|s| s.client_id.clone()).unwrap_or_default(),
-        has_secret: sso.as_ref().is_some_and(|s| !s.client_secret.is_empty()),
-        enabled: sso.as_ref().is_some_and(|s| s.enabled),
-        callback_url: format!("{}/sso/callback", st.public_url),
-    };
+    let sso = SsoView::of(sso.as_ref(), &st.public_url);
     let tokens = st
         .db
         .scim_tokens(&m.team_id)

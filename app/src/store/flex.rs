@@ -156,29 +156,7 @@ pub async fn set_individual(
     individual: &Individual,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<()> {
-    sqlx::query("UPDATE flex_users SET own = 1, own_all = $1 WHERE team_id = $2 AND account_id = $3")
-        .bind(i64::from(individual.is_all()))
-        .bind(team.as_str())
-        .bind(account.as_str())
-        .execute(&mut **tx)
-        .await?;
-    sqlx::query("DELETE FROM flex_own_products WHERE team_id = $1 AND account_id = $2")
-        .bind(team.as_str())
-        .bind(account.as_str())
-        .execute(&mut **tx)
-        .await?;
-    if let Individual::Products(set) = individual {
-        for pid in set {
-            sqlx::query(
-                "INSERT INTO flex_own_products (team_id, account_id, product_id) VALUES ($1, $2, $3)",
-            )
-            .bind(team.as_str())
-            .bind(account.as_str())
-            .bind(pid)
-            .execute(&mut **tx)
-            .await?;
-        }
-    }
+    write_selection(tx, (team, account), individual, Rows::Own).await?;
     super::groups::refresh_flex(tx, team, account, None, now).await?;
     Ok(())
 }
@@ -191,22 +169,44 @@ pub(crate) async fn set_result(
     account: &UserId,
     individual: &Individual,
 ) -> Result<()> {
-    sqlx::query("UPDATE flex_users SET all_products = $1 WHERE team_id = $2 AND account_id = $3")
+    write_selection(tx, (team, account), individual, Rows::Result).await
+}
+
+/// Which of a Flex user's two selections a write is for (see the group Flex migration).
+#[derive(Clone, Copy)]
+enum Rows {
+    /// The person's own: `own_all` and `flex_own_products` (and `own` = 1).
+    Own,
+    /// By every route: `all_products` and `flex_user_products`.
+    Result,
+}
+
+async fn write_selection(
+    tx: &mut Transaction<'_, Any>,
+    (team, account): (&TeamId, &UserId),
+    individual: &Individual,
+    rows: Rows,
+) -> Result<()> {
+    let (update, table) = match rows {
+        Rows::Own => ("UPDATE flex_users SET own = 1, own_all = $1", "flex_own_products"),
+        Rows::Result => ("UPDATE flex_users SET all_products = $1", "flex_user_products"),
+    };
+    sqlx::query(&format!("{update} WHERE team_id = $2 AND account_id = $3"))
         .bind(i64::from(individual.is_all()))
         .bind(team.as_str())
         .bind(account.as_str())
         .execute(&mut **tx)
         .await?;
-    sqlx::query("DELETE FROM flex_user_products WHERE team_id = $1 AND account_id = $2")
+    sqlx::query(&format!("DELETE FROM {table} WHERE team_id = $1 AND account_id = $2"))
         .bind(team.as_str())
         .bind(account.as_str())
         .execute(&mut **tx)
         .await?;
     if let Individual::Products(set) = individual {
         for pid in set {
-            sqlx::query(
-                "INSERT INTO flex_user_products (team_id, account_id, product_id) VALUES ($1, $2, $3)",
-            )
+            sqlx::query(&format!(
+                "INSERT INTO {table} (team_id, account_id, product_id) VALUES ($1, $2, $3)"
+            ))
             .bind(team.as_str())
             .bind(account.as_str())
             .bind(pid)
