@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmark of directory sync (R-DIR1): a directory pushes USERS users and GROUPS groups
+# Benchmark of directory sync (R-DIR1): a directory pushes USERS users and NGROUPS groups
 # over SCIM 2.0, as Okta and Entra ID do, into a demo team.
 #
 #   bench/directory.sh [USERS] [GROUPS]      (default 10000 and 200; run from anywhere)
@@ -18,7 +18,7 @@
 set -euo pipefail
 
 USERS=${1:-10000}
-GROUPS=${2:-200}
+NGROUPS=${2:-200}
 CONCURRENCY=${CONCURRENCY:-4}
 BATCH=${BATCH:-50}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,7 +41,7 @@ bench_serve --demo-password bench-password-123
 TOKEN=$(tessera scim token create --team "Harbor Engineering" --label bench --public-url "$URL" \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
 
-python3 - "$URL/scim/v2" "$TOKEN" "$USERS" "$GROUPS" "$CONCURRENCY" "$BATCH" >"$WORK/push.txt" <<'PY'
+python3 - "$URL/scim/v2" "$TOKEN" "$USERS" "$NGROUPS" "$CONCURRENCY" "$BATCH" >"$WORK/push.txt" <<'PY'
 import http.client, json, sys, threading, time, urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 base, token, users, groups, conc, batch = sys.argv[1], sys.argv[2], *map(int, sys.argv[3:])
@@ -101,5 +101,5 @@ EXPECT=$(( USERS - (USERS + 99) / 100 ))
 [[ "$SYNCED" == "$EXPECT" && "$IN_GROUPS" == "$EXPECT" ]] || { echo "expected $EXPECT of each" >&2; exit 1; }
 rate() { python3 -c "import sys; n,s=float(sys.argv[1]),float(sys.argv[2]); print(f'{s:.1f} s ({n/s:,.0f}/s)')" "$@"; }
 bench_result "Directory push: $USERS users created (look-up + POST)" "$(rate "$USERS" "$(field users 3)")"
-bench_result "Directory push: $GROUPS groups created, then filled by PATCH of $BATCH" "$(field groups 3) s + $(rate "$USERS" "$(field members 3)")"
-bench_result "Directory push: $USERS users and $GROUPS groups, end to end" "$(field total 2) s"
+bench_result "Directory push: $NGROUPS groups created, then filled by PATCH of $BATCH" "$(field groups 3) s + $(rate "$USERS" "$(field members 3)")"
+bench_result "Directory push: $USERS users and $NGROUPS groups, end to end" "$(field total 2) s"
