@@ -32,6 +32,12 @@ pub fn PeopleDialog(
     let new_people = RwSignal::new(String::new());
     let team_s = StoredValue::new(team);
     let debounce: StoredValue<Option<TimeoutHandle>> = StoredValue::new(None);
+    // A search still waiting when the dialog closes must not run against its disposed state.
+    on_cleanup(move || {
+        if let Some(Some(h)) = debounce.try_get_value() {
+            h.clear();
+        }
+    });
     let search = move |q: String| {
         typed.set(q.clone());
         if let Some(h) = debounce.get_value() {

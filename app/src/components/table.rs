@@ -67,6 +67,13 @@ pub fn SearchBox(#[prop(into)] label: String, #[prop(into)] placeholder: String)
     let navigate = use_navigate();
     let pairs = current_pairs();
     let pending: StoredValue<Option<TimeoutHandle>> = StoredValue::new(None);
+    // A search typed just before leaving the page must not fire afterwards: it would read
+    // this page's disposed state (a panic in the browser) and navigate back to it.
+    on_cleanup(move || {
+        if let Some(Some(h)) = pending.try_get_value() {
+            h.clear();
+        }
+    });
     let on_input = move |ev: leptos::ev::Event| {
         let value = event_target_value(&ev);
         let navigate = navigate.clone();

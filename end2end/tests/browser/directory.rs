@@ -96,6 +96,8 @@ async fn synced_people_and_groups_are_read_only_and_an_sso_admin_runs_only_sign_
     // The primary admin makes Bruno an SSO admin.
     page.get_by_text("Users by user", true).click(None).await.unwrap();
     page.locator("input[type=search]").fill("bruno.schmidt", None).await.unwrap();
+    // The search has run (the list holds him alone) before his page is opened.
+    expect(page.locator("tbody tr")).to_have_count(1).await.unwrap();
     let bruno_row = page.locator("tbody tr").filter(FilterOptions::default().has_text(BRUNO));
     bruno_row.locator("a").first().click(None).await.unwrap();
     expect(page.locator("h1")).to_have_text("Bruno Schmidt").await.unwrap();

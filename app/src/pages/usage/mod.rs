@@ -278,6 +278,12 @@ fn UsageSearch() -> impl IntoView {
     let location = use_location();
     let navigate = use_navigate();
     let pending: StoredValue<Option<TimeoutHandle>> = StoredValue::new(None);
+    // A search typed just before leaving the page must not fire (and navigate) afterwards.
+    on_cleanup(move || {
+        if let Some(Some(h)) = pending.try_get_value() {
+            h.clear();
+        }
+    });
     let typed = RwSignal::new(query.read_untracked().get("q").unwrap_or_default());
     let search = move |value: String, replace: bool| {
         if let Some(h) = pending.get_value() {
