@@ -614,3 +614,74 @@ async fn a_directory_cannot_take_over_accounts_or_remove_admins() {
     let dee_acc = account(&app, "dee.later@harbor.example").await;
     assert!(app.db.membership(&harbor, &dee_acc).await.unwrap().is_some(), "the console's invitation stands");
 }
+
+/// The console's sessions are not directory tokens: Northwind's admin, a member, an
+/// invitee, another team's admin and an outsider, each signed in, reach no SCIM resource
+/// of Northwind, read or write, and nothing changes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_sessions_reach_no_scim_resource() {
+    use app::store::teams::{MemberStatus, Role};
+    let app = spawn_app().await;
+    let north = app.team_id(NORTHWIND).await;
+    let harbor = app.team_id("Harbor Engineering").await;
+    let dir = Dir::new(&app, &north).await;
+    let ada = dir.create_user("ada.session@acme.example", "Ada", "Session").await;
+    new_account(
+        &app,
+        "ivy.invitee@elsewhere.example",
+        "Ivy Invitee",
+        Some((&north, Role::Member, MemberStatus::Invited)),
+    )
+    .await;
+    new_account(
+        &app,
+        "olga.other@harbor.example",
+        "Olga Other",
+        Some((&harbor, Role::Admin, MemberStatus::Active)),
+    )
+    .await;
+    new_account(&app, "otto.out@elsewhere.example", "Otto Out", None).await;
+    let before = app.db.audit_entries(&north, None, 0, 1000).await.unwrap().1;
+    for who in [
+        ADMIN,
+        "bruno.schmidt1@northwind.example",
+        "ivy.invitee@elsewhere.example",
+        "olga.other@harbor.example",
+        "otto.out@elsewhere.example",
+    ] {
+        let c = app.signed_in(who).await;
+        let base = format!("{}/scim/v2", app.url);
+        for (method, path, body) in [
+            (Method::GET, "/Users".to_string(), None),
+            (Method::GET, format!("/Users/{ada}"), None),
+            (
+                Method::POST,
+                "/Users".to_string(),
+                Some(json!({"schemas": [USER], "userName": "x@acme.example"})),
+            ),
+            (
+                Method::PATCH,
+                format!("/Users/{ada}"),
+                Some(
+                    json!({"schemas": [PATCH], "Operations": [{"op": "replace", "path": "active", "value": false}]}),
+                ),
+            ),
+            (Method::DELETE, format!("/Users/{ada}"), None),
+            (
+                Method::POST,
+                "/Groups".to_string(),
+                Some(json!({"schemas": [GROUP], "displayName": "Sessions"})),
+            ),
+        ] {
+            let mut req = c.request(method.clone(), format!("{base}{path}"));
+            if let Some(b) = body {
+                req = req.header("Content-Type", SCIM_TYPE).body(b.to_string());
+            }
+            let res = req.send().await.unwrap();
+            assert_eq!(res.status(), 401, "{who}: {method} {path}");
+        }
+    }
+    assert_eq!(app.db.audit_entries(&north, None, 0, 1000).await.unwrap().1, before, "nothing changed");
+    let ada_acc = account(&app, "ada.session@acme.example").await;
+    assert!(app.db.member(&north, &ada_acc).await.unwrap().is_some());
+}
