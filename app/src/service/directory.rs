@@ -76,20 +76,6 @@ pub async fn team_of(st: &AppState, bearer: Option<&str>) -> Result<TeamId, Scim
     st.db.scim_token_team(&token_hash(token), st.now()).await?.ok_or_else(unauthorized)
 }
 
-/// The caller's rights read again under the team's lock: someone demoted or removed while
-/// the request waited must not mint a token that outlives their role.
-async fn still_runs_sign_in(
-    tx: &mut Transaction<'_, Any>,
-    team: &TeamId,
-    account: &UserId,
-) -> Result<(), AppError> {
-    match teams::membership(&mut **tx, team, account).await? {
-        Some(m) if m.active && m.role.runs_sign_in() => Ok(()),
-        Some(m) if m.active => Err(AppError::AdminOnly),
-        _ => Err(AppError::NotAMember),
-    }
-}
-
 /// A new token for `team`: (id, the token, shown this once).
 pub async fn create_token(
     db: &crate::store::Db,
@@ -108,7 +94,7 @@ pub async fn create_token(
     let mut tx = db.pool.begin().await?;
     teams::lock_team(&mut tx, team).await?;
     if let Some((account, _)) = by {
-        still_runs_sign_in(&mut tx, team, account).await?;
+        super::role_under_lock(&mut tx, (team, account), Role::runs_sign_in).await?;
     }
     let id = store::create_token(&mut tx, team, label, &token_hash(&token), by.map(|b| b.0), now).await?;
     let actor = by.map_or(Actor { id: None, label: "command line" }, |(id, label)| Actor {
@@ -169,7 +155,7 @@ pub async fn set_invites(
     let now = st.now();
     let mut tx = st.db.pool.begin().await?;
     teams::lock_team(&mut tx, team).await?;
-    still_runs_sign_in(&mut tx, team, by.0).await?;
+    super::role_under_lock(&mut tx, (team, by.0), Role::runs_sign_in).await?;
     let was = store::scim_invites(&mut tx, team).await?;
     if was != invites {
         store::set_scim_invites(&mut tx, team, invites).await?;

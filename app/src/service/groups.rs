@@ -64,7 +64,7 @@ pub(crate) async fn refresh_person(
     let grants = store::grants_of(tx, team, account).await?;
     let wanted: BTreeSet<String> = seat_routes(&own, &grants).into_keys().collect();
     let seats = store::sync_seats(tx, team, account, &wanted, by, now).await?;
-    store::refresh_flex(tx, team, account, by, now).await?;
+    store::refresh_flex_with(tx, (team, account), &grants, by, now).await?;
     Ok(seats)
 }
 

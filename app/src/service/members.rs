@@ -34,11 +34,8 @@ pub(crate) async fn locked_with_role(
 ) -> Result<(Transaction<'static, Any>, Role), AppError> {
     let mut tx = st.db.pool.begin().await?;
     lock_team(&mut tx, admin.team_id()).await?;
-    match teams::membership(&mut *tx, admin.team_id(), &admin.account.id).await? {
-        Some(m) if m.active && m.role.runs_team() => Ok((tx, m.role)),
-        Some(m) if m.active => Err(AppError::AdminOnly),
-        _ => Err(AppError::NotAMember),
-    }
+    let role = super::role_under_lock(&mut tx, (admin.team_id(), &admin.account.id), Role::runs_team).await?;
+    Ok((tx, role))
 }
 
 /// R-UM5: taking someone out of the team takes their role too. The primary admin stays

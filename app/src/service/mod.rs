@@ -29,7 +29,7 @@ use crate::domain::{TeamId, UserId};
 use crate::error::AppError;
 use crate::store::accounts::Account;
 use crate::store::audit::{self, Actor};
-use crate::store::teams::Membership;
+use crate::store::teams::{Membership, Role};
 use crate::store::Db;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -75,11 +75,7 @@ pub async fn active_membership(db: &Db, team: &TeamId, account: &UserId) -> Resu
 /// As `active_membership`, and one that runs the team (the primary admin or an admin, R-UM5):
 /// `AdminOnly` for a member or an SSO admin.
 pub async fn admin_membership(db: &Db, team: &TeamId, account: &UserId) -> Result<Membership, AppError> {
-    let m = active_membership(db, team, account).await?;
-    if !m.role.runs_team() {
-        return Err(AppError::AdminOnly);
-    }
-    Ok(m)
+    membership_that(db, (team, account), Role::runs_team).await
 }
 
 /// As `active_membership`, and one that runs the team's sign-in (single sign-on, directory
@@ -89,11 +85,34 @@ pub async fn sign_in_admin_membership(
     team: &TeamId,
     account: &UserId,
 ) -> Result<Membership, AppError> {
+    membership_that(db, (team, account), Role::runs_sign_in).await
+}
+
+async fn membership_that(
+    db: &Db,
+    (team, account): (&TeamId, &UserId),
+    may: fn(Role) -> bool,
+) -> Result<Membership, AppError> {
     let m = active_membership(db, team, account).await?;
-    if !m.role.runs_sign_in() {
+    if !may(m.role) {
         return Err(AppError::AdminOnly);
     }
     Ok(m)
+}
+
+/// The caller's role as read through `tx`, which holds the team's lock: a request may
+/// finish only if the role it needs (`may`) is still the caller's, not merely the one it
+/// started with (someone demoted or removed meanwhile is refused).
+pub(crate) async fn role_under_lock(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    (team, account): (&TeamId, &UserId),
+    may: fn(Role) -> bool,
+) -> Result<Role, AppError> {
+    match crate::store::teams::membership(&mut **tx, team, account).await? {
+        Some(m) if m.active && may(m.role) => Ok(m.role),
+        Some(m) if m.active => Err(AppError::AdminOnly),
+        _ => Err(AppError::NotAMember),
+    }
 }
 
 /// The refusal of a role change (R-UM5) as the console's error.

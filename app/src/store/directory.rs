@@ -114,11 +114,7 @@ impl Db {
     /// Whether people the directory adds get an invitation email (else they are active at
     /// once).
     pub async fn scim_invites(&self, team: &TeamId) -> Result<bool> {
-        let r = sqlx::query("SELECT scim_invites FROM teams WHERE id = $1")
-            .bind(team.as_str())
-            .fetch_one(&self.pool)
-            .await?;
-        get_flag(&r, "scim_invites")
+        scim_invites(&mut *self.pool.acquire().await?, team).await
     }
 }
 

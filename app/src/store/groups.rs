@@ -347,9 +347,21 @@ pub async fn refresh_flex(
     by: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    let own = own_flex(tx, team, account).await?;
     let grants = grants_of(tx, team, account).await?;
-    let wanted = crate::domain::groups::combined_flex(own.as_ref(), &grants);
+    refresh_flex_with(tx, (team, account), &grants, by, now).await
+}
+
+/// As `refresh_flex`, with the person's group grants already read (a caller recomputing
+/// their seats from the same grants need not read them twice).
+pub async fn refresh_flex_with(
+    tx: &mut Transaction<'_, Any>,
+    (team, account): (&TeamId, &UserId),
+    grants: &[GroupGrant],
+    by: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let own = own_flex(tx, team, account).await?;
+    let wanted = crate::domain::groups::combined_flex(own.as_ref(), grants);
     let current = super::flex::individual(tx, team, account).await?;
     if current == wanted {
         return Ok(false);
