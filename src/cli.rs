@@ -266,7 +266,16 @@ pub enum ProductCommand {
         #[arg(long)]
         flex_rate: Option<i64>,
     },
-    /// Every product, retired ones too. Prints [{"code","name","flex_rate","retired"}].
+    /// Set what a seat of the product costs in Flex tokens per year, which the licence
+    /// advice compares Flex use with (R-ADV2). Prints {"code","seat_tokens"}.
+    Set {
+        #[arg(long)]
+        code: String,
+        /// Flex tokens a seat is worth per year.
+        #[arg(long)]
+        seat_tokens: i64,
+    },
+    /// Every product, retired ones too. Prints [{"code","name","flex_rate","retired","seat_tokens"}].
     List,
     /// Take a product off Flex for good (subscriptions of it run to their end).
     /// Prints {"code","retired":true}.
@@ -622,6 +631,19 @@ async fn product(cli: &Cli, cmd: &ProductCommand) -> anyhow::Result<()> {
             .await
             .map_err(user_error)?;
             print_json(json!({"id": id, "code": code}));
+        }
+        ProductCommand::Set { code, seat_tokens } => {
+            let code = vendor::ProductCode::parse(code).map_err(opt)?;
+            let seat_tokens = vendor::seat_tokens(*seat_tokens).map_err(opt)?;
+            let db = open_db(cli).await?;
+            let code = service::once(&db, now, |tx| {
+                Box::pin(
+                    async move { service::set_seat_tokens(tx, &code, seat_tokens).await.map(|e| e.code) },
+                )
+            })
+            .await
+            .map_err(user_error)?;
+            print_json(json!({"code": code, "seat_tokens": seat_tokens}));
         }
         ProductCommand::List => {
             let db = open_db(cli).await?;

@@ -94,6 +94,17 @@ pub fn flex_rate(rate: i64) -> Result<i64, FieldError> {
     Ok(rate)
 }
 
+/// The most a seat may cost in tokens per year (R-ADV2): far beyond any price list.
+pub const MAX_SEAT_TOKENS: i64 = 100_000_000;
+
+/// What a seat of a product costs in Flex tokens per year (R-ADV2).
+pub fn seat_tokens(n: i64) -> Result<i64, FieldError> {
+    if !(1..=MAX_SEAT_TOKENS).contains(&n) {
+        return Err(bad("seat_tokens", format!("must be 1 to {MAX_SEAT_TOKENS} tokens per year, not {n}")));
+    }
+    Ok(n)
+}
+
 /// The most tokens one purchase may add: far beyond any order, small enough that a team's
 /// balance cannot overflow.
 pub const MAX_TOKENS: i64 = 1_000_000_000;

@@ -30,6 +30,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
         crate::api::provisioning::list_products,
         crate::api::provisioning::add_product,
         crate::api::provisioning::retire_product,
+        crate::api::provisioning::set_product_price,
         crate::api::provisioning::list_teams,
         crate::api::provisioning::add_team,
         crate::api::provisioning::list_subscriptions,

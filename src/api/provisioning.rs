@@ -27,6 +27,7 @@ use sha2::{Digest, Sha256};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/provisioning/v1/products", get(list_products).post(add_product))
+        .route("/provisioning/v1/products/{code}", patch(set_product_price))
         .route("/provisioning/v1/products/{code}/retire", post(retire_product))
         .route("/provisioning/v1/teams", get(list_teams).post(add_team))
         .route("/provisioning/v1/teams/{team}/subscriptions", get(list_subscriptions).post(add_subscription))
@@ -237,6 +238,46 @@ async fn retire_product(
     // This instance stops authorizing it on Flex at once; others within their cache's
     // freshness (`ProductCache`: ten seconds).
     st.catalogue.forget();
+    answered(done, StatusCode::OK)
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ProductPriceBody {
+    /// What a seat of the product costs in Flex tokens per year (R-ADV2).
+    seat_tokens: i64,
+}
+
+#[utoipa::path(patch, path = "/provisioning/v1/products/{code}", tag = "provisioning", security(("operator" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key are answered once more, never carried out twice"), ("code" = String, Path, description = "Product code")),
+    request_body = ProductPriceBody,
+    responses((status = 200, description = "The seat price is set; the licence advice compares Flex use with it", body = ProductView),
+        (status = 400, description = "A malformed body or field", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "No valid operator token", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "The app is not an operator app", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No product with this code", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON", body = crate::api::openapi::ProblemDoc, content_type = "application/problem+json")))]
+async fn set_product_price(
+    State(st): State<AppState>,
+    op: Result<Operator, ApiError>,
+    Path(code): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Answer {
+    let op = op?;
+    let key = Key::from(&method, &uri, &headers, &bytes)?;
+    let b: ProductPriceBody = body(&headers, &bytes)?;
+    let code = ProductCode::parse(&code).map_err(field)?;
+    let seat_tokens = vendor::seat_tokens(b.seat_tokens).map_err(field)?;
+    let now = st.now();
+    let done = service::run(&st.db, Key::once(&key, &op).as_ref(), 200, now, |tx| {
+        Box::pin(async move {
+            service::set_seat_tokens(tx, &code, seat_tokens).await.map(|e| ProductView::from(&e))
+        })
+    })
+    .await?;
     answered(done, StatusCode::OK)
 }
 

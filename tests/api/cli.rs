@@ -472,11 +472,24 @@ fn the_vendor_sets_up_products_and_subscriptions_from_the_command_line() {
         &run(&["product", "add", "--code", "ZERO", "--name", "X", "--flex-rate", "0"]),
         "--flex-rate: must be 1",
     );
+    // R-ADV2: a seat's price in tokens per year, for the licence advice.
+    assert_eq!(
+        ok(&["product", "set", "--code", "cad-pro", "--seat-tokens", "1200"]),
+        serde_json::json!({"code": "CAD-PRO", "seat_tokens": 1200})
+    );
+    fails_with(
+        &run(&["product", "set", "--code", "CAD-PRO", "--seat-tokens", "0"]),
+        "--seat-tokens: must be 1",
+    );
+    fails_with(
+        &run(&["product", "set", "--code", "NOPE", "--seat-tokens", "5"]),
+        "The product NOPE was not found",
+    );
     assert_eq!(
         ok(&["product", "list"]),
         serde_json::json!([
-            {"code": "CAD-PRO", "name": "CAD Pro", "flex_rate": 7, "retired": false},
-            {"code": "VIEWER", "name": "Viewer", "flex_rate": null, "retired": false},
+            {"code": "CAD-PRO", "name": "CAD Pro", "flex_rate": 7, "retired": false, "seat_tokens": 1200},
+            {"code": "VIEWER", "name": "Viewer", "flex_rate": null, "retired": false, "seat_tokens": null},
         ])
     );
 

@@ -134,7 +134,10 @@ async fn an_order_system_provisions_a_team_and_retries_change_nothing_twice() {
     let product = json!({"code": "cad-max", "name": "CAD Max", "flex_rate": 6});
     let first = call(&app, op, Method::POST, "products", Some("order-1"), Some(product.clone())).await;
     assert_eq!(first.status, 201, "{}", first.body);
-    assert_eq!(first.body, json!({"code": "CAD-MAX", "name": "CAD Max", "flex_rate": 6, "retired": false}));
+    assert_eq!(
+        first.body,
+        json!({"code": "CAD-MAX", "name": "CAD Max", "flex_rate": 6, "retired": false, "seat_tokens": null})
+    );
     assert!(!first.replayed);
     let again = call(&app, op, Method::POST, "products", Some("order-1"), Some(product.clone())).await;
     assert_eq!((again.status.as_u16(), again.replayed, &again.body), (201, true, &first.body));
@@ -144,6 +147,21 @@ async fn an_order_system_provisions_a_team_and_retries_change_nothing_twice() {
     let list = call(&app, op, Method::GET, "products", None, None).await;
     let codes: Vec<&str> = list.body.as_array().unwrap().iter().filter_map(|p| p["code"].as_str()).collect();
     assert_eq!(codes.iter().filter(|c| **c == "CAD-MAX").count(), 1);
+    // Its seat price (R-ADV2), for the licence advice; a retry answers the same.
+    let price = json!({"seat_tokens": 900});
+    let set = call(&app, op, Method::PATCH, "products/cad-max", Some("price-1"), Some(price.clone())).await;
+    assert_eq!((set.status.as_u16(), &set.body["seat_tokens"]), (200, &json!(900)), "{}", set.body);
+    let again = call(&app, op, Method::PATCH, "products/cad-max", Some("price-1"), Some(price)).await;
+    assert_eq!((again.replayed, &again.body), (true, &set.body));
+    let zero = call(&app, op, Method::PATCH, "products/CAD-MAX", None, Some(json!({"seat_tokens": 0}))).await;
+    problem(&zero, 400, "invalid_request");
+    let none = call(&app, op, Method::PATCH, "products/NOPE", None, Some(json!({"seat_tokens": 5}))).await;
+    problem(&none, 404, "not_found");
+    let price_of = |list: &serde_json::Value| {
+        list.as_array().unwrap().iter().find(|p| p["code"] == "CAD-MAX").map(|p| p["seat_tokens"].clone())
+    };
+    let list = call(&app, op, Method::GET, "products", None, None).await;
+    assert_eq!(price_of(&list.body), Some(json!(900)));
 
     // A team, its subscription and a trial, and a Flex purchase, each retried once.
     let team =
@@ -274,6 +292,13 @@ async fn the_provisioning_api_refuses_everyone_but_operator_apps_and_bad_orders(
         "insufficient_scope",
     );
     problem(&call(&app, Some(&ordinary), Method::GET, "teams", None, None).await, 403, "insufficient_scope");
+    let cheap = Some(json!({"seat_tokens": 1}));
+    problem(
+        &call(&app, Some(&ordinary), Method::PATCH, "products/DRAFT2D", None, cheap.clone()).await,
+        403,
+        "insufficient_scope",
+    );
+    problem(&call(&app, None, Method::PATCH, "products/DRAFT2D", None, cheap).await, 401, "invalid_token");
     // A person's token (an admin of Northwind's, through a product sign-in) is not an operator's.
     let northwind = app.team_id("Northwind Studio").await;
     let admin =
@@ -314,6 +339,7 @@ async fn the_provisioning_api_refuses_everyone_but_operator_apps_and_bad_orders(
                 Some(json!({"product": "DRAFT2D", "seats": 99, "ends_at": "2099-01-01"})),
             ),
             (Method::POST, "products/DRAFT2D/retire".to_string(), None),
+            (Method::PATCH, "products/DRAFT2D".to_string(), Some(json!({"seat_tokens": 1}))),
         ] {
             problem(&call(&app, Some(&token), method, &path, None, body).await, 401, "invalid_token");
         }
@@ -447,6 +473,8 @@ async fn the_provisioning_api_refuses_everyone_but_operator_apps_and_bad_orders(
     assert_eq!(count(&app, "SELECT COUNT(*) FROM products").await, products_before);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM teams").await, teams_before);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM token_purchases").await, purchases_before);
+    // Nobody but the operator set a seat price: the demo's Draft 2D keeps its 1,000.
+    assert_eq!(count(&app, "SELECT seat_tokens FROM products WHERE code = 'DRAFT2D'").await, 1000);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM products WHERE retired_at IS NOT NULL").await, 0);
 }
 

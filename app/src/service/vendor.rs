@@ -109,7 +109,27 @@ pub async fn add_product(
         now,
     )
     .await?;
-    Ok(CatalogueEntry { id, code: code.to_string(), name: name.to_string(), flex_rate, retired: false })
+    Ok(CatalogueEntry {
+        id,
+        code: code.to_string(),
+        name: name.to_string(),
+        flex_rate,
+        seat_tokens: None,
+        retired: false,
+    })
+}
+
+/// Sets what a seat of the product costs in Flex tokens per year, which the licence advice
+/// compares Flex use with (R-ADV2). A retired product keeps its price: its seats still run.
+#[tracing::instrument(name = "vendor.set_seat_tokens", skip_all, fields(code = %code))]
+pub async fn set_seat_tokens(
+    tx: &mut Tx,
+    code: &ProductCode,
+    seat_tokens: i64,
+) -> Result<CatalogueEntry, AppError> {
+    let entry = catalogue::entry_by_code(&mut **tx, code.as_str()).await?.ok_or_else(|| no_product(code))?;
+    catalogue::set_seat_tokens(&mut **tx, &entry.id, seat_tokens).await?;
+    Ok(CatalogueEntry { seat_tokens: Some(seat_tokens), ..entry })
 }
 
 pub async fn products(db: &Db) -> Result<Vec<CatalogueEntry>, AppError> {
@@ -367,10 +387,18 @@ pub struct ProductView {
     pub name: String,
     pub flex_rate: Option<i64>,
     pub retired: bool,
+    /// What a seat costs in Flex tokens per year (R-ADV2); null until the vendor sets it.
+    pub seat_tokens: Option<i64>,
 }
 
 impl From<&CatalogueEntry> for ProductView {
     fn from(e: &CatalogueEntry) -> Self {
-        ProductView { code: e.code.clone(), name: e.name.clone(), flex_rate: e.flex_rate, retired: e.retired }
+        ProductView {
+            code: e.code.clone(),
+            name: e.name.clone(),
+            flex_rate: e.flex_rate,
+            retired: e.retired,
+            seat_tokens: e.seat_tokens,
+        }
     }
 }

@@ -110,10 +110,12 @@ pub struct CatalogueEntry {
     pub code: String,
     pub name: String,
     pub flex_rate: Option<i64>,
+    /// What a seat costs in Flex tokens per year (R-ADV2), when the vendor said.
+    pub seat_tokens: Option<i64>,
     pub retired: bool,
 }
 
-const ENTRY_COLS: &str = "id, code, name, flex_daily_rate, retired_at";
+const ENTRY_COLS: &str = "id, code, name, flex_daily_rate, seat_tokens, retired_at";
 
 fn entry(r: &sqlx::any::AnyRow) -> Result<CatalogueEntry> {
     Ok(CatalogueEntry {
@@ -121,6 +123,7 @@ fn entry(r: &sqlx::any::AnyRow) -> Result<CatalogueEntry> {
         code: r.try_get("code")?,
         name: r.try_get("name")?,
         flex_rate: r.try_get("flex_daily_rate")?,
+        seat_tokens: r.try_get("seat_tokens")?,
         retired: r.try_get::<Option<String>, _>("retired_at")?.is_some(),
     })
 }
@@ -140,6 +143,20 @@ pub async fn entry_by_code<'e, E: Executor<'e, Database = Any>>(
         .fetch_optional(ex)
         .await?;
     row.as_ref().map(entry).transpose()
+}
+
+/// Sets what a seat of the product costs in tokens per year; whether the product exists.
+pub async fn set_seat_tokens<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    product_id: &str,
+    seat_tokens: i64,
+) -> Result<bool> {
+    let done = sqlx::query("UPDATE products SET seat_tokens = $1 WHERE id = $2")
+        .bind(seat_tokens)
+        .bind(product_id)
+        .execute(ex)
+        .await?;
+    Ok(done.rows_affected() > 0)
 }
 
 /// Every team's lock, in the one order (`ledger::lock_teams`), before anything is read: an

@@ -8,6 +8,7 @@ use sqlx::{AnyPool, Row};
 use std::time::Duration;
 
 pub mod accounts;
+pub mod advice;
 pub mod assignments;
 pub mod audit;
 pub mod catalogue;
@@ -105,6 +106,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     migration!("20261205000013_roles.sql"),
     migration!("20261205000014_directory.sql"),
     migration!("20261205000015_group_flex.sql"),
+    migration!("20261205000016_seat_price.sql"),
 ];
 
 /// The migrator `sqlx::migrate!` would build from the same files: version and description
