@@ -2,6 +2,7 @@
 //! Compiled for both the server and the browser so forms can validate before a round trip.
 
 pub mod access;
+pub mod advice;
 pub mod assertion;
 pub mod csv_import;
 pub mod display;
