@@ -186,6 +186,29 @@ pub async fn seed_demo(db: &Db, password: &str, now: DateTime<Utc>) -> anyhow::R
         )
         .await?;
     }
+    // Licence advice (R-ADV2) has something to say: seat prices for three products, a Draft 2D
+    // seat nobody has used since it was given (Jonas), and Motion Forge's heavy Flex user
+    // (Priya), who would be cheaper on a seat.
+    for (product, tokens) in [(0, 1000), (1, 1200), (5, 300)] {
+        app::store::catalogue::set_seat_tokens(&mut *tx, &product_ids[product], tokens).await?;
+    }
+    // The people whose Flex use is below may run what they use, as Flex users (R-FX1).
+    for (i, product) in FLEX_USERS {
+        let (person, at) = (&north_people[i], now - Duration::days(60));
+        app::store::assignments::add_flex_user_by(&mut tx, &north, person, Some(admin.as_str()), at).await?;
+        let only = app::domain::access::Individual::Products([product_ids[product].clone()].into());
+        app::store::flex::set_individual(&mut tx, &north, person, &only, at).await?;
+    }
+    // Jonas got a Draft 2D seat 35 days ago and has never used it.
+    app::store::assignments::assign(
+        &mut tx,
+        &north,
+        &north_people[IDLE_SEAT],
+        &product_ids[0],
+        Some(admin.as_str()),
+        now - Duration::days(35),
+    )
+    .await?;
     // A group, so *Users by group* has something to show. It gives no product, so every
     // seat figure above stays as it is.
     let since = now - Duration::days(30);
@@ -199,6 +222,14 @@ pub async fn seed_demo(db: &Db, password: &str, now: DateTime<Utc>) -> anyhow::R
     usage_history(db, &north, &north_people, &product_ids, now).await?;
     Ok(DEMO_ADMIN.to_string())
 }
+
+/// Northwind's Flex users (by seed index) and the one product each may run: the ones whose
+/// use `usage_history` writes.
+const FLEX_USERS: [(usize, usize); 4] = [(15, 5), (16, 6), (18, 3), (19, 3)];
+
+/// The Northwind member (by seed index) holding a Draft 2D seat they never used: Jonas, the
+/// licence advice's idle seat.
+const IDLE_SEAT: usize = 9;
 
 /// Northwind members (by seed index) holding a Draft 2D seat.
 const SEAT_HOLDERS: [usize; 6] = [5, 6, 7, 8, 11, 12];

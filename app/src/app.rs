@@ -73,6 +73,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("usage/products/:code") view=usage::UsageProductPage/>
                     <Route path=path!("usage/users") view=usage::UsageUsersPage/>
                     <Route path=path!("usage/seats") view=usage::SeatUsagePage/>
+                    <Route path=path!("usage/advice") view=usage::UsageAdvicePage/>
                 </ParentRoute>
             </Routes>
         </Router>

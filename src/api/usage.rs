@@ -24,7 +24,35 @@ use sha2::{Digest, Sha256};
 const PAGE: i64 = 5_000;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/t/{team}/usage/export.csv", get(export))
+    Router::new()
+        .route("/t/{team}/usage/export.csv", get(export))
+        .route("/t/{team}/usage/advice.csv", get(advice))
+}
+
+/// `GET /t/{team}/usage/advice.csv` (R-ADV2): the licence advice as the advice tab lists it,
+/// each line with its figures and assumption in words. Admins only, like the tab.
+async fn advice(
+    State(st): State<AppState>,
+    TeamAdmin { membership: m, .. }: TeamAdmin,
+) -> Result<Response, ConsoleRefusal> {
+    let lines = app::service::advice::advice(&st, &m.team_id)
+        .await
+        .map_err(|e| ConsoleRefusal::internal("licence advice", e))?;
+    let mut out = csv_line(["Advice", "Person", "Email", "Product", "Tokens saved", "Figures", "Assumption"]);
+    for l in &lines {
+        let (person, email) = l.person.as_ref().map_or(("", ""), |p| (p.1.as_str(), p.2.as_str()));
+        let product = l.product.as_ref().map_or("", |p| p.1.as_str());
+        let kind = match l.advice.kind() {
+            "idle_seat" => "Idle seat",
+            "cheaper_on_seat" => "Cheaper on a seat",
+            "cheaper_on_flex" => "Cheaper on Flex",
+            _ => "Tokens lapsing unused",
+        };
+        let saving = l.advice.saving().to_string();
+        out += &csv_line([kind, person, email, product, &saving, &l.figures, &l.assumption]);
+    }
+    let name = format!("tessera-advice-{}-{}.csv", slug(&m.team_name), st.now().date_naive());
+    Ok(csv_download(Response::new(Body::from(out)), &name))
 }
 
 #[derive(serde::Deserialize)]

@@ -60,7 +60,7 @@ const SELF_SERVICE: [(&str, &str); 13] = [
 ];
 
 /// HTTP routes outside the matrix, and why.
-const OPEN_ROUTES: [(&str, &str); 32] = [
+const OPEN_ROUTES: [(&str, &str); 33] = [
     ("/pkg/{*file}", "the console's site files (wasm, JS, CSS), the same for everyone"),
     ("/openapi.json", "the public description of the REST APIs (tests/api/openapi.rs)"),
     ("/healthz", "liveness, no data"),
@@ -68,6 +68,7 @@ const OPEN_ROUTES: [(&str, &str); 32] = [
     ("/metrics", "counters by route pattern and status: no ids, no personal data (tests/api/operations.rs)"),
     ("/provisioning/v1/products", "operator apps only (tests/api/provisioning.rs refuses everyone else)"),
     ("/provisioning/v1/products/{code}/retire", "operator apps only (tests/api/provisioning.rs)"),
+    ("/provisioning/v1/products/{code}", "operator apps only (tests/api/provisioning.rs)"),
     ("/provisioning/v1/teams", "operator apps only (tests/api/provisioning.rs)"),
     ("/provisioning/v1/teams/{team}/subscriptions", "operator apps only (tests/api/provisioning.rs)"),
     ("/provisioning/v1/subscriptions/{id}", "operator apps only (tests/api/provisioning.rs)"),
@@ -288,6 +289,40 @@ fn ops() -> Vec<Op> {
         Op {
             input: Input::Json,
             ..op("preview_flex_defaults", Admin, |f, _| json!({"team": f.north, "codes": []}))
+        },
+        // R-ADV1/R-ADV2: both show what each person uses, so admins only; each change kind.
+        op("licence_advice", Admin, |f, _| json!({"team": f.north})),
+        Op {
+            input: Input::Json,
+            ..op(
+                "preview_flex_cost",
+                Admin,
+                |f, _| json!({"team": f.north, "change": {"kind": "own", "member": f.farid, "all": true, "codes": []}}),
+            )
+        },
+        Op {
+            input: Input::Json,
+            ..op(
+                "preview_flex_cost (assign)",
+                Admin,
+                |f, _| json!({"team": f.north, "change": {"kind": "assign", "code": "FLEX", "member_ids": [f.bruno], "new_people": ""}}),
+            )
+        },
+        Op {
+            input: Input::Json,
+            ..op(
+                "preview_flex_cost (defaults)",
+                Admin,
+                |f, _| json!({"team": f.north, "change": {"kind": "defaults", "codes": ["SURVEY"]}}),
+            )
+        },
+        Op {
+            input: Input::Json,
+            ..op(
+                "preview_flex_cost (group)",
+                Admin,
+                |f, _| json!({"team": f.north, "change": {"kind": "group", "group": f.group, "gives": true, "all": true, "codes": []}}),
+            )
         },
         op("team_apps", Admin, |f, _| json!({"team": f.north})),
         op("pending_invitations", Admin, |f, _| json!({"team": f.north})),
@@ -923,9 +958,11 @@ async fn http_endpoints_refuse_other_teams_members_guests_and_anonymous_callers(
     let mut problems = Vec::new();
 
     // CSV exports: admins of the team only; 401 without a session, 403 otherwise.
-    for (export, first_line) in
-        [("usage/export.csv", "Team,Product,"), ("people/export.csv", "name,email,products,guest")]
-    {
+    for (export, first_line) in [
+        ("usage/export.csv", "Team,Product,"),
+        ("people/export.csv", "name,email,products,guest"),
+        ("usage/advice.csv", "Advice,Person,Email,"),
+    ] {
         let url = format!("{}/t/{}/{export}", app.url, fx.north);
         for who in REFUSED {
             let before = snapshot(&app, &tables).await;
@@ -1148,6 +1185,7 @@ fn every_server_function_and_route_is_in_the_matrix() {
     let tested = [
         "/t/{team}/usage/export.csv",
         "/t/{team}/people/export.csv",
+        "/t/{team}/usage/advice.csv",
         "/licensing/v1/authorize",
         "/licensing/v1/release",
         "/userinfo",

@@ -9,6 +9,7 @@ mod client_harness;
 mod common;
 
 mod access_matrix;
+mod advice;
 mod attacks;
 mod cli;
 mod client;

@@ -11,6 +11,7 @@ const NOT_REST: &[(&str, &str)] = &[
     ("/pkg/{*file}", "the console's site files"),
     ("/t/{team}/usage/export.csv", "a console download behind the session cookie"),
     ("/t/{team}/people/export.csv", "a console download behind the session cookie"),
+    ("/t/{team}/usage/advice.csv", "a console download behind the session cookie"),
     ("/authentication/v2/authorize", "an HTML sign-in and consent page"),
     ("/sso", "HTML: single sign-on through the team's provider"),
     ("/sso/callback", "HTML: the provider's answer"),

@@ -212,11 +212,14 @@ async fn seat_usage_shows_assigned_in_use_and_last_access() {
     let draft = products.iter().find(|p| p["code"] == "DRAFT2D").unwrap();
     assert_eq!(
         (draft["seats"].as_i64(), draft["assigned"].as_i64(), draft["in_use"].as_i64()),
-        (Some(25), Some(6), Some(1))
+        (Some(25), Some(7), Some(1)),
+        "six who use it and Jonas, who never has (the licence advice's idle seat)"
     );
     let holders = draft["holders"].as_array().unwrap();
     assert_eq!(holders[0]["in_use"], true, "the live session, accessed most recently, first");
-    assert!(holders.iter().all(|h| h["last_accessed"].as_str().is_some_and(|s| s.ends_with("UTC"))));
+    assert!(holders[..6].iter().all(|h| h["last_accessed"].as_str().is_some_and(|s| s.ends_with("UTC"))));
+    // Jonas has never used his: never-accessed seats come last.
+    assert!(holders[6]["last_accessed"].is_null(), "{}", holders[6]);
     let model = products.iter().find(|p| p["code"] == "MODEL3D").unwrap();
     assert_eq!((model["assigned"].as_i64(), model["access"].as_str()), (Some(0), Some("subscription")));
     let render = products.iter().find(|p| p["code"] == "RENDER").unwrap();

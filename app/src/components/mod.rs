@@ -1,4 +1,5 @@
 pub mod chart;
+pub mod cost;
 pub mod layout;
 pub mod modal;
 pub mod people_dialog;

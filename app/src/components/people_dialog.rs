@@ -24,6 +24,9 @@ pub fn PeopleDialog(
     /// Picked member ids and the typed entries.
     on_submit: Callback<(Vec<String>, String)>,
     on_close: impl Fn() + Clone + Send + Sync + 'static,
+    /// R-ADV1: the Flex access change the picks amount to, previewed before saving.
+    #[prop(optional_no_strip)]
+    cost: Option<Callback<(Vec<String>, String), crate::server::advice::CostChange>>,
 ) -> impl IntoView {
     let typed = RwSignal::new(String::new());
     let suggestions: RwSignal<Vec<MemberView>> = RwSignal::new(vec![]);
@@ -145,6 +148,16 @@ pub fn PeopleDialog(
                         {move || entry_errors().into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}
                     </ul>
                 </div>
+                {cost.map(|cost| {
+                    // Only entries that parse count, so a half-typed address does not flicker the figure.
+                    let change = Signal::derive(move || {
+                        let ids: Vec<String> = picked.read().keys().cloned().collect();
+                        let text = new_people.get();
+                        let typed = parse_entries(&text).iter().any(|e| e.result.is_ok());
+                        (!ids.is_empty() || typed).then(|| cost.run((ids, text)))
+                    });
+                    view! { <crate::components::cost::CostPreview team=team_s.get_value() change/> }
+                })}
                 {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
                 <div class="modal-actions">
                     <button type="button" class="button" on:click=move |_| on_close()>"Cancel"</button>

@@ -384,6 +384,23 @@ fn GroupFlex(
             .collect(),
     );
     let (team, group) = (StoredValue::new(team), StoredValue::new(group));
+    // R-ADV1: once the choice differs from what is saved, what saving may cost the team.
+    let saved = RwSignal::new((mode.get_untracked(), chosen.get_untracked()));
+    Effect::new(move |_| {
+        if let Some(Ok(())) = save.value().get() {
+            saved.set((mode.get_untracked(), chosen.get_untracked()));
+        }
+    });
+    let change = Signal::derive(move || {
+        let (m, c) = (mode.get(), chosen.get());
+        let (sm, sc) = saved.get();
+        (m != sm || (m == "some" && c != sc)).then(|| crate::server::advice::CostChange::Group {
+            group: group.get_value(),
+            gives: m != "none",
+            all: m == "all",
+            codes: c.into_iter().collect(),
+        })
+    });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let m = mode.get_untracked();
@@ -436,6 +453,9 @@ fn GroupFlex(
                         }
                     }).collect_view()}
                 </fieldset>
+                <Show when=move || change.read().is_some()>
+                    <crate::components::cost::CostPreview team=team.get_value() change/>
+                </Show>
                 <div class="form-actions">
                     <button type="submit" class="button primary" data-testid="save-group-flex" disabled=move || save.pending().get()>
                         {move || if save.pending().get() { "Saving…" } else { "Save Flex access" }}

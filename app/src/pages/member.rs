@@ -432,6 +432,18 @@ pub fn FlexAccess(team: String, member: String, admin: bool) -> impl IntoView {
         let all = RwSignal::new(view.all);
         let chosen: RwSignal<std::collections::BTreeSet<String>> =
             RwSignal::new(view.choices.iter().filter(|c| c.selected).map(|c| c.code.clone()).collect());
+        // R-ADV1: once the checklist differs from what is saved, what saving may cost.
+        let (saved_all, saved_chosen) = (view.all, chosen.get_untracked());
+        let change = Signal::derive(move || {
+            let (a, c) = (all.get(), chosen.get());
+            (admin && (a != saved_all || (!a && c != saved_chosen))).then(|| {
+                crate::server::advice::CostChange::Own {
+                    member: member.get_value(),
+                    all: a,
+                    codes: c.into_iter().collect(),
+                }
+            })
+        });
         let submit = move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
             save.dispatch(SaveFlexAccess {
@@ -478,6 +490,9 @@ pub fn FlexAccess(team: String, member: String, admin: bool) -> impl IntoView {
                             }
                         }).collect_view()}
                     </fieldset>
+                    <Show when=move || change.read().is_some()>
+                        <crate::components::cost::CostPreview team=team.get_value() change/>
+                    </Show>
                     {admin.then(|| view! {
                         <button type="submit" class="button primary" data-testid="save-flex" disabled=move || save.pending().get()>
                             {move || if save.pending().get() { "Saving…" } else { "Save changes" }}

@@ -85,6 +85,13 @@ fn ProductView(
     let through_group: std::collections::BTreeSet<String> = page.through_group.iter().cloned().collect();
     let (total, offset, limit) = (page.members.total, page.members.offset, page.members.limit);
     let offer_name = StoredValue::new(offer.name.clone());
+    // R-ADV1: giving Flex may cost tokens, so its dialog previews them; a seat costs none.
+    let flex_cost = (offer.access == crate::domain::licensing::LicenseType::Flex).then(|| {
+        let code = offer.code.clone();
+        Callback::new(move |(member_ids, new_people): (Vec<String>, String)| {
+            crate::server::advice::CostChange::Assign { code: code.clone(), member_ids, new_people }
+        })
+    });
     let team_s = StoredValue::new(team.clone());
     let code = StoredValue::new(offer.code.clone());
     view! {
@@ -179,7 +186,8 @@ fn ProductView(
                 on_submit=Callback::new(move |(member_ids, new_people): (Vec<String>, String)| {
                     assign.dispatch(AssignUsers { team: team_s.get_value(), code: code.get_value(), member_ids, new_people });
                 })
-                on_close=move || dialog_open.set(false)/>
+                on_close=move || dialog_open.set(false)
+                cost=flex_cost/>
         </Show>
     }
 }

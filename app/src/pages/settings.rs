@@ -219,6 +219,8 @@ fn ConfirmDefaults(
                                             }).collect_view()}
                                         </tbody>
                                     </table>
+                                    <crate::components::cost::CostPreview team=request.get_value().0
+                                        change=Signal::derive(move || Some(crate::server::advice::CostChange::Defaults { codes: request.get_value().1 }))/>
                                     <p class="muted">"Nobody is emailed about this change."</p>
                                     <div class="modal-actions">
                                         <button type="button" class="button" data-testid="cancel-defaults" node_ref=cancel_ref on:click=move |_| close()>"Cancel"</button>

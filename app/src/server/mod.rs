@@ -1,6 +1,7 @@
 //! Server functions, grouped by area. Each is thin: session → authorization → domain →
 //! store → DTO. DTOs are plain serde types so the browser build compiles them too.
 pub mod account;
+pub mod advice;
 pub mod apps;
 pub mod assign;
 pub mod audit;

@@ -3,6 +3,7 @@
 //! nothing here renders or parses HTTP. Server-only.
 
 pub mod accounts;
+pub mod advice;
 pub mod apps;
 pub mod assignments;
 pub mod devices;

@@ -15,11 +15,21 @@ async fn defaults_apply_to_a_new_member_and_not_to_a_guest() {
     page.get_by_label("Draft 2D", false).check(None).await.unwrap();
     page.get_by_label("Model 3D", false).check(None).await.unwrap();
     page.locator("[data-testid=save-defaults]").click(None).await.unwrap();
-    // Before saving, who will hold what (R-FX2): nobody in the demo's Northwind is on Flex yet.
+    // Before saving, who will hold what (R-FX2): the demo's four Flex users, each of whom
+    // runs one other product now.
     expect(page.locator("[data-testid=defaults-summary]"))
-        .to_have_text("0 Flex users will get the default products. Nobody's products change.")
+        .to_have_text("4 Flex users will get the default products. 4 people's products change.")
         .await
         .unwrap();
+    // And what it may cost (R-ADV1), as `domain::advice`'s demo case works it out.
+    expect(page.locator("[data-testid=cost-summary]"))
+        .to_contain_text("About 9.9 tokens a day more and 5.0 fewer: +5.0 a day on balance.")
+        .await
+        .unwrap();
+    expect(page.locator("[data-testid=cost-lines]")).to_contain_text("Priya Haddad").await.unwrap();
+    expect(page.locator("[data-testid=cost-assumption]")).to_contain_text("last 30 days").await.unwrap();
+    assert_accessible(&page, "the defaults dialog with its cost preview").await;
+    screenshot(&page, "cost-preview.png").await;
     expect(page.locator("[data-testid=defaults-preview] tbody tr")).to_have_count(7).await.unwrap();
     page.locator("[data-testid=confirm-defaults]").click(None).await.unwrap();
     expect(page.locator("[data-testid=defaults-result]"))
@@ -36,6 +46,14 @@ async fn defaults_apply_to_a_new_member_and_not_to_a_guest() {
     page.locator("#member-search").fill("kavya", None).await.unwrap();
     page.locator("#member-options .option").first().click(None).await.unwrap();
     page.locator("#new-people").fill("Nora Newman <nora@example.com>", None).await.unwrap();
+    // Kavya is a guest, so the defaults do not decide for her: every Flex product, the five
+    // nobody may run at the team's 149 tokens over 8 products held (18.6 each), Draft 2D and
+    // Model 3D at their average of 0. Nora gets the defaults, nobody used them: 0.
+    expect(page.locator("[data-testid=cost-summary]"))
+        .to_contain_text("About 3.1 tokens a day more.")
+        .await
+        .unwrap();
+    assert_accessible(&page, "the assign dialog with its cost preview").await;
     page.locator("[data-testid=save-assign]").click(None).await.unwrap();
     expect(page.locator("[data-testid=toast]"))
         .to_have_text("2 assigned, 1 invited by email.")
@@ -82,15 +100,16 @@ async fn defaults_apply_to_a_new_member_and_not_to_a_guest() {
     expect(page.locator("#defaults-title")).to_have_text("Turn default assignments off?").await.unwrap();
     expect(page.locator("[data-testid=defaults-summary]"))
         .to_have_text(
-            "Defaults will be off: 2 Flex users will hold the products of their own selection. 1 person's products change.",
+            "Defaults will be off: 6 Flex users will hold the products of their own selection. 5 people's products change.",
         )
         .await
         .unwrap();
     let survey = page
         .locator("[data-testid=defaults-preview] tr")
         .filter(FilterOptions::default().has_text("Survey Pro"));
-    // Nobody runs Survey Pro now; Nora will, through her own selection ("all products").
-    for (cell, figure) in ["0", "1", "1"].into_iter().enumerate() {
+    // Nobody runs Survey Pro now; Nora will, through her own selection ("all products"), and
+    // the demo's Sven and Tomasz through theirs.
+    for (cell, figure) in ["0", "3", "3"].into_iter().enumerate() {
         expect(survey.locator("td").nth(cell as i32)).to_have_text(figure).await.unwrap();
     }
     assert_accessible(&page, "the defaults preview").await;

@@ -3,6 +3,7 @@
 //! built `tessera` binary on its own database and drives its own Chromium.
 mod accessibility;
 mod account;
+mod advice;
 mod console;
 mod deploy;
 mod directory;

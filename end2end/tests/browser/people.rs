@@ -82,9 +82,9 @@ async fn malformed_new_people_are_flagged_inline_and_nothing_is_saved() {
     expect(page.locator("[data-testid=save-assign]")).to_be_enabled().await.unwrap();
     page.keyboard().press("Escape", None).await.unwrap();
     expect(page.locator("[role=dialog]")).to_have_count(0).await.unwrap();
-    // Nothing was saved: the demo's six Draft 2D seat holders and no one else.
+    // Nothing was saved: the demo's seven Draft 2D seat holders and no one else.
     let assigned = page.locator("[data-testid=assigned]");
-    expect(assigned.locator("tbody tr")).to_have_count(6).await.unwrap();
+    expect(assigned.locator("tbody tr")).to_have_count(7).await.unwrap();
     expect(assigned).not().to_contain_text("Lovelace").await.unwrap();
     chromium.close().await;
 }

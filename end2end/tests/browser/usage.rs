@@ -121,6 +121,13 @@ async fn usage_pages_render_without_javascript() {
 
     page.goto(&server.at(&format!("/t/{north}/usage/seats")), None).await.unwrap();
     expect(page.locator("[data-testid=seat-usage]")).to_contain_text("Draft 2D").await.unwrap();
+    // The licence advice reads without JavaScript too (R-ADV2), its CSV link a plain download.
+    page.goto(&server.at(&format!("/t/{north}/usage/advice")), None).await.unwrap();
+    expect(page.locator("[data-testid=advice-idle_seat]")).to_contain_text("Jonas Tanaka").await.unwrap();
+    expect(page.locator("[data-testid=advice-csv]"))
+        .to_have_attribute("href", &format!("/t/{north}/usage/advice.csv"))
+        .await
+        .unwrap();
     expect(page.locator("body[data-hydrated]")).to_have_count(0).await.unwrap();
     chromium.close().await;
 }

@@ -4,11 +4,13 @@
 //! Every view keeps its state in the URL query (`from`, `to`, `sort`, `dir`, `q`, `page`),
 //! so it reads and filters without JavaScript (plain GET forms and links) and, once
 //! hydrated, the same forms and links navigate in place.
+mod advice;
 mod products;
 mod seats;
 mod summary;
 mod users;
 
+pub use advice::UsageAdvicePage;
 pub use products::{UsageProductPage, UsageProductsPage};
 pub use seats::SeatUsagePage;
 pub use summary::UsageSummaryPage;
@@ -98,8 +100,13 @@ fn UsageTabs() -> impl IntoView {
     let team = use_team();
     let suffix = use_range_suffix();
     let location = use_location();
-    let tabs: [(&'static str, &'static str); 4] =
-        [("Summary", ""), ("By product", "/products"), ("By user", "/users"), ("Seats", "/seats")];
+    let tabs: [(&'static str, &'static str); 5] = [
+        ("Summary", ""),
+        ("By product", "/products"),
+        ("By user", "/users"),
+        ("Seats", "/seats"),
+        ("Advice", "/advice"),
+    ];
     view! {
         <nav class="tabs" aria-label="Usage views" data-testid="usage-tabs">
             {tabs.into_iter().map(|(label, sub)| {

@@ -1,0 +1,307 @@
+//! The cost preview of a Flex access change (R-ADV1) and the licence advice (R-ADV2).
+//!
+//! A preview reads, in one snapshot and changing nothing, the routes of the people the
+//! change touches (`store::advice`, set-wise), works out with the Flex rules what each may
+//! run now and once the change is saved (the same `combined_flex` and `flex_products` the
+//! save and the licensing check apply, so a preview cannot promise what a save would not
+//! do), and lets `domain::advice` put figures on the difference.
+use crate::domain::access::{defaults_apply, flex_products, Individual, TeamFlexSettings};
+use crate::domain::advice::{
+    cost_preview, licence_advice, Advice, CostPreview, FlexFigures, PersonChange, ProductPrice, RecentUse,
+    SeatFigures, ADVICE_DAYS, PREVIEW_DAYS,
+};
+use crate::domain::groups::{combined_flex, GroupGrant};
+use crate::domain::usage::DateRange;
+use crate::domain::{TeamId, UserId};
+use crate::error::AppError;
+use crate::service::state::AppState;
+use crate::store::advice::{self as store, FlexRoutes, Scope};
+use crate::store::flex::{self, FlexProduct};
+use crate::store::tokens;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The access change an admin is about to save.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// A person's own Flex selection (their page's checklist).
+    Own { member: String, all: bool, codes: Vec<String> },
+    /// Giving Flex from the assign dialog to members and to people typed in.
+    Assign { member_ids: Vec<String>, new_people: usize },
+    /// The team's default assignments (empty: off).
+    Defaults { codes: Vec<String> },
+    /// What a group gives (`gives` false: no Flex).
+    Group { group: String, gives: bool, all: bool, codes: Vec<String> },
+}
+
+/// A preview with the catalogue, so the caller can name the products.
+pub struct Preview {
+    pub cost: CostPreview,
+    pub catalogue: Vec<FlexProduct>,
+    /// Names of the people in `cost.lines`, by account id.
+    pub names: BTreeMap<String, String>,
+}
+
+/// What a person may run once the change is saved, from their routes as stored.
+type AfterChange<'a> = Box<dyn Fn(&FlexRoutes) -> BTreeSet<String> + Send + Sync + 'a>;
+
+/// The id the preview gives a person typed into the assign dialog: they have no use yet.
+const NEW_PERSON: &str = "new person";
+
+pub async fn preview(st: &AppState, team: &TeamId, change: &Change) -> Result<Preview, AppError> {
+    let now = st.now();
+    let range = DateRange::last(PREVIEW_DAYS, now.date_naive());
+    let mut tx = st.db.pool.begin().await?;
+    let catalogue = flex::catalogue(&mut *tx).await?;
+    let ids: BTreeSet<String> = catalogue.iter().map(|p| p.id.clone()).collect();
+    let settings = flex::team_settings(&mut tx, team).await?;
+    let codes = |codes: &[String]| crate::service::flex::ids_for_codes(&catalogue, codes);
+    let runs = |selection: Option<&Individual>, guest: bool, settings: &TeamFlexSettings| match selection {
+        Some(s) => flex_products(s, guest, settings, &ids),
+        None => BTreeSet::new(),
+    };
+
+    let parsed: Vec<UserId>;
+    let mut group_id = String::new();
+    let scope = match change {
+        Change::Own { member, .. } => {
+            parsed = vec![UserId::parse(member).map_err(|_| AppError::not_found("This member"))?];
+            Scope::People(&parsed)
+        }
+        Change::Assign { member_ids, .. } => {
+            if member_ids.len() > store::MAX_PEOPLE {
+                return Err(AppError::invalid("members", "Pick at most 10,000 people at a time."));
+            }
+            parsed = member_ids.iter().filter_map(|id| UserId::parse(id).ok()).collect();
+            Scope::People(&parsed)
+        }
+        Change::Defaults { .. } => Scope::FlexUsers,
+        Change::Group { group, .. } => {
+            group_id = crate::store::groups::find(&mut tx, team, group)
+                .await?
+                .ok_or_else(|| AppError::not_found("This group"))?
+                .0;
+            Scope::Group(&group_id)
+        }
+    };
+    let people = store::flex_routes(&mut tx, team, &scope, now).await?;
+    if let Change::Own { member, .. } = change {
+        if people.get(member).is_none_or(|p| p.result.is_none()) {
+            return Err(AppError::Conflict {
+                message: "This person is not a Flex user of this team.".into(),
+            });
+        }
+    }
+
+    // What each person may run once the change is saved.
+    let after: AfterChange<'_> = match change {
+        Change::Own { all, codes: c, .. } => {
+            let own = if *all { Individual::All } else { Individual::from_selection(&codes(c)?, &ids) };
+            let settings = settings.clone();
+            Box::new(move |p| runs(combined(Some(&own), &p.groups).as_ref(), p.guest, &settings))
+        }
+        Change::Assign { .. } => {
+            let settings = settings.clone();
+            Box::new(move |p| {
+                let own = p.own.clone().unwrap_or(Individual::All);
+                runs(combined(Some(&own), &p.groups).as_ref(), p.guest, &settings)
+            })
+        }
+        Change::Defaults { codes: c } => {
+            let proposed = TeamFlexSettings { defaults: codes(c)?, ..settings.clone() };
+            Box::new(move |p| runs(p.result.as_ref(), p.guest, &proposed))
+        }
+        Change::Group { gives, all, codes: c, .. } => {
+            let wanted = match (gives, all) {
+                (false, _) => None,
+                (true, true) => Some(Individual::All),
+                (true, false) => Some(Individual::Products(codes(c)?)),
+            };
+            let (gid, settings) = (group_id.clone(), settings.clone());
+            Box::new(move |p| {
+                let mut groups: Vec<(String, Individual)> =
+                    p.groups.iter().filter(|(g, _)| *g != gid).cloned().collect();
+                if let Some(w) = &wanted {
+                    groups.push((gid.clone(), w.clone()));
+                }
+                runs(combined(p.own.as_ref(), &groups).as_ref(), p.guest, &settings)
+            })
+        }
+    };
+    let mut changes: Vec<PersonChange> = people
+        .iter()
+        .map(|(account, p)| PersonChange {
+            account: account.clone(),
+            before: runs(p.result.as_ref(), p.guest, &settings),
+            after: after(p),
+            seats: p.seats.clone(),
+        })
+        .collect();
+    if let Change::Assign { new_people, .. } = change {
+        // Invited from the dialog: a member (not a guest) with "all products" of their own.
+        let gets = runs(Some(&Individual::All), false, &settings);
+        for i in 0..*new_people {
+            changes.push(PersonChange {
+                account: format!("{NEW_PERSON} {}", i + 1),
+                after: gets.clone(),
+                ..Default::default()
+            });
+        }
+    }
+
+    let by_product = store::flex_use_by_product(&mut tx, team, range).await?;
+    let recent = RecentUse {
+        by_person: store::flex_use_of(&mut tx, team, &scope, range).await?,
+        team_tokens: by_product.values().sum(),
+        by_product,
+        holders: holders(&store::selection_counts(&mut tx, team).await?, &settings, &ids),
+    };
+    let lots: Vec<_> = tokens::purchase_figures(&mut *tx, team).await?.iter().map(|f| f.lot()).collect();
+    let cost = cost_preview(&changes, &recent, &lots, now);
+    let wanted: BTreeSet<&str> = cost.lines.iter().map(|l| l.account.as_str()).collect();
+    let mut names = BTreeMap::new();
+    if !wanted.is_empty() {
+        let ids: Vec<UserId> = wanted.iter().filter_map(|a| UserId::parse(a).ok()).collect();
+        names = store::names_of(&mut tx, team, &ids).await?;
+    }
+    tx.commit().await?;
+    Ok(Preview { cost, catalogue, names })
+}
+
+/// A person's selection from their own and their groups' (`combined_flex`), for routes as
+/// the store reads them.
+fn combined(own: Option<&Individual>, groups: &[(String, Individual)]) -> Option<Individual> {
+    let grants: Vec<GroupGrant> = groups
+        .iter()
+        .map(|(g, f)| GroupGrant { name: g.clone(), flex: Some(f.clone()), ..Default::default() })
+        .collect();
+    combined_flex(own, &grants)
+}
+
+/// How many Flex users may run each product now, from the selection counts and the
+/// defaults rule (R-FX2): where the defaults apply they decide, elsewhere "all products"
+/// or the person's list.
+fn holders(
+    counts: &store::SelectionCounts,
+    settings: &TeamFlexSettings,
+    catalogue: &BTreeSet<String>,
+) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    for p in catalogue {
+        let mut n = 0;
+        for guest in [false, true] {
+            if defaults_apply(guest, settings) {
+                if settings.defaults.contains(p) {
+                    n += counts.users.get(&guest).copied().unwrap_or(0);
+                }
+            } else {
+                n += counts.all.get(&guest).copied().unwrap_or(0)
+                    + counts.listed.get(&(guest, p.clone())).copied().unwrap_or(0);
+            }
+        }
+        out.insert(p.clone(), n);
+    }
+    out
+}
+
+/// One line of the licence advice, with what the console needs to show and link it.
+#[derive(Clone, Debug)]
+pub struct AdviceLine {
+    pub advice: Advice,
+    /// The person's account id, name and email (none for a purchase).
+    pub person: Option<(String, String, String)>,
+    /// The product's code and name (none for a purchase).
+    pub product: Option<(String, String)>,
+    /// A seat the person holds only through a group: unassigning it is the group's business.
+    pub through_group: bool,
+    pub figures: String,
+    pub assumption: String,
+}
+
+/// The team's licence advice now (R-ADV2).
+pub async fn advice(st: &AppState, team: &TeamId) -> Result<Vec<AdviceLine>, AppError> {
+    let now = st.now();
+    let today = now.date_naive();
+    let mut tx = st.db.pool.begin().await?;
+    let seats = store::live_seats(&mut tx, team, now).await?;
+    let window = DateRange::last(ADVICE_DAYS, today);
+    let seat_use = store::use_per_person(&mut tx, team, window, false).await?;
+    let flex_use = store::use_per_person(&mut tx, team, window, true).await?;
+    let prices = store::prices(&mut tx).await?;
+    let lots: Vec<_> = tokens::purchase_figures(&mut *tx, team).await?.iter().map(|f| f.lot()).collect();
+    let trailing: i64 =
+        store::flex_use_by_product(&mut tx, team, DateRange::last(PREVIEW_DAYS, today)).await?.values().sum();
+    let names = store::member_names(&mut tx, team).await?;
+    let products = crate::store::catalogue::entries(&mut *tx).await?;
+    tx.commit().await?;
+
+    let holders: BTreeSet<(String, String)> =
+        seats.iter().map(|s| (s.account_id.clone(), s.product_id.clone())).collect();
+    let through_group: BTreeSet<(String, String)> =
+        seats.iter().filter(|s| !s.own).map(|s| (s.account_id.clone(), s.product_id.clone())).collect();
+    let seat_figures: Vec<SeatFigures> = seats
+        .iter()
+        .map(|s| SeatFigures {
+            account: s.account_id.clone(),
+            product: s.product_id.clone(),
+            subscription: s.subscription,
+            assigned_at: s.assigned_at,
+            last_used: s.last_used,
+            days_used: seat_use.get(&(s.account_id.clone(), s.product_id.clone())).map_or(0, |u| u.1),
+        })
+        .collect();
+    // Only members' use: someone who has left is no one to advise about.
+    let flex_figures: Vec<FlexFigures> = flex_use
+        .iter()
+        .filter(|((account, _), _)| names.contains_key(account))
+        .map(|((account, product), (tokens, days))| FlexFigures {
+            account: account.clone(),
+            product: product.clone(),
+            tokens: *tokens,
+            days: *days,
+        })
+        .collect();
+    let prices: Vec<ProductPrice> = prices
+        .into_iter()
+        .map(|(product, flex_rate, seat_tokens)| ProductPrice { product, flex_rate, seat_tokens })
+        .collect();
+    let advice = licence_advice(&seat_figures, &flex_figures, &holders, &prices, &lots, trailing, now);
+    Ok(advice
+        .into_iter()
+        .map(|a| {
+            let (account, product) = match &a {
+                Advice::IdleSeat { account, product, .. }
+                | Advice::CheaperOnSeat { account, product, .. }
+                | Advice::CheaperOnFlex { account, product, .. } => (Some(account), Some(product)),
+                Advice::Lapsing { .. } => (None, None),
+            };
+            let person = account.map(|id| {
+                let (name, email) = names.get(id).cloned().unwrap_or_default();
+                (id.clone(), name, email)
+            });
+            let product = product.map(|id| {
+                products
+                    .iter()
+                    .find(|p| &p.id == id)
+                    .map_or_else(|| (String::new(), id.clone()), |p| (p.code.clone(), p.name.clone()))
+            });
+            let through_group = matches!(&a, Advice::IdleSeat { .. })
+                && account.zip(product.as_ref()).is_some_and(|(acc, _)| {
+                    through_group.contains(&(acc.clone(), a_product(&a).to_string()))
+                });
+            let figures = a.figures(
+                person.as_ref().map_or("", |p| p.1.as_str()),
+                product.as_ref().map_or("", |p| p.1.as_str()),
+            );
+            AdviceLine { assumption: a.assumption(), figures, person, product, through_group, advice: a }
+        })
+        .collect())
+}
+
+fn a_product(a: &Advice) -> &str {
+    match a {
+        Advice::IdleSeat { product, .. }
+        | Advice::CheaperOnSeat { product, .. }
+        | Advice::CheaperOnFlex { product, .. } => product,
+        Advice::Lapsing { .. } => "",
+    }
+}
