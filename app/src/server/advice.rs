@@ -79,7 +79,7 @@ pub async fn preview_flex_cost(team: String, change: CostChange) -> Result<CostP
             Change::Assign { member_ids, new_people }
         }
     };
-    let p = advice::preview(&st, &m.team_id, &change).await?;
+    let p = advice::preview(&st, &m.team_id, &change, PREVIEW_LINES).await?;
     let c = &p.cost;
     let name_of =
         |id: &str| p.catalogue.iter().find(|x| x.id == id).map_or_else(|| id.to_string(), |x| x.name.clone());

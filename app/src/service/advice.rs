@@ -37,7 +37,7 @@ pub enum Change {
 pub struct Preview {
     pub cost: CostPreview,
     pub catalogue: Vec<FlexProduct>,
-    /// Names of the people in `cost.lines`, by account id.
+    /// Names of the people in the first lines of `cost.lines`, by account id.
     pub names: BTreeMap<String, String>,
 }
 
@@ -47,7 +47,13 @@ type AfterChange<'a> = Box<dyn Fn(&FlexRoutes) -> BTreeSet<String> + Send + Sync
 /// The id the preview gives a person typed into the assign dialog: they have no use yet.
 const NEW_PERSON: &str = "new person";
 
-pub async fn preview(st: &AppState, team: &TeamId, change: &Change) -> Result<Preview, AppError> {
+/// Previews `change`; the people of the first `named` lines (the largest) are named.
+pub async fn preview(
+    st: &AppState,
+    team: &TeamId,
+    change: &Change,
+    named: usize,
+) -> Result<Preview, AppError> {
     let now = st.now();
     let range = DateRange::last(PREVIEW_DAYS, now.date_naive());
     let mut tx = st.db.pool.begin().await?;
@@ -157,7 +163,7 @@ pub async fn preview(st: &AppState, team: &TeamId, change: &Change) -> Result<Pr
     };
     let lots: Vec<_> = tokens::purchase_figures(&mut *tx, team).await?.iter().map(|f| f.lot()).collect();
     let cost = cost_preview(&changes, &recent, &lots, now);
-    let wanted: BTreeSet<&str> = cost.lines.iter().map(|l| l.account.as_str()).collect();
+    let wanted: BTreeSet<&str> = cost.lines.iter().take(named).map(|l| l.account.as_str()).collect();
     let mut names = BTreeMap::new();
     if !wanted.is_empty() {
         let ids: Vec<UserId> = wanted.iter().filter_map(|a| UserId::parse(a).ok()).collect();
@@ -185,18 +191,24 @@ fn holders(
     settings: &TeamFlexSettings,
     catalogue: &BTreeSet<String>,
 ) -> BTreeMap<String, usize> {
+    // (in all, guests) → (members, guests).
+    let split = |(all, guests): (usize, usize)| [all.saturating_sub(guests), guests];
+    let users = split(counts.users);
+    let with_all = split(counts.all);
     let mut out = BTreeMap::new();
     for p in catalogue {
+        let listed = split(counts.listed.get(p).copied().unwrap_or_default());
         let mut n = 0;
-        for guest in [false, true] {
-            if defaults_apply(guest, settings) {
+        for (i, guest) in [false, true].into_iter().enumerate() {
+            n += if defaults_apply(guest, settings) {
                 if settings.defaults.contains(p) {
-                    n += counts.users.get(&guest).copied().unwrap_or(0);
+                    users[i]
+                } else {
+                    0
                 }
             } else {
-                n += counts.all.get(&guest).copied().unwrap_or(0)
-                    + counts.listed.get(&(guest, p.clone())).copied().unwrap_or(0);
-            }
+                with_all[i] + listed[i]
+            };
         }
         out.insert(p.clone(), n);
     }
@@ -303,5 +315,33 @@ fn a_product(a: &Advice) -> &str {
         | Advice::CheaperOnSeat { product, .. }
         | Advice::CheaperOnFlex { product, .. } => product,
         Advice::Lapsing { .. } => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn holders_follow_the_defaults_rule_for_members_and_guests() {
+        let catalogue: BTreeSet<String> = ["a", "b", "c"].into_iter().map(String::from).collect();
+        // 10 Flex users, 2 of them guests; 3 with "all products" (1 a guest); lists: a named
+        // by 4 (1 a guest), b by 2.
+        let counts = store::SelectionCounts {
+            users: (10, 2),
+            all: (3, 1),
+            listed: [("a".to_string(), (4, 1)), ("b".to_string(), (2, 0))].into_iter().collect(),
+        };
+        let off = TeamFlexSettings::default();
+        let h = holders(&counts, &off, &catalogue);
+        assert_eq!((h["a"], h["b"], h["c"]), (3 + 4, 3 + 2, 3));
+        // Defaults {c}: the 8 members run c only; the 2 guests keep theirs (1 all, 1 listing a).
+        let on = TeamFlexSettings { defaults: ["c".to_string()].into(), guest_defaults: false };
+        let h = holders(&counts, &on, &catalogue);
+        assert_eq!((h["a"], h["b"], h["c"]), (1 + 1, 1, 8 + 1));
+        // With support's switch on, guests follow the defaults too.
+        let all_in = TeamFlexSettings { guest_defaults: true, ..on };
+        let h = holders(&counts, &all_in, &catalogue);
+        assert_eq!((h["a"], h["b"], h["c"]), (0, 0, 10));
     }
 }

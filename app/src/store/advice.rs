@@ -50,7 +50,10 @@ impl Scope<'_> {
                 for id in ids.iter() {
                     q = q.bind(id.as_str());
                 }
-                q
+                // Not prepared once and kept: after a few runs PostgreSQL reuses a generic
+                // plan for a statement of a thousand bound ids, which compares every row
+                // with each id (seconds, where a plan for the values takes milliseconds).
+                q.persistent(false)
             }
             Scope::Group(g) => q.bind(*g),
             Scope::FlexUsers => q,
@@ -204,45 +207,56 @@ pub async fn flex_use_by_product(
 }
 
 /// How many of the team's Flex users hold each selection, counted without reading them one
-/// by one: `(guest, all products)` → people, and `(guest, product)` → people whose explicit
-/// list names it. The caller applies the defaults rule (R-FX2) to these counts.
+/// by one: with "all products", and per product of an explicit list (`flex_user_products`
+/// holds rows only for those), in all and among guests. The caller applies the defaults
+/// rule (R-FX2) to these counts. Guests are few, so they are counted from `memberships`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SelectionCounts {
-    pub all: BTreeMap<bool, usize>,
-    pub listed: BTreeMap<(bool, String), usize>,
-    /// Flex users by guest flag.
-    pub users: BTreeMap<bool, usize>,
+    /// Flex users, and those with "all products" (in all, and guests).
+    pub users: (usize, usize),
+    pub all: (usize, usize),
+    /// Per product: Flex users whose explicit list names it (in all, and guests).
+    pub listed: BTreeMap<String, (usize, usize)>,
 }
 
 pub async fn selection_counts(conn: &mut AnyConnection, team: &TeamId) -> Result<SelectionCounts> {
     let mut counts = SelectionCounts::default();
-    for r in sqlx::query(
-        "SELECT m.guest, f.all_products, CAST(COUNT(*) AS BIGINT) AS n FROM flex_users f \
-         JOIN memberships m ON m.team_id = f.team_id AND m.account_id = f.account_id \
-         WHERE f.team_id = $1 GROUP BY m.guest, f.all_products",
-    )
-    .bind(team.as_str())
-    .fetch_all(&mut *conn)
-    .await?
-    {
-        let (guest, n) = (get_flag(&r, "guest")?, r.try_get::<i64, _>("n")? as usize);
-        *counts.users.entry(guest).or_default() += n;
-        if get_flag(&r, "all_products")? {
-            *counts.all.entry(guest).or_default() += n;
+    let n = |r: &sqlx::any::AnyRow| -> Result<usize> { Ok(r.try_get::<i64, _>("n")?.max(0) as usize) };
+    for (guests, sql) in [
+        (false, "SELECT f.all_products, CAST(COUNT(*) AS BIGINT) AS n FROM flex_users f WHERE f.team_id = $1 GROUP BY f.all_products"),
+        (
+            true,
+            "SELECT f.all_products, CAST(COUNT(*) AS BIGINT) AS n FROM memberships m \
+             JOIN flex_users f ON f.team_id = m.team_id AND f.account_id = m.account_id \
+             WHERE m.team_id = $1 AND m.guest = 1 GROUP BY f.all_products",
+        ),
+    ] {
+        for r in sqlx::query(sql).bind(team.as_str()).fetch_all(&mut *conn).await? {
+            let (k, all) = (n(&r)?, get_flag(&r, "all_products")?);
+            let (users, with_all) = if guests { (&mut counts.users.1, &mut counts.all.1) } else { (&mut counts.users.0, &mut counts.all.0) };
+            *users += k;
+            if all {
+                *with_all += k;
+            }
         }
     }
-    for r in sqlx::query(
-        "SELECT m.guest, p.product_id, CAST(COUNT(*) AS BIGINT) AS n FROM flex_user_products p \
-         JOIN flex_users f ON f.team_id = p.team_id AND f.account_id = p.account_id \
-         JOIN memberships m ON m.team_id = p.team_id AND m.account_id = p.account_id \
-         WHERE p.team_id = $1 AND f.all_products = 0 GROUP BY m.guest, p.product_id",
-    )
-    .bind(team.as_str())
-    .fetch_all(&mut *conn)
-    .await?
-    {
-        let n = r.try_get::<i64, _>("n")? as usize;
-        counts.listed.insert((get_flag(&r, "guest")?, r.try_get("product_id")?), n);
+    for (guests, sql) in [
+        (false, "SELECT product_id, CAST(COUNT(*) AS BIGINT) AS n FROM flex_user_products WHERE team_id = $1 GROUP BY product_id"),
+        (
+            true,
+            "SELECT p.product_id, CAST(COUNT(*) AS BIGINT) AS n FROM memberships m \
+             JOIN flex_user_products p ON p.team_id = m.team_id AND p.account_id = m.account_id \
+             WHERE m.team_id = $1 AND m.guest = 1 GROUP BY p.product_id",
+        ),
+    ] {
+        for r in sqlx::query(sql).bind(team.as_str()).fetch_all(&mut *conn).await? {
+            let slot = counts.listed.entry(r.try_get("product_id")?).or_default();
+            if guests {
+                slot.1 += n(&r)?;
+            } else {
+                slot.0 += n(&r)?;
+            }
+        }
     }
     Ok(counts)
 }
