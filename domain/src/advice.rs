@@ -297,9 +297,13 @@ fn preview_assumption(
             ));
         }
         if unknown > 0 {
+            let why = if team_tokens > 0 {
+                "Nobody may run any Flex product now, so there is no average to go by".to_string()
+            } else {
+                format!("The team used no Flex tokens in the last {days} days")
+            };
             said.push(format!(
-                "The team used no Flex tokens in the last {days} days, so {} a person gains without having \
-                 used {} counted at 0 tokens.",
+                "{why}, so {} a person gains without having used {} counted at 0 tokens.",
                 plural(n(unknown), "product", "products"),
                 if unknown == 1 { "it is" } else { "them are" }
             ));
@@ -608,7 +612,7 @@ pub fn licence_advice(
         if over_days < IDLE_DAYS {
             continue; // too early to tell
         }
-        // Use from an earlier seat of the same product does not count towards this one's window.
+        // The caller counts days from the seat's assignment; the clamp only guards the ratio.
         let days = seat.days_used.clamp(0, over_days);
         let yearly_days = days * YEAR_DAYS / over_days;
         let yearly_tokens = yearly_days * flex_rate;

@@ -18,8 +18,12 @@ pub fn CostPreview(team: String, #[prop(into)] change: Signal<Option<CostChange>
         },
     );
     view! {
-        <section class="cost-preview" data-testid="cost-preview" aria-labelledby="cost-preview-title" aria-live="polite">
+        <section class="cost-preview" data-testid="cost-preview" aria-labelledby="cost-preview-title">
             <h3 id="cost-preview-title">"Flex tokens"</h3>
+            // Screen readers hear the new headline when the figure changes, not the whole table.
+            <p class="visually-hidden" role="status">
+                {move || preview.get().flatten().and_then(Result::ok).map(|p| p.summary)}
+            </p>
             <Transition fallback=|| view! { <p role="status" class="muted">"Working out what it may cost…"</p> }>
                 {move || Suspend::new(async move {
                     match preview.await {

@@ -149,12 +149,16 @@ pub fn PeopleDialog(
                     </ul>
                 </div>
                 {cost.map(|cost| {
-                    // Only entries that parse count, so a half-typed address does not flicker the figure.
-                    let change = Signal::derive(move || {
+                    // Only the entries that parse, written out the same way, so typing a
+                    // half-finished address asks the server nothing new (the memo keeps the
+                    // last change until it differs).
+                    let change = Memo::new(move |_| {
                         let ids: Vec<String> = picked.read().keys().cloned().collect();
-                        let text = new_people.get();
-                        let typed = parse_entries(&text).iter().any(|e| e.result.is_ok());
-                        (!ids.is_empty() || typed).then(|| cost.run((ids, text)))
+                        let typed: Vec<String> = parse_entries(&new_people.get())
+                            .into_iter()
+                            .filter_map(|e| e.result.ok().map(|i| format!("{} <{}>", i.name.as_str(), i.email.as_str())))
+                            .collect();
+                        (!ids.is_empty() || !typed.is_empty()).then(|| cost.run((ids, typed.join("\n"))))
                     });
                     view! { <crate::components::cost::CostPreview team=team_s.get_value() change/> }
                 })}

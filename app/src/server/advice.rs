@@ -72,11 +72,12 @@ pub async fn preview_flex_cost(team: String, change: CostChange) -> Result<CostP
             if offer.product_id.is_some() {
                 return Ok(CostPreviewView::seats());
             }
-            let new_people = crate::domain::invitee::parse_entries(&new_people)
-                .iter()
-                .filter(|e| e.result.is_ok())
-                .count();
-            Change::Assign { member_ids, new_people }
+            // Entries that parse, once each (parse_entries drops repeats), as the save takes them.
+            let typed = crate::domain::invitee::parse_entries(&new_people)
+                .into_iter()
+                .filter_map(|e| e.result.ok().map(|i| i.email.as_str().to_string()))
+                .collect();
+            Change::Assign { member_ids, typed }
         }
     };
     let p = advice::preview(&st, &m.team_id, &change, PREVIEW_LINES).await?;

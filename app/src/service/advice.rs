@@ -25,8 +25,9 @@ use std::collections::{BTreeMap, BTreeSet};
 pub enum Change {
     /// A person's own Flex selection (their page's checklist).
     Own { member: String, all: bool, codes: Vec<String> },
-    /// Giving Flex from the assign dialog to members and to people typed in.
-    Assign { member_ids: Vec<String>, new_people: usize },
+    /// Giving Flex from the assign dialog to members and to people typed in (their emails,
+    /// lower-case; those already in the team count as picked, as the save treats them).
+    Assign { member_ids: Vec<String>, typed: Vec<String> },
     /// The team's default assignments (empty: off).
     Defaults { codes: Vec<String> },
     /// What a group gives (`gives` false: no Flex).
@@ -68,16 +69,24 @@ pub async fn preview(
 
     let parsed: Vec<UserId>;
     let mut group_id = String::new();
+    // Typed into the assign dialog and not in the team yet: invited by the save.
+    let mut new_people = 0;
     let scope = match change {
         Change::Own { member, .. } => {
             parsed = vec![UserId::parse(member).map_err(|_| AppError::not_found("This member"))?];
             Scope::People(&parsed)
         }
-        Change::Assign { member_ids, .. } => {
-            if member_ids.len() > store::MAX_PEOPLE {
-                return Err(AppError::invalid("members", "Pick at most 10,000 people at a time."));
+        Change::Assign { member_ids, typed } => {
+            if member_ids.len() + typed.len() > store::MAX_PEOPLE {
+                return Err(AppError::invalid("members", "Name at most 10,000 people at a time."));
             }
-            parsed = member_ids.iter().filter_map(|id| UserId::parse(id).ok()).collect();
+            let known = store::members_by_email(&mut tx, team, typed).await?;
+            let mut ids: Vec<UserId> =
+                member_ids.iter().chain(known.values()).filter_map(|id| UserId::parse(id).ok()).collect();
+            ids.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+            ids.dedup();
+            new_people = typed.iter().filter(|e| !known.contains_key(*e)).count();
+            parsed = ids;
             Scope::People(&parsed)
         }
         Change::Defaults { .. } => Scope::FlexUsers,
@@ -142,10 +151,10 @@ pub async fn preview(
             seats: p.seats.clone(),
         })
         .collect();
-    if let Change::Assign { new_people, .. } = change {
+    if new_people > 0 {
         // Invited from the dialog: a member (not a guest) with "all products" of their own.
         let gets = runs(Some(&Individual::All), false, &settings);
-        for i in 0..*new_people {
+        for i in 0..new_people {
             changes.push(PersonChange {
                 account: format!("{NEW_PERSON} {}", i + 1),
                 after: gets.clone(),
@@ -223,7 +232,8 @@ pub struct AdviceLine {
     pub person: Option<(String, String, String)>,
     /// The product's code and name (none for a purchase).
     pub product: Option<(String, String)>,
-    /// A seat the person holds only through a group: unassigning it is the group's business.
+    /// A seat a group of theirs gives too: unassigning their own would not free it, so it
+    /// is the group's business.
     pub through_group: bool,
     pub figures: String,
     pub assumption: String,
@@ -234,9 +244,8 @@ pub async fn advice(st: &AppState, team: &TeamId) -> Result<Vec<AdviceLine>, App
     let now = st.now();
     let today = now.date_naive();
     let mut tx = st.db.pool.begin().await?;
-    let seats = store::live_seats(&mut tx, team, now).await?;
     let window = DateRange::last(ADVICE_DAYS, today);
-    let seat_use = store::use_per_person(&mut tx, team, window, false).await?;
+    let seats = store::live_seats(&mut tx, team, now, window.from).await?;
     let flex_use = store::use_per_person(&mut tx, team, window, true).await?;
     let prices = store::prices(&mut tx).await?;
     let lots: Vec<_> = tokens::purchase_figures(&mut *tx, team).await?.iter().map(|f| f.lot()).collect();
@@ -249,7 +258,7 @@ pub async fn advice(st: &AppState, team: &TeamId) -> Result<Vec<AdviceLine>, App
     let holders: BTreeSet<(String, String)> =
         seats.iter().map(|s| (s.account_id.clone(), s.product_id.clone())).collect();
     let through_group: BTreeSet<(String, String)> =
-        seats.iter().filter(|s| !s.own).map(|s| (s.account_id.clone(), s.product_id.clone())).collect();
+        seats.iter().filter(|s| s.via_group).map(|s| (s.account_id.clone(), s.product_id.clone())).collect();
     let seat_figures: Vec<SeatFigures> = seats
         .iter()
         .map(|s| SeatFigures {
@@ -258,7 +267,7 @@ pub async fn advice(st: &AppState, team: &TeamId) -> Result<Vec<AdviceLine>, App
             subscription: s.subscription,
             assigned_at: s.assigned_at,
             last_used: s.last_used,
-            days_used: seat_use.get(&(s.account_id.clone(), s.product_id.clone())).map_or(0, |u| u.1),
+            days_used: s.days_used,
         })
         .collect();
     // Only members' use: someone who has left is no one to advise about.

@@ -267,26 +267,42 @@ pub struct SeatRow {
     pub account_id: String,
     pub product_id: String,
     pub subscription: bool,
-    /// Assigned to the person themself (not only through a group).
-    pub own: bool,
+    /// A group of theirs gives the product too: unassigning their own would not free it.
+    pub via_group: bool,
     pub assigned_at: DateTime<Utc>,
     pub last_used: Option<DateTime<Utc>>,
+    /// Days with use on a seat since `since` or since the seat was given, whichever is later.
+    pub days_used: i64,
 }
 
 /// Every seat of a live subscription or trial of the team (a product held both ways counts
-/// as the subscription, which takes priority, R-PRI1), of active members.
-pub async fn live_seats(conn: &mut AnyConnection, team: &TeamId, now: DateTime<Utc>) -> Result<Vec<SeatRow>> {
+/// as the subscription, which takes priority, R-PRI1), of members and invitees alike: an
+/// invitee's seat nobody uses is as idle as anyone's. Days of use are counted per seat from
+/// `since` or its assignment, so an earlier holder's use never counts for the seat.
+pub async fn live_seats(
+    conn: &mut AnyConnection,
+    team: &TeamId,
+    now: DateTime<Utc>,
+    since: chrono::NaiveDate,
+) -> Result<Vec<SeatRow>> {
     let rows = sqlx::query(
-        "SELECT a.account_id, a.product_id, a.own, a.assigned_at, a.last_accessed_at, \
-           MAX(CASE WHEN tp.access = 'subscription' THEN 1 ELSE 0 END) AS subscription \
+        "SELECT a.account_id, a.product_id, a.assigned_at, a.last_accessed_at, \
+           MAX(CASE WHEN tp.access = 'subscription' THEN 1 ELSE 0 END) AS subscription, \
+           CASE WHEN EXISTS (SELECT 1 FROM group_members gm \
+               JOIN group_seats gs ON gs.group_id = gm.group_id AND gs.product_id = a.product_id \
+             WHERE gm.team_id = a.team_id AND gm.account_id = a.account_id) THEN 1 ELSE 0 END AS via_group, \
+           (SELECT CAST(COUNT(DISTINCT u.day) AS BIGINT) FROM usage_user_days u \
+             WHERE u.team_id = a.team_id AND u.account_id = a.account_id AND u.product_id = a.product_id \
+               AND u.license_type IN ('subscription', 'trial') AND u.day >= $3 \
+               AND u.day >= SUBSTR(a.assigned_at, 1, 10)) AS days_used \
          FROM assignments a \
-         JOIN memberships m ON m.team_id = a.team_id AND m.account_id = a.account_id \
          JOIN team_products tp ON tp.team_id = a.team_id AND tp.product_id = a.product_id \
-         WHERE a.team_id = $1 AND m.status = 'active' AND tp.starts_at <= $2 AND tp.ends_at > $2 \
-         GROUP BY a.account_id, a.product_id, a.own, a.assigned_at, a.last_accessed_at",
+         WHERE a.team_id = $1 AND tp.starts_at <= $2 AND tp.ends_at > $2 \
+         GROUP BY a.team_id, a.account_id, a.product_id, a.assigned_at, a.last_accessed_at",
     )
     .bind(team.as_str())
     .bind(ts(now))
+    .bind(day_key(since))
     .fetch_all(&mut *conn)
     .await?;
     rows.iter()
@@ -295,11 +311,40 @@ pub async fn live_seats(conn: &mut AnyConnection, team: &TeamId, now: DateTime<U
                 account_id: r.try_get("account_id")?,
                 product_id: r.try_get("product_id")?,
                 subscription: get_flag(r, "subscription")?,
-                own: get_flag(r, "own")?,
+                via_group: get_flag(r, "via_group")?,
                 assigned_at: get_ts(r, "assigned_at")?,
                 last_used: get_opt_ts(r, "last_accessed_at")?,
+                days_used: r.try_get("days_used")?,
             })
         })
+        .collect()
+}
+
+/// The team's members among `emails` (lower-case), by email: who in the assign dialog's typed
+/// entries is already in the team. Nobody outside the team is looked up.
+pub async fn members_by_email(
+    conn: &mut AnyConnection,
+    team: &TeamId,
+    emails: &[String],
+) -> Result<BTreeMap<String, String>> {
+    if emails.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let marks: Vec<String> = (0..emails.len()).map(|i| format!("${}", i + 2)).collect();
+    let sql = format!(
+        "SELECT a.id, a.email FROM memberships m JOIN accounts a ON a.id = m.account_id \
+         WHERE m.team_id = $1 AND a.email IN ({})",
+        marks.join(", ")
+    );
+    let mut q = sqlx::query(&sql).bind(team.as_str());
+    for e in emails {
+        q = q.bind(e.as_str());
+    }
+    q.persistent(false)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get::<String, _>("email")?.to_lowercase(), r.try_get("id")?)))
         .collect()
 }
 

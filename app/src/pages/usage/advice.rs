@@ -128,7 +128,7 @@ fn AdviceSection(
                                     on:click=move |_| confirming.set(Some(line.clone()))>"Unassign"</button>
                             })
                         } else {
-                            Either::Right(view! { <span class="muted">"Held through a group: take them out of the group to free it."</span> })
+                            Either::Right(view! { <span class="muted">"A group of theirs gives it too: take them out of the group (or take it from the group) to free it."</span> })
                         }
                     });
                     view! {
