@@ -9,9 +9,9 @@
 #    target/bench-site so a debug site under target/site in use by browser tests is left
 #    alone) and measures the bundle, raw and gzip -9.
 # 2. For each engine (sqlite, postgres) runs bench/import.sh, render.sh, identity.sh,
-#    licensing.sh and usage.sh, each on a fresh database (PostgreSQL: a new database
-#    tessera_bench_<random> on BENCH_PG_URL, dropped at exit). PostgreSQL is skipped, with
-#    a line saying so, when `pg_isready` does not answer.
+#    licensing.sh, usage.sh, directory.sh and advice.sh, each on a fresh database
+#    (PostgreSQL: a new database tessera_bench_<random> on BENCH_PG_URL, dropped at exit).
+#    PostgreSQL is skipped, with a line saying so, when `pg_isready` does not answer.
 # 3. Writes bench/RESULTS.md (one table, a row per measurement, columns SQLite and
 #    PostgreSQL) and copies it into README.md between <!-- bench:start --> and
 #    <!-- bench:end -->.
@@ -27,7 +27,7 @@
 #                            the fresh PostgreSQL databases
 #   BENCH_SECONDS, BENCH_WARMUP_SECONDS   wrk durations for identity and licensing (10 and 2;
 #                            quick: 3 and 1)
-#   BENCH_ONLY="import render identity licensing usage directory"   which benchmarks to run
+#   BENCH_ONLY="import render identity licensing usage directory advice"   which benchmarks to run
 #   BENCH_WASM=1             0: skip the wasm build and size line
 #   BENCH_SKIP_BUILD=0       1: measure the release binaries already in target/release
 #   BENCH_README=1           0: do not touch README.md
@@ -41,18 +41,20 @@ export PATH="$HOME/.cargo/bin:$ROOT/tools/node_modules/.bin:$PATH"
 QUICK=${BENCH_QUICK:-0}
 ENGINES=${BENCH_ENGINES:-sqlite postgres}
 PG_URL=${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432/test}
-ONLY=${BENCH_ONLY:-import render identity licensing usage directory}
+ONLY=${BENCH_ONLY:-import render identity licensing usage directory advice}
 TIMEOUT=${BENCH_TIMEOUT:-1800}
 OUT=${BENCH_OUT:-$(mktemp -d "${TMPDIR:-/tmp}/tessera-bench-run.XXXXXX")}
 mkdir -p "$OUT"
 if [[ "$QUICK" == 1 ]]; then
     IMPORT_ROWS=2000; RENDER_MEMBERS=500; RENDER_REQUESTS=5; DIRECTORY_USERS=500; DIRECTORY_GROUPS=10
     USAGE_PEOPLE=200; USAGE_DAYS=50; USAGE_REQUESTS=5
+    ADVICE_PEOPLE=500; ADVICE_DAYS=20; ADVICE_GROUP=50; ADVICE_REQUESTS=5
     export BENCH_SECONDS=${BENCH_SECONDS:-3} BENCH_WARMUP_SECONDS=${BENCH_WARMUP_SECONDS:-1}
     export BENCH_USERS=${BENCH_USERS:-50} OIDC_ASSERTIONS=${OIDC_ASSERTIONS:-30000}
 else
     IMPORT_ROWS=100000; RENDER_MEMBERS=10000; RENDER_REQUESTS=30; DIRECTORY_USERS=10000; DIRECTORY_GROUPS=200
     USAGE_PEOPLE=2000; USAGE_DAYS=500; USAGE_REQUESTS=20
+    ADVICE_PEOPLE=10000; ADVICE_DAYS=100; ADVICE_GROUP=1000; ADVICE_REQUESTS=30
     export BENCH_SECONDS=${BENCH_SECONDS:-10} BENCH_WARMUP_SECONDS=${BENCH_WARMUP_SECONDS:-2}
     # oidc-provider's one-time assertions: 8,000 per second of measurement is twice the
     # most it has answered here (identity/run.sh's own default, 20,000/s, takes minutes
@@ -165,6 +167,7 @@ for engine in $ENGINES; do
             licensing) run_one "$engine" licensing bench/licensing.sh ;;
             usage) run_one "$engine" usage bench/usage.sh "$USAGE_PEOPLE" "$USAGE_DAYS" "$USAGE_REQUESTS" ;;
             directory) run_one "$engine" directory bench/directory.sh "$DIRECTORY_USERS" "$DIRECTORY_GROUPS" ;;
+            advice) run_one "$engine" advice bench/advice.sh "$ADVICE_PEOPLE" "$ADVICE_DAYS" "$ADVICE_GROUP" "$ADVICE_REQUESTS" ;;
             *) say "unknown benchmark $b"; exit 1 ;;
         esac
     done
