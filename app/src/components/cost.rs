@@ -17,21 +17,34 @@ pub fn CostPreview(team: String, #[prop(into)] change: Signal<Option<CostChange>
             }
         },
     );
+    // Every read of the preview stays inside a Transition of its own: read outside, it
+    // would suspend the dialog's own Suspense around it, re-creating its buttons (and
+    // their focus) each time the figure is worked out again.
     view! {
         <section class="cost-preview" data-testid="cost-preview" aria-labelledby="cost-preview-title">
             <h3 id="cost-preview-title">"Flex tokens"</h3>
-            // Screen readers hear the new headline when the figure changes, not the whole table.
-            <p class="visually-hidden" role="status">
-                {move || preview.get().flatten().and_then(Result::ok).map(|p| p.summary)}
-            </p>
-            <Transition fallback=|| view! { <p role="status" class="muted">"Working out what it may cost…"</p> }>
+            // A stable live region holding the headline only: screen readers hear the new
+            // figure when it changes, not the whole table.
+            <div role="status" aria-live="polite">
+                <Transition fallback=|| view! { <p class="muted">"Working out what it may cost…"</p> }>
+                    {move || Suspend::new(async move {
+                        match preview.await {
+                            None => None,
+                            Some(Ok(p)) => Some(view! {
+                                <p class="cost-summary" data-testid="cost-summary"><strong>{p.summary}</strong></p>
+                            }.into_any()),
+                            Some(Err(e)) => Some(view! {
+                                <p class="form-error" data-testid="cost-error">{format!("No estimate: {e}")}</p>
+                            }.into_any()),
+                        }
+                    })}
+                </Transition>
+            </div>
+            <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     match preview.await {
-                        None => None,
-                        Some(Ok(p)) => Some(view! { <CostFigures p/> }.into_any()),
-                        Some(Err(e)) => Some(view! {
-                            <p class="form-error" data-testid="cost-error">{format!("No estimate: {e}")}</p>
-                        }.into_any()),
+                        Some(Ok(p)) => Some(view! { <CostFigures p/> }),
+                        _ => None,
                     }
                 })}
             </Transition>
@@ -69,7 +82,6 @@ fn CostFigures(p: CostPreviewView) -> impl IntoView {
         }
     });
     view! {
-        <p class="cost-summary" data-testid="cost-summary"><strong>{p.summary.clone()}</strong></p>
         {table}
         {(!p.assumption.is_empty()).then(|| view! { <p class="help" data-testid="cost-assumption">{p.assumption.clone()}</p> })}
     }
