@@ -246,7 +246,7 @@ pub async fn advice(st: &AppState, team: &TeamId) -> Result<Vec<AdviceLine>, App
     let mut tx = st.db.pool.begin().await?;
     let window = DateRange::last(ADVICE_DAYS, today);
     let seats = store::live_seats(&mut tx, team, now, window.from).await?;
-    let flex_use = store::use_per_person(&mut tx, team, window, true).await?;
+    let flex_use = store::flex_use_per_person(&mut tx, team, window).await?;
     let prices = store::prices(&mut tx).await?;
     let lots: Vec<_> = tokens::purchase_figures(&mut *tx, team).await?.iter().map(|f| f.lot()).collect();
     let trailing: i64 =
@@ -295,6 +295,10 @@ pub async fn advice(st: &AppState, team: &TeamId) -> Result<Vec<AdviceLine>, App
                 | Advice::CheaperOnFlex { account, product, .. } => (Some(account), Some(product)),
                 Advice::Lapsing { .. } => (None, None),
             };
+            let through_group = matches!(&a, Advice::IdleSeat { .. })
+                && account
+                    .zip(product)
+                    .is_some_and(|(acc, pid)| through_group.contains(&(acc.clone(), pid.clone())));
             let person = account.map(|id| {
                 let (name, email) = names.get(id).cloned().unwrap_or_default();
                 (id.clone(), name, email)
@@ -305,10 +309,6 @@ pub async fn advice(st: &AppState, team: &TeamId) -> Result<Vec<AdviceLine>, App
                     .find(|p| &p.id == id)
                     .map_or_else(|| (String::new(), id.clone()), |p| (p.code.clone(), p.name.clone()))
             });
-            let through_group = matches!(&a, Advice::IdleSeat { .. })
-                && account.zip(product.as_ref()).is_some_and(|(acc, _)| {
-                    through_group.contains(&(acc.clone(), a_product(&a).to_string()))
-                });
             let figures = a.figures(
                 person.as_ref().map_or("", |p| p.1.as_str()),
                 product.as_ref().map_or("", |p| p.1.as_str()),
@@ -316,15 +316,6 @@ pub async fn advice(st: &AppState, team: &TeamId) -> Result<Vec<AdviceLine>, App
             AdviceLine { assumption: a.assumption(), figures, person, product, through_group, advice: a }
         })
         .collect())
-}
-
-fn a_product(a: &Advice) -> &str {
-    match a {
-        Advice::IdleSeat { product, .. }
-        | Advice::CheaperOnSeat { product, .. }
-        | Advice::CheaperOnFlex { product, .. } => product,
-        Advice::Lapsing { .. } => "",
-    }
 }
 
 #[cfg(test)]

@@ -348,20 +348,17 @@ pub async fn members_by_email(
         .collect()
 }
 
-/// Per (account, product) over `range`: tokens and days of use, on Flex (`flex`) or on a
-/// seat (subscription or trial).
-pub async fn use_per_person(
+/// Per (account, product) over `range`: Flex tokens and days of Flex use.
+pub async fn flex_use_per_person(
     conn: &mut AnyConnection,
     team: &TeamId,
     range: DateRange,
-    flex: bool,
 ) -> Result<BTreeMap<(String, String), (i64, i64)>> {
-    let kinds = if flex { "license_type = 'flex'" } else { "license_type IN ('subscription', 'trial')" };
-    sqlx::query(&format!(
+    sqlx::query(
         "SELECT account_id, product_id, CAST(SUM(tokens) AS BIGINT) AS tokens, \
            CAST(COUNT(DISTINCT day) AS BIGINT) AS days FROM usage_user_days \
-         WHERE team_id = $1 AND day >= $2 AND day <= $3 AND {kinds} GROUP BY account_id, product_id"
-    ))
+         WHERE team_id = $1 AND day >= $2 AND day <= $3 AND license_type = 'flex' GROUP BY account_id, product_id",
+    )
     .bind(team.as_str())
     .bind(day_key(range.from))
     .bind(day_key(range.to))
